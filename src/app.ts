@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { ublXsdDir, type GatewayConfig } from './config';
+import { createMachineStore } from './db/machine-store';
+import { createAuthenticator } from './security/authenticator';
+import { createSecretBox, loadOrCreateKey, type SecretBox } from './security/secret-box';
+import { createInvoiceService, type InvoiceValidator } from './services/invoice.service';
+import { createTenantService } from './services/tenant.service';
+import { mountSoap, requestLogger } from './soap/mount';
+import { getStatusOperation } from './soap/operations/GetStatus';
+import { sendInvoiceOperation } from './soap/operations/SendInvoice';
+import { createFileBlobStore, type BlobStore } from './storage/blob-store';
+import { createInvoiceValidator } from './validation';
+import { invoiceProcessTask } from './worker/tasks/invoice-process';
+import { createWorker, type Task } from './worker/worker';
+
+export const SOAP_PATH = '/soap/gateway';
+export const WSDL_FILE = path.resolve(__dirname, '..', 'wsdl', 'gateway.wsdl');
+
+export interface AppDeps {
+  config: GatewayConfig;
+  db: Knex;
+  logger: Logger;
+  clock?: () => Date;
+  secretBox?: SecretBox;
+  blobs?: BlobStore;
+  validator?: InvoiceValidator;
+  /** The address written into the served WSDL's soap:address. */
+  publicUrl?: string;
+}
+
+/**
+ * Builds the whole gateway from its parts without listening (server.ts listens; tests build apps with their own
+ * database, clock and components). The worker is built here but started by the caller.
+ */
+export async function createApp(deps: AppDeps) {
+  const { config, db, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const secretBox = deps.secretBox ?? createSecretBox(loadOrCreateKey(config.auth.secretKeyFile));
+  const blobs = deps.blobs ?? createFileBlobStore(config.blobDir);
+  const validator =
+    deps.validator ?? createInvoiceValidator({ xsdDir: ublXsdDir(config) ?? undefined, maxUnzippedBytes: config.limits.maxDocumentBytes });
+  const store = createMachineStore(db, { clock, maxAttempts: config.worker.maxAttempts });
+
+  const tasks: Record<string, Task> = {
+    'invoice.process': invoiceProcessTask({ db, store, blobs }),
+  };
+  const worker = createWorker({
+    db,
+    tasks,
+    clock,
+    logger,
+    pollMs: config.worker.pollMs,
+    concurrency: config.worker.concurrency,
+  });
+
+  const tenants = createTenantService({ db, secretBox, clock });
+  const invoices = createInvoiceService({ db, store, validator, blobs, clock, onEnqueued: () => worker.nudge() });
+  const authenticator = createAuthenticator({ db, secretBox, clock, ...config.auth });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestLogger(logger));
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  const publicUrl = deps.publicUrl ?? `http://${config.host}:${config.port}`;
+  const wsdlXml = fs
+    .readFileSync(WSDL_FILE, 'utf8')
+    .replace(/<soap:address location="[^"]*"\/>/, `<soap:address location="${publicUrl}${SOAP_PATH}"/>`);
+  const opDeps = { authenticator, logger };
+  await mountSoap(app, {
+    path: SOAP_PATH,
+    wsdlXml,
+    maxRequestBytes: config.limits.maxRequestBytes,
+    logger,
+    services: {
+      GatewayService: {
+        GatewayPort: {
+          SendInvoice: sendInvoiceOperation({ ...opDeps, invoices }),
+          GetStatus: getStatusOperation({ ...opDeps, invoices }),
+        },
+      },
+    },
+  });
+
+  return { app, db, worker, store, blobs, services: { tenants, invoices }, authenticator };
+}
+
+export type GatewayApp = Awaited<ReturnType<typeof createApp>>;

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config';
+import { createDb, migrate } from './db/connect';
+import { isGatewayError } from './faults';
+import { createSecretBox, loadOrCreateKey } from './security/secret-box';
+import { createTenantService } from './services/tenant.service';
+
+const HELP = `usage: npm run cli -- <command> [options]
+  migrate                                   run database migrations
+  tenant:create --vkn V --title T [--gb ALIAS] [--pk ALIAS] [--efatura-series XXX] [--earsiv-series XXX]
+  tenant:list
+  user:create --vkn V --username U (--password-file F | --generate)
+                                            a generated password is printed once and never stored in plain text
+  user:unlock --username U
+  demo:init                                 first start only: a demo tenant and user, credentials in <data>/demo-credentials.txt
+Configuration comes from the same GW_* variables as the server (see README).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      vkn: { type: 'string' },
+      title: { type: 'string' },
+      gb: { type: 'string' },
+      pk: { type: 'string' },
+      'efatura-series': { type: 'string' },
+      'earsiv-series': { type: 'string' },
+      username: { type: 'string' },
+      'password-file': { type: 'string' },
+      generate: { type: 'boolean' },
+    },
+  });
+  if (!command || command === 'help' || command === '--help') {
+    console.log(HELP);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, poolMax: 2 });
+  try {
+    await migrate(db);
+    const tenants = createTenantService({ db, secretBox: createSecretBox(loadOrCreateKey(config.auth.secretKeyFile)), clock: () => new Date() });
+    switch (command) {
+      case 'migrate':
+        console.log('migrations are up to date');
+        return 0;
+      case 'tenant:create': {
+        if (!values.vkn || !values.title) throw new Error('--vkn and --title are required');
+        const t = await tenants.createTenant({
+          vkn: values.vkn,
+          title: values.title,
+          gbAlias: values.gb,
+          pkAlias: values.pk,
+          efaturaSeries: values['efatura-series'],
+          earsivSeries: values['earsiv-series'],
+        });
+        console.log(JSON.stringify(t));
+        return 0;
+      }
+      case 'tenant:list':
+        for (const t of await tenants.listTenants()) console.log(JSON.stringify(t));
+        return 0;
+      case 'user:create': {
+        if (!values.vkn || !values.username) throw new Error('--vkn and --username are required');
+        const tenant = await tenants.findTenantByVkn(values.vkn);
+        if (!tenant) throw new Error(`no tenant with VKN ${values.vkn}`);
+        let password: string;
+        if (values['password-file']) password = fs.readFileSync(values['password-file'], 'utf8').trim();
+        else if (values.generate) password = randomBytes(18).toString('base64url');
+        else throw new Error('give --password-file F or --generate');
+        const user = await tenants.createUser(tenant.id, values.username, password);
+        console.log(JSON.stringify({ ...user, tenant: tenant.vkn }));
+        if (values.generate) console.log(`password (shown once): ${password}`);
+        return 0;
+      }
+      case 'user:unlock':
+        if (!values.username) throw new Error('--username is required');
+        console.log((await tenants.unlockUser(values.username)) ? 'unlocked' : 'no such user');
+        return 0;
+      case 'demo:init': {
+        if ((await tenants.listTenants()).length > 0) return 0;
+        const tenant = await tenants.createTenant({ vkn: '1234567801', title: 'DEMO TICARET A.S. (GELISTIRME)' });
+        const password = randomBytes(18).toString('base64url');
+        await tenants.createUser(tenant.id, 'demo', password);
+        const file = path.join(config.dataDir, 'demo-credentials.txt');
+        fs.writeFileSync(file, `tenant VKN: ${tenant.vkn}\nusername: demo\npassword: ${password}\n`, { mode: 0o600 });
+        console.log(`demo tenant ${tenant.vkn} and user "demo" created; credentials in ${file}`);
+        return 0;
+      }
+      default:
+        console.error(`unknown command ${command}\n${HELP}`);
+        return 2;
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof ConfigError) console.error(`configuration error: ${err.message}`);
+    else if (isGatewayError(err)) console.error(`${err.code}: ${err.message}`);
+    else console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import { migrations } from './migrations';
+
+export type Db = Knex;
+export type DbClient = 'sqlite' | 'postgres';
+
+export interface DbOptions {
+  databaseUrl: string | null;
+  sqliteFile: string;
+  /** PostgreSQL pool size (SQLite always uses one connection: it has one writer anyway). */
+  poolMax?: number;
+}
+
+export function dbClient(db: Knex): DbClient {
+  const client = String(db.client.config.client);
+  return client === 'pg' || client === 'postgres' || client === 'postgresql' ? 'postgres' : 'sqlite';
+}
+
+export function createDb(options: DbOptions): Knex {
+  if (options.databaseUrl) {
+    return knex({
+      client: 'pg',
+      connection: options.databaseUrl,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+    });
+  }
+  fs.mkdirSync(path.dirname(options.sqliteFile), { recursive: true });
+  return knex({
+    client: 'better-sqlite3',
+    connection: { filename: options.sqliteFile },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        // WAL lets readers run beside the writer; synchronous=FULL makes a commit durable before we answer;
+        // busy_timeout lets a second process (CLI, another worker) wait for the lock instead of failing.
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('synchronous = FULL');
+        conn.pragma('busy_timeout = 5000');
+        conn.pragma('foreign_keys = ON');
+        done(null, conn);
+      },
+    },
+  });
+}
+
+/** Runs the migrations compiled into the program (no file-system loader: the same list on SQLite and PostgreSQL). */
+export async function migrate(db: Knex): Promise<void> {
+  await db.migrate.latest({
+    migrationSource: {
+      getMigrations: async () => migrations.map((m) => m.name),
+      getMigrationName: (name: string) => name,
+      getMigration: async (name: string) => migrations.find((m) => m.name === name)!,
+    },
+  });
+}
+
+/** Current time as stored: ISO-8601 UTC text sorts correctly and reads the same on both databases. */
+export function isoNow(clock: () => Date): string {
+  return clock().toISOString();
+}
+
+/** pg returns bigint/count as strings, SQLite as numbers. */
+export function toNumber(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** JSON columns are text on SQLite and text here on pg too (we never query inside them), so parse uniformly. */
+export function parseJson<T>(value: unknown, fallback: T): T {
+  if (value === null || value === undefined || value === '') return fallback;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,114 @@
+import type { Knex } from 'knex';
+import { dbClient, parseJson } from './connect';
+
+/**
+ * The job queue's SQL (graphile-worker's shape): one statement claims, `locked_by` guards every later change, no
+ * transaction is held while a task runs, exhausted jobs stay visible with `failed_at`.
+ */
+
+export interface JobRow {
+  id: number;
+  task: string;
+  key: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+}
+
+export interface NewJob {
+  task: string;
+  key: string;
+  payload: Record<string, unknown>;
+  runAt: string;
+  maxAttempts: number;
+  createdAt: string;
+}
+
+/** Enqueue inside the caller's transaction; a job with the same key already waiting is kept (idempotent). */
+export async function enqueueJob(trx: Knex | Knex.Transaction, job: NewJob): Promise<void> {
+  await trx('jobs')
+    .insert({
+      task: job.task,
+      job_key: job.key,
+      payload: JSON.stringify(job.payload),
+      run_at: job.runAt,
+      attempts: 0,
+      max_attempts: job.maxAttempts,
+      created_at: job.createdAt,
+    })
+    .onConflict('job_key')
+    .ignore();
+}
+
+function toJob(row: Record<string, unknown>): JobRow {
+  return {
+    id: Number(row.id),
+    task: String(row.task),
+    key: String(row.job_key),
+    payload: parseJson(row.payload, {}),
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    lastError: (row.last_error as string | null) ?? null,
+  };
+}
+
+/**
+ * Claims up to `limit` due jobs in one statement. PostgreSQL: `for update skip locked` inside `update … returning`,
+ * so several workers never claim the same job. SQLite has one writer, so the same statement is already atomic there
+ * (knex silently drops forUpdate and throws on skipLocked on SQLite, hence the raw SQL).
+ */
+export async function claimJobs(db: Knex, workerId: string, limit: number, now: string, tasks: readonly string[]): Promise<JobRow[]> {
+  if (tasks.length === 0) return [];
+  const lock = dbClient(db) === 'postgres' ? 'for update skip locked' : '';
+  const taskList = tasks.map(() => '?').join(', ');
+  const rows = await db.raw(
+    `update jobs set locked_by = ?, locked_at = ?, attempts = attempts + 1
+     where id in (
+       select id from jobs
+       where locked_by is null and failed_at is null and run_at <= ? and task in (${taskList})
+       order by run_at, id
+       limit ? ${lock}
+     )
+     returning *`,
+    [workerId, now, now, ...tasks, limit],
+  );
+  const list: Record<string, unknown>[] = Array.isArray(rows) ? rows : rows.rows;
+  return list.map(toJob);
+}
+
+export async function completeJob(db: Knex, job: JobRow, workerId: string): Promise<void> {
+  await db('jobs').where({ id: job.id, locked_by: workerId }).delete();
+}
+
+/** Retry later with exponential backoff, or mark exhausted; only the worker holding the lock may do either. */
+export async function failJob(
+  db: Knex,
+  job: JobRow,
+  workerId: string,
+  error: string,
+  opts: { now: Date; permanent: boolean; backoffBaseMs: number },
+): Promise<'retry' | 'exhausted'> {
+  const exhausted = opts.permanent || job.attempts >= job.maxAttempts;
+  const delay = Math.min(opts.backoffBaseMs * 2 ** (job.attempts - 1), 60 * 60 * 1000);
+  await db('jobs')
+    .where({ id: job.id, locked_by: workerId })
+    .update({
+      locked_by: null,
+      locked_at: null,
+      last_error: error.slice(0, 2000),
+      run_at: new Date(opts.now.getTime() + delay).toISOString(),
+      failed_at: exhausted ? opts.now.toISOString() : null,
+    });
+  return exhausted ? 'exhausted' : 'retry';
+}
+
+/** Frees jobs whose worker died holding them (the lock is older than `staleBefore`). */
+export async function releaseStaleJobs(db: Knex, staleBefore: string): Promise<number> {
+  return db('jobs').whereNotNull('locked_by').andWhere('locked_at', '<', staleBefore).update({ locked_by: null, locked_at: null });
+}
+
+export async function pendingJobCount(db: Knex): Promise<number> {
+  const row = await db('jobs').whereNull('failed_at').count<{ n: number | string }[]>({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}

@@ -1,0 +1,150 @@
+import type { Knex } from 'knex';
+import { GatewayError } from '../faults';
+import { describeState, machineById, transition, type MachineSpec } from '../machines';
+import { parseJson } from './connect';
+import { enqueueJob } from './jobs';
+
+/**
+ * The one persistence path for every machine. An entity row carries `machine`, `state`, `version` and `context`;
+ * a change is `update … where version = ?` (optimistic locking), an append-only `state_history` row, and the
+ * transition's effects enqueued as jobs — all in one transaction, so no state is ever left without its next step.
+ */
+
+export interface EntityRef {
+  table: string;
+  id: number;
+}
+
+export interface ApplyInput {
+  event: string;
+  actor: string;
+  reason?: string | null;
+  /** A code the event carries (GİB's 11xx, a fault code) — becomes the state's code when the state's is dynamic. */
+  code?: number | null;
+  codeDescription?: string | null;
+  contextPatch?: Record<string, unknown>;
+  /** When given, the change is refused unless the row is still at this version. */
+  expectedVersion?: number;
+}
+
+export interface ApplyResult {
+  from: string;
+  to: string;
+  version: number;
+  context: Record<string, unknown>;
+}
+
+export interface HistoryEntry {
+  at: string;
+  fromState: string | null;
+  toState: string;
+  event: string;
+  actor: string;
+  reason: string | null;
+  code: number | null;
+  version: number;
+}
+
+export interface MachineStoreDeps {
+  clock: () => Date;
+  maxAttempts: number;
+}
+
+export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
+  const now = () => deps.clock().toISOString();
+
+  async function withTransaction<T>(trx: Knex | Knex.Transaction | undefined, fn: (trx: Knex.Transaction) => Promise<T>) {
+    if (trx && (trx as Knex.Transaction).isTransaction) return fn(trx as Knex.Transaction);
+    return db.transaction(fn);
+  }
+
+  async function enqueueEffects(trx: Knex.Transaction, machine: MachineSpec, effects: readonly string[], ref: EntityRef, version: number) {
+    for (const task of effects) {
+      await enqueueJob(trx, {
+        task,
+        key: `${task}:${machine.id}:${ref.id}:${version}`,
+        payload: { table: ref.table, id: ref.id, machine: machine.id },
+        runAt: now(),
+        maxAttempts: deps.maxAttempts,
+        createdAt: now(),
+      });
+    }
+  }
+
+  return {
+    /** Records the birth of an entity the caller has just inserted in its initial state (inside the caller's trx). */
+    async recordCreated(trx: Knex.Transaction, machineId: string, ref: EntityRef, actor: string, reason: string | null) {
+      const machine = machineById(machineId);
+      const spec = machine.states[machine.initial];
+      await trx('state_history').insert({
+        machine: machine.id,
+        entity_id: ref.id,
+        version: 1,
+        from_state: null,
+        to_state: machine.initial,
+        event: 'CREATE',
+        actor,
+        reason,
+        code: spec.code,
+        at: now(),
+      });
+      await enqueueEffects(trx, machine, machine.initialEffects, ref, 1);
+    },
+
+    /** Applies one event: the declared next state or a typed fault, and nothing changes on a fault. */
+    async apply(ref: EntityRef, input: ApplyInput, trx?: Knex | Knex.Transaction): Promise<ApplyResult> {
+      return withTransaction(trx, async (t) => {
+        const row = await t(ref.table).where({ id: ref.id }).first('machine', 'state', 'version', 'context');
+        if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
+        const machine = machineById(row.machine);
+        if (input.expectedVersion !== undefined && input.expectedVersion !== row.version) {
+          throw new GatewayError('VERSION_CONFLICT');
+        }
+        const context = parseJson<Record<string, unknown>>(row.context, {});
+        const at = deps.clock();
+        const result = transition(machine, row.state, input.event, { context, now: at });
+        const nextContext: Record<string, unknown> = { ...context, ...input.contextPatch };
+        if (input.code !== undefined && input.code !== null) nextContext.code = input.code;
+        if (input.codeDescription) nextContext.codeDescription = input.codeDescription;
+        const version = row.version + 1;
+        const updated = await t(ref.table)
+          .where({ id: ref.id, version: row.version })
+          .update({ state: result.to, version, context: JSON.stringify(nextContext), updated_at: at.toISOString() });
+        if (updated !== 1) throw new GatewayError('VERSION_CONFLICT');
+        await t('state_history').insert({
+          machine: machine.id,
+          entity_id: ref.id,
+          version,
+          from_state: result.from,
+          to_state: result.to,
+          event: input.event,
+          actor: input.actor,
+          reason: input.reason ?? null,
+          code: describeState(machine, result.to, nextContext).code,
+          at: at.toISOString(),
+        });
+        await enqueueEffects(t, machine, result.effects, ref, version);
+        return { from: result.from, to: result.to, version, context: nextContext };
+      });
+    },
+
+    async history(machineId: string, entityId: number, trx?: Knex): Promise<HistoryEntry[]> {
+      const rows = await (trx ?? db)('state_history')
+        .where({ machine: machineId, entity_id: entityId })
+        .orderBy('id', 'asc')
+        .select('at', 'from_state', 'to_state', 'event', 'actor', 'reason', 'code', 'version');
+      return rows.map((r) => ({
+        at: r.at,
+        fromState: r.from_state,
+        toState: r.to_state,
+        event: r.event,
+        actor: r.actor,
+        reason: r.reason,
+        code: r.code === null ? null : Number(r.code),
+        version: Number(r.version),
+      }));
+    },
+  };
+}
+
+export type MachineStore = ReturnType<typeof createMachineStore>;

@@ -1,0 +1,131 @@
+/**
+ * The one fault catalogue. Every error a caller can see has a stable numeric code, a SOAP faultcode, an HTTP status
+ * and a Turkish message worded the way GİB and e-Logo word theirs. Where GİB has a code for the same check (Ek-2
+ * system response codes, `../shared/gib/docs/efatura-Ek-2…`), we reuse it so an ERP sees the number GİB would give.
+ * Codes are never reused or renumbered; `test/faults.test.ts` checks uniqueness and that every entry is documented.
+ */
+
+export type SoapFaultCode = 'soap:Client' | 'soap:Server';
+
+export interface FaultSpec {
+  code: number;
+  soap: SoapFaultCode;
+  http: number;
+  /** Turkish message; `{name}` placeholders are filled from the error's params. */
+  message: string;
+  /** True when the same request may succeed later without change (a transient condition). */
+  retryable?: boolean;
+}
+
+function client(code: number, message: string, http = 500): FaultSpec {
+  return { code, soap: 'soap:Client', http, message };
+}
+
+export const FAULTS = {
+  // --- GİB's own document checks (Ek-2 codes), in GİB's order: ZIP → XML → XSD → schematron → signature ---
+  ZIP_NOT_ZIP: client(1110, 'ZIP DOSYASI DEGIL'),
+  ZIP_UNREADABLE: client(1130, 'ZIP ACILAMADI'),
+  ZIP_ONE_FILE: client(1131, 'ZIP BIR DOSYA ICERMELI'),
+  XML_NOT_XML: client(1132, 'XML DOSYASI DEGIL'),
+  XML_UNPARSABLE: client(1140, 'DOKUMAN AYRISTIRILAMADI: {detail}'),
+  UBL_VERSION: client(1143, 'GECERSIZ VERSIYON: {detail}'),
+  UBL_RULE: client(1150, 'SCHEMATRON KONTROL SONUCU HATALI: {detail}'),
+  XSD_INVALID: client(1160, 'XML SEMA KONTROLUNDEN GECEMEDI: {detail}'),
+  SIGNATURE_OWNER_UNKNOWN: client(1161, 'IMZA SAHIBI TCKN VKN ALINAMADI'),
+  DUPLICATE_INVOICE: client(1163, 'GONDERILEN ZARF SISTEMDE DAHA ONCE KAYITLI OLAN BIR FATURAYI ICERMEKTEDIR: {detail}'),
+  SIGNER_NOT_AUTHORISED: client(1176, 'IMZA SAHIBI YETKISIZ: {detail}'),
+  SIGNATURE_INVALID: client(1177, 'GECERSIZ IMZA: {detail}'),
+
+  // --- Request and envelope of the SOAP call itself (gateway codes 40xx) ---
+  REQUEST_MALFORMED: client(4001, 'ISTEK AYRISTIRILAMADI'),
+  REQUEST_DOCTYPE: client(4002, 'ISTEKTE DOCTYPE/ENTITY TANIMINA IZIN VERILMEZ'),
+  REQUEST_TOO_LARGE: client(4003, 'ISTEK BOYUTU SINIRI ASIYOR ({limit} bayt)', 413),
+  REQUEST_FIELD: client(4004, 'ISTEK ALANI EKSIK VEYA GECERSIZ: {field}'),
+  ZIP_BAD_ENTRY_NAME: client(4005, 'ZIP ICINDE GECERSIZ DOSYA ADI: {name}'),
+  ZIP_TOO_LARGE: client(4006, 'ZIP ACILDIGINDA BOYUT SINIRI ASILDI ({limit} bayt)'),
+  DOCUMENT_DOCTYPE: client(4007, 'BELGEDE DOCTYPE/ENTITY TANIMINA IZIN VERILMEZ'),
+
+  // --- Authentication and tenancy (41xx) ---
+  AUTH_FAILED: client(4101, 'KULLANICI ADI VEYA SIFRE HATALI'),
+  AUTH_LOCKED: client(4102, 'KULLANICI GECICI OLARAK KILITLENDI, {until} SONRASI TEKRAR DENEYINIZ'),
+  AUTH_REPLAY: client(4103, 'GUVENLIK BASLIGI DAHA ONCE KULLANILMIS (NONCE TEKRARI)'),
+  AUTH_EXPIRED: client(4104, 'GUVENLIK BASLIGININ ZAMANI GECERSIZ (Created)'),
+  AUTH_MISSING: client(4105, 'WS-SECURITY USERNAMETOKEN BULUNAMADI'),
+  AUTH_TEXT_DISABLED: client(4106, 'ACIK METIN SIFRE (PasswordText) KABUL EDILMIYOR, PasswordDigest KULLANINIZ'),
+  TENANT_MISMATCH: client(4107, 'GONDERICI VKN/TCKN ({vkn}) KULLANICININ FIRMASINA AIT DEGIL'),
+
+  // --- UBL-TR content rules checked by the gateway (42xx) ---
+  NOT_AN_INVOICE: client(4201, 'BELGE BIR UBL-TR FATURASI DEGIL: {detail}'),
+  INVOICE_NUMBER_FORMAT: client(4202, 'GECERSIZ FATURA NUMARASI: {value}'),
+  ETTN_FORMAT: client(4203, 'GECERSIZ ETTN (UUID): {value}'),
+  PROFILE_UNKNOWN: client(4204, 'GECERSIZ SENARYO (ProfileID): {value}'),
+  REQUIRED_FIELD: client(4205, 'ZORUNLU ALAN EKSIK: {field}'),
+  AMOUNT_MISMATCH: client(4206, 'TUTAR TUTARSIZ: {detail}'),
+  INVOICE_TYPE_UNKNOWN: client(4207, 'GECERSIZ FATURA TIPI (InvoiceTypeCode): {value}'),
+  ISSUE_DATE_INVALID: client(4208, 'GECERSIZ FATURA TARIHI: {value}'),
+
+  // --- Documents and their states (43xx) ---
+  DOCUMENT_NOT_FOUND: client(4301, 'BELGE BULUNAMADI'),
+  ETTN_CONFLICT: client(4302, 'AYNI ETTN ILE FARKLI ICERIKTE BELGE DAHA ONCE GONDERILMIS: {ettn}'),
+  NUMBER_IN_USE: client(4303, 'FATURA NUMARASI DAHA ONCE KULLANILMIS: {number}'),
+  ILLEGAL_TRANSITION: client(4304, '{state} DURUMUNDAKI BELGE ICIN {event} ISLEMI YAPILAMAZ'),
+  VERSION_CONFLICT: { code: 4305, soap: 'soap:Server', http: 500, message: 'BELGE AYNI ANDA BASKA BIR ISLEMLE DEGISTI, TEKRAR DENEYINIZ', retryable: true } as FaultSpec,
+  NUMBER_SERIES_EXHAUSTED: client(4306, 'NUMARA SERISI TUKENDI: {series}'),
+
+  // --- Signing (44xx): the mali mühür and signatures on documents that arrive ---
+  SIGNER_MODULE_NOT_FOUND: { code: 4401, soap: 'soap:Server', http: 500, message: 'MALI MUHUR SURUCUSU (PKCS#11) YUKLENEMEDI' } as FaultSpec,
+  SIGNER_TOKEN_ABSENT: { code: 4402, soap: 'soap:Server', http: 500, message: 'MALI MUHUR KARTI TAKILI DEGIL', retryable: true } as FaultSpec,
+  SIGNER_PIN_INCORRECT: { code: 4403, soap: 'soap:Server', http: 500, message: 'MALI MUHUR PIN HATALI' } as FaultSpec,
+  SIGNER_PIN_LOCKED: { code: 4404, soap: 'soap:Server', http: 500, message: 'MALI MUHUR PIN BLOKE OLDU' } as FaultSpec,
+  SIGNER_KEY_NOT_FOUND: { code: 4405, soap: 'soap:Server', http: 500, message: 'MALI MUHUR ANAHTARI VEYA SERTIFIKASI BULUNAMADI' } as FaultSpec,
+  SIGNER_CERT_EXPIRED: { code: 4406, soap: 'soap:Server', http: 500, message: 'MALI MUHUR SERTIFIKASININ SURESI DOLMUS' } as FaultSpec,
+  SIGNER_CERT_NOT_YET_VALID: { code: 4407, soap: 'soap:Server', http: 500, message: 'MALI MUHUR SERTIFIKASI HENUZ GECERLI DEGIL' } as FaultSpec,
+  SIGNER_FAILED: { code: 4408, soap: 'soap:Server', http: 500, message: 'IMZALAMA BASARISIZ: {detail}', retryable: true } as FaultSpec,
+  SIGNATURE_MISSING: client(4409, 'BELGEDE IMZA BULUNAMADI'),
+  SIGNATURE_MULTIPLE: client(4410, 'BELGEDE BIRDEN FAZLA IMZA VAR'),
+  SIGNATURE_WRAPPING: client(4411, 'IMZA ISLENEN BELGEYI KAPSAMIYOR'),
+  SIGNATURE_UNTRUSTED: client(4412, 'IMZA SERTIFIKASI GUVENILIR BIR KOKE ZINCIRLENMIYOR'),
+
+  // --- Everything else ---
+  INTERNAL: { code: 5000, soap: 'soap:Server', http: 500, message: 'SISTEM HATASI', retryable: true } as FaultSpec,
+  UNAVAILABLE: { code: 5001, soap: 'soap:Server', http: 503, message: 'SERVIS GECICI OLARAK KULLANILAMIYOR', retryable: true } as FaultSpec,
+} satisfies Record<string, FaultSpec>;
+
+export type FaultName = keyof typeof FAULTS;
+
+/** The only error type that crosses a boundary to a caller. `params` fill the message template. */
+export class GatewayError extends Error {
+  readonly fault: FaultName;
+  readonly spec: FaultSpec;
+  readonly params: Record<string, string | number>;
+  /** The other side's code as it was (GİB 1xxx/2xxx, CKR_*, SQLSTATE), kept for logs and retry decisions. */
+  override readonly cause?: unknown;
+
+  constructor(fault: FaultName, params: Record<string, string | number> = {}, cause?: unknown) {
+    const spec: FaultSpec = FAULTS[fault];
+    super(formatFault(spec.message, params));
+    this.name = 'GatewayError';
+    this.fault = fault;
+    this.spec = spec;
+    this.params = params;
+    this.cause = cause;
+  }
+
+  get code(): number {
+    return this.spec.code;
+  }
+}
+
+/** Fill `{name}` placeholders; values are cut to keep faults short and free of document bodies. */
+export function formatFault(template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) return '';
+    const text = String(value);
+    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  });
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}

@@ -1,0 +1,136 @@
+import type { Knex } from 'knex';
+import { GatewayError } from '../faults';
+import { verifyPassword } from './passwords';
+import type { SecretBox } from './secret-box';
+import { digestMatches, type UsernameToken } from './wsse';
+
+export interface Caller {
+  userId: number;
+  username: string;
+  tenantId: number;
+  tenantVkn: string;
+}
+
+export interface AuthenticatorOptions {
+  db: Knex;
+  secretBox: SecretBox;
+  clock: () => Date;
+  allowPasswordText: boolean;
+  windowSeconds: number;
+  maxFailures: number;
+  lockMinutes: number;
+  /** How long a verified user's row and opened secret are reused; a failed attempt always reads the database. */
+  cacheMs?: number;
+}
+
+interface CachedUser {
+  caller: Caller;
+  passwordHash: string;
+  secret: string;
+  failedAttempts: number;
+  lockedUntil: string | null;
+  loadedAt: number;
+}
+
+/**
+ * Checks a UsernameToken: Created inside the window, PasswordDigest (or PasswordText when configured) correct, nonce
+ * never seen in the window, user not locked. Every wrong password counts; `maxFailures` in a row lock the user for
+ * `lockMinutes`. An unknown user and a wrong password get the same fault.
+ */
+export function createAuthenticator(opts: AuthenticatorOptions) {
+  const cacheMs = opts.cacheMs ?? 30_000;
+  const cache = new Map<string, CachedUser>();
+  const nonces = new Map<string, number>(); // `${user}\n${nonce}` → forget after (ms)
+  let nextPrune = 0;
+
+  async function loadUser(username: string): Promise<CachedUser | null> {
+    const hit = cache.get(username);
+    const now = Date.now();
+    if (hit && now - hit.loadedAt < cacheMs) return hit;
+    const row = await opts
+      .db('users')
+      .join('tenants', 'tenants.id', 'users.tenant_id')
+      .where('users.username', username)
+      .first(
+        'users.id',
+        'users.username',
+        'users.tenant_id',
+        'users.password_hash',
+        'users.password_sealed',
+        'users.failed_attempts',
+        'users.locked_until',
+        'tenants.vkn',
+      );
+    if (!row) return null;
+    const user: CachedUser = {
+      caller: { userId: Number(row.id), username: row.username, tenantId: Number(row.tenant_id), tenantVkn: row.vkn },
+      passwordHash: row.password_hash,
+      secret: opts.secretBox.open(row.password_sealed),
+      failedAttempts: Number(row.failed_attempts),
+      lockedUntil: row.locked_until ?? null,
+      loadedAt: now,
+    };
+    cache.set(username, user);
+    return user;
+  }
+
+  async function recordFailure(user: CachedUser, now: Date): Promise<void> {
+    cache.delete(user.caller.username);
+    const failures = user.failedAttempts + 1;
+    const lock = failures >= opts.maxFailures ? new Date(now.getTime() + opts.lockMinutes * 60_000).toISOString() : null;
+    await opts
+      .db('users')
+      .where({ id: user.caller.userId })
+      .update({ failed_attempts: lock ? 0 : failures, locked_until: lock ?? user.lockedUntil });
+  }
+
+  function rememberNonce(key: string, until: number, now: number): boolean {
+    if (now > nextPrune) {
+      for (const [k, exp] of nonces) if (exp < now) nonces.delete(k);
+      nextPrune = now + 10_000;
+    }
+    const seen = nonces.get(key);
+    if (seen !== undefined && seen >= now) return false;
+    nonces.set(key, until);
+    return true;
+  }
+
+  return {
+    async authenticate(token: UsernameToken | null): Promise<Caller> {
+      if (!token) throw new GatewayError('AUTH_MISSING');
+      const now = opts.clock();
+      const windowMs = opts.windowSeconds * 1000;
+      let createdMs: number | null = null;
+      if (token.created) {
+        createdMs = Date.parse(token.created);
+        if (Number.isNaN(createdMs) || Math.abs(now.getTime() - createdMs) > windowMs) throw new GatewayError('AUTH_EXPIRED');
+      }
+      if (token.type === 'text' && !opts.allowPasswordText) throw new GatewayError('AUTH_TEXT_DISABLED');
+      if (token.type === 'digest' && (!token.nonce || createdMs === null)) throw new GatewayError('AUTH_FAILED');
+
+      const user = await loadUser(token.username);
+      if (!user) throw new GatewayError('AUTH_FAILED');
+      if (user.lockedUntil && user.lockedUntil > now.toISOString()) {
+        cache.delete(token.username);
+        throw new GatewayError('AUTH_LOCKED', { until: user.lockedUntil });
+      }
+      const ok =
+        token.type === 'digest' ? digestMatches(token, user.secret) : await verifyPassword(token.password, user.passwordHash);
+      if (!ok) {
+        await recordFailure(user, now);
+        throw new GatewayError('AUTH_FAILED');
+      }
+      if (token.nonce && !rememberNonce(`${token.username}\n${token.nonce}`, (createdMs ?? now.getTime()) + windowMs, now.getTime())) {
+        throw new GatewayError('AUTH_REPLAY');
+      }
+      if (user.failedAttempts > 0 || user.lockedUntil) {
+        user.failedAttempts = 0;
+        user.lockedUntil = null;
+        await opts.db('users').where({ id: user.caller.userId }).update({ failed_attempts: 0, locked_until: null });
+      }
+      return user.caller;
+    },
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,24 @@
+import { GatewayError } from '../../faults';
+import type { InvoiceService } from '../../services/invoice.service';
+import { argBool, argString, soapOperation, type OperationDeps } from '../operation';
+import { invoiceStatusXml } from './invoice-status';
+
+const CONTAINERS = new Set(['auto', 'xml', 'zip']);
+const BASE64 = /^[A-Za-z0-9+/\r\n\t ]*={0,2}[\r\n\t ]*$/;
+
+export function sendInvoiceOperation(deps: OperationDeps & { invoices: InvoiceService }) {
+  return soapOperation('SendInvoice', deps, async (caller, args) => {
+    const encoded = argString(args.document);
+    if (!encoded || !BASE64.test(encoded)) throw new GatewayError('REQUEST_FIELD', { field: 'document (base64)' });
+    const container = argString(args.container) ?? 'auto';
+    if (!CONTAINERS.has(container)) throw new GatewayError('REQUEST_FIELD', { field: 'container' });
+    const view = await deps.invoices.sendInvoice(caller, {
+      document: Buffer.from(encoded, 'base64'),
+      container: container as 'auto' | 'xml' | 'zip',
+      assignNumber: argBool(args.assignNumber),
+      numberSeries: argString(args.numberSeries),
+      signed: argBool(args.signed),
+    });
+    return { invoice: invoiceStatusXml(view) };
+  });
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { claimJobs, completeJob, failJob, releaseStaleJobs, type JobRow } from '../db/jobs';
+import { isGatewayError } from '../faults';
+
+export interface Task {
+  run(job: JobRow): Promise<void>;
+  /** Called once when the job fails for good (permanent error or attempts used up): record the outcome. */
+  onExhausted?(job: JobRow, error: unknown): Promise<void>;
+}
+
+export interface WorkerOptions {
+  db: Knex;
+  tasks: Record<string, Task>;
+  clock: () => Date;
+  logger: Logger;
+  workerId?: string;
+  pollMs: number;
+  concurrency: number;
+  backoffBaseMs?: number;
+  /** A lock older than this is taken to belong to a dead worker and freed. */
+  staleLockMs?: number;
+}
+
+/** A retryable error is one the catalogue marks so, or anything unexpected (the database, the network). */
+function isPermanent(err: unknown): boolean {
+  return isGatewayError(err) && !err.spec.retryable;
+}
+
+function describeError(err: unknown): string {
+  if (isGatewayError(err)) return `${err.code} ${err.message}`;
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export function createWorker(options: WorkerOptions) {
+  const workerId = options.workerId ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const taskNames = Object.keys(options.tasks);
+  const backoffBaseMs = options.backoffBaseMs ?? 1000;
+  const staleLockMs = options.staleLockMs ?? 10 * 60 * 1000;
+  const log = options.logger.child({ workerId });
+  const inFlight = new Set<Promise<void>>();
+  let running = false;
+  let wake: (() => void) | null = null;
+  let loop: Promise<void> | null = null;
+  let lastSweep = 0;
+
+  async function runJob(job: JobRow): Promise<void> {
+    const task = options.tasks[job.task];
+    const started = Date.now();
+    try {
+      await task.run(job);
+      await completeJob(options.db, job, workerId);
+      log.debug({ job: job.id, task: job.task, ms: Date.now() - started }, 'job done');
+    } catch (err) {
+      const outcome = await failJob(options.db, job, workerId, describeError(err), {
+        now: options.clock(),
+        permanent: isPermanent(err),
+        backoffBaseMs,
+      });
+      log.warn({ job: job.id, task: job.task, attempt: job.attempts, outcome, error: describeError(err) }, 'job failed');
+      if (outcome === 'exhausted' && task.onExhausted) {
+        try {
+          await task.onExhausted(job, err);
+        } catch (hookErr) {
+          log.error({ job: job.id, error: describeError(hookErr) }, 'recording the failed job failed');
+        }
+      }
+    }
+  }
+
+  /** Claims what is due and starts it; returns how many jobs were started. */
+  async function tick(): Promise<number> {
+    const now = options.clock();
+    if (now.getTime() - lastSweep > staleLockMs / 2) {
+      lastSweep = now.getTime();
+      await releaseStaleJobs(options.db, new Date(now.getTime() - staleLockMs).toISOString());
+    }
+    const room = options.concurrency - inFlight.size;
+    if (room <= 0) return 0;
+    const jobs = await claimJobs(options.db, workerId, room, now.toISOString(), taskNames);
+    for (const job of jobs) {
+      const p = runJob(job).finally(() => {
+        inFlight.delete(p);
+        wake?.();
+      });
+      inFlight.add(p);
+    }
+    return jobs.length;
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  return {
+    workerId,
+    start(): void {
+      if (running) return;
+      running = true;
+      loop = (async () => {
+        while (running) {
+          let started = 0;
+          try {
+            started = await tick();
+          } catch (err) {
+            log.error({ error: describeError(err) }, 'claiming jobs failed');
+          }
+          if (running && started === 0) await sleep(options.pollMs);
+        }
+      })();
+    },
+    /** Something was enqueued: look now instead of at the next poll. */
+    nudge(): void {
+      wake?.();
+    },
+    async stop(): Promise<void> {
+      running = false;
+      wake?.();
+      await loop;
+      await Promise.allSettled([...inFlight]);
+    },
+    /** Runs due jobs until none is left (tests and one-shot CLI use). */
+    async runUntilIdle(maxRounds = 1000): Promise<void> {
+      for (let i = 0; i < maxRounds; i++) {
+        const started = await tick();
+        if (started === 0 && inFlight.size === 0) return;
+        await Promise.race([...inFlight, new Promise((r) => setTimeout(r, 5))]);
+      }
+    },
+  };
+}
+
+export type Worker = ReturnType<typeof createWorker>;
