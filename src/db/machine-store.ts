@@ -55,7 +55,14 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
 
   async function withTransaction<T>(trx: Knex | Knex.Transaction | undefined, fn: (trx: Knex.Transaction) => Promise<T>) {
     if (trx && (trx as Knex.Transaction).isTransaction) return fn(trx as Knex.Transaction);
-    return db.transaction(fn);
+    try {
+      return await db.transaction(fn);
+    } catch (err) {
+      // SQLite: another connection (a second process) holds the write lock while our read-then-write transaction
+      // tries to upgrade — the same situation as a lost optimistic lock, and as retryable.
+      if (String((err as { code?: string }).code).startsWith('SQLITE_BUSY')) throw new GatewayError('VERSION_CONFLICT', {}, err);
+      throw err;
+    }
   }
 
   async function enqueueEffects(trx: Knex.Transaction, machine: MachineSpec, effects: readonly string[], ref: EntityRef, version: number) {

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The test command (README): installs what is missing on a fresh machine, starts a throwaway PostgreSQL and runs the
+# whole suite twice — on SQLite (the embedded default) and on PostgreSQL — then prints "N passed, N failed".
+# Extra arguments are passed to mocha (e.g. a spec path).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export GW_SHARED_DIR="${GW_SHARED_DIR:-$ROOT/../shared}"
+
+need_apt=()
+command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
+command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
+command -v xmlsec1 >/dev/null || need_apt+=(xmlsec1)
+command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
+/usr/bin/python3 -c 'import zeep' 2>/dev/null || need_apt+=(python3-zeep)
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian packages: ${need_apt[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null || exit 1
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  else
+    echo "missing Debian packages (run as root to install them): ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund || exit 1
+fi
+
+npx tsc --noEmit || { echo "0 passed, 1 failed"; exit 1; }
+
+# A throwaway PostgreSQL owned by the postgres user, on a free port, removed on exit.
+PG_DIR=$(mktemp -d /tmp/gw-pg.XXXXXX)
+chmod 755 "$PG_DIR"
+PG_PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+run_pg() { if [ "$(id -u)" = 0 ]; then chown -R postgres "$PG_DIR"; runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() { run_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1; rm -rf "$PG_DIR"; }
+trap cleanup EXIT
+run_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust >/dev/null || exit 1
+run_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200" \
+  -l "$PG_DIR/log" -w start >/dev/null || { cat "$PG_DIR/log"; exit 1; }
+export GW_TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+
+SUMMARY_DIR=$(mktemp -d)
+status=0
+for kind in sqlite postgres; do
+  echo "=== tests on $kind ==="
+  GW_TEST_DB=$kind GW_TEST_SUMMARY="$SUMMARY_DIR/$kind.json" npx mocha --reporter test/reporter.js "$@" || status=1
+done
+
+node -e '
+  const fs = require("fs"); let p = 0, f = 0, s = 0;
+  for (const file of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + file, "utf8")); p += r.passes; f += r.failures; s += r.pending;
+  }
+  if (fs.readdirSync(process.argv[1]).length < 2) f += 1; // a run that crashed before reporting counts as a failure
+  console.log(`${p} passed, ${f} failed` + (s ? `, ${s} skipped` : ""));
+' "$SUMMARY_DIR"
+rm -rf "$SUMMARY_DIR"
+exit $status

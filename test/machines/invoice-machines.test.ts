@@ -1,0 +1,179 @@
+import { expect } from 'chai';
+import { GatewayError } from '../../src/faults';
+import {
+  describeState,
+  earsivInvoiceMachine,
+  efaturaInvoiceMachine,
+  portalTab,
+  transition,
+  type MachineSpec,
+} from '../../src/machines';
+import { responseDeadline } from '../../src/machines/invoice.guards';
+
+/**
+ * The expected tables, written out independently of the machines' source: every (state, event) pair not listed
+ * here must be refused with ILLEGAL_TRANSITION, and every listed one must reach exactly its target.
+ */
+const GIB_EVENTS: [string, string][] = [
+  ['GIB_QUEUED', 'GIB_QUEUED'],
+  ['GIB_PROCESSING', 'GIB_PROCESSING'],
+  ['GIB_ACCEPTED', 'GIB_ACCEPTED'],
+  ['DELIVERY_RETRY', 'DELIVERY_RETRY'],
+  ['AWAITING_RECEIVER', 'AWAITING_RECEIVER'],
+];
+const OUTCOMES = 'GIB_REJECTED>GIB_REJECTED DELIVERY_FAILED>DELIVERY_FAILED RECEIVER_FAILED>RECEIVER_FAILED DELIVERED>DELIVERED';
+
+function gibRow(state: string, later: number): string {
+  const forward = GIB_EVENTS.slice(later).map(([e, s]) => `${e}>${s}`);
+  if (state === 'DELIVERY_RETRY') forward.unshift('DELIVERY_RETRY>DELIVERY_RETRY');
+  return `${state}: ${[...forward, OUTCOMES].join(' ')}`;
+}
+
+const EFATURA_EXPECTED = [
+  'RECEIVED: PROCESS>PROCESSED FAIL>ERROR',
+  'PROCESSED: SIGN>SIGNED FAIL>ERROR',
+  'SIGNED: ENVELOPE>ENVELOPED FAIL>ERROR',
+  'ENVELOPED: SEND>SENT FAIL>ERROR',
+  gibRow('SENT', 0),
+  gibRow('GIB_QUEUED', 1),
+  gibRow('GIB_PROCESSING', 2),
+  gibRow('GIB_ACCEPTED', 3),
+  gibRow('DELIVERY_RETRY', 4),
+  gibRow('AWAITING_RECEIVER', 5),
+  'DELIVERED: APPLICATION_ACCEPTED>ACCEPTED APPLICATION_REJECTED>REJECTED CANCEL_APPROVED>CANCELLED',
+  'ACCEPTED: CANCEL_APPROVED>CANCELLED',
+  'REJECTED:',
+  'CANCELLED:',
+  'GIB_REJECTED:',
+  'DELIVERY_FAILED:',
+  'RECEIVER_FAILED:',
+  'ERROR:',
+];
+
+const EARSIV_EXPECTED = [
+  'RECEIVED: PROCESS>PROCESSED FAIL>ERROR',
+  'PROCESSED: SIGN>SIGNED FAIL>ERROR',
+  'SIGNED: ADD_TO_REPORT>IN_REPORT FAIL>ERROR',
+  'IN_REPORT: REPORT_SENT>REPORTED REPORT_REJECTED>ERROR',
+  'REPORTED: REPORT_ACCEPTED>SUCCESS REPORT_REJECTED>ERROR',
+  'SUCCESS: CANCEL>CANCELLED',
+  'CANCELLED: CANCEL_REPORTED>CANCEL_REPORTED',
+  'CANCEL_REPORTED:',
+  'ERROR:',
+];
+
+function parseExpected(lines: string[]): Map<string, Map<string, string>> {
+  const table = new Map<string, Map<string, string>>();
+  for (const line of lines) {
+    const [state, rest] = line.split(':');
+    const row = new Map<string, string>();
+    for (const pair of rest.trim().split(/\s+/).filter(Boolean)) {
+      const [event, target] = pair.split('>');
+      row.set(event, target);
+    }
+    table.set(state, row);
+  }
+  return table;
+}
+
+/** A context and time under which every guard passes, so only the table decides. */
+const PASSING = { context: { profileId: 'TICARIFATURA', deliveredAt: '2026-01-10T09:00:00.000Z' }, now: new Date('2026-01-11T09:00:00Z') };
+
+function exhaustive(machine: MachineSpec, expectedLines: string[]) {
+  const expected = parseExpected(expectedLines);
+  it('declares exactly the expected states', () => {
+    expect(Object.keys(machine.states).sort()).to.deep.equal([...expected.keys()].sort());
+  });
+  for (const state of Object.keys(machine.states)) {
+    for (const event of machine.events) {
+      const target = expected.get(state)?.get(event);
+      it(`${state} × ${event} → ${target ?? 'ILLEGAL_TRANSITION'}`, () => {
+        if (target) {
+          expect(transition(machine, state, event, PASSING).to).to.equal(target);
+        } else {
+          let caught: unknown;
+          try {
+            transition(machine, state, event, PASSING);
+          } catch (err) {
+            caught = err;
+          }
+          expect(caught).to.be.instanceOf(GatewayError);
+          expect((caught as GatewayError).fault).to.equal('ILLEGAL_TRANSITION');
+        }
+      });
+    }
+  }
+  it('final states have no way out and every non-final state has one', () => {
+    for (const [name, spec] of Object.entries(machine.states)) {
+      const ways = Object.keys(spec.on ?? {}).length;
+      expect(ways > 0, name).to.equal(!spec.final);
+    }
+  });
+  it('every state is reachable from the initial state, by a shortest path', () => {
+    const seen = new Map<string, string[]>([[machine.initial, []]]);
+    const queue = [machine.initial];
+    while (queue.length) {
+      const state = queue.shift()!;
+      for (const [event, step] of Object.entries(machine.states[state].on ?? {})) {
+        if (!seen.has(step.target)) {
+          seen.set(step.target, [...seen.get(state)!, event]);
+          queue.push(step.target);
+        }
+      }
+    }
+    expect([...seen.keys()].sort()).to.deep.equal(Object.keys(machine.states).sort());
+    // Replaying each shortest path through transition() lands where the search said.
+    for (const [target, path] of seen) {
+      let state = machine.initial;
+      for (const event of path) state = transition(machine, state, event, PASSING).to;
+      expect(state).to.equal(target);
+    }
+  });
+}
+
+describe('e-Fatura invoice machine', () => {
+  exhaustive(efaturaInvoiceMachine, EFATURA_EXPECTED);
+
+  it('shows e-Logo status/code/description, and GİB’s own code in an error state', () => {
+    expect(describeState(efaturaInvoiceMachine, 'RECEIVED', {})).to.deep.equal({ status: 1, code: 10, description: 'KUYRUGA ALINDI' });
+    expect(describeState(efaturaInvoiceMachine, 'DELIVERED', {})).to.include({ status: 2, code: 1300 });
+    expect(describeState(efaturaInvoiceMachine, 'GIB_REJECTED', { code: 1150, codeDescription: 'SCHEMATRON KONTROL SONUCU HATALI' }))
+      .to.deep.equal({ status: -1, code: 1150, description: 'SCHEMATRON KONTROL SONUCU HATALI' });
+  });
+
+  it('refuses KABUL for a TEMELFATURA (guard isCommercial)', () => {
+    const input = { ...PASSING, context: { ...PASSING.context, profileId: 'TEMELFATURA' } };
+    expect(() => transition(efaturaInvoiceMachine, 'DELIVERED', 'APPLICATION_ACCEPTED', input)).to.throw(GatewayError, /isCommercial/);
+  });
+
+  it('accepts KABUL until 23:59:59 Istanbul time of day 8, refuses it a second later', () => {
+    const deliveredAt = '2026-03-02T21:30:00.000Z'; // 00:30 on 3 March in Istanbul
+    const deadline = responseDeadline(new Date(deliveredAt));
+    expect(deadline.toISOString()).to.equal('2026-03-11T20:59:59.999Z'); // 11 March 23:59:59.999 Istanbul
+    const ctx = { profileId: 'TICARIFATURA', deliveredAt };
+    expect(transition(efaturaInvoiceMachine, 'DELIVERED', 'APPLICATION_ACCEPTED', { context: ctx, now: deadline }).to).to.equal('ACCEPTED');
+    const late = new Date(deadline.getTime() + 1);
+    expect(() => transition(efaturaInvoiceMachine, 'DELIVERED', 'APPLICATION_REJECTED', { context: ctx, now: late })).to.throw(
+      GatewayError,
+      /withinResponseWindow/,
+    );
+  });
+});
+
+describe('e-Arşiv invoice machine', () => {
+  exhaustive(earsivInvoiceMachine, EARSIV_EXPECTED);
+
+  it('maps statuses to the portal tabs of seed 000', () => {
+    const tab = (state: string) => portalTab(describeState(earsivInvoiceMachine, state, {}).status);
+    expect(tab('RECEIVED')).to.equal('Henüz Sonuçlanmamış');
+    expect(tab('REPORTED')).to.equal('Henüz Sonuçlanmamış');
+    expect(tab('SUCCESS')).to.equal('Başarılı');
+    expect(tab('ERROR')).to.equal('Hatalı');
+  });
+
+  it('cannot cancel an invoice that is not successful (seed 000)', () => {
+    for (const state of ['RECEIVED', 'PROCESSED', 'SIGNED', 'IN_REPORT', 'REPORTED', 'ERROR']) {
+      expect(() => transition(earsivInvoiceMachine, state, 'CANCEL', PASSING), state).to.throw(GatewayError);
+    }
+  });
+});

@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import pino from 'pino';
+import { enqueueJob } from '../../src/db/jobs';
+import { GatewayError } from '../../src/faults';
+import { createWorker, type Task } from '../../src/worker/worker';
+import { createTestDb, TEST_DB_KIND, type TestDb } from '../helpers/db';
+
+const logger = pino({ level: 'silent' });
+
+async function addJobs(t: TestDb, task: string, n: number, prefix = task): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await enqueueJob(t.db, { task, key: `${prefix}:${i}`, payload: { n: i }, runAt: '2000-01-01T00:00:00.000Z', maxAttempts: 3, createdAt: new Date().toISOString() });
+  }
+}
+
+describe(`worker and job queue (${TEST_DB_KIND})`, () => {
+  let t: TestDb;
+  beforeEach(async () => {
+    t = await createTestDb();
+  });
+  afterEach(async () => t.destroy());
+
+  it('runs each job once and deletes it; the same key enqueued twice is one job', async () => {
+    await addJobs(t, 'count', 20);
+    await addJobs(t, 'count', 20); // same keys: ignored
+    const seen: number[] = [];
+    const worker = createWorker({ db: t.db, tasks: { count: { run: async (job) => void seen.push(Number(job.payload.n)) } }, clock: () => new Date(), logger, pollMs: 10, concurrency: 4 });
+    await worker.runUntilIdle();
+    expect(seen.sort((a, b) => a - b)).to.deep.equal([...Array(20).keys()]);
+    expect(await t.db('jobs').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
+  });
+
+  it('retries with exponential backoff, then keeps the exhausted job visible and calls onExhausted once', async () => {
+    await addJobs(t, 'flaky', 1);
+    let now = new Date('2026-01-01T00:00:00.000Z');
+    let runs = 0;
+    let exhausted = 0;
+    const task: Task = {
+      run: async () => {
+        runs++;
+        throw new Error('network down');
+      },
+      onExhausted: async () => void exhausted++,
+    };
+    const worker = createWorker({ db: t.db, tasks: { flaky: task }, clock: () => now, logger, pollMs: 10, concurrency: 1, backoffBaseMs: 1000 });
+    await worker.runUntilIdle();
+    expect(runs).to.equal(1);
+    let job = await t.db('jobs').first();
+    expect(job.run_at).to.equal('2026-01-01T00:00:01.000Z'); // 1 s after the first failure
+    expect(job.last_error).to.match(/network down/);
+    expect(job.locked_by).to.equal(null);
+    now = new Date('2026-01-01T00:00:01.000Z');
+    await worker.runUntilIdle();
+    job = await t.db('jobs').first();
+    expect(job.run_at).to.equal('2026-01-01T00:00:03.000Z'); // then 2 s
+    now = new Date('2026-01-01T00:00:10.000Z');
+    await worker.runUntilIdle();
+    await worker.runUntilIdle();
+    expect(runs).to.equal(3);
+    expect(exhausted).to.equal(1);
+    job = await t.db('jobs').first();
+    expect(job.failed_at).to.equal('2026-01-01T00:00:10.000Z');
+    expect(Number(job.attempts)).to.equal(3);
+  });
+
+  it('a permanent typed fault is not retried', async () => {
+    await addJobs(t, 'pin', 1);
+    let runs = 0;
+    const worker = createWorker({
+      db: t.db,
+      tasks: { pin: { run: async () => { runs++; throw new GatewayError('SIGNER_PIN_INCORRECT'); } } },
+      clock: () => new Date(),
+      logger,
+      pollMs: 10,
+      concurrency: 1,
+    });
+    await worker.runUntilIdle();
+    expect(runs).to.equal(1);
+    const job = await t.db('jobs').first();
+    expect(job.failed_at).to.be.a('string');
+    expect(job.last_error).to.match(/^4403 /);
+  });
+
+  it('frees a job whose worker died holding it', async () => {
+    await addJobs(t, 'orphan', 1);
+    await t.db('jobs').update({ locked_by: 'dead-worker', locked_at: '2026-01-01T00:00:00.000Z', attempts: 1 });
+    let runs = 0;
+    const worker = createWorker({ db: t.db, tasks: { orphan: { run: async () => void runs++ } }, clock: () => new Date('2026-01-01T01:00:00.000Z'), logger, pollMs: 10, concurrency: 1, staleLockMs: 60_000 });
+    await worker.runUntilIdle();
+    expect(runs).to.equal(1);
+  });
+
+  it('several workers with their own connection pools never run a job twice', async function () {
+    this.timeout(60_000);
+    const total = 300;
+    await addJobs(t, 'once', total);
+    await t.db.schema.createTable('runs', (tb) => {
+      tb.integer('n').notNullable();
+      tb.string('worker').notNullable();
+    });
+    const workers = [0, 1, 2, 3].map((i) => {
+      const db = i === 0 ? t.db : t.connectAgain(4);
+      return createWorker({
+        db,
+        workerId: `w${i}`,
+        tasks: { once: { run: async (job) => { await db('runs').insert({ n: job.payload.n, worker: `w${i}` }); } } },
+        clock: () => new Date(),
+        logger,
+        pollMs: 5,
+        concurrency: 4,
+      });
+    });
+    await Promise.all(workers.map((w) => w.runUntilIdle()));
+    const rows = await t.db('runs').select('n', 'worker');
+    const ns = rows.map((r) => Number(r.n));
+    expect(ns).to.have.length(total);
+    expect(new Set(ns).size).to.equal(total);
+    if (TEST_DB_KIND === 'postgres') {
+      // Real concurrency on PostgreSQL: the work was actually shared.
+      expect(new Set(rows.map((r) => r.worker)).size).to.be.greaterThan(1);
+    }
+  });
+});
