@@ -8,13 +8,16 @@ import { createMachineStore } from './db/machine-store';
 import { createAuthenticator } from './security/authenticator';
 import { createSecretBox, loadOrCreateKey, type SecretBox } from './security/secret-box';
 import { createInvoiceService, type InvoiceValidator } from './services/invoice.service';
+import { createSignerRegistry, type SignerRegistry } from './services/signer-registry';
 import { createTenantService } from './services/tenant.service';
+import { verifyXml } from './signing/verify';
 import { mountSoap, requestLogger } from './soap/mount';
 import { getStatusOperation } from './soap/operations/GetStatus';
 import { sendInvoiceOperation } from './soap/operations/SendInvoice';
 import { createFileBlobStore, type BlobStore } from './storage/blob-store';
 import { createInvoiceValidator } from './validation';
 import { invoiceProcessTask } from './worker/tasks/invoice-process';
+import { invoiceSignTask } from './worker/tasks/invoice-sign';
 import { createWorker, type Task } from './worker/worker';
 
 export const SOAP_PATH = '/soap/gateway';
@@ -28,6 +31,7 @@ export interface AppDeps {
   secretBox?: SecretBox;
   blobs?: BlobStore;
   validator?: InvoiceValidator;
+  signers?: SignerRegistry;
   /** The address written into the served WSDL's soap:address. */
   publicUrl?: string;
 }
@@ -45,8 +49,13 @@ export async function createApp(deps: AppDeps) {
     deps.validator ?? createInvoiceValidator({ xsdDir: ublXsdDir(config) ?? undefined, maxUnzippedBytes: config.limits.maxDocumentBytes });
   const store = createMachineStore(db, { clock, maxAttempts: config.worker.maxAttempts });
 
+  const signers =
+    deps.signers ??
+    createSignerRegistry({ db, clock, defaultSigner: config.signing.defaultSigner, devSealDir: config.signing.devSealDir, trustedRoots: config.signing.trustedRoots });
+
   const tasks: Record<string, Task> = {
     'invoice.process': invoiceProcessTask({ db, store, blobs }),
+    'invoice.sign': invoiceSignTask({ db, store, blobs, signers }),
   };
   const worker = createWorker({
     db,
@@ -58,7 +67,10 @@ export async function createApp(deps: AppDeps) {
   });
 
   const tenants = createTenantService({ db, secretBox, clock });
-  const invoices = createInvoiceService({ db, store, validator, blobs, clock, onEnqueued: () => worker.nudge() });
+  const verifySignature = async (xml: Buffer, expectedSignerId: string) => {
+    await verifyXml(xml, { trustedRoots: await signers.trustedRoots(), expectedSignerId, now: clock() });
+  };
+  const invoices = createInvoiceService({ db, store, validator, blobs, clock, verifySignature, onEnqueued: () => worker.nudge() });
   const authenticator = createAuthenticator({ db, secretBox, clock, ...config.auth });
 
   const app = express();
@@ -68,14 +80,12 @@ export async function createApp(deps: AppDeps) {
     res.json({ status: 'ok' });
   });
 
-  const publicUrl = deps.publicUrl ?? `http://${config.host}:${config.port}`;
-  const wsdlXml = fs
-    .readFileSync(WSDL_FILE, 'utf8')
-    .replace(/<soap:address location="[^"]*"\/>/, `<soap:address location="${publicUrl}${SOAP_PATH}"/>`);
+  const wsdlXml = fs.readFileSync(WSDL_FILE, 'utf8');
   const opDeps = { authenticator, logger };
   await mountSoap(app, {
     path: SOAP_PATH,
     wsdlXml,
+    publicUrl: deps.publicUrl,
     maxRequestBytes: config.limits.maxRequestBytes,
     logger,
     services: {
@@ -88,7 +98,7 @@ export async function createApp(deps: AppDeps) {
     },
   });
 
-  return { app, db, worker, store, blobs, services: { tenants, invoices }, authenticator };
+  return { app, db, worker, store, blobs, signers, services: { tenants, invoices }, authenticator };
 }
 
 export type GatewayApp = Awaited<ReturnType<typeof createApp>>;

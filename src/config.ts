@@ -30,6 +30,14 @@ export interface GatewayConfig {
     /** AES key that seals the secret PasswordDigest needs; kept outside the database. */
     secretKeyFile: string;
   };
+  signing: {
+    /** The signer of tenants without their own: a generated development seal, a key file, or a PKCS#11 token. */
+    defaultSigner: SignerSetting;
+    /** PEM files (or folders of them) whose certificates are trusted roots for documents signed by callers. */
+    trustedRoots: string[];
+    /** Where development seals are generated (one per tenant VKN). */
+    devSealDir: string;
+  };
   worker: {
     enabled: boolean;
     pollMs: number;
@@ -39,7 +47,65 @@ export interface GatewayConfig {
   logLevel: string;
 }
 
+export type SignerSetting =
+  | { type: 'dev' }
+  | { type: 'software'; keyFile: string; certFile: string; chainFiles?: string[]; passphraseFile?: string }
+  | {
+      type: 'pkcs11';
+      module: string;
+      tokenLabel?: string;
+      slot?: number;
+      keyLabel?: string;
+      keyId?: string;
+      /** The PIN is only ever read from a file (never an environment variable, never the database). */
+      pinFile: string;
+      mechanism?: 'CKM_SHA256_RSA_PKCS' | 'CKM_RSA_PKCS';
+      chainFiles?: string[];
+    };
+
 type Env = Record<string, string | undefined>;
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((p) => path.resolve(p));
+}
+
+function required(env: Env, name: string, because: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`${name} is required ${because}`);
+  return value;
+}
+
+function signerSetting(env: Env): SignerSetting {
+  const type = env.GW_SIGNER ?? 'dev';
+  if (type === 'dev') return { type };
+  if (type === 'software') {
+    return {
+      type,
+      keyFile: path.resolve(required(env, 'GW_SIGNER_KEY_FILE', 'when GW_SIGNER=software')),
+      certFile: path.resolve(required(env, 'GW_SIGNER_CERT_FILE', 'when GW_SIGNER=software')),
+      chainFiles: list(env, 'GW_SIGNER_CHAIN_FILES'),
+      passphraseFile: env.GW_SIGNER_PASSPHRASE_FILE ? path.resolve(env.GW_SIGNER_PASSPHRASE_FILE) : undefined,
+    };
+  }
+  if (type === 'pkcs11') {
+    const mechanism = env.GW_PKCS11_MECHANISM;
+    if (mechanism && mechanism !== 'CKM_SHA256_RSA_PKCS' && mechanism !== 'CKM_RSA_PKCS') {
+      throw new ConfigError('GW_PKCS11_MECHANISM must be CKM_SHA256_RSA_PKCS or CKM_RSA_PKCS');
+    }
+    return {
+      type,
+      module: required(env, 'GW_PKCS11_MODULE', 'when GW_SIGNER=pkcs11'),
+      tokenLabel: env.GW_PKCS11_TOKEN_LABEL || undefined,
+      slot: env.GW_PKCS11_SLOT ? int(env, 'GW_PKCS11_SLOT', 0, 0, 2 ** 32 - 1) : undefined,
+      keyLabel: env.GW_PKCS11_KEY_LABEL || undefined,
+      keyId: env.GW_PKCS11_KEY_ID || undefined,
+      pinFile: path.resolve(required(env, 'GW_PKCS11_PIN_FILE', 'when GW_SIGNER=pkcs11 (the PIN is read from a file)')),
+      mechanism: mechanism as 'CKM_SHA256_RSA_PKCS' | 'CKM_RSA_PKCS' | undefined,
+      chainFiles: list(env, 'GW_PKCS11_CHAIN_FILES'),
+    };
+  }
+  throw new ConfigError(`GW_SIGNER must be dev, software or pkcs11, got "${type}"`);
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -87,6 +153,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       maxFailures: int(env, 'GW_AUTH_MAX_FAILURES', 10, 1, 1000),
       lockMinutes: int(env, 'GW_AUTH_LOCK_MINUTES', 15, 1, 7 * 24 * 60),
       secretKeyFile: path.resolve(env.GW_SECRET_KEY_FILE ?? path.join(dataDir, 'secret.key')),
+    },
+    signing: {
+      defaultSigner: signerSetting(env),
+      trustedRoots: list(env, 'GW_TRUSTED_ROOTS'),
+      devSealDir: path.resolve(env.GW_DEV_SEAL_DIR ?? path.join(dataDir, 'dev-seals')),
     },
     worker: {
       enabled: bool(env, 'GW_WORKER', true),

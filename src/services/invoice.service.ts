@@ -47,6 +47,8 @@ export interface InvoiceServiceDeps {
   validator: InvoiceValidator;
   blobs: BlobStore;
   clock: () => Date;
+  /** Verifies a caller-signed document (XAdES, chain, signer = tenant); throws a typed fault. */
+  verifySignature: (xml: Buffer, expectedSignerId: string) => Promise<void>;
   /** Tells an in-process worker that a job is waiting (it would find it at its next poll anyway). */
   onEnqueued?: () => void;
 }
@@ -97,10 +99,19 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
         throw new GatewayError('REQUEST_FIELD', { field: 'numberSeries' });
       }
 
+      if (input.signed && input.assignNumber) {
+        throw new GatewayError('REQUEST_FIELD', { field: 'assignNumber (imzali belgenin numarasi degistirilemez)' });
+      }
+      if (!input.signed && facts.hasSignature) {
+        throw new GatewayError('REQUEST_FIELD', { field: 'signed (belge imzali gonderildi, signed=true olmali)' });
+      }
+
       const receivedSha = sha256Hex(xml);
       const ettn = facts.ettn.toLowerCase(); // stored and looked up in one case: a UUID's case carries no meaning
       const known = await existingResult(caller.tenantId, ettn, receivedSha);
       if (known) return known;
+
+      if (input.signed) await deps.verifySignature(xml, caller.tenantVkn);
 
       // The original is stored (fsynced) before the row that names it is committed; a blob left by a failed
       // transaction is harmless, since blobs are content-addressed.

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { buildUsernameTokenHeader } from '../src/security/wsse';
+import { makeInvoice } from '../test/helpers/invoices';
+import { runLoad, type LoadResult } from './lib/load';
+
+/**
+ * SendInvoice and GetStatus throughput and latency against a bare node-soap Echo, all in one run on this machine.
+ * Server processes are separate from this load generator. Usage: npx tsx bench/soap.bench.ts [seconds] [concurrency]
+ * Goals (issue 2): GetStatus ≥ 75 % of the echo rate; SendInvoice ≥ 40 % of it with durable commits.
+ */
+const SECONDS = Number(process.argv[2] ?? 10);
+const CONCURRENCY = Number(process.argv[3] ?? 16);
+
+function start(script: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; info: any }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, info: JSON.parse(line) }));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+const SOAP_NS = 'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:gw="urn:acik-entegrator:gateway:1"';
+
+async function main() {
+  const echo = await start('echo-server.ts');
+  const gateway = await start('gateway-server.ts', { GW_LOG_LEVEL: 'info' });
+  const { username, password } = gateway.info;
+  const echoUrl = `http://127.0.0.1:${echo.info.port}/echo`;
+  const gwUrl = `http://127.0.0.1:${gateway.info.port}/soap/gateway`;
+  const security = () => buildUsernameTokenHeader(username, password, { nonce: randomBytes(16), created: new Date().toISOString() });
+
+  const echoRequest = () => ({
+    body: `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:e="urn:bench:echo"><soap:Body><e:EchoRequest><e:text>merhaba</e:text></e:EchoRequest></soap:Body></soap:Envelope>`,
+  });
+  const sendRequest = () => {
+    const doc = makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: '1234567801', lines: 10, number: null, ettn: randomUUID() });
+    return {
+      body: `<soap:Envelope ${SOAP_NS}><soap:Header>${security()}</soap:Header><soap:Body><gw:SendInvoiceRequest><gw:document>${Buffer.from(doc).toString('base64')}</gw:document><gw:assignNumber>true</gw:assignNumber></gw:SendInvoiceRequest></soap:Body></soap:Envelope>`,
+    };
+  };
+
+  // A document with history for GetStatus to read.
+  const seeded = await runLoad({ url: gwUrl, concurrency: 1, durationMs: 1, makeRequest: sendRequest });
+  if (seeded.errors) throw new Error('could not send the seed invoice');
+  const probe = sendRequest();
+  const ettn = /<cbc:UUID>([^<]+)<\/cbc:UUID>/.exec(Buffer.from(/<gw:document>([^<]+)/.exec(probe.body)![1], 'base64').toString())![1];
+  await runLoad({ url: gwUrl, concurrency: 1, durationMs: 1, makeRequest: () => probe });
+  const statusRequest = () => ({
+    body: `<soap:Envelope ${SOAP_NS}><soap:Header>${security()}</soap:Header><soap:Body><gw:GetStatusRequest><gw:ettn>${ettn}</gw:ettn></gw:GetStatusRequest></soap:Body></soap:Envelope>`,
+  });
+
+  const ms = SECONDS * 1000;
+  const warm = Math.min(2000, ms / 4);
+  await runLoad({ url: echoUrl, concurrency: CONCURRENCY, durationMs: warm, makeRequest: echoRequest });
+  const echoResult = await runLoad({ url: echoUrl, concurrency: CONCURRENCY, durationMs: ms, makeRequest: echoRequest });
+  await runLoad({ url: gwUrl, concurrency: CONCURRENCY, durationMs: warm, makeRequest: statusRequest });
+  const statusResult = await runLoad({ url: gwUrl, concurrency: CONCURRENCY, durationMs: ms, makeRequest: statusRequest });
+  await runLoad({ url: gwUrl, concurrency: CONCURRENCY, durationMs: warm, makeRequest: sendRequest });
+  const sendResult = await runLoad({ url: gwUrl, concurrency: CONCURRENCY, durationMs: ms, makeRequest: sendRequest });
+
+  echo.child.kill('SIGTERM');
+  gateway.child.kill('SIGTERM');
+
+  const row = (name: string, r: LoadResult) =>
+    `| ${name} | ${r.rps.toFixed(0)} | ${((r.rps / echoResult.rps) * 100).toFixed(0)} % | ${r.p50.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.requests} | ${r.errors} |`;
+  console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, ${SECONDS} s per scenario, ${CONCURRENCY} connections, SQLite synchronous=FULL\n`);
+  console.log('| scenario | req/s | of echo | p50 ms | p90 ms | p99 ms | requests | errors |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(row('node-soap Echo (yardstick)', echoResult));
+  console.log(row('GetStatus (digest auth, history)', statusResult));
+  console.log(row('SendInvoice (10-line e-Arşiv, assigned number, durable)', sendResult));
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

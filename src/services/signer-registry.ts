@@ -1,0 +1,105 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import type { SignerSetting } from '../config';
+import { GatewayError } from '../faults';
+import { certificatesFrom } from '../signing/cert';
+import { developmentSealPaths, ensureDevelopmentSeal } from '../signing/dev-seal';
+import { createSigner, type Signer, type SignerConfig } from '../signing/signer';
+
+/**
+ * Which signer signs for which tenant. A tenant may have its own setting (tenants.signer_config, JSON of the same
+ * shape as GW_SIGNER's); otherwise the gateway's default applies. In `dev` mode every tenant gets a development seal
+ * of its own VKN, generated on first use. Signers are opened once and kept; one that fails is dropped so the next
+ * job opens it again (a card that was pulled out and put back).
+ */
+export interface SignerRegistryOptions {
+  db: Knex;
+  defaultSigner: SignerSetting;
+  devSealDir: string;
+  trustedRoots: string[];
+  clock: () => Date;
+}
+
+async function toSignerConfig(setting: SignerSetting, tenant: { vkn: string; title: string }, devSealDir: string): Promise<SignerConfig> {
+  switch (setting.type) {
+    case 'dev':
+      return ensureDevelopmentSeal(path.join(devSealDir, tenant.vkn), { vkn: tenant.vkn, title: tenant.title });
+    case 'software':
+      return {
+        type: 'software',
+        keyFile: setting.keyFile,
+        certFile: setting.certFile,
+        chainFiles: setting.chainFiles,
+        passphrase: setting.passphraseFile ? (await fs.readFile(setting.passphraseFile, 'utf8')).trim() : undefined,
+      };
+    case 'pkcs11':
+      return { ...setting, type: 'pkcs11' };
+  }
+}
+
+async function readCertificates(files: string[]): Promise<Buffer[]> {
+  const certs: Buffer[] = [];
+  for (const file of files) certs.push(...certificatesFrom(await fs.readFile(file).catch(() => Buffer.alloc(0))));
+  return certs;
+}
+
+export function createSignerRegistry(opts: SignerRegistryOptions) {
+  const open = new Map<number, Promise<Signer>>();
+  let roots: Promise<Buffer[]> | null = null;
+
+  async function settingFor(tenantId: number): Promise<{ setting: SignerSetting; vkn: string; title: string }> {
+    const row = await opts.db('tenants').where({ id: tenantId }).first('vkn', 'title', 'signer_config');
+    if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
+    const own = row.signer_config ? (JSON.parse(row.signer_config) as SignerSetting) : null;
+    return { setting: own ?? opts.defaultSigner, vkn: row.vkn, title: row.title };
+  }
+
+  return {
+    async signerFor(tenantId: number): Promise<Signer> {
+      let signer = open.get(tenantId);
+      if (!signer) {
+        signer = (async () => {
+          const { setting, vkn, title } = await settingFor(tenantId);
+          return createSigner(await toSignerConfig(setting, { vkn, title }, opts.devSealDir), { now: opts.clock, lazy: true });
+        })();
+        open.set(tenantId, signer);
+        signer.catch(() => open.delete(tenantId));
+      }
+      return signer;
+    },
+
+    /** A signer that failed mid-operation is closed and forgotten; the next use opens it again. */
+    async drop(tenantId: number): Promise<void> {
+      const signer = open.get(tenantId);
+      open.delete(tenantId);
+      await signer?.then((s) => s.close()).catch(() => undefined);
+    },
+
+    /** Trusted roots for caller-signed documents: GW_TRUSTED_ROOTS, plus in dev mode the development roots. */
+    async trustedRoots(): Promise<Buffer[]> {
+      roots ??= (async () => {
+        const files: string[] = [];
+        for (const entry of opts.trustedRoots) {
+          const stat = await fs.stat(entry);
+          if (stat.isDirectory()) for (const f of await fs.readdir(entry)) files.push(path.join(entry, f));
+          else files.push(entry);
+        }
+        return readCertificates(files);
+      })();
+      if (opts.defaultSigner.type !== 'dev') return roots;
+      // Development roots appear as tenants get their first seal, so they are read each time (dev mode only).
+      const vkns = await fs.readdir(opts.devSealDir).catch(() => [] as string[]);
+      const dev = await readCertificates(vkns.map((vkn) => developmentSealPaths(path.join(opts.devSealDir, vkn)).rootCertFile));
+      return [...(await roots), ...dev];
+    },
+
+    async close(): Promise<void> {
+      const all = [...open.values()];
+      open.clear();
+      await Promise.all(all.map((p) => p.then((s) => s.close()).catch(() => undefined)));
+    },
+  };
+}
+
+export type SignerRegistry = ReturnType<typeof createSignerRegistry>;

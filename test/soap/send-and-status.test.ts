@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import yazl from 'yazl';
+import type * as soap from 'soap';
+import { makeInvoice } from '../helpers/invoices';
+import { faultOf, OTHER_VKN, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
+import { TEST_DB_KIND } from '../helpers/db';
+
+export function zipOf(name: string, content: string | Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name);
+    zip.end();
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+  });
+}
+
+export async function send(client: soap.Client, xml: string | Buffer, opts: Record<string, unknown> = {}) {
+  const [result] = await client.SendInvoiceAsync({ document: Buffer.from(xml).toString('base64'), ...opts });
+  return result.invoice;
+}
+
+export async function expectFault(p: Promise<unknown>) {
+  try {
+    await p;
+  } catch (err) {
+    return faultOf(err);
+  }
+  throw new Error('expected a SOAP fault');
+}
+
+describe(`SendInvoice and GetStatus over SOAP (${TEST_DB_KIND})`, function () {
+  this.timeout(30_000);
+  let gw: TestGateway;
+  let client: soap.Client;
+
+  before(async () => {
+    gw = await startTestGateway();
+    client = await soapClient(gw);
+  });
+  after(async () => gw.close());
+
+  it('serves its WSDL with both operations and the typed fault', async () => {
+    const res = await fetch(gw.wsdlUrl);
+    const wsdl = await res.text();
+    expect(res.status).to.equal(200);
+    expect(wsdl).to.contain('name="SendInvoice"').and.contain('name="GetStatus"').and.contain('GatewayFault');
+    expect(wsdl).to.contain(`<soap:address location="${gw.url}"/>`);
+  });
+
+  it('accepts an e-Arşiv invoice, answers after commit, and the worker carries it to İşlendi (code 20)', async () => {
+    const ettn = randomUUID();
+    const number = 'ABC2026000000001';
+    const invoice = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, ettn, number, lines: 3 }));
+    expect(invoice).to.include({ ettn, invoiceNumber: number, documentKind: 'EARSIV', state: 'RECEIVED', description: 'KUYRUGA ALINDI' });
+    expect(Number(invoice.status)).to.equal(1);
+    expect(Number(invoice.code)).to.equal(10);
+    expect(invoice.portalTab).to.equal('Henüz Sonuçlanmamış');
+    // Durable before the answer: the row and its history are there.
+    const row = await gw.testDb.db('invoices').where({ ettn }).first();
+    expect(row.state).to.equal('RECEIVED');
+
+    await gw.gateway.worker.runUntilIdle();
+    const [byEttn] = await client.GetStatusAsync({ ettn });
+    expect(byEttn.invoice.state).to.be.oneOf(['PROCESSED', 'SIGNED']);
+    const history = [byEttn.invoice.history.entry].flat();
+    expect(history[0]).to.include({ toState: 'RECEIVED', event: 'CREATE', actor: 'user:erp-user' });
+    expect(history[1]).to.include({ fromState: 'RECEIVED', toState: 'PROCESSED', event: 'PROCESS', actor: 'worker' });
+    expect(Number(history[1].code)).to.equal(20);
+
+    const [byNumber] = await client.GetStatusAsync({ invoiceNumber: number });
+    expect(byNumber.invoice.ettn).to.equal(ettn);
+  });
+
+  it('accepts an e-Fatura invoice sent as a ZIP holding one XML', async () => {
+    const ettn = randomUUID();
+    const zip = await zipOf(`${ettn}.xml`, makeInvoice({ profile: 'TICARIFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN, ettn, number: 'ABC2026000000002' }));
+    const invoice = await send(client, zip, { container: 'zip' });
+    expect(invoice).to.include({ ettn, documentKind: 'EFATURA', profileId: 'TICARIFATURA' });
+    expect(invoice.portalTab).to.equal(undefined);
+  });
+
+  it('assigns gapless numbers from the tenant series when asked, restarting each year', async () => {
+    const a = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: null, issueDate: '2026-03-01' }), { assignNumber: true });
+    const b = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: null, issueDate: '2026-03-02' }), { assignNumber: true });
+    const c = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: null, issueDate: '2027-01-02' }), { assignNumber: true });
+    const d = await send(client, makeInvoice({ profile: 'TEMELFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN, number: null, issueDate: '2026-03-02' }), { assignNumber: true });
+    expect([a.invoiceNumber, b.invoiceNumber, c.invoiceNumber, d.invoiceNumber]).to.deep.equal([
+      'EAR2026000000001',
+      'EAR2026000000002',
+      'EAR2027000000001',
+      'EFT2026000000001',
+    ]);
+    // The stored document carries the number once the worker has processed it.
+    await gw.gateway.worker.runUntilIdle();
+    const row = await gw.testDb.db('invoices').where({ ettn: a.ettn }).first();
+    const stored = (await gw.gateway.blobs.get(row.document_sha256)).toString('utf8');
+    expect(stored).to.contain('<cbc:ID>EAR2026000000001</cbc:ID>');
+  });
+
+  it('idempotency: the same ETTN and content returns the first result; other content is refused', async () => {
+    const ettn = randomUUID();
+    const xml = makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, ettn, number: 'IDM2026000000001' });
+    const first = await send(client, xml);
+    const again = await send(client, xml);
+    expect(again.ettn).to.equal(first.ettn);
+    expect(again.receivedAt).to.equal(first.receivedAt);
+    expect(await gw.testDb.db('invoices').where({ ettn }).count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 1);
+
+    const changed = makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, ettn, number: 'IDM2026000000001', lines: 2 });
+    const fault = await expectFault(send(client, changed));
+    expect(fault).to.include({ code: 4302, name: 'ETTN_CONFLICT' });
+  });
+
+  it('a number already used is refused, and nothing is stored', async () => {
+    const number = 'DUP2026000000001';
+    await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number }));
+    const before = await gw.testDb.db('invoices').count({ n: '*' }).first();
+    const fault = await expectFault(send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number })));
+    expect(fault).to.include({ code: 4303, name: 'NUMBER_IN_USE' });
+    expect(await gw.testDb.db('invoices').count({ n: '*' }).first()).to.deep.equal(before);
+  });
+
+  it('GetStatus of an unknown ETTN is DOCUMENT_NOT_FOUND', async () => {
+    const fault = await expectFault(client.GetStatusAsync({ ettn: randomUUID() }));
+    expect(fault).to.include({ code: 4301, name: 'DOCUMENT_NOT_FOUND', faultcode: 'soap:Client' });
+    expect(fault.message).to.equal('BELGE BULUNAMADI');
+  });
+
+  it('writes one JSON log line per request with id, tenant, operation, duration and outcome — and no secrets', async () => {
+    const before = gw.logs.length;
+    await client.GetStatusAsync({ ettn: randomUUID() }).catch(() => undefined);
+    const lines = gw.logs.slice(before).filter((l) => l.msg === 'request');
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.include({ operation: 'GetStatus', tenant: TEST_VKN, outcome: 'fault', faultCode: 4301 });
+    expect(lines[0].requestId).to.be.a('string');
+    expect(lines[0].ms).to.be.a('number');
+    const all = JSON.stringify(gw.logs);
+    expect(all).not.to.contain(gw.password);
+    expect(all).not.to.contain('Invoice xmlns');
+  });
+});

@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { makeInvoice } from '../helpers/invoices';
+import { startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
+import { TEST_DB_KIND, tempDir } from '../helpers/db';
+
+const run = promisify(execFile);
+
+describe(`interoperability: Python zeep loads the WSDL and calls both operations (${TEST_DB_KIND})`, function () {
+  this.timeout(60_000);
+  let gw: TestGateway;
+
+  before(async () => {
+    gw = await startTestGateway();
+  });
+  after(async () => gw.close());
+
+  it('SendInvoice, GetStatus by ETTN and number, and a typed fault, through zeep', async () => {
+    const ettn = randomUUID();
+    const file = path.join(tempDir(), 'invoice.xml');
+    fs.writeFileSync(file, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, ettn, number: 'ZEP2026000000001' }));
+    // Debian's python3 has python3-zeep; a pyenv python on PATH may not.
+    const { stdout } = await run('/usr/bin/python3', [path.join(__dirname, '..', 'interop', 'zeep_client.py'), gw.wsdlUrl, gw.username, gw.password, file]);
+    const out = JSON.parse(stdout);
+    expect(out.sent).to.include({ ettn, invoiceNumber: 'ZEP2026000000001', documentKind: 'EARSIV', status: 1, code: 10, portalTab: 'Henüz Sonuçlanmamış' });
+    expect(out.byEttn.ettn).to.equal(ettn);
+    expect(out.byNumber.ettn).to.equal(ettn);
+    expect(out.byEttn.history[0]).to.equal('RECEIVED');
+    expect(out.fault).to.deep.equal({ faultcode: 'soap:Client', message: '4301: BELGE BULUNAMADI', code: 4301, name: 'DOCUMENT_NOT_FOUND' });
+  });
+});
