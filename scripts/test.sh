@@ -44,11 +44,13 @@ run_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -o "-p $PG_PORT -k $PG_DIR -c listen_a
   -l "$PG_DIR/log" -w start >/dev/null || { cat "$PG_DIR/log"; exit 1; }
 export GW_TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 
+specs=("$@")
+[ ${#specs[@]} -eq 0 ] && specs=('test/**/*.test.ts')
 SUMMARY_DIR=$(mktemp -d)
 status=0
 for kind in sqlite postgres; do
   echo "=== tests on $kind ==="
-  GW_TEST_DB=$kind GW_TEST_SUMMARY="$SUMMARY_DIR/$kind.json" npx mocha --reporter test/reporter.js "$@" || status=1
+  GW_TEST_DB=$kind GW_TEST_SUMMARY="$SUMMARY_DIR/$kind.json" npx mocha --reporter test/reporter.js "${specs[@]}" || status=1
 done
 
 node -e '

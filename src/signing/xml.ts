@@ -14,6 +14,8 @@
  * test/signing/c14n.test.ts against libxml2 (`xmllint --c14n` / `--exc-c14n`) over every XML file of GİB's package.
  */
 
+import { isUtf8 } from 'node:buffer';
+
 export class XmlError extends Error {
   constructor(
     message: string,
@@ -108,15 +110,15 @@ export interface XmlElement {
 export const enum Tok {
   Start = 1,
   End = 2,
-  Text = 3,
   Comment = 4,
   PI = 5,
 }
 
+/** Character data is a plain string (decoded): half the tokens of a document, so no object for it. */
 export type XmlToken =
+  | string
   | { kind: Tok.Start; el: XmlElement }
   | { kind: Tok.End; el: XmlElement }
-  | { kind: Tok.Text; text: string }
   | { kind: Tok.Comment; text: string; outside: -1 | 0 | 1 }
   | { kind: Tok.PI; target: string; data: string; outside: -1 | 0 | 1 };
 
@@ -125,18 +127,17 @@ export interface XmlDocument {
   tokens: XmlToken[];
   elements: XmlElement[];
   root: XmlElement;
+  /** Elements by the value of their Id / ID / id attribute (what a same-document URI "#x" may point at). */
+  ids: Map<string, XmlElement[]>;
 }
-
-const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Bytes → string, refusing invalid UTF-8 (a lossy decode would silently change signed bytes). */
 export function decodeUtf8(input: Buffer | string): string {
   if (typeof input === 'string') return input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  try {
-    return fatalUtf8.decode(input); // strips a UTF-8 BOM
-  } catch {
-    throw new XmlError('document is not valid UTF-8', 0, 'encoding');
-  }
+  // isUtf8 + toString is ≈ 2× faster than a fatal TextDecoder on a 16 KB invoice.
+  if (!isUtf8(input)) throw new XmlError('document is not valid UTF-8', 0, 'encoding');
+  const bom = input.length >= 3 && input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf;
+  return input.toString('utf8', bom ? 3 : 0);
 }
 
 // XML 1.0 forbids these characters anywhere in a document.
@@ -151,20 +152,46 @@ function isNameEnd(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x2f /* / */ || c === 0x3e /* > */ || c === 0x3d /* = */;
 }
 
-function splitQName(qname: string, at: number): [string, string] {
-  const i = qname.indexOf(':');
-  if (i < 0) return ['', qname];
-  if (i === 0 || i === qname.length - 1 || qname.indexOf(':', i + 1) >= 0) throw new XmlError(`invalid qualified name "${qname}"`, at);
-  return [qname.slice(0, i), qname.slice(i + 1)];
+// ASCII characters in names: 1 anywhere, 2 not first (digits, '-', '.'), 3 the colon, 0 not allowed. Characters
+// beyond ASCII are accepted (Turkish letters in element names are legal XML). Checked inline while scanning, which
+// measured ≈ 15 % faster than a regex per name and a cache of split names.
+const NAME_ASCII = new Uint8Array(128);
+for (let c = 0x41; c <= 0x5a; c++) NAME_ASCII[c] = NAME_ASCII[c + 0x20] = 1;
+for (let c = 0x30; c <= 0x39; c++) NAME_ASCII[c] = 2;
+NAME_ASCII[0x5f] = 1; // _
+NAME_ASCII[0x2d] = NAME_ASCII[0x2e] = 2; // - .
+NAME_ASCII[0x3a] = 3; // :
+
+/** Colon position of the last name scanned (-1: none). */
+let scannedColon = -1;
+
+/** Scan a (qualified) name starting at `start`; returns its end. Sets `scannedColon`. */
+function scanName(src: string, start: number, len: number): number {
+  let p = start;
+  let colon = -1;
+  while (p < len) {
+    const c = src.charCodeAt(p);
+    if (c < 128) {
+      const k = NAME_ASCII[c];
+      if (k === 0) {
+        if (isNameEnd(c)) break;
+        throw new XmlError(`invalid character in name`, p);
+      }
+      if (k === 3) {
+        if (colon >= 0 || p === start) throw new XmlError('invalid qualified name', start);
+        colon = p;
+      } else if (k === 2 && (p === start || p === colon + 1)) {
+        throw new XmlError('invalid name start character', p);
+      }
+    }
+    p++;
+  }
+  if (p === start) throw new XmlError('missing name', start);
+  if (colon === p - 1) throw new XmlError('invalid qualified name', start);
+  scannedColon = colon;
+  return p;
 }
 
-function checkName(name: string, at: number): void {
-  if (name.length === 0) throw new XmlError('missing name', at);
-  const c = name.charCodeAt(0);
-  // NameStartChar excludes digits, '-', '.'; enough to catch garbage like "<1a>".
-  if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e) throw new XmlError(`invalid name "${name}"`, at);
-  if (/[<&"'!?;,()[\]{}^`|\\]/.test(name)) throw new XmlError(`invalid name "${name}"`, at);
-}
 
 const ENTITY = /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);?/g;
 
@@ -201,8 +228,34 @@ function checkAmpersands(raw: string, at: number): void {
   }
 }
 
+// Indentation ("\r\n\t\t") is most of the text nodes of a CRLF document; decode each distinct one once.
+const textCache = new Map<string, string>();
+
 /** Character data: line ends normalised (XML 1.0 §2.11), references decoded. */
 function decodeText(raw: string, at: number): string {
+  // CRLF + indentation, the commonest text of a Windows-made document: drop the CR without a regex.
+  if (raw.charCodeAt(0) === 0x0d && raw.charCodeAt(1) === 0x0a) {
+    let i = 2;
+    while (i < raw.length) {
+      const c = raw.charCodeAt(i);
+      if (c !== 0x09 && c !== 0x20) break;
+      i++;
+    }
+    if (i === raw.length) return raw.slice(1);
+  }
+  if (raw.length <= 64) {
+    const hit = textCache.get(raw);
+    if (hit !== undefined) return hit;
+    const out = decodeTextUncached(raw, at);
+    if (textCache.size > 10_000) textCache.clear();
+    textCache.set(raw, out);
+    return out;
+  }
+  return decodeTextUncached(raw, at);
+}
+
+function decodeTextUncached(raw: string, at: number): string {
+  if (raw.indexOf(']]>') >= 0) throw new XmlError("']]>' in character data", at);
   let s = raw;
   if (s.indexOf('\r') >= 0) s = s.replace(/\r\n?/g, '\n');
   if (s.indexOf('&') >= 0) {
@@ -237,6 +290,7 @@ export function parseXml(input: Buffer | string): XmlDocument {
   const tokens: XmlToken[] = [];
   const elements: XmlElement[] = [];
   const stack: XmlElement[] = [];
+  const ids = new Map<string, XmlElement[]>();
   let root: XmlElement | null = null;
   let rootClosed = false;
   let pos = 0;
@@ -262,8 +316,7 @@ export function parseXml(input: Buffer | string): XmlDocument {
       if (stack.length === 0) {
         if (!/^[ \t\r\n]*$/.test(raw)) throw new XmlError('text outside the root element', pos);
       } else {
-        if (raw.indexOf(']]>') >= 0) throw new XmlError("']]>' in character data", pos);
-        tokens.push({ kind: Tok.Text, text: decodeText(raw, pos) });
+        tokens.push(decodeText(raw, pos));
       }
     }
     if (lt < 0) break;
@@ -291,7 +344,7 @@ export function parseXml(input: Buffer | string): XmlDocument {
         if (stack.length === 0) throw new XmlError('CDATA outside the root element', pos);
         const end = src.indexOf(']]>', pos + 9);
         if (end < 0) throw new XmlError('unterminated CDATA section', pos);
-        tokens.push({ kind: Tok.Text, text: src.slice(pos + 9, end).replace(/\r\n?/g, '\n') });
+        tokens.push(src.slice(pos + 9, end).replace(/\r\n?/g, '\n'));
         pos = end + 3;
       } else if (src.startsWith('<!DOCTYPE', pos)) {
         throw new XmlError('DOCTYPE is not allowed', pos, 'doctype');
@@ -299,11 +352,16 @@ export function parseXml(input: Buffer | string): XmlDocument {
         throw new XmlError('invalid markup declaration', pos);
       }
     } else if (c1 === 0x2f /* / */) {
-      const gt = src.indexOf('>', pos + 2);
-      if (gt < 0) throw new XmlError('unterminated end tag', pos);
-      const name = src.slice(pos + 2, gt).replace(/[ \t\r\n]+$/, '');
       const el = stack.pop();
-      if (!el || el.qname !== name) throw new XmlError(`end tag </${name}> does not match <${el ? el.qname : ''}>`, pos);
+      // Compare in place (no slice): the name, then optional whitespace, then '>'.
+      let gt = el ? pos + 2 + el.qname.length : -1;
+      if (el && src.startsWith(el.qname, pos + 2)) {
+        while (isWs(src.charCodeAt(gt))) gt++;
+      }
+      if (!el || !src.startsWith(el.qname, pos + 2) || src.charCodeAt(gt) !== 0x3e /* > */) {
+        const close = src.indexOf('>', pos);
+        throw new XmlError(`end tag </${src.slice(pos + 2, close < 0 ? pos + 40 : close)}> does not match <${el ? el.qname : ''}>`, pos);
+      }
       el.end = pos;
       el.endTagEnd = gt + 1;
       el.lastToken = tokens.length;
@@ -313,11 +371,11 @@ export function parseXml(input: Buffer | string): XmlDocument {
     } else {
       // Start tag.
       if (rootClosed) throw new XmlError('content after the root element', pos);
-      let p = pos + 1;
-      while (p < len && !isNameEnd(src.charCodeAt(p))) p++;
+      let p = scanName(src, pos + 1, len);
       const qname = src.slice(pos + 1, p);
-      checkName(qname, pos);
-      const attrRaw: Array<[string, string, number]> = [];
+      const prefix = scannedColon < 0 ? '' : src.slice(pos + 1, scannedColon);
+      const local = scannedColon < 0 ? qname : src.slice(scannedColon + 1, p);
+      const attrRaw: Array<[string, string, string, string, number]> = [];
       let selfClosing = false;
       for (;;) {
         const ws = p;
@@ -336,9 +394,10 @@ export function parseXml(input: Buffer | string): XmlDocument {
         }
         if (p === ws) throw new XmlError('whitespace required between attributes', p);
         const ns = p;
-        while (p < len && !isNameEnd(src.charCodeAt(p))) p++;
+        p = scanName(src, ns, len);
         const aname = src.slice(ns, p);
-        checkName(aname, ns);
+        const aprefix = scannedColon < 0 ? '' : src.slice(ns, scannedColon);
+        const alocal = scannedColon < 0 ? aname : src.slice(scannedColon + 1, p);
         while (p < len && isWs(src.charCodeAt(p))) p++;
         if (src.charCodeAt(p) !== 0x3d /* = */) throw new XmlError(`attribute ${aname} without value`, p);
         p++;
@@ -347,7 +406,7 @@ export function parseXml(input: Buffer | string): XmlDocument {
         if (q !== 0x22 && q !== 0x27) throw new XmlError('attribute value must be quoted', p);
         const close = src.indexOf(q === 0x22 ? '"' : "'", p + 1);
         if (close < 0) throw new XmlError('unterminated attribute value', p);
-        attrRaw.push([aname, src.slice(p + 1, close), p]);
+        attrRaw.push([aname, aprefix, alocal, src.slice(p + 1, close), p]);
         p = close + 1;
       }
 
@@ -355,10 +414,10 @@ export function parseXml(input: Buffer | string): XmlDocument {
       const parentScope = parent ? parent.scope : ROOT_SCOPE;
       let decls: Array<readonly [string, string]> | null = null;
       const attrs: XmlAttr[] = [];
-      for (const [aname, raw, at] of attrRaw) {
+      for (const [aname, aprefix, alocal, raw, at] of attrRaw) {
         const value = decodeAttr(raw, at);
-        if (aname === 'xmlns' || aname.startsWith('xmlns:')) {
-          const prefix = aname === 'xmlns' ? '' : aname.slice(6);
+        if (aprefix === 'xmlns' || (aprefix === '' && alocal === 'xmlns')) {
+          const prefix = aprefix === '' ? '' : alocal;
           if (prefix === 'xmlns' || (prefix === 'xml' && value !== XML_NS) || (prefix !== 'xml' && value === XML_NS)) {
             throw new XmlError(`reserved namespace binding ${aname}`, at);
           }
@@ -367,13 +426,11 @@ export function parseXml(input: Buffer | string): XmlDocument {
           if (decls.some((d) => d[0] === prefix)) throw new XmlError(`duplicate attribute ${aname}`, at);
           decls.push([prefix, value]);
         } else {
-          const [prefix, local] = splitQName(aname, at);
-          attrs.push({ qname: aname, prefix, local, ns: '', value });
+          attrs.push({ qname: aname, prefix: aprefix, local: alocal, ns: '', value });
         }
       }
       const scope = decls ? new NsScope(parentScope, decls) : parentScope;
-      const [prefix, local] = splitQName(qname, pos);
-      const elNs = scope.lookup(prefix);
+      const elNs = prefix === '' ? (scope.lookup('') ?? '') : scope.lookup(prefix);
       if (elNs === undefined) throw new XmlError(`undeclared prefix ${prefix}`, pos);
       for (let i = 0; i < attrs.length; i++) {
         const a = attrs[i];
@@ -409,6 +466,13 @@ export function parseXml(input: Buffer | string): XmlDocument {
         lastToken: tokens.length,
       };
       elements.push(el);
+      for (const a of attrs) {
+        if (a.local === 'Id' || a.local === 'ID' || a.local === 'id') {
+          const list = ids.get(a.value);
+          if (list) list.push(el);
+          else ids.set(a.value, [el]);
+        }
+      }
       if (parent) parent.children.push(el);
       else root = el;
       tokens.push({ kind: Tok.Start, el });
@@ -424,7 +488,7 @@ export function parseXml(input: Buffer | string): XmlDocument {
   }
   if (stack.length) throw new XmlError(`element <${stack[stack.length - 1].qname}> is not closed`, len);
   if (!root) throw new XmlError('no root element', 0);
-  return { src, tokens, elements, root };
+  return { src, tokens, elements, root, ids };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -458,6 +522,17 @@ export interface C14nOptions {
    * node-set without comments (XMLDSig §4.4.3.3).
    */
   dropComments?: boolean;
+  /**
+   * Canonicalise the children of this element (not the element itself), rendering namespaces relative to it.
+   * Used for generated fragments parsed inside a wrapper that carries the bindings in scope where they will sit.
+   */
+  contentOf?: XmlElement;
+  /**
+   * Splice already-canonical output into the token stream: at token `from`, emit `output` and continue at token
+   * `to` (`to === from`: a pure insertion). Sorted by `from`; lets the signer canonicalise the document as edited
+   * without parsing it again.
+   */
+  patches?: ReadonlyArray<{ from: number; to: number; output: string }>;
 }
 
 const EMPTY_MAP: ReadonlyMap<string, string> = new Map();
@@ -514,8 +589,11 @@ export function canonicalize(doc: XmlDocument, opts: C14nOptions = {}): string {
   const comments = !opts.dropComments && (method === C14N_COMMENTS || method === EXC_C14N_COMMENTS);
   const tokens = doc.tokens;
   const apex = opts.element ?? null;
-  const from = apex ? apex.firstToken : 0;
-  const to = apex ? apex.lastToken : tokens.length - 1;
+  const content = opts.contentOf ?? null;
+  const from = apex ? apex.firstToken : content ? content.firstToken + 1 : 0;
+  const to = apex ? apex.lastToken : content ? content.lastToken - 1 : tokens.length - 1;
+  const patches = opts.patches ?? [];
+  let nextPatch = 0;
   const exclude = opts.exclude ?? null;
   const inclusivePrefixes = exclusive ? new Set((opts.inclusivePrefixes ?? []).map((p) => (p === '#default' ? '' : p))) : null;
   const out: string[] = [];
@@ -523,7 +601,23 @@ export function canonicalize(doc: XmlDocument, opts: C14nOptions = {}): string {
   const rendered: Array<ReadonlyMap<string, string>> = [];
 
   for (let i = from; i <= to; i++) {
+    if (nextPatch < patches.length && patches[nextPatch].from === i) {
+      let skipTo = i;
+      while (nextPatch < patches.length && patches[nextPatch].from === i) {
+        const p = patches[nextPatch++];
+        out.push(p.output);
+        if (p.to > skipTo) skipTo = p.to;
+      }
+      if (skipTo > i) {
+        i = skipTo - 1;
+        continue;
+      }
+    }
     const tok = tokens[i];
+    if (typeof tok === 'string') {
+      out.push(escapeText(tok));
+      continue;
+    }
     switch (tok.kind) {
       case Tok.Start: {
         const el = tok.el;
@@ -600,19 +694,16 @@ export function canonicalize(doc: XmlDocument, opts: C14nOptions = {}): string {
         out.push('</', tok.el.qname, '>');
         if (exclusive) rendered.pop();
         break;
-      case Tok.Text:
-        out.push(escapeText(tok.text));
-        break;
       case Tok.Comment:
         if (!comments) break;
-        if (apex) out.push('<!--', tok.text, '-->');
+        if (apex || content) out.push('<!--', tok.text, '-->');
         else if (tok.outside < 0) out.push('<!--', tok.text, '-->\n');
         else if (tok.outside > 0) out.push('\n<!--', tok.text, '-->');
         else out.push('<!--', tok.text, '-->');
         break;
       case Tok.PI: {
         const body = tok.data ? `<?${tok.target} ${tok.data}?>` : `<?${tok.target}?>`;
-        if (apex) out.push(body);
+        if (apex || content) out.push(body);
         else if (tok.outside < 0) out.push(body, '\n');
         else if (tok.outside > 0) out.push('\n', body);
         else out.push(body);
@@ -628,7 +719,7 @@ export function textContent(doc: XmlDocument, el: XmlElement): string {
   const parts: string[] = [];
   for (let i = el.firstToken + 1; i < el.lastToken; i++) {
     const t = doc.tokens[i];
-    if (t.kind === Tok.Text) parts.push(t.text);
+    if (typeof t === 'string') parts.push(t);
   }
   return parts.join('');
 }

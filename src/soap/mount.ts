@@ -10,6 +10,8 @@ import { hardenSoapServer } from './harden';
 export interface SoapMountOptions {
   path: string;
   wsdlXml: string;
+  /** Address written into the served WSDL; by default the one the client used to reach us (Host header). */
+  publicUrl?: string;
   services: soap.IServices;
   maxRequestBytes: number;
   logger: Logger;
@@ -56,6 +58,12 @@ export function requestLogger(logger: Logger) {
  * entities, but a DTD has no business in a SOAP message). Resolves when the WSDL is parsed and the route is live.
  */
 export function mountSoap(app: Express, options: SoapMountOptions): Promise<soap.Server> {
+  const location = /<soap:address location="[^"]*"\/>/;
+  app.get(options.path, (req: Request, res: Response, next: NextFunction) => {
+    if (!Object.keys(req.query).some((k) => k.toLowerCase() === 'wsdl')) return next();
+    const base = options.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+    res.type('text/xml; charset=utf-8').send(options.wsdlXml.replace(location, `<soap:address location="${base}${options.path}"/>`));
+  });
   app.use(options.path, express.raw({ type: () => true, limit: options.maxRequestBytes, inflate: true }));
   app.use(options.path, (err: { type?: string; status?: number }, req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();

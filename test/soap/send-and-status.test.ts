@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import yazl from 'yazl';
 import type * as soap from 'soap';
+import { verifyXml } from '../../src/signing/verify';
 import { makeInvoice } from '../helpers/invoices';
 import { faultOf, OTHER_VKN, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { TEST_DB_KIND } from '../helpers/db';
@@ -49,7 +50,7 @@ describe(`SendInvoice and GetStatus over SOAP (${TEST_DB_KIND})`, function () {
     expect(wsdl).to.contain(`<soap:address location="${gw.url}"/>`);
   });
 
-  it('accepts an e-Arşiv invoice, answers after commit, and the worker carries it to İşlendi (code 20)', async () => {
+  it('accepts an e-Arşiv invoice, answers after commit, and the worker carries it through İşlendi (20) to İmzalandı (30)', async () => {
     const ettn = randomUUID();
     const number = 'ABC2026000000001';
     const invoice = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, ettn, number, lines: 3 }));
@@ -63,11 +64,20 @@ describe(`SendInvoice and GetStatus over SOAP (${TEST_DB_KIND})`, function () {
 
     await gw.gateway.worker.runUntilIdle();
     const [byEttn] = await client.GetStatusAsync({ ettn });
-    expect(byEttn.invoice.state).to.be.oneOf(['PROCESSED', 'SIGNED']);
+    expect(byEttn.invoice).to.include({ state: 'SIGNED', description: 'IMZALANDI' });
+    expect(Number(byEttn.invoice.code)).to.equal(30);
     const history = [byEttn.invoice.history.entry].flat();
     expect(history[0]).to.include({ toState: 'RECEIVED', event: 'CREATE', actor: 'user:erp-user' });
     expect(history[1]).to.include({ fromState: 'RECEIVED', toState: 'PROCESSED', event: 'PROCESS', actor: 'worker' });
     expect(Number(history[1].code)).to.equal(20);
+    expect(history[2]).to.include({ fromState: 'PROCESSED', toState: 'SIGNED', event: 'SIGN', actor: 'worker' });
+    expect(Number(history[2].code)).to.equal(30);
+
+    // The stored signed invoice carries a XAdES signature of the tenant's (development) seal that verifies.
+    const row2 = await gw.testDb.db('invoices').where({ ettn }).first();
+    const signed = await gw.gateway.blobs.get(row2.signed_sha256);
+    const verified = await verifyXml(signed, { trustedRoots: await gw.gateway.signers.trustedRoots(), expectedSignerId: TEST_VKN });
+    expect(verified.signerId).to.equal(TEST_VKN);
 
     const [byNumber] = await client.GetStatusAsync({ invoiceNumber: number });
     expect(byNumber.invoice.ettn).to.equal(ettn);
@@ -105,7 +115,7 @@ describe(`SendInvoice and GetStatus over SOAP (${TEST_DB_KIND})`, function () {
     const first = await send(client, xml);
     const again = await send(client, xml);
     expect(again.ettn).to.equal(first.ettn);
-    expect(again.receivedAt).to.equal(first.receivedAt);
+    expect(new Date(again.receivedAt).getTime()).to.equal(new Date(first.receivedAt).getTime());
     expect(await gw.testDb.db('invoices').where({ ettn }).count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 1);
 
     const changed = makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, ettn, number: 'IDM2026000000001', lines: 2 });

@@ -1,0 +1,76 @@
+/**
+ * The checks SendInvoice runs on an incoming UBL-TR 1.2.1 invoice, in GİB's order: ZIP → XML parse → XSD → rules,
+ * each failure a GatewayError naming the rule. No database and no I/O but reading the XSD directory once.
+ *
+ * One parse per document (./xml.ts) serves the XSD check and the rules; `xml` is returned byte for byte as received.
+ *
+ * Measured (Node 20.20, this 2-core machine, one process, after 1,000 warm-up runs, mean of 5,000;
+ * test/validation/perf.test.ts), validate() of a 10-line invoice from makeInvoice (10.7 KB):
+ *   without XSD              0.125 ms   (parse 0.08, rules and arithmetic 0.03, the rest bookkeeping)
+ *   with XSD (compiled)      0.19 ms
+ *   with XSD, zipped         0.23 ms
+ *   500 lines (359 KB), XSD  7.6 ms     (linear: ≈ 0.36 µs per element to parse, 0.15 µs to validate)
+ * For comparison: libxmljs2's XSD validation ≈ 15 ms per call (it recompiles the schemas each time), its parse
+ * alone 0.21 ms plus 1.2 ms to read the tree back; a DOMParser (@xmldom/xmldom) parse 1.7 ms.
+ */
+import { unpackDocument } from './archive';
+import { parseXml } from './xml';
+import { checkDocumentKind, checkInvoice, hasSignature, type InvoiceFacts } from './ubl-tr/rules';
+import { createXsdValidator, type XsdValidator } from './ubl-tr/xsd';
+
+export type { InvoiceFacts } from './ubl-tr/rules';
+export { checkInvoiceNumber } from './ubl-tr/rules';
+export { setInvoiceNumber } from './number';
+export { unpackDocument } from './archive';
+export { parseXml } from './xml';
+export { createXsdValidator } from './ubl-tr/xsd';
+
+export interface InvoiceValidatorOptions {
+  /** GİB's xsdrt directory (maindoc/UBL-Invoice-2.1.xsd and common/); no XSD check without it. */
+  xsdDir?: string;
+  /** Hard limit on the inflated size of a zipped document. */
+  maxUnzippedBytes: number;
+  /**
+   * The gateway's clock. Given, GİB's TimeCheck applies (no cbc:IssueDate after today in Türkiye); app.ts should
+   * pass its clock. Not given, the issue date is only checked to be a real date.
+   */
+  now?: () => Date;
+}
+
+export interface ValidateOptions {
+  container: 'auto' | 'xml' | 'zip';
+  /** The gateway will assign cbc:ID (setInvoiceNumber): an empty, missing or placeholder number is accepted. */
+  numberWillBeAssigned: boolean;
+}
+
+export interface ValidatedInvoice {
+  /** The document bytes exactly as received (unzipped). */
+  xml: Buffer;
+  /** The entry name when the document came zipped. */
+  fileName: string | null;
+  facts: InvoiceFacts;
+}
+
+export interface InvoiceValidator {
+  validate(input: Buffer, o: ValidateOptions): Promise<ValidatedInvoice>;
+}
+
+export function createInvoiceValidator(opts: InvoiceValidatorOptions): InvoiceValidator {
+  // Compiled here, once (≈ 80 ms), so no request pays for it.
+  const xsd: XsdValidator | null = opts.xsdDir ? createXsdValidator(opts.xsdDir) : null;
+  return {
+    async validate(input: Buffer, o: ValidateOptions): Promise<ValidatedInvoice> {
+      const { fileName, xml } = await unpackDocument(input, { container: o.container, maxUnzippedBytes: opts.maxUnzippedBytes });
+      const doc = parseXml(xml);
+      // The kind and version decide which schema applies, so GİB checks them before the XSD (code 1143).
+      checkDocumentKind(doc);
+      if (xsd) {
+        // An unsigned invoice is validated as the signer will complete it, and one whose number the gateway assigns
+        // as if the number were there (see XsdValidateOptions).
+        xsd.validate(doc, { signatureSlot: !hasSignature(doc.root), invoiceIdSlot: o.numberWillBeAssigned });
+      }
+      const facts = checkInvoice(doc, { numberWillBeAssigned: o.numberWillBeAssigned, now: opts.now });
+      return { xml, fileName, facts };
+    },
+  };
+}

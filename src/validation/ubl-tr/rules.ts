@@ -1,0 +1,264 @@
+/**
+ * The gateway's UBL-TR 1.2.1 rules for an incoming invoice, each failure its own fault, and the facts the rest of
+ * the gateway needs. Values are compared as GİB's schematron compares them (UBL-TR_Common_Schematron.xml): exactly
+ * as written, without trimming, so that a value GİB would refuse is refused here too.
+ *
+ * Order (as GİB checks a document): what the document is and which UBL-TR version it claims come first, since they
+ * decide which schema applies (checkDocumentKind; GİB's 1143 GECERSIZ VERSIYON); then, after the XSD, the content
+ * rules of checkInvoice; the arithmetic last (amounts.ts).
+ */
+import { GatewayError } from '../../faults';
+import { attrValue, childrenNamed, firstChild, type XmlDocument, type XmlElement } from '../xml';
+import { checkAmounts } from './amounts';
+import { EARSIV_PROFILES, EFATURA_PROFILES, INVOICE_TYPE_CODES } from './codes';
+import { CAC, CBC, DS, EXT, INV, SH } from './names';
+import { isValidDate } from './xsd-types';
+
+export interface InvoiceFacts {
+  ettn: string;
+  number: string | null;
+  profileId: string;
+  kind: 'EFATURA' | 'EARSIV';
+  typeCode: string;
+  issueDate: string;
+  customizationId: string;
+  senderId: string;
+  senderScheme: 'VKN' | 'TCKN';
+  senderName: string;
+  receiverId: string;
+  receiverScheme: 'VKN' | 'TCKN';
+  receiverName: string;
+  currency: string;
+  payableAmount: string;
+  lineCount: number;
+  /** ds:Signature present in ext:UBLExtensions (the sender signed it already). */
+  hasSignature: boolean;
+}
+
+export interface RuleOptions {
+  /** The gateway assigns cbc:ID: a missing, empty or placeholder number is accepted (and reported as null). */
+  numberWillBeAssigned: boolean;
+  /**
+   * The gateway's clock. With it, GİB's TimeCheck applies: no cbc:IssueDate after today (Türkiye time). Without
+   * it that check is skipped (the caller decides which "today" counts, e.g. a test clock).
+   */
+  now?: () => Date;
+}
+
+/** InvoiceIDCheck: 3-character series, 4-digit year starting 20, 9-digit sequence. */
+export const INVOICE_NUMBER = /^[A-Z0-9]{3}20[0-9]{2}[0-9]{9}$/;
+/** UUIDCheck. */
+const UUID = /^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$/;
+
+const ROOT_NAMES: Record<string, string> = {
+  [SH]: 'a zarf (envelope)',
+  'urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2': 'an application response',
+  'urn:oasis:names:specification:ubl:schema:xsd:DespatchAdvice-2': 'a despatch advice (e-İrsaliye)',
+  'urn:oasis:names:specification:ubl:schema:xsd:ReceiptAdvice-2': 'a receipt advice (irsaliye yanıtı)',
+  'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2': 'a credit note',
+  'http://www.hr-xml.org/3': 'a user account document (HR-XML)',
+};
+
+/**
+ * Is this a UBL invoice (root `Invoice` in the Invoice-2 namespace) → NOT_AN_INVOICE, and does it claim UBL 2.1 /
+ * UBL-TR 1.2 or 1.2.1 (UBLVersionIDCheck, CustomizationIDCheck) → UBL_VERSION.
+ */
+export function checkDocumentKind(doc: XmlDocument): void {
+  const root = doc.root;
+  if (!(root.ns === INV && root.local === 'Invoice')) {
+    const what = ROOT_NAMES[root.ns];
+    const name = `${root.prefix ? `${root.prefix}:` : ''}${root.local}`;
+    let detail: string;
+    if (root.local === 'Invoice') detail = `root element Invoice is in namespace '${root.ns}', not '${INV}'`;
+    else if (what) detail = `the document is ${what} (${name}), not an invoice`;
+    else detail = `root element ${name}${root.ns ? ` {${root.ns}}` : ''} is not ${INV} Invoice`;
+    throw new GatewayError('NOT_AN_INVOICE', { detail });
+  }
+  const version = firstChild(root, CBC, 'UBLVersionID');
+  const customization = firstChild(root, CBC, 'CustomizationID');
+  const problems: string[] = [];
+  if (!version) problems.push('cbc:UBLVersionID is missing (2.1 expected)');
+  else if (version.text !== '2.1') problems.push(`cbc:UBLVersionID is '${version.text.slice(0, 20)}', 2.1 expected`);
+  if (!customization) problems.push('cbc:CustomizationID is missing (TR1.2 or TR1.2.1 expected)');
+  else if (customization.text !== 'TR1.2' && customization.text !== 'TR1.2.1') {
+    const old = /^TR1\.[01]$/.test(customization.text) ? ' (UBL-TR 1.0 documents are no longer accepted)' : '';
+    problems.push(`cbc:CustomizationID is '${customization.text.slice(0, 20)}', TR1.2 or TR1.2.1 expected${old}`);
+  }
+  if (problems.length > 0) throw new GatewayError('UBL_VERSION', { detail: problems.join('; ') });
+}
+
+/**
+ * The invoice number rule on its own (InvoiceIDCheck). Returns the number, or null when the gateway will assign
+ * it and the document holds none or a placeholder. Missing → REQUIRED_FIELD; malformed → INVOICE_NUMBER_FORMAT.
+ */
+export function checkInvoiceNumber(value: string | undefined, numberWillBeAssigned: boolean): string | null {
+  if (value !== undefined && INVOICE_NUMBER.test(value)) return value;
+  if (numberWillBeAssigned) return null;
+  if (value === undefined || value.trim() === '') throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:ID (fatura numarasi)' });
+  throw new GatewayError('INVOICE_NUMBER_FORMAT', { value: value.slice(0, 40) });
+}
+
+/** ds:Signature in Invoice/ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent. */
+export function hasSignature(root: XmlElement): boolean {
+  const exts = firstChild(root, EXT, 'UBLExtensions');
+  if (!exts) return false;
+  for (const ext of childrenNamed(exts, EXT, 'UBLExtension')) {
+    const content = firstChild(ext, EXT, 'ExtensionContent');
+    if (content && firstChild(content, DS, 'Signature')) return true;
+  }
+  return false;
+}
+
+/** Today in Türkiye (UTC+3 all year since 2016), as GİB's current-date() sees it. */
+function turkishToday(now: Date): string {
+  return new Date(now.getTime() + 3 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** The content rules after the XSD; returns the facts. */
+export function checkInvoice(doc: XmlDocument, opts: RuleOptions): InvoiceFacts {
+  const root = doc.root;
+  const text = (local: string): string | undefined => firstChild(root, CBC, local)?.text;
+
+  // ProfileIDCheck: e-Fatura scenarios, or EARSIVFATURA (the schematron's type=earchive run).
+  const profileId = text('ProfileID') ?? '';
+  const earsiv = EARSIV_PROFILES.has(profileId);
+  if (!earsiv && !EFATURA_PROFILES.has(profileId)) throw new GatewayError('PROFILE_UNKNOWN', { value: profileId.slice(0, 40) });
+
+  // InvoiceTypeCodeCheck: the code list and the profile/type pairs GİB allows.
+  const typeCode = text('InvoiceTypeCode') ?? '';
+  if (!INVOICE_TYPE_CODES.has(typeCode)) throw new GatewayError('INVOICE_TYPE_UNKNOWN', { value: typeCode.slice(0, 40) });
+  checkTypeForProfile(typeCode, profileId, earsiv);
+
+  const number = checkInvoiceNumber(text('ID'), opts.numberWillBeAssigned);
+
+  const ettn = text('UUID');
+  if (ettn === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:UUID (ETTN)' });
+  if (!UUID.test(ettn)) throw new GatewayError('ETTN_FORMAT', { value: ettn.slice(0, 40) });
+
+  const issueDate = text('IssueDate');
+  if (issueDate === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:IssueDate' });
+  const today = opts.now ? turkishToday(opts.now()) : null;
+  checkIssueDate(issueDate, today);
+  // TimeCheck applies to every cbc:IssueDate in the document (referenced invoices, despatches, …).
+  if (today) checkOtherIssueDates(root, today);
+
+  const sender = party(root, 'AccountingSupplierParty');
+  const receiver = party(root, 'AccountingCustomerParty');
+
+  const currency = text('DocumentCurrencyCode');
+  if (currency === undefined || currency.trim() === '') throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:DocumentCurrencyCode' });
+
+  checkAmounts(root, { profileId, typeCode });
+  const payable = firstChild(firstChild(root, CAC, 'LegalMonetaryTotal')!, CBC, 'PayableAmount')!;
+
+  return {
+    ettn,
+    number,
+    profileId,
+    kind: earsiv ? 'EARSIV' : 'EFATURA',
+    typeCode,
+    issueDate: issueDate.trim().slice(0, 10),
+    customizationId: text('CustomizationID') ?? '',
+    senderId: sender.id,
+    senderScheme: sender.scheme,
+    senderName: sender.name,
+    receiverId: receiver.id,
+    receiverScheme: receiver.scheme,
+    receiverName: receiver.name,
+    currency: currency.trim(),
+    payableAmount: payable.text.trim(),
+    lineCount: childrenNamed(root, CAC, 'InvoiceLine').length,
+    hasSignature: hasSignature(root),
+  };
+}
+
+/** The profile/type pairs of InvoiceTypeCodeCheck. */
+function checkTypeForProfile(typeCode: string, profileId: string, earsiv: boolean): void {
+  const refuse = (why: string): never => {
+    throw new GatewayError('INVOICE_TYPE_UNKNOWN', { value: `${typeCode} (${why})` });
+  };
+  if (typeCode === 'IADE' && !['TEMELFATURA', 'EARSIVFATURA', 'ILAC_TIBBICIHAZ', 'YATIRIMTESVIK', 'IDIS'].includes(profileId)) {
+    refuse(`IADE is allowed only with TEMELFATURA, EARSIVFATURA, ILAC_TIBBICIHAZ, YATIRIMTESVIK or IDIS, not ${profileId}`);
+  }
+  if (!earsiv) {
+    const sarj = typeCode === 'SARJ' || typeCode === 'SARJANLIK';
+    if (profileId === 'ENERJI' && !sarj) refuse('the ENERJI profile takes only SARJ or SARJANLIK');
+    if (profileId !== 'ENERJI' && sarj) refuse(`${typeCode} needs the ENERJI profile`);
+  }
+  if (typeCode === 'TEKNOLOJIDESTEK' && profileId !== 'EARSIVFATURA') refuse('TEKNOLOJIDESTEK needs the EARSIVFATURA profile');
+}
+
+function checkIssueDate(value: string, today: string | null): void {
+  const v = value.trim();
+  if (!/^\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$/.test(v) || !isValidDate(v)) {
+    throw new GatewayError('ISSUE_DATE_INVALID', { value: value.slice(0, 40) });
+  }
+  if (today && v.slice(0, 10) > today) throw new GatewayError('ISSUE_DATE_INVALID', { value: `${v} (after today, ${today})` });
+}
+
+function checkOtherIssueDates(root: XmlElement, today: string): void {
+  const walk = (el: XmlElement): void => {
+    for (const c of el.children) {
+      if (c.local === 'IssueDate' && c.ns === CBC) {
+        const v = c.text.trim();
+        if (/^\d{4}-\d{2}-\d{2}/.test(v) && v.slice(0, 10) > today) {
+          throw new GatewayError('ISSUE_DATE_INVALID', { value: `${el.prefix ? `${el.prefix}:` : ''}${el.local}/cbc:IssueDate ${v} (after today, ${today})` });
+        }
+      } else if (c.children.length > 0 && c.ns !== DS) {
+        walk(c);
+      }
+    }
+  };
+  for (const c of root.children) if (c.children.length > 0 && c.ns !== EXT) walk(c);
+}
+
+interface PartyFacts {
+  id: string;
+  scheme: 'VKN' | 'TCKN';
+  name: string;
+}
+
+/**
+ * AccountingSupplierParty / AccountingCustomerParty: exactly one PartyIdentification/cbc:ID with schemeID VKN
+ * (10 digits) or TCKN (11 digits) (PartyIdentificationTCKNVKNCheck, PartyIdentificationPartyNamePersonCheck; GİB
+ * counts characters, the gateway wants digits), and the name that goes with it: PartyName/Name for a VKN,
+ * Person/FirstName and FamilyName for a TCKN.
+ */
+function party(root: XmlElement, role: 'AccountingSupplierParty' | 'AccountingCustomerParty'): PartyFacts {
+  const base = `cac:${role}`;
+  const holder = firstChild(root, CAC, role);
+  if (!holder) throw new GatewayError('REQUIRED_FIELD', { field: base });
+  const p = firstChild(holder, CAC, 'Party');
+  if (!p) throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party` });
+  const idField = `${base}/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='VKN' or @schemeID='TCKN']`;
+  const ids: Array<{ scheme: 'VKN' | 'TCKN'; value: string }> = [];
+  for (const pi of childrenNamed(p, CAC, 'PartyIdentification')) {
+    const id = firstChild(pi, CBC, 'ID');
+    const scheme = id && attrValue(id, 'schemeID');
+    if (id && (scheme === 'VKN' || scheme === 'TCKN')) ids.push({ scheme, value: id.text });
+  }
+  if (ids.length === 0) throw new GatewayError('REQUIRED_FIELD', { field: idField });
+  if (ids.length > 1) throw new GatewayError('REQUIRED_FIELD', { field: `${idField} (exactly one, ${ids.length} found)` });
+  const { scheme, value } = ids[0]!;
+  if (!(scheme === 'VKN' ? /^\d{10}$/ : /^\d{11}$/).test(value)) {
+    throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='${scheme}'] (${scheme === 'VKN' ? 10 : 11} digits, got '${value.slice(0, 20)}')` });
+  }
+  let name: string;
+  if (scheme === 'VKN') {
+    const pn = firstChild(p, CAC, 'PartyName');
+    name = normalizeSpace(pn ? firstChild(pn, CBC, 'Name')?.text ?? '' : '');
+    if (name === '') throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:PartyName/cbc:Name` });
+  } else {
+    const person = firstChild(p, CAC, 'Person');
+    const first = normalizeSpace((person && firstChild(person, CBC, 'FirstName')?.text) ?? '');
+    const family = normalizeSpace((person && firstChild(person, CBC, 'FamilyName')?.text) ?? '');
+    if (first === '') throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:Person/cbc:FirstName` });
+    if (family === '') throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:Person/cbc:FamilyName` });
+    name = `${first} ${family}`;
+  }
+  return { id: value, scheme, name };
+}
+
+function normalizeSpace(s: string): string {
+  return s.replace(/[ \t\r\n]+/g, ' ').trim();
+}
