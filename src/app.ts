@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { ublXsdDir, type GatewayConfig } from './config';
 import { createMachineStore } from './db/machine-store';
+import { createWriteBatcher } from './db/write-batcher';
 import { createAuthenticator } from './security/authenticator';
 import { createSecretBox, loadOrCreateKey, type SecretBox } from './security/secret-box';
 import { createInvoiceService, type InvoiceValidator } from './services/invoice.service';
@@ -47,18 +48,20 @@ export async function createApp(deps: AppDeps) {
   const blobs = deps.blobs ?? createFileBlobStore(config.blobDir);
   const validator =
     deps.validator ?? createInvoiceValidator({ xsdDir: ublXsdDir(config) ?? undefined, maxUnzippedBytes: config.limits.maxDocumentBytes });
-  const store = createMachineStore(db, { clock, maxAttempts: config.worker.maxAttempts });
+  const writer = createWriteBatcher(db);
+  const store = createMachineStore(db, { clock, maxAttempts: config.worker.maxAttempts, writer });
 
   const signers =
     deps.signers ??
     createSignerRegistry({ db, clock, defaultSigner: config.signing.defaultSigner, devSealDir: config.signing.devSealDir, trustedRoots: config.signing.trustedRoots });
 
   const tasks: Record<string, Task> = {
-    'invoice.process': invoiceProcessTask({ db, store, blobs }),
-    'invoice.sign': invoiceSignTask({ db, store, blobs, signers }),
+    'invoice.process': invoiceProcessTask({ db, store, writer, blobs }),
+    'invoice.sign': invoiceSignTask({ db, store, writer, blobs, signers }),
   };
   const worker = createWorker({
     db,
+    writer,
     tasks,
     clock,
     logger,
@@ -70,7 +73,7 @@ export async function createApp(deps: AppDeps) {
   const verifySignature = async (xml: Buffer, expectedSignerId: string) => {
     await verifyXml(xml, { trustedRoots: await signers.trustedRoots(), expectedSignerId, now: clock() });
   };
-  const invoices = createInvoiceService({ db, store, validator, blobs, clock, verifySignature, onEnqueued: () => worker.nudge() });
+  const invoices = createInvoiceService({ db, store, writer, validator, blobs, clock, verifySignature, onEnqueued: () => worker.nudge() });
   const authenticator = createAuthenticator({ db, secretBox, clock, ...config.auth });
 
   const app = express();

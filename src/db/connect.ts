@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import { migrations } from './migrations';
+import { CachingBetterSqlite3Client } from './sqlite-client';
 
 export type Db = Knex;
 export type DbClient = 'sqlite' | 'postgres';
@@ -14,8 +15,7 @@ export interface DbOptions {
 }
 
 export function dbClient(db: Knex): DbClient {
-  const client = String(db.client.config.client);
-  return client === 'pg' || client === 'postgres' || client === 'postgresql' ? 'postgres' : 'sqlite';
+  return db.client.dialect === 'postgresql' ? 'postgres' : 'sqlite';
 }
 
 export function createDb(options: DbOptions): Knex {
@@ -28,7 +28,7 @@ export function createDb(options: DbOptions): Knex {
   }
   fs.mkdirSync(path.dirname(options.sqliteFile), { recursive: true });
   return knex({
-    client: 'better-sqlite3',
+    client: CachingBetterSqlite3Client as unknown as string,
     connection: { filename: options.sqliteFile },
     useNullAsDefault: true,
     pool: {

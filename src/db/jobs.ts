@@ -58,9 +58,9 @@ function toJob(row: Record<string, unknown>): JobRow {
  * so several workers never claim the same job. SQLite has one writer, so the same statement is already atomic there
  * (knex silently drops forUpdate and throws on skipLocked on SQLite, hence the raw SQL).
  */
-export async function claimJobs(db: Knex, workerId: string, limit: number, now: string, tasks: readonly string[]): Promise<JobRow[]> {
+export async function claimJobs(db: Knex | Knex.Transaction, workerId: string, limit: number, now: string, tasks: readonly string[]): Promise<JobRow[]> {
   if (tasks.length === 0) return [];
-  const lock = dbClient(db) === 'postgres' ? 'for update skip locked' : '';
+  const lock = dbClient(db as Knex) === 'postgres' ? 'for update skip locked' : '';
   const taskList = tasks.map(() => '?').join(', ');
   const rows = await db.raw(
     `update jobs set locked_by = ?, locked_at = ?, attempts = attempts + 1
@@ -77,13 +77,13 @@ export async function claimJobs(db: Knex, workerId: string, limit: number, now: 
   return list.map(toJob);
 }
 
-export async function completeJob(db: Knex, job: JobRow, workerId: string): Promise<void> {
+export async function completeJob(db: Knex | Knex.Transaction, job: JobRow, workerId: string): Promise<void> {
   await db('jobs').where({ id: job.id, locked_by: workerId }).delete();
 }
 
 /** Retry later with exponential backoff, or mark exhausted; only the worker holding the lock may do either. */
 export async function failJob(
-  db: Knex,
+  db: Knex | Knex.Transaction,
   job: JobRow,
   workerId: string,
   error: string,

@@ -3,6 +3,7 @@ import { GatewayError } from '../faults';
 import { describeState, machineById, transition, type MachineSpec } from '../machines';
 import { parseJson } from './connect';
 import { enqueueJob } from './jobs';
+import { createWriteBatcher, type WriteBatcher } from './write-batcher';
 
 /**
  * The one persistence path for every machine. An entity row carries `machine`, `state`, `version` and `context`;
@@ -48,15 +49,18 @@ export interface HistoryEntry {
 export interface MachineStoreDeps {
   clock: () => Date;
   maxAttempts: number;
+  /** Where write transactions go (group commit); one of its own by default. */
+  writer?: WriteBatcher;
 }
 
 export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
   const now = () => deps.clock().toISOString();
+  const writer = deps.writer ?? createWriteBatcher(db);
 
   async function withTransaction<T>(trx: Knex | Knex.Transaction | undefined, fn: (trx: Knex.Transaction) => Promise<T>) {
     if (trx && (trx as Knex.Transaction).isTransaction) return fn(trx as Knex.Transaction);
     try {
-      return await db.transaction(fn);
+      return await writer.run(fn);
     } catch (err) {
       // SQLite: another connection (a second process) holds the write lock while our read-then-write transaction
       // tries to upgrade — the same situation as a lost optimistic lock, and as retryable.

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isUniqueViolation, parseJson } from '../db/connect';
 import type { HistoryEntry, MachineStore } from '../db/machine-store';
+import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
 import { describeState, earsivInvoiceMachine, efaturaInvoiceMachine, machineById, portalTab, type PortalTab } from '../machines';
 import type { Caller } from '../security/authenticator';
@@ -44,6 +45,7 @@ export interface InvoiceValidator {
 export interface InvoiceServiceDeps {
   db: Knex;
   store: MachineStore;
+  writer: WriteBatcher;
   validator: InvoiceValidator;
   blobs: BlobStore;
   clock: () => Date;
@@ -122,7 +124,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       let number = input.assignNumber ? null : facts.number;
       let id: number;
       try {
-        id = await db.transaction(async (trx) => {
+        id = await deps.writer.run(async (trx) => {
           if (input.assignNumber) {
             const tenant = await trx('tenants').where({ id: caller.tenantId }).first('efatura_series', 'earsiv_series');
             number = await nextInvoiceNumber(trx, {

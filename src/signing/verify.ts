@@ -34,7 +34,7 @@ import {
   type XmlDocument,
   type XmlElement,
 } from './xml';
-import { CAC_NS, DS_NS, ENVELOPED, EXT_NS, SIGNED_PROPERTIES_TYPE, XADES141_NS, XADES_NS } from './xades';
+import { DS_NS, ENVELOPED, EXT_NS, SIGNED_PROPERTIES_TYPE, XADES141_NS, XADES_NS } from './xades';
 
 export interface VerifyOptions {
   /** Trust anchors, DER or PEM (a PEM buffer may hold several). A trusted end-entity certificate pins itself. */
@@ -292,14 +292,6 @@ export async function verifyXml(xml: Buffer | string, opts: VerifyOptions): Prom
   const stEl = ssp ? firstChild(ssp, signedProperties.ns, 'SigningTime') : undefined;
   const st = stEl ? new Date(textContent(doc, stEl).trim()) : null;
   return { signerId, certificate: leaf.der, signingTime: st && !Number.isNaN(st.getTime()) ? st : null };
-}
-
-/** The VKN/TCKN a UBL document's cac:Signature claims (cbc:ID), for comparing with the certificate's. */
-export function ublSignatureClaim(xml: Buffer | string): string | null {
-  const doc = parseXml(xml);
-  const s = firstChild(doc.root, CAC_NS, 'Signature');
-  const id = s ? firstChild(s, 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2', 'ID') : undefined;
-  return id ? textContent(doc, id).trim() : null;
 }
 
 function stripZeros(b: Buffer): Buffer {

@@ -1,6 +1,7 @@
 /**
  * The checks SendInvoice runs on an incoming UBL-TR 1.2.1 invoice, in GİB's order: ZIP → XML parse → XSD → rules,
- * each failure a GatewayError naming the rule. No database and no I/O but reading the XSD directory once.
+ * each failure a GatewayError naming the rule. No database and no I/O but reading GİB's XSD (and, optionally,
+ * schematron code lists) once.
  *
  * One parse per document (./xml.ts) serves the XSD check and the rules; `xml` is returned byte for byte as received.
  *
@@ -15,8 +16,10 @@
  */
 import { unpackDocument } from './archive';
 import { parseXml } from './xml';
+import { checkAmounts } from './ubl-tr/amounts';
 import { checkDocumentKind, checkInvoice, hasSignature, type InvoiceFacts } from './ubl-tr/rules';
 import { createXsdValidator, type XsdValidator } from './ubl-tr/xsd';
+import { loadCodeLists, SchematronChecks } from './ubl-tr/schematron';
 
 export type { InvoiceFacts } from './ubl-tr/rules';
 export { checkInvoiceNumber } from './ubl-tr/rules';
@@ -28,6 +31,11 @@ export { createXsdValidator } from './ubl-tr/xsd';
 export interface InvoiceValidatorOptions {
   /** GİB's xsdrt directory (maindoc/UBL-Invoice-2.1.xsd and common/); no XSD check without it. */
   xsdDir?: string;
+  /**
+   * GİB's schematron directory (e-fatura-paketi/schematron): with it, the rest of GİB's invoice schematron runs
+   * too (UBL_RULE, ubl-tr/schematron.ts), its code lists read from UBL-TR_Codelist.xml.
+   */
+  schematronDir?: string;
   /** Hard limit on the inflated size of a zipped document. */
   maxUnzippedBytes: number;
   /**
@@ -58,6 +66,7 @@ export interface InvoiceValidator {
 export function createInvoiceValidator(opts: InvoiceValidatorOptions): InvoiceValidator {
   // Compiled here, once (≈ 80 ms), so no request pays for it.
   const xsd: XsdValidator | null = opts.xsdDir ? createXsdValidator(opts.xsdDir) : null;
+  const schematron = opts.schematronDir ? new SchematronChecks(loadCodeLists(opts.schematronDir)) : null;
   return {
     async validate(input: Buffer, o: ValidateOptions): Promise<ValidatedInvoice> {
       const { fileName, xml } = await unpackDocument(input, { container: o.container, maxUnzippedBytes: opts.maxUnzippedBytes });
@@ -69,7 +78,10 @@ export function createInvoiceValidator(opts: InvoiceValidatorOptions): InvoiceVa
         // as if the number were there (see XsdValidateOptions).
         xsd.validate(doc, { signatureSlot: !hasSignature(doc.root), invoiceIdSlot: o.numberWillBeAssigned });
       }
-      const facts = checkInvoice(doc, { numberWillBeAssigned: o.numberWillBeAssigned, now: opts.now });
+      const facts = checkInvoice(doc, { numberWillBeAssigned: o.numberWillBeAssigned, now: opts.now, amounts: false });
+      schematron?.check(doc.root, { earsiv: facts.kind === 'EARSIV', signed: facts.hasSignature });
+      // The arithmetic is the gateway's own (GİB's schematron has none): checked once GİB's rules hold.
+      checkAmounts(doc.root, { profileId: facts.profileId, typeCode: facts.typeCode });
       return { xml, fileName, facts };
     },
   };

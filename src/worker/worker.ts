@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { claimJobs, completeJob, failJob, releaseStaleJobs, type JobRow } from '../db/jobs';
+import { createWriteBatcher, type WriteBatcher } from '../db/write-batcher';
 import { isGatewayError } from '../faults';
 
 export interface Task {
@@ -12,6 +13,8 @@ export interface Task {
 
 export interface WorkerOptions {
   db: Knex;
+  /** Write transactions go through the process's group-commit batcher; one of its own by default. */
+  writer?: WriteBatcher;
   tasks: Record<string, Task>;
   clock: () => Date;
   logger: Logger;
@@ -39,6 +42,7 @@ export function createWorker(options: WorkerOptions) {
   const backoffBaseMs = options.backoffBaseMs ?? 1000;
   const staleLockMs = options.staleLockMs ?? 10 * 60 * 1000;
   const log = options.logger.child({ workerId });
+  const writer = options.writer ?? createWriteBatcher(options.db);
   const inFlight = new Set<Promise<void>>();
   let running = false;
   let wake: (() => void) | null = null;
@@ -50,14 +54,12 @@ export function createWorker(options: WorkerOptions) {
     const started = Date.now();
     try {
       await task.run(job);
-      await completeJob(options.db, job, workerId);
+      await writer.run((trx) => completeJob(trx, job, workerId));
       log.debug({ job: job.id, task: job.task, ms: Date.now() - started }, 'job done');
     } catch (err) {
-      const outcome = await failJob(options.db, job, workerId, describeError(err), {
-        now: options.clock(),
-        permanent: isPermanent(err),
-        backoffBaseMs,
-      });
+      const outcome = await writer.run((trx) =>
+        failJob(trx, job, workerId, describeError(err), { now: options.clock(), permanent: isPermanent(err), backoffBaseMs }),
+      );
       log.warn({ job: job.id, task: job.task, attempt: job.attempts, outcome, error: describeError(err) }, 'job failed');
       if (outcome === 'exhausted' && task.onExhausted) {
         try {
@@ -78,7 +80,7 @@ export function createWorker(options: WorkerOptions) {
     }
     const room = options.concurrency - inFlight.size;
     if (room <= 0) return 0;
-    const jobs = await claimJobs(options.db, workerId, room, now.toISOString(), taskNames);
+    const jobs = await writer.run((trx) => claimJobs(trx, workerId, room, now.toISOString(), taskNames));
     for (const job of jobs) {
       const p = runJob(job).finally(() => {
         inFlight.delete(p);

@@ -57,8 +57,9 @@ describe(`machine store (${TEST_DB_KIND})`, () => {
     }
     expect((stale as GatewayError).fault).to.equal('VERSION_CONFLICT');
 
-    // Two independent connections apply the same event at once: one moves the row, the other gets a fault.
-    const other = t.connectAgain();
+    // Two writers apply the same event at once: one moves the row, the other gets a fault. On PostgreSQL they use
+    // independent connections; on SQLite (synchronous driver, one thread) the same one, as in one process.
+    const other = TEST_DB_KIND === 'postgres' ? t.connectAgain() : t.db;
     const storeB = createMachineStore(other, { clock, maxAttempts: 3 });
     const results = await Promise.allSettled([
       store.apply({ table: 'invoices', id }, { event: 'PROCESS', actor: 'a', expectedVersion: 1 }),

@@ -99,7 +99,10 @@ describe(`worker and job queue (${TEST_DB_KIND})`, () => {
       tb.string('worker').notNullable();
     });
     const workers = [0, 1, 2, 3].map((i) => {
-      const db = i === 0 ? t.db : t.connectAgain(4);
+      // PostgreSQL: each worker has its own pool, as separate processes would. SQLite: better-sqlite3 is synchronous,
+      // so two connections in one thread would wait on each other's locks inside one blocked event loop; workers in
+      // one process share the one connection there (separate processes each have their own).
+      const db = i === 0 || TEST_DB_KIND === 'sqlite' ? t.db : t.connectAgain(4);
       return createWorker({
         db,
         workerId: `w${i}`,

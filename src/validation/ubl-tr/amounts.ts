@@ -31,7 +31,11 @@ import { GatewayError } from '../../faults';
 import { childrenNamed, firstChild, type XmlElement } from '../xml';
 import { Dec, KURUS } from './decimal';
 import { OZEL_MATRAH_EXEMPTION_CODES } from './codes';
-import { CAC, CBC } from './names';
+import * as NS from './names';
+
+// Local copies of the namespaces: imported bindings are property reads on every use.
+const CAC = NS.CAC;
+const CBC = NS.CBC;
 
 function near(a: Dec, b: Dec): boolean {
   return a.sub(b).abs().cmp(KURUS) < 0;

@@ -5,14 +5,22 @@
  *
  * Order (as GİB checks a document): what the document is and which UBL-TR version it claims come first, since they
  * decide which schema applies (checkDocumentKind; GİB's 1143 GECERSIZ VERSIYON); then, after the XSD, the content
- * rules of checkInvoice; the arithmetic last (amounts.ts).
+ * rules of checkInvoice; the arithmetic last (amounts.ts), which is the gateway's own (GİB checks none).
  */
 import { GatewayError } from '../../faults';
 import { attrValue, childrenNamed, firstChild, type XmlDocument, type XmlElement } from '../xml';
 import { checkAmounts } from './amounts';
 import { EARSIV_PROFILES, EFATURA_PROFILES, INVOICE_TYPE_CODES } from './codes';
-import { CAC, CBC, DS, EXT, INV, SH } from './names';
+import * as NS from './names';
 import { isValidDate } from './xsd-types';
+
+// Local copies of the namespaces: imported bindings are property reads on every use.
+const CAC = NS.CAC;
+const CBC = NS.CBC;
+const DS = NS.DS;
+const EXT = NS.EXT;
+const INV = NS.INV;
+const SH = NS.SH;
 
 export interface InvoiceFacts {
   ettn: string;
@@ -38,6 +46,8 @@ export interface InvoiceFacts {
 export interface RuleOptions {
   /** The gateway assigns cbc:ID: a missing, empty or placeholder number is accepted (and reported as null). */
   numberWillBeAssigned: boolean;
+  /** Check the arithmetic (amounts.ts) at the end; true by default. index.ts runs it after GİB's schematron rules. */
+  amounts?: boolean;
   /**
    * The gateway's clock. With it, GİB's TimeCheck applies: no cbc:IssueDate after today (Türkiye time). Without
    * it that check is skipped (the caller decides which "today" counts, e.g. a test clock).
@@ -148,8 +158,10 @@ export function checkInvoice(doc: XmlDocument, opts: RuleOptions): InvoiceFacts 
   const currency = text('DocumentCurrencyCode');
   if (currency === undefined || currency.trim() === '') throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:DocumentCurrencyCode' });
 
-  checkAmounts(root, { profileId, typeCode });
-  const payable = firstChild(firstChild(root, CAC, 'LegalMonetaryTotal')!, CBC, 'PayableAmount')!;
+  if (opts.amounts !== false) checkAmounts(root, { profileId, typeCode });
+  const lmt = firstChild(root, CAC, 'LegalMonetaryTotal');
+  const payable = lmt && firstChild(lmt, CBC, 'PayableAmount');
+  if (!payable) throw new GatewayError('REQUIRED_FIELD', { field: 'cac:LegalMonetaryTotal/cbc:PayableAmount' });
 
   return {
     ettn,

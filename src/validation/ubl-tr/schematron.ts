@@ -19,9 +19,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GatewayError } from '../../faults';
 import { parseXml, type XmlElement } from '../xml';
-import { CAC, CBC, DS, EXT, XADES, XSI } from './names';
+import * as NS from './names';
 
-export type CodeLists = ReadonlyMap<string, string>;
+// Local copies: imported bindings are property reads on every use, and these sit in the hottest loops.
+const CAC = NS.CAC;
+const CBC = NS.CBC;
+const DS = NS.DS;
+const XSI = NS.XSI;
+const PREFIXES: Record<string, string> = { cac: NS.CAC, cbc: NS.CBC, ext: NS.EXT, ds: NS.DS, xades: NS.XADES };
+
+/** GİB's code lists: the raw ",A,B," strings, and sets of their codes for fast lookups. */
+export interface CodeLists {
+  readonly raw: ReadonlyMap<string, string>;
+  readonly sets: ReadonlyMap<string, ReadonlySet<string>>;
+}
 
 /** Reads every `<sch:let name=… value="',A,B,'"/>` of UBL-TR_Codelist.xml. */
 export function loadCodeLists(schematronDir: string): CodeLists {
@@ -40,13 +51,15 @@ export function loadCodeLists(schematronDir: string): CodeLists {
   for (const needed of ['CurrencyCodeList', 'UnitCodeList', 'TaxType', 'WithholdingTaxType', 'PartyIdentificationIDType', 'CountryCodeList']) {
     if (!lists.has(needed)) throw new Error(`${file}: code list ${needed} not found`);
   }
-  return lists;
+  const sets = new Map<string, ReadonlySet<string>>();
+  for (const [name, value] of lists) sets.set(name, new Set(value.split(',').filter((c) => c !== '')));
+  return { raw: lists, sets };
 }
 
 const PAYMENT_IBAN = /^TR\d{7}[A-Z0-9]{17}$/;
 /** decimalCheck: at most 17 digits before the point (optionally grouped by commas), at most 2 after. */
-const DECIMAL_2 = /^\s*[0-9][0-9]{0,16}(,[0-9]{3})*(\.[0-9]{1,2}\s*)?\s*$/;
-const RATE_6 = /^\s*[0-9][0-9]{0,16}(,[0-9]{3})*(\.[0-9]{1,6}\s*)?\s*$/;
+const DECIMAL_2 = /^[ \t\n\r]*[0-9][0-9]{0,16}(,[0-9]{3})*(\.[0-9]{1,2}[ \t\n\r]*)?[ \t\n\r]*$/;
+const RATE_6 = /^[ \t\n\r]*[0-9][0-9]{0,16}(,[0-9]{3})*(\.[0-9]{1,6}[ \t\n\r]*)?[ \t\n\r]*$/;
 
 // --- node-set helpers with XPath meaning ---
 
@@ -57,17 +70,35 @@ function kids(el: XmlElement | undefined, ns: string, local: string): XmlElement
   return out;
 }
 
+const compiledPaths = new Map<string, Array<[string, string]>>();
+
+function compilePath(steps: string): Array<[string, string]> {
+  let c = compiledPaths.get(steps);
+  if (!c) {
+    c = steps.split('/').map((step) => {
+      const [prefix, local] = step.split(':') as [string, string];
+      return [PREFIXES[prefix] ?? '', local];
+    });
+    compiledPaths.set(steps, c);
+  }
+  return c;
+}
+
 /** Nodes at a relative path like "cac:Party/cac:PartyIdentification/cbc:ID" from every start node. */
 function at(from: XmlElement | XmlElement[] | undefined, steps: string): XmlElement[] {
-  let set: XmlElement[] = from === undefined ? [] : Array.isArray(from) ? from : [from];
-  for (const step of steps.split('/')) {
-    const [prefix, local] = step.split(':') as [string, string];
-    const ns = prefix === 'cac' ? CAC : prefix === 'cbc' ? CBC : prefix === 'ext' ? EXT : prefix === 'ds' ? DS : prefix === 'xades' ? XADES : '';
+  let set: readonly XmlElement[] = from === undefined ? [] : Array.isArray(from) ? from : [from];
+  for (const [ns, local] of compilePath(steps)) {
     const next: XmlElement[] = [];
-    for (const n of set) for (const k of n.children) if (k.local === local && k.ns === ns) next.push(k);
+    for (let i = 0; i < set.length; i++) {
+      const kids = set[i]!.children;
+      for (let j = 0; j < kids.length; j++) {
+        const k = kids[j]!;
+        if (k.local === local && k.ns === ns) next.push(k);
+      }
+    }
     set = next;
   }
-  return set;
+  return set as XmlElement[];
 }
 
 function str(el: XmlElement | undefined): string {
@@ -139,8 +170,10 @@ class Run {
     if (!ok) throw new Failure(`${rule}${where ? ` (${where})` : ''}: ${message}`);
   }
 
+  /** contains($List, concat(',', value, ',')); a value with a comma can only match the raw string. */
   private inList(list: string, value: string): boolean {
-    return (this.lists.get(list) ?? '').includes(`,${value},`);
+    if (value.indexOf(',') === -1) return value !== '' && (this.lists.sets.get(list)?.has(value) ?? false);
+    return (this.lists.raw.get(list) ?? '').includes(`,${value},`);
   }
 
   private typeIn(...types: string[]): boolean {
@@ -458,7 +491,7 @@ class Run {
       }
       if (this.type === 'IHRACKAYITLI' && docHas702) {
         const bad = at(line, 'cac:Delivery/cac:Shipment/cac:TransportHandlingUnit/cac:CustomsDeclaration/cac:IssuerParty/cac:PartyIdentification/cbc:ID')
-          .some((i) => attr(i, 'schemeID') !== undefined && !(`,${this.lists.get('IhracKayitliPartyIdentificationIDType') ?? ''},`).includes(`,${attr(i, 'schemeID')},`));
+          .some((i) => attr(i, 'schemeID') !== undefined && !(`,${this.lists.raw.get('IhracKayitliPartyIdentificationIDType') ?? ''},`).includes(`,${attr(i, 'schemeID')},`));
         this.assert(!bad, 'IhracKayitliPartyIdentificationIDTypeCheck', 'Geçersiz Ihraç Kayıtlı schemeID niteliği. Geçerli değerler için kod listesine bakınız."', where);
       }
       if (this.ytb()) this.ytbLine(line, where, ytbIstisna, iade);

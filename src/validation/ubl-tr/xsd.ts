@@ -95,21 +95,23 @@ const DS_NS = 'http://www.w3.org/2000/09/xmldsig#';
 /** Stands for the future ds:Signature when libxml2 validates an unsigned document (laxly skipped, never stored). */
 const PLACEHOLDER = '<gw:signature-slot xmlns:gw="urn:gateway:signature-slot"/>';
 
-/** The reference engine's version of signatureSlot: a textual copy with a placeholder where the signature goes. */
+/** The reference engine's version of signatureSlot: a copy with a placeholder where the signature will go. */
 function withSignaturePlaceholder(doc: XmlDocument): Buffer {
-  const text = doc.bytes.toString('utf8');
-  const root = doc.root;
+  const { bytes, root } = doc;
   const exts = root.children[0];
   if (!(exts && exts.ns === EXT_NS && exts.local === 'UBLExtensions')) {
-    const startTagEnd = text.indexOf('>', text.indexOf(`<${root.prefix ? `${root.prefix}:` : ''}${root.local}`));
     const ins = `<ext:UBLExtensions xmlns:ext="${EXT_NS}"><ext:UBLExtension><ext:ExtensionContent>${PLACEHOLDER}</ext:ExtensionContent></ext:UBLExtension></ext:UBLExtensions>`;
-    return Buffer.from(text.slice(0, startTagEnd + 1) + ins + text.slice(startTagEnd + 1), 'utf8');
+    return Buffer.concat([bytes.subarray(0, root.startTagEnd), Buffer.from(ins), bytes.subarray(root.startTagEnd)]);
   }
-  const m = /<([A-Za-z_][\w.-]*:)?ExtensionContent(\s[^>]*)?(\/>|>\s*<\/\1?ExtensionContent\s*>)/.exec(text);
-  if (!m) return doc.bytes;
-  const open = `<${m[1] ?? ''}ExtensionContent${m[2] ?? ''}>`;
-  const replaced = `${open}${PLACEHOLDER}</${m[1] ?? ''}ExtensionContent>`;
-  return Buffer.from(text.slice(0, m.index) + replaced + text.slice(m.index + m[0].length), 'utf8');
+  for (const ext of exts.children) {
+    const content = ext.ns === EXT_NS && ext.local === 'UBLExtension' ? ext.children.find((c) => c.ns === EXT_NS && c.local === 'ExtensionContent') : undefined;
+    if (!content || content.children.length > 0 || content.cdata || !isBlank(content.rawText)) continue;
+    const tag = bytes.toString('latin1', content.pos, content.startTagEnd);
+    const qname = /^<([^\s/>]+)/.exec(tag)![1]!;
+    const open = content.startTagEnd === content.end ? `${tag.slice(0, -2)}>` : tag;
+    return Buffer.concat([bytes.subarray(0, content.pos), Buffer.from(`${open}${PLACEHOLDER}</${qname}>`, 'latin1'), bytes.subarray(content.end)]);
+  }
+  return bytes;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -140,7 +142,7 @@ function readSchemaFile(file: string): SNode {
   const doc = libxml.parseXml(fs.readFileSync(file, 'utf8'), { baseUrl: file, nonet: true });
   const root = doc.root();
   if (!root) throw new Error(`schema ${file}: no root element`);
-  const placeholder = {} as SchemaDoc;
+  const placeholder = {} as SchemaDoc; // set by SchemaSet.load once the document's own properties are known
   const convert = (el: libxml.Element, parentNs: Map<string, string>): SNode => {
     const local = el.namespaces(true);
     let ns = parentNs;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { JobRow } from '../../db/jobs';
 import type { MachineStore } from '../../db/machine-store';
+import type { WriteBatcher } from '../../db/write-batcher';
 import { parseJson } from '../../db/connect';
 import { asGatewayError } from '../../soap/faults';
 import type { BlobStore } from '../../storage/blob-store';
@@ -10,6 +11,7 @@ import type { Task } from '../worker';
 export interface InvoiceTaskDeps {
   db: Knex;
   store: MachineStore;
+  writer: WriteBatcher;
   blobs: BlobStore;
 }
 
@@ -46,7 +48,7 @@ export function invoiceProcessTask(deps: InvoiceTaskDeps): Task {
       } else {
         await deps.blobs.get(row.document_sha256); // proves the stored original is whole
       }
-      await deps.db.transaction(async (trx) => {
+      await deps.writer.run(async (trx) => {
         if (documentSha !== row.document_sha256) {
           await trx('invoices').where({ id, version: row.version }).update({ document_sha256: documentSha });
         }

@@ -30,7 +30,7 @@ export function invoiceSignTask(deps: InvoiceTaskDeps & { signers: SignerRegistr
         }
         reason = `mali muhur ile imzalandi (${signer.kind})`;
       }
-      await deps.db.transaction(async (trx) => {
+      await deps.writer.run(async (trx) => {
         await trx('invoices').where({ id, version: row.version }).update({ signed_sha256: signedSha });
         await deps.store.apply(
           { table: 'invoices', id },
