@@ -22,6 +22,7 @@ USER gateway
 ENV GW_HOST=0.0.0.0 \
     GW_PORT=8080 \
     GW_DATA_DIR=/data \
+    UV_THREADPOOL_SIZE=16 \
     NODE_ENV=production
 VOLUME ["/data"]
 EXPOSE 8080

@@ -20,7 +20,7 @@ const ONLY = new Set((process.argv[4] ?? 'echo,status,send').split(','));
 function start(script: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; info: any }> {
   const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
   const child = spawn(process.execPath, [...extra, '--import', 'tsx', path.join(__dirname, script)], {
-    env: { ...process.env, ...env },
+    env: { UV_THREADPOOL_SIZE: '16', ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -5,14 +5,17 @@
  *
  * One parse per document (./xml.ts) serves the XSD check and the rules; `xml` is returned byte for byte as received.
  *
- * Measured (Node 20.20, this 2-core machine, one process, after 1,000 warm-up runs, mean of 5,000;
- * test/validation/perf.test.ts), validate() of a 10-line invoice from makeInvoice (10.7 KB):
- *   without XSD              0.125 ms   (parse 0.08, rules and arithmetic 0.03, the rest bookkeeping)
- *   with XSD (compiled)      0.19 ms
- *   with XSD, zipped         0.23 ms
- *   500 lines (359 KB), XSD  7.6 ms     (linear: ≈ 0.36 µs per element to parse, 0.15 µs to validate)
+ * Measured (Node 20.20, this 2-core machine, one process, after 1,000 warm-up runs, mean of 5,000; reproduce with
+ * test/validation/perf.test.ts, which runs perf-bench.ts in a fresh process), validate() of a 10-line invoice from
+ * makeInvoice (10.7 KB):
+ *   without XSD                  0.12–0.14 ms  (parse 0.08, rules and arithmetic 0.03)
+ *   with XSD (compiled)          0.19 ms
+ *   with XSD, zipped             0.23–0.25 ms
+ *   with XSD and schematron      0.26 ms
+ *   500 lines (359 KB): XSD 7.5–9 ms, XSD and schematron 11 ms (linear in the number of elements)
  * For comparison: libxmljs2's XSD validation ≈ 15 ms per call (it recompiles the schemas each time), its parse
- * alone 0.21 ms plus 1.2 ms to read the tree back; a DOMParser (@xmldom/xmldom) parse 1.7 ms.
+ * alone 0.21 ms plus 1.2 ms to read the tree back; a DOMParser (@xmldom/xmldom) parse 1.7 ms; GİB's schematron
+ * as XSLT (Saxon) 5–60 ms.
  */
 import { unpackDocument } from './archive';
 import { parseXml } from './xml';

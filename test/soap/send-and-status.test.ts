@@ -102,11 +102,12 @@ describe(`SendInvoice and GetStatus over SOAP (${TEST_DB_KIND})`, function () {
       'EAR2027000000001',
       'EFT2026000000001',
     ]);
-    // The stored document carries the number once the worker has processed it.
+    // The signed document carries the number; the original is kept as it was sent.
     await gw.gateway.worker.runUntilIdle();
     const row = await gw.testDb.db('invoices').where({ ettn: a.ettn }).first();
-    const stored = (await gw.gateway.blobs.get(row.document_sha256)).toString('utf8');
-    expect(stored).to.contain('<cbc:ID>EAR2026000000001</cbc:ID>');
+    const signed = (await gw.gateway.blobs.get(row.signed_sha256)).toString('utf8');
+    expect(signed).to.contain('<cbc:ID>EAR2026000000001</cbc:ID>');
+    expect(row.document_sha256).to.equal(row.received_sha256);
   });
 
   it('idempotency: the same ETTN and content returns the first result; other content is refused', async () => {

@@ -4,8 +4,8 @@
  *
  * Two engines:
  * - 'compiled' (default): the schemas are compiled once into content-model automata and simple-type checks, and
- *   each invoice is validated on the light tree of ../xml.ts. Cost per 10-line invoice once compiled: ≈ 0.05 ms
- *   (see the figures in ../index.ts); compiling the schemas takes ≈ 0.3 s, once per process.
+ *   each invoice is validated on the light tree of ../xml.ts. Cost per 10-line invoice once compiled: ≈ 0.06 ms
+ *   (≈ 0.15 µs per element; figures in ../index.ts); compiling the schemas takes ≈ 80 ms, once per process.
  * - 'libxml2': libxmljs2's Document.validate(), the reference. libxmljs2 0.35 re-parses and recompiles the whole
  *   schema set on every call (xmlSchemaParse inside XmlDocument::Validate), which costs ≈ 15 ms per invoice
  *   however the schema document is cached — too slow for the gateway (~1,600 invoices/s), kept for comparison.
