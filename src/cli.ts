@@ -15,6 +15,8 @@ const HELP = `usage: npm run cli -- <command> [options]
   user:create --vkn V --username U (--password-file F | --generate)
                                             a generated password is printed once and never stored in plain text
   user:unlock --username U
+  tenant:signer --vkn V --file signer.json  the tenant's own signer (JSON like GW_SIGNER's settings, see README);
+                                            a PKCS#11 PIN is given as "pinFile", never inline
   demo:init                                 first start only: a demo tenant and user, credentials in <data>/demo-credentials.txt
 Configuration comes from the same GW_* variables as the server (see README).`;
 
@@ -32,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       username: { type: 'string' },
       'password-file': { type: 'string' },
       generate: { type: 'boolean' },
+      file: { type: 'string' },
     },
   });
   if (!command || command === 'help' || command === '--help') {
@@ -75,6 +78,16 @@ async function main(argv: string[]): Promise<number> {
         console.log(JSON.stringify({ ...user, tenant: tenant.vkn }));
         if (values.generate) console.log(`password (shown once): ${password}`);
         return 0;
+      }
+      case 'tenant:signer': {
+        if (!values.vkn || !values.file) throw new Error('--vkn and --file are required');
+        const setting = JSON.parse(fs.readFileSync(values.file, 'utf8'));
+        if (!['dev', 'software', 'pkcs11'].includes(setting.type)) throw new Error('type must be dev, software or pkcs11');
+        if ('pin' in setting) throw new Error('give the PIN as "pinFile" (a file readable by the gateway), never inline');
+        if (setting.type === 'pkcs11' && (!setting.module || !setting.pinFile)) throw new Error('pkcs11 needs "module" and "pinFile"');
+        const updated = await db('tenants').where({ vkn: values.vkn }).update({ signer_config: JSON.stringify(setting) });
+        console.log(updated ? 'signer set (takes effect when the gateway next starts)' : `no tenant with VKN ${values.vkn}`);
+        return updated ? 0 : 1;
       }
       case 'user:unlock':
         if (!values.username) throw new Error('--username is required');
