@@ -3,7 +3,7 @@ import path from 'node:path';
 import express from 'express';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { ublXsdDir, type GatewayConfig } from './config';
+import { schematronDir, ublXsdDir, type GatewayConfig } from './config';
 import { createMachineStore } from './db/machine-store';
 import { createWriteBatcher } from './db/write-batcher';
 import { createAuthenticator } from './security/authenticator';
@@ -47,7 +47,13 @@ export async function createApp(deps: AppDeps) {
   const secretBox = deps.secretBox ?? createSecretBox(loadOrCreateKey(config.auth.secretKeyFile));
   const blobs = deps.blobs ?? createFileBlobStore(config.blobDir);
   const validator =
-    deps.validator ?? createInvoiceValidator({ xsdDir: ublXsdDir(config) ?? undefined, maxUnzippedBytes: config.limits.maxDocumentBytes });
+    deps.validator ??
+    createInvoiceValidator({
+      xsdDir: ublXsdDir(config) ?? undefined,
+      schematronDir: schematronDir(config) ?? undefined,
+      maxUnzippedBytes: config.limits.maxDocumentBytes,
+      now: clock,
+    });
   const writer = createWriteBatcher(db);
   const store = createMachineStore(db, { clock, maxAttempts: config.worker.maxAttempts, writer });
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -129,6 +130,15 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+function gibDir(env: Env): string | null {
+  if (!env.GW_GIB_DIR) return null;
+  const dir = path.resolve(env.GW_GIB_DIR);
+  for (const needed of [path.join('ubl-tr-1.2.1', 'xsdrt', 'maindoc'), path.join('e-fatura-paketi', 'schematron')]) {
+    if (!fs.existsSync(path.join(dir, needed))) throw new ConfigError(`GW_GIB_DIR (${dir}) has no ${needed}: point it at GİB's package`);
+  }
+  return dir;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   const dataDir = path.resolve(env.GW_DATA_DIR ?? 'data');
   const databaseUrl = env.GW_DATABASE_URL || null;
@@ -142,7 +152,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
     databaseUrl,
     sqliteFile: path.resolve(env.GW_SQLITE_FILE ?? path.join(dataDir, 'gateway.sqlite')),
     blobDir: path.resolve(env.GW_BLOB_DIR ?? path.join(dataDir, 'blobs')),
-    gibDir: env.GW_GIB_DIR ? path.resolve(env.GW_GIB_DIR) : null,
+    gibDir: gibDir(env),
     limits: {
       maxRequestBytes: int(env, 'GW_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 2 ** 31 - 1),
       maxDocumentBytes: int(env, 'GW_MAX_DOCUMENT_BYTES', 50 * 1024 * 1024, 1024, 2 ** 31 - 1),
@@ -173,4 +183,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
 /** Where the UBL-TR XSDs are inside GİB's package, when one is configured. */
 export function ublXsdDir(config: Pick<GatewayConfig, 'gibDir'>): string | null {
   return config.gibDir ? path.join(config.gibDir, 'ubl-tr-1.2.1', 'xsdrt') : null;
+}
+
+/** Where GİB's invoice schematron and code lists are inside its package, when one is configured. */
+export function schematronDir(config: Pick<GatewayConfig, 'gibDir'>): string | null {
+  return config.gibDir ? path.join(config.gibDir, 'e-fatura-paketi', 'schematron') : null;
 }

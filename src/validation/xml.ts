@@ -148,7 +148,7 @@ function checkEncoding(bytes: Buffer): number {
   if (n === 0) throw new GatewayError('XML_NOT_XML');
   if ((bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes[0] === 0xff && bytes[1] === 0xfe) ||
       (bytes[0] === 0x00 && bytes[1] === 0x3c) || (bytes[0] === 0x3c && bytes[1] === 0x00)) {
-    throw new GatewayError('XML_UNPARSABLE', { detail: 'UTF-16 is not allowed, GİB requires UTF-8' });
+    throw new GatewayError('XML_UNPARSABLE', { detail: 'UTF-16 kabul edilmez, GİB UTF-8 ister' });
   }
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   // Not XML at all (PDF, images, random bytes): the first thing after optional whitespace must be '<', and
@@ -163,10 +163,10 @@ function checkEncoding(bytes: Buffer): number {
     const m = /\sencoding\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(decl);
     const encoding = m ? m[1] ?? m[2] ?? '' : 'UTF-8';
     if (!/^utf-?8$/i.test(encoding)) {
-      throw new GatewayError('XML_UNPARSABLE', { detail: `encoding "${encoding.slice(0, 40)}" is not allowed, GİB requires UTF-8` });
+      throw new GatewayError('XML_UNPARSABLE', { detail: `encoding "${encoding.slice(0, 40)}" kabul edilmez, GİB UTF-8 ister` });
     }
   }
-  if (!isUtf8(bytes)) throw new GatewayError('XML_UNPARSABLE', { detail: `invalid UTF-8 at byte ${firstBadUtf8(bytes)}` });
+  if (!isUtf8(bytes)) throw new GatewayError('XML_UNPARSABLE', { detail: `gecersiz UTF-8, bayt ${firstBadUtf8(bytes)}` });
   return bom;
 }
 

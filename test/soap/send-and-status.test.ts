@@ -92,21 +92,21 @@ describe(`SendInvoice and GetStatus over SOAP (${TEST_DB_KIND})`, function () {
   });
 
   it('assigns gapless numbers from the tenant series when asked, restarting each year', async () => {
-    const a = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: null, issueDate: '2026-03-01' }), { assignNumber: true });
-    const b = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: null, issueDate: '2026-03-02' }), { assignNumber: true });
-    const c = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: null, issueDate: '2027-01-02' }), { assignNumber: true });
+    const a = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: null, issueDate: '2025-03-01' }), { assignNumber: true });
+    const b = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: null, issueDate: '2025-03-02' }), { assignNumber: true });
+    const c = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: null, issueDate: '2026-01-02' }), { assignNumber: true });
     const d = await send(client, makeInvoice({ profile: 'TEMELFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN, number: null, issueDate: '2026-03-02' }), { assignNumber: true });
     expect([a.invoiceNumber, b.invoiceNumber, c.invoiceNumber, d.invoiceNumber]).to.deep.equal([
+      'EAR2025000000001',
+      'EAR2025000000002',
       'EAR2026000000001',
-      'EAR2026000000002',
-      'EAR2027000000001',
       'EFT2026000000001',
     ]);
     // The signed document carries the number; the original is kept as it was sent.
     await gw.gateway.worker.runUntilIdle();
     const row = await gw.testDb.db('invoices').where({ ettn: a.ettn }).first();
     const signed = (await gw.gateway.blobs.get(row.signed_sha256)).toString('utf8');
-    expect(signed).to.contain('<cbc:ID>EAR2026000000001</cbc:ID>');
+    expect(signed).to.contain('<cbc:ID>EAR2025000000001</cbc:ID>');
     expect(row.document_sha256).to.equal(row.received_sha256);
   });
 

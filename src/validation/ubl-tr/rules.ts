@@ -205,7 +205,7 @@ function checkIssueDate(value: string, today: string | null): void {
   if (!/^\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$/.test(v) || !isValidDate(v)) {
     throw new GatewayError('ISSUE_DATE_INVALID', { value: value.slice(0, 40) });
   }
-  if (today && v.slice(0, 10) > today) throw new GatewayError('ISSUE_DATE_INVALID', { value: `${v} (after today, ${today})` });
+  if (today && v.slice(0, 10) > today) throw new GatewayError('ISSUE_DATE_INVALID', { value: `${v} (bugunden sonra; bugun ${today})` });
 }
 
 function checkOtherIssueDates(root: XmlElement, today: string): void {
@@ -214,7 +214,7 @@ function checkOtherIssueDates(root: XmlElement, today: string): void {
       if (c.local === 'IssueDate' && c.ns === CBC) {
         const v = c.text.trim();
         if (/^\d{4}-\d{2}-\d{2}/.test(v) && v.slice(0, 10) > today) {
-          throw new GatewayError('ISSUE_DATE_INVALID', { value: `${el.prefix ? `${el.prefix}:` : ''}${el.local}/cbc:IssueDate ${v} (after today, ${today})` });
+          throw new GatewayError('ISSUE_DATE_INVALID', { value: `${el.prefix ? `${el.prefix}:` : ''}${el.local}/cbc:IssueDate ${v} (bugunden sonra; bugun ${today})` });
         }
       } else if (c.children.length > 0 && c.ns !== DS) {
         walk(c);
@@ -250,7 +250,7 @@ function party(root: XmlElement, role: 'AccountingSupplierParty' | 'AccountingCu
     if (id && (scheme === 'VKN' || scheme === 'TCKN')) ids.push({ scheme, value: id.text });
   }
   if (ids.length === 0) throw new GatewayError('REQUIRED_FIELD', { field: idField });
-  if (ids.length > 1) throw new GatewayError('REQUIRED_FIELD', { field: `${idField} (exactly one, ${ids.length} found)` });
+  if (ids.length > 1) throw new GatewayError('REQUIRED_FIELD', { field: `${idField} (tam bir tane olmali, ${ids.length} bulundu)` });
   const { scheme, value } = ids[0]!;
   if (!(scheme === 'VKN' ? /^\d{10}$/ : /^\d{11}$/).test(value)) {
     throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='${scheme}'] (${scheme === 'VKN' ? 10 : 11} digits, got '${value.slice(0, 20)}')` });

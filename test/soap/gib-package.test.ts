@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type * as soap from 'soap';
+import { makeInvoice } from '../helpers/invoices';
+import { faultOf, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
+import { TEST_DB_KIND } from '../helpers/db';
+import { OLD_SAMPLES_DIR, UBL_SAMPLES_DIR } from '../helpers/paths';
+
+/** SendInvoice with GİB's package configured (GW_GIB_DIR=../shared/gib): GİB's XSDs and schematron run too. */
+describe(`SendInvoice with GİB's XSDs and schematron (${TEST_DB_KIND})`, function () {
+  this.timeout(30_000);
+  let gw: TestGateway;
+  let client: soap.Client;
+  let sampleClient: soap.Client;
+
+  before(async () => {
+    gw = await startTestGateway({ xsd: true });
+    client = await soapClient(gw);
+    await gw.createTenantUser('1288331521', 'sample-user'); // the supplier of GİB's TicariFaturaOrnegi.xml
+    sampleClient = await soapClient(gw, 'sample-user', gw.password);
+  });
+  after(async () => gw.close());
+
+  const sendWith = (c: soap.Client, xml: Buffer | string, extra: Record<string, unknown> = {}) =>
+    c.SendInvoiceAsync({ document: Buffer.from(xml).toString('base64'), ...extra }).then(([r]: any) => r.invoice, faultOf);
+
+  it('accepts GİB’s own TICARIFATURA sample unchanged', async () => {
+    const invoice = await sendWith(sampleClient, fs.readFileSync(path.join(UBL_SAMPLES_DIR, 'TicariFaturaOrnegi.xml')));
+    expect(invoice).to.include({ documentKind: 'EFATURA', profileId: 'TICARIFATURA', state: 'RECEIVED' });
+  });
+
+  it('refuses the old TR1.0 samples with the reason (1143 GECERSIZ VERSIYON)', async () => {
+    const fault = await sendWith(sampleClient, fs.readFileSync(path.join(OLD_SAMPLES_DIR, '2_TICARI_FATURA.xml')));
+    expect(fault).to.include({ code: 1143, name: 'UBL_VERSION' });
+    expect(fault.message).to.match(/GECERSIZ VERSIYON: .*(TR1\.0|1\.0)/);
+  });
+
+  it('a GİB schema violation → 1160 with the schema’s words', async () => {
+    const xml = makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: 'XSD2026000000001' }).replace(
+      '</cbc:IssueDate>',
+      '</cbc:IssueDate><cbc:Unexpected>1</cbc:Unexpected>',
+    );
+    const fault = await sendWith(client, xml);
+    expect(fault).to.include({ code: 1160, name: 'XSD_INVALID' });
+  });
+
+  it('an invoice dated after today (Türkiye) is refused, as GİB’s schematron does', async () => {
+    const fault = await sendWith(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: 'FUT2026000000001', issueDate: '2099-01-01' }));
+    expect(fault).to.include({ code: 4208, name: 'ISSUE_DATE_INVALID' });
+    expect(fault.message).to.match(/^GECERSIZ FATURA TARIHI: 2099-01-01 \(bugunden sonra/);
+  });
+
+  it('a schematron rule (a quantity without unitCode) → 1150 SCHEMATRON KONTROL SONUCU HATALI', async () => {
+    const xml = makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: 'SCH2026000000001' }).replace(/<cbc:InvoicedQuantity unitCode="[^"]*"/, '<cbc:InvoicedQuantity');
+    const fault = await sendWith(client, xml);
+    expect(fault).to.include({ code: 1150, name: 'UBL_RULE' });
+    expect(fault.message).to.contain('InvoicedQuantityCheck');
+  });
+});
