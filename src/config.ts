@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Pkcs11SignerConfig, SoftwareKeyFiles } from './signing/signer';
 
 /**
  * Configuration is read and checked once at start (from GW_* environment variables) and fails there with a clear
@@ -48,21 +49,14 @@ export interface GatewayConfig {
   logLevel: string;
 }
 
+/**
+ * A signer as configured: the signing module's own config shapes, except that secrets are only ever named by a file
+ * (a PKCS#11 PIN never sits in an environment variable or the database), plus `dev` for generated development seals.
+ */
 export type SignerSetting =
   | { type: 'dev' }
-  | { type: 'software'; keyFile: string; certFile: string; chainFiles?: string[]; passphraseFile?: string }
-  | {
-      type: 'pkcs11';
-      module: string;
-      tokenLabel?: string;
-      slot?: number;
-      keyLabel?: string;
-      keyId?: string;
-      /** The PIN is only ever read from a file (never an environment variable, never the database). */
-      pinFile: string;
-      mechanism?: 'CKM_SHA256_RSA_PKCS' | 'CKM_RSA_PKCS';
-      chainFiles?: string[];
-    };
+  | (Omit<SoftwareKeyFiles, 'passphrase'> & { passphraseFile?: string })
+  | (Omit<Pkcs11SignerConfig, 'pin' | 'pinFile' | 'sessions'> & { pinFile: string });
 
 type Env = Record<string, string | undefined>;
 
