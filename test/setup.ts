@@ -11,7 +11,7 @@ export const mochaHooks = {
     const active = process.getActiveResourcesInfo();
     // One Timeout is mocha's own timer for this hook.
     const timers = active.filter((r) => r === 'Timeout').length - 1;
-    const leftovers = active.filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap');
+    const leftovers: string[] = active.filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap');
     if (timers > 0) leftovers.push(`${timers} × Timeout`);
     if (leftovers.length > 0) throw new Error(`tests left resources running: ${leftovers.join(', ')}`);
   },
