@@ -15,7 +15,8 @@ import { createRootCa, issueSealCertificate } from '../src/signing/dev-seal';
 import { createSigner, type Signer } from '../src/signing/signer';
 import { verifyXml } from '../src/signing/verify';
 import { signXml } from '../src/signing/xades';
-import { canonicalize, parseXml } from '../src/signing/xml';
+import { canonicalBytes } from '../src/xml/c14n';
+import { parseXml } from '../src/xml/parse';
 import { createSoftHsmToken } from '../test/helpers/softhsm';
 import { sampleInvoice } from '../test/signing/fixtures';
 
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   const parseMs = (performance.now() - t) / n;
   const doc = parseXml(invoice);
   t = performance.now();
-  for (let k = 0; k < n; k++) canonicalize(doc);
+  for (let k = 0; k < n; k++) canonicalBytes(doc); // the octets the signer digests
   const c14nMs = (performance.now() - t) / n;
 
   const med = (name: string) => median(results.get(name)!);

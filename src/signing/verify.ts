@@ -1,7 +1,7 @@
 /**
  * Verification of enveloped XAdES signatures on documents that arrive (invoices, application responses,
  * envelopes…), with the checks that stop signature wrapping. Everything — structure, references, digests — is
- * read from one parse (xml.ts), so no second parser can see a different document than the one checked.
+ * read from one parse (src/xml), so no second parser can see a different document than the one checked.
  *
  * Order of checks and faults:
  *   1. exactly one ds:Signature (counter-signatures nested inside it do not count): SIGNATURE_MISSING /
@@ -18,22 +18,11 @@
  * SHA-1 is refused as digest and signature algorithm (GİB's schematron refuses rsa-sha1 for UBL 2.1).
  */
 import crypto from 'node:crypto';
-import { GatewayError } from '../faults';
+import { GatewayError, isGatewayError } from '../faults';
 import { certificatesFrom, certInfo, verifyChain, type CertInfo } from './cert';
-import {
-  XmlError,
-  attrValue,
-  canonicalize,
-  childElements,
-  firstChild,
-  isC14nMethod,
-  parseXml,
-  textContent,
-  C14N,
-  type C14nMethod,
-  type XmlDocument,
-  type XmlElement,
-} from './xml';
+import { C14N, canonicalBytes, isC14nMethod, type C14nMethod } from '../xml/c14n';
+import { parseXml, type XmlDocument, type XmlElement } from '../xml/parse';
+import { attrValue, childrenNamed, elementsById, firstChild, textContent } from '../xml/query';
 import { DS_NS, ENVELOPED, EXT_NS, SIGNED_PROPERTIES_TYPE, XADES141_NS, XADES_NS } from './xades';
 
 export interface VerifyOptions {
@@ -82,7 +71,7 @@ interface ParsedReference {
 }
 
 function only(parent: XmlElement, ns: string, local: string, what: string, fault: (d: string) => GatewayError): XmlElement {
-  const found = childElements(parent, ns, local);
+  const found = childrenNamed(parent, ns, local);
   if (found.length !== 1) throw fault(`${what}: expected one ${local}, found ${found.length}`);
   return found[0];
 }
@@ -104,25 +93,23 @@ function isInside(el: XmlElement, ancestor: XmlElement): boolean {
   return false;
 }
 
-function elementsWithId(doc: XmlDocument, id: string): XmlElement[] {
-  return doc.ids.get(id) ?? [];
-}
-
 export async function verifyXml(xml: Buffer | string, opts: VerifyOptions): Promise<VerifyResult> {
   let doc: XmlDocument;
   try {
     doc = parseXml(xml);
   } catch (err) {
-    if (err instanceof XmlError && err.kind === 'doctype') throw new GatewayError('DOCUMENT_DOCTYPE', {}, err.message);
+    // The parser's DOCUMENT_DOCTYPE and XML_UNPARSABLE as they are; whatever else (not XML at all) is unparsable too.
+    if (isGatewayError(err) && (err.fault === 'DOCUMENT_DOCTYPE' || err.fault === 'XML_UNPARSABLE')) throw err;
     throw new GatewayError('XML_UNPARSABLE', { detail: err instanceof Error ? err.message : String(err) }, err);
   }
 
   // 1. Exactly one signature (not counting counter-signatures inside it).
-  const signatures = doc.elements.filter((e) => {
-    if (e.ns !== DS_NS || e.local !== 'Signature') return false;
-    for (let a = e.parent; a; a = a.parent) if (a.ns === DS_NS && a.local === 'Signature') return false;
-    return true;
-  });
+  const signatures: XmlElement[] = [];
+  const findSignatures = (el: XmlElement): void => {
+    if (el.ns === DS_NS && el.local === 'Signature') signatures.push(el);
+    else for (const c of el.children) findSignatures(c);
+  };
+  findSignatures(doc.root);
   if (signatures.length === 0) throw new GatewayError('SIGNATURE_MISSING');
   if (signatures.length > 1) throw new GatewayError('SIGNATURE_MULTIPLE', {}, `${signatures.length} signatures`);
   const sig = signatures[0];
@@ -149,10 +136,10 @@ export async function verifyXml(xml: Buffer | string, opts: VerifyOptions): Prom
   const sigHash = SIGNATURE_METHODS[sigMethod];
   if (!sigHash) throw invalid(`signature method ${sigMethod} not accepted`);
 
-  const references: ParsedReference[] = childElements(signedInfo, DS_NS, 'Reference').map((el) => {
+  const references: ParsedReference[] = childrenNamed(signedInfo, DS_NS, 'Reference').map((el) => {
     const transformsEl = firstChild(el, DS_NS, 'Transforms');
     const transforms = transformsEl
-      ? childElements(transformsEl, DS_NS, 'Transform').map((t) => ({ algorithm: attrValue(t, 'Algorithm') ?? '', prefixes: inclusivePrefixes(t) }))
+      ? childrenNamed(transformsEl, DS_NS, 'Transform').map((t) => ({ algorithm: attrValue(t, 'Algorithm') ?? '', prefixes: inclusivePrefixes(t) }))
       : [];
     const dm = only(el, DS_NS, 'DigestMethod', 'Reference', invalid);
     return {
@@ -177,10 +164,11 @@ export async function verifyXml(xml: Buffer | string, opts: VerifyOptions): Prom
   }
 
   const targets = new Map<ParsedReference, XmlElement>();
+  const ids = elementsById(doc);
   for (const ref of references) {
     if (ref === docRef) continue;
     if (!/^#[A-Za-z_][\w.-]*$/.test(ref.uri)) throw wrapping(`reference URI ${ref.uri} not accepted`);
-    const matches = elementsWithId(doc, ref.uri.slice(1));
+    const matches = ids.get(ref.uri.slice(1)) ?? [];
     if (matches.length !== 1) throw wrapping(`${matches.length} elements carry Id ${ref.uri.slice(1)}`);
     const target = matches[0];
     if (!isInside(target, sig)) throw wrapping(`reference ${ref.uri} points outside the signature`);
@@ -211,17 +199,17 @@ export async function verifyXml(xml: Buffer | string, opts: VerifyOptions): Prom
     const method = (c14n?.algorithm ?? C14N) as C14nMethod;
     const octets =
       ref === docRef
-        ? canonicalize(doc, { method, exclude: sig, dropComments: true, inclusivePrefixes: c14n?.prefixes })
-        : canonicalize(doc, { method, element: targets.get(ref)!, dropComments: true, inclusivePrefixes: c14n?.prefixes });
-    const digest = crypto.createHash(hash).update(octets, 'utf8').digest();
+        ? canonicalBytes(doc, { method, exclude: sig, dropComments: true, inclusivePrefixes: c14n?.prefixes })
+        : canonicalBytes(doc, { method, element: targets.get(ref)!, dropComments: true, inclusivePrefixes: c14n?.prefixes });
+    const digest = crypto.createHash(hash).update(octets).digest();
     if (!digest.equals(ref.digestValue)) throw invalid(ref === docRef ? 'document digest does not match' : `digest of ${ref.uri} does not match`);
   }
 
   const keyInfo = firstChild(sig, DS_NS, 'KeyInfo');
   const certs: CertInfo[] = [];
   if (keyInfo) {
-    for (const data of childElements(keyInfo, DS_NS, 'X509Data')) {
-      for (const c of childElements(data, DS_NS, 'X509Certificate')) {
+    for (const data of childrenNamed(keyInfo, DS_NS, 'X509Data')) {
+      for (const c of childrenNamed(data, DS_NS, 'X509Certificate')) {
         try {
           certs.push(certInfo(base64(doc, c, 'X509Certificate')));
         } catch (err) {
@@ -259,11 +247,11 @@ export async function verifyXml(xml: Buffer | string, opts: VerifyOptions): Prom
     }
   }
 
-  const signedInfoC14n = canonicalize(doc, { method: c14nMethod, element: signedInfo, inclusivePrefixes: inclusivePrefixes(c14nEl) });
+  const signedInfoC14n = canonicalBytes(doc, { method: c14nMethod, element: signedInfo, inclusivePrefixes: inclusivePrefixes(c14nEl) });
   const signatureValue = base64(doc, signatureValueEl, 'SignatureValue');
   let good = false;
   try {
-    good = crypto.verify(sigHash, Buffer.from(signedInfoC14n, 'utf8'), { key: leaf.x509.publicKey, padding: crypto.constants.RSA_PKCS1_PADDING }, signatureValue);
+    good = crypto.verify(sigHash, signedInfoC14n, { key: leaf.x509.publicKey, padding: crypto.constants.RSA_PKCS1_PADDING }, signatureValue);
   } catch {
     good = false;
   }

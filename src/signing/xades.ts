@@ -12,9 +12,9 @@
  * - the invoice's cac:Signature made consistent: cbc:ID (schemeID VKN_TCKN) and SignatoryParty's VKN/TCKN are the
  *   certificate's, DigitalSignatureAttachment/ExternalReference/URI is "#" + the signature Id.
  *
- * The document's bytes are kept: the signature (and any cac:Signature fix-up) is spliced into the original text,
- * nothing is re-serialised. Canonicalisation is our own (xml.ts), from one parse, with the edits' canonical forms
- * patched in. Measured on a 10-line invoice (16.7 KB), one core: the whole of signXml but RSA ≈ 0.42 ms (parse
+ * The document's bytes are kept: the signature (and any cac:Signature fix-up) is spliced into the original bytes,
+ * nothing is re-serialised. Parsing and canonicalisation are the gateway's one XML module (src/xml), from one parse,
+ * with the edits' canonical forms patched in. Measured on a 10-line invoice (16.7 KB), one core: the whole of signXml but RSA ≈ 0.42 ms (parse
  * 0.17, C14N 0.08), against ≈ 2.4 ms for a single xmldom parse + xml-crypto C14N — and xml-crypto's signing path
  * parses several times (≈ 215 invoices/s in STACK.md). See BENCHMARKS.md, "Signing (issue 3)".
  */
@@ -22,21 +22,9 @@ import crypto from 'node:crypto';
 import { GatewayError, isGatewayError } from '../faults';
 import { certInfo, type CertInfo } from './cert';
 import type { Signer } from './signer';
-import {
-  C14N_COMMENTS,
-  NsScope,
-  XmlError,
-  attrValue,
-  canonicalize,
-  escapeAttr,
-  escapeText,
-  firstChild,
-  parseXml,
-  textContent,
-  type XmlAttr,
-  type XmlDocument,
-  type XmlElement,
-} from './xml';
+import { C14N_COMMENTS, canonicalBytes, canonicalize, escapeAttr, escapeText, type C14nPatch } from '../xml/c14n';
+import { NO_NAMESPACES, NsScope, byteOrderMark, parseXml, type XmlAttr, type XmlDocument, type XmlElement } from '../xml/parse';
+import { attrValue, elementsById, firstChild, textContent } from '../xml/query';
 
 export const DS_NS = 'http://www.w3.org/2000/09/xmldsig#';
 export const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
@@ -73,9 +61,9 @@ export interface SignXmlOptions {
 }
 
 /**
- * A splice of the source text. Edits always cover whole elements or sit between them, so each also names the
- * token range it replaces ([tokFrom, tokTo); tokTo === tokFrom for an insertion) and the namespace scope of its
- * parent: the edited document is canonicalised from the original parse plus the edits' own canonical forms.
+ * A splice of the source bytes: `del` bytes at `at` replaced by `text`. Edits always cover whole elements or sit
+ * between them (node boundaries), and each names the namespace scope of its parent: the edited document is
+ * canonicalised from the original parse plus the edits' own canonical forms.
  */
 interface Edit {
   at: number;
@@ -83,35 +71,43 @@ interface Edit {
   text: string;
   /** The signature goes at this position inside `text` (-1: not this edit). */
   sigAt: number;
-  tokFrom: number;
-  tokTo: number;
   scope: NsScope;
   /** The edit leaves the canonical form unchanged (`<a/>` → `<a></a>`, or nothing but the insertion point). */
   neutral?: boolean;
 }
 
 function parentScope(el: XmlElement): NsScope {
-  return el.parent ? el.parent.scope : new NsScope(null, []);
+  return el.parent ? el.parent.scope : NO_NAMESPACES;
 }
 
 /** Replace the whole element `el` with `text`. */
 function replaceElement(el: XmlElement, text: string, sigAt = -1): Edit {
-  return { at: el.start, del: el.endTagEnd - el.start, text, sigAt, tokFrom: el.firstToken, tokTo: el.lastToken + 1, scope: parentScope(el) };
+  return { at: el.pos, del: el.end - el.pos, text, sigAt, scope: parentScope(el) };
 }
 
 /** Insert `text` just before element `el`. */
 function insertBefore(el: XmlElement, text: string, sigAt = -1): Edit {
-  return { at: el.start, del: 0, text, sigAt, tokFrom: el.firstToken, tokTo: el.firstToken, scope: parentScope(el) };
+  return { at: el.pos, del: 0, text, sigAt, scope: parentScope(el) };
 }
 
 /** Insert `text` as the first content of (non-empty-tag) element `el`. */
 function insertAtStart(el: XmlElement, text: string, sigAt = -1): Edit {
-  return { at: el.startTagEnd, del: 0, text, sigAt, tokFrom: el.firstToken + 1, tokTo: el.firstToken + 1, scope: el.scope };
+  return { at: el.startTagEnd, del: 0, text, sigAt, scope: el.scope };
 }
 
 /** Insert `text` as the last content of (non-empty-tag) element `el`. */
 function insertAtEnd(el: XmlElement, text: string, sigAt = -1): Edit {
-  return { at: el.end, del: 0, text, sigAt, tokFrom: el.lastToken, tokTo: el.lastToken, scope: el.scope };
+  return { at: el.endTagStart, del: 0, text, sigAt, scope: el.scope };
+}
+
+/** Source text of bytes [from, to), decoded (to build generated markup from what the document says). */
+function sourceText(doc: XmlDocument, from: number, to: number): string {
+  return doc.bytes.toString('utf8', from, to);
+}
+
+/** Whether bytes [from, to) of the source are all white space. */
+function blankBetween(doc: XmlDocument, from: number, to: number): boolean {
+  return /^[ \t\r\n]*$/.test(doc.bytes.toString('latin1', from, to));
 }
 
 const NCNAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -152,10 +148,12 @@ function material(chain: Buffer[]): SignerMaterial {
 }
 
 function xmlFault(err: unknown): GatewayError {
-  if (isGatewayError(err)) return err;
-  if (err instanceof XmlError) {
-    if (err.kind === 'doctype') return new GatewayError('DOCUMENT_DOCTYPE', {}, err.message);
-    return new GatewayError('SIGNER_FAILED', { detail: `document is not well-formed XML: ${err.message}` }, err);
+  if (isGatewayError(err)) {
+    // The parser's faults: a DOCTYPE stays DOCUMENT_DOCTYPE; anything else not well-formed fails the signing.
+    if (err.fault === 'XML_UNPARSABLE' || err.fault === 'XML_NOT_XML') {
+      return new GatewayError('SIGNER_FAILED', { detail: `document is not well-formed XML: ${err.params.detail ?? err.message}` }, err);
+    }
+    return err;
   }
   return new GatewayError('SIGNER_FAILED', { detail: err instanceof Error ? err.message : String(err) }, err);
 }
@@ -206,7 +204,6 @@ export function prepareXades(xml: Buffer | string, chain: Buffer[], opts: SignXm
   }
   if (!chain.length) throw new GatewayError('SIGNER_KEY_NOT_FOUND', {}, 'NO_CERTIFICATE');
   const m = material(chain);
-  const src = doc.src;
   const root = doc.root;
   const placement = opts.placement ?? 'ubl-extension';
   const isUbl = root.ns.startsWith(UBL_MAINDOC_PREFIX);
@@ -231,7 +228,7 @@ export function prepareXades(xml: Buffer | string, chain: Buffer[], opts: SignXm
     if (exts) {
       const target = emptyExtensionContent(doc, exts);
       if (target) {
-        edits.push(insertInto(src, target, 'first'));
+        edits.push(insertInto(doc, target, 'first'));
         contextScope = target.scope;
         contextXmlAttrs = xmlAttrsOf(target);
       } else {
@@ -239,7 +236,7 @@ export function prepareXades(xml: Buffer | string, chain: Buffer[], opts: SignXm
         const before = `<${p}UBLExtension><${p}ExtensionContent>`;
         const wrap = `${before}</${p}ExtensionContent></${p}UBLExtension>`;
         if (exts.selfClosing) {
-          const open = src.slice(exts.start, exts.startTagEnd - 2).replace(/\s+$/, '');
+          const open = sourceText(doc, exts.pos, exts.startTagEnd - 2).replace(/\s+$/, '');
           edits.push(replaceElement(exts, `${open}>${wrap}</${exts.qname}>`, open.length + 1 + before.length));
         } else {
           edits.push(insertAtEnd(exts, wrap, before.length));
@@ -254,7 +251,7 @@ export function prepareXades(xml: Buffer | string, chain: Buffer[], opts: SignXm
       const decl = have === undefined || have === '' ? ` xmlns:ext="${EXT_NS}"` : '';
       const before = `<${p}:UBLExtensions${decl}><${p}:UBLExtension><${p}:ExtensionContent>`;
       const text = `${before}</${p}:ExtensionContent></${p}:UBLExtension></${p}:UBLExtensions>`;
-      const ws = leadingWhitespace(src, root);
+      const ws = leadingWhitespace(doc, root);
       edits.push(insertAtStart(root, ws + text, ws.length + before.length));
       contextScope = decl ? new NsScope(root.scope, [['ext', EXT_NS]]) : root.scope;
       contextXmlAttrs = xmlAttrsOf(root);
@@ -265,7 +262,7 @@ export function prepareXades(xml: Buffer | string, chain: Buffer[], opts: SignXm
     if (parent.children.some((c) => c.ns === DS_NS && c.local === 'Signature')) {
       throw new GatewayError('SIGNER_FAILED', { detail: 'document is already signed there' });
     }
-    edits.push(insertInto(src, parent, placement.position ?? 'last'));
+    edits.push(insertInto(doc, parent, placement.position ?? 'last'));
     contextScope = parent.scope;
     contextXmlAttrs = xmlAttrsOf(parent);
   }
@@ -276,38 +273,38 @@ export function prepareXades(xml: Buffer | string, chain: Buffer[], opts: SignXm
     edits.push(...ublSignatureEdits(doc, vkn, id));
   }
 
-  // The output text: the source with the edits spliced in, and an empty slot where ds:Signature goes.
+  // The output: the source bytes with the edits spliced in, split where ds:Signature goes (before it: `head`).
+  // A byte order mark is not carried over: the signed document is plain UTF-8.
   edits.sort((a, b) => a.at - b.at);
-  const pieces: string[] = [];
-  let cursor = 0;
-  let slot = -1;
+  const bytes = doc.bytes;
+  const head: Buffer[] = [];
+  const tail: Buffer[] = [];
+  let pieces = head;
+  let cursor = byteOrderMark(bytes);
   for (const e of edits) {
     if (e.at < cursor) throw new GatewayError('SIGNER_FAILED', { detail: 'overlapping edits' });
-    pieces.push(src.slice(cursor, e.at));
+    pieces.push(bytes.subarray(cursor, e.at));
     if (e.sigAt >= 0) {
-      pieces.push(e.text.slice(0, e.sigAt));
-      slot = pieces.push('') - 1;
-      pieces.push(e.text.slice(e.sigAt));
+      pieces.push(Buffer.from(e.text.slice(0, e.sigAt), 'utf8'));
+      pieces = tail;
+      pieces.push(Buffer.from(e.text.slice(e.sigAt), 'utf8'));
     } else {
-      pieces.push(e.text);
+      pieces.push(Buffer.from(e.text, 'utf8'));
     }
     cursor = e.at + e.del;
   }
-  pieces.push(src.slice(cursor));
+  pieces.push(bytes.subarray(cursor));
 
   // Canonical form of the edited document from the original parse: each non-neutral edit contributes the canonical
   // form of its own text (without the signature), rendered in its parent's namespace scope. Measured: this saves a
   // second parse of the whole document (≈ 0.25 ms of ≈ 0.9 ms per 10-line invoice).
-  let patches: Array<{ from: number; to: number; output: string }>;
+  let patches: C14nPatch[];
   try {
-    patches = edits
-      .filter((e) => !e.neutral)
-      .map((e) => ({ from: e.tokFrom, to: e.tokTo, output: canonicalContent(e.text, e.scope) }))
-      .sort((a, b) => a.from - b.from);
+    patches = edits.filter((e) => !e.neutral).map((e) => ({ at: e.at, end: e.at + e.del, output: canonicalContent(e.text, e.scope) }));
   } catch (err) {
     throw xmlFault(err);
   }
-  const docDigest = sha256b64(canonicalize(doc, { patches }));
+  const docDigest = sha256b64(canonicalBytes(doc, { patches }));
 
   const signingTime = formatSigningTime(opts.signingTime ?? new Date());
   const role = opts.claimedRole === undefined ? 'Tedarikçi' : opts.claimedRole;
@@ -349,16 +346,14 @@ export function prepareXades(xml: Buffer | string, chain: Buffer[], opts: SignXm
     `<ds:Object><xades:QualifyingProperties xmlns:xades="${XADES_NS}" Target="#${escapeAttr(id)}">` +
     signedProperties +
     '</xades:QualifyingProperties></ds:Object></ds:Signature>';
-  return {
-    signedInfo: signedInfoC14n,
-    head: Buffer.from(pieces.slice(0, slot).join('') + signatureHead, 'utf8'),
-    tail: Buffer.from(signatureTail + pieces.slice(slot + 1).join(''), 'utf8'),
-    leaf: m.cert.der,
-  };
+  head.push(Buffer.from(signatureHead, 'utf8'));
+  tail.unshift(Buffer.from(signatureTail, 'utf8'));
+  return { signedInfo: signedInfoC14n, head: Buffer.concat(head), tail: Buffer.concat(tail), leaf: m.cert.der };
 }
 
-function sha256b64(s: string): string {
-  return crypto.createHash('sha256').update(s, 'utf8').digest('base64');
+function sha256b64(s: string | Buffer): string {
+  const h = crypto.createHash('sha256');
+  return (typeof s === 'string' ? h.update(s, 'utf8') : h.update(s)).digest('base64');
 }
 
 /** Canonical form of generated content (elements and whitespace) placed where `scope` is in scope. */
@@ -418,7 +413,7 @@ function hasDsSignature(el: XmlElement): boolean {
 }
 
 function idsInUse(doc: XmlDocument): Set<string> {
-  return new Set(doc.ids.keys());
+  return new Set(elementsById(doc).keys());
 }
 
 function signatureId(doc: XmlDocument, ids: Set<string>, requested?: string): string {
@@ -443,21 +438,20 @@ function emptyExtensionContent(doc: XmlDocument, exts: XmlElement): XmlElement |
   return null;
 }
 
-function insertInto(src: string, parent: XmlElement, position: 'first' | 'last'): Edit {
+function insertInto(doc: XmlDocument, parent: XmlElement, position: 'first' | 'last'): Edit {
   if (parent.selfClosing) {
     // <p a="1"/> → <p a="1">SIG</p>: same canonical form, different bytes only inside the tag we open.
-    const open = src.slice(parent.start, parent.startTagEnd - 2).replace(/\s+$/, '');
+    const open = sourceText(doc, parent.pos, parent.startTagEnd - 2).replace(/\s+$/, '');
     return { ...replaceElement(parent, `${open}></${parent.qname}>`, open.length + 1), neutral: true };
   }
   return { ...(position === 'first' ? insertAtStart(parent, '', 0) : insertAtEnd(parent, '', 0)), neutral: true };
 }
 
 /** The whitespace before `el`'s first child element, to indent an element inserted in front of it. */
-function leadingWhitespace(src: string, el: XmlElement): string {
+function leadingWhitespace(doc: XmlDocument, el: XmlElement): string {
   const first = el.children[0];
-  if (!first) return '';
-  const between = src.slice(el.startTagEnd, first.start);
-  return /^[ \t\r\n]*$/.test(between) ? between : '';
+  if (!first || !blankBetween(doc, el.startTagEnd, first.pos)) return '';
+  return sourceText(doc, el.startTagEnd, first.pos);
 }
 
 /** Minimal absolute-path evaluator: `/p:a/p:b[2]/c`; unprefixed steps match the local name in any namespace. */
@@ -493,10 +487,10 @@ function qn(el: XmlElement, ns: string, local: string, fallbackPrefix: string): 
   return { name: p ? `${p}:${local}` : local, decl: '' };
 }
 
-function startTag(src: string, el: XmlElement, attrs: Record<string, string>): string {
+function startTag(doc: XmlDocument, el: XmlElement, attrs: Record<string, string>): string {
   // Keep the tag as written unless an attribute must change; then write it out again.
   const current = new Map(el.attrs.map((a) => [a.qname, a.value]));
-  if (Object.entries(attrs).every(([k, v]) => current.get(k) === v)) return src.slice(el.start, el.startTagEnd).replace(/\s*\/>$/, '>');
+  if (Object.entries(attrs).every(([k, v]) => current.get(k) === v)) return sourceText(doc, el.pos, el.startTagEnd).replace(/\s*\/>$/, '>');
   let tag = `<${el.qname}`;
   for (const [p, u] of el.nsDecls) tag += p ? ` xmlns:${p}="${escapeAttr(u)}"` : ` xmlns="${escapeAttr(u)}"`;
   for (const a of el.attrs) tag += ` ${a.qname}="${escapeAttr(attrs[a.qname] ?? a.value)}"`;
@@ -508,7 +502,7 @@ function startTag(src: string, el: XmlElement, attrs: Record<string, string>): s
 function setSimple(doc: XmlDocument, el: XmlElement, text: string, attrs: Record<string, string>): Edit | null {
   const same = !el.selfClosing && el.children.length === 0 && textContent(doc, el) === text && Object.entries(attrs).every(([k, v]) => attrValue(el, k) === v);
   if (same) return null;
-  return replaceElement(el, `${startTag(doc.src, el, attrs)}${escapeText(text)}</${el.qname}>`);
+  return replaceElement(el, `${startTag(doc, el, attrs)}${escapeText(text)}</${el.qname}>`);
 }
 
 /** Children of the UBL root that follow cac:Signature in the UBL 2.1 sequences (Invoice, CreditNote,
@@ -516,7 +510,7 @@ function setSimple(doc: XmlDocument, el: XmlElement, text: string, attrs: Record
 const AFTER_SIGNATURE = new Set(['AccountingSupplierParty', 'SenderParty', 'DespatchSupplierParty', 'DeliveryCustomerParty', 'SellerSupplierParty']);
 
 function ublSignatureEdits(doc: XmlDocument, vkn: string, id: string): Edit[] {
-  const { src, root } = doc;
+  const { root } = doc;
   const scheme = vkn.length === 11 ? 'TCKN' : 'VKN';
   const uri = `#${id}`;
   const sig = firstChild(root, CAC_NS, 'Signature');
@@ -550,11 +544,12 @@ function ublSignatureEdits(doc: XmlDocument, vkn: string, id: string): Edit[] {
     const body = `<${s.name}${s.decl}>${idElement(root, 'VKN_TCKN')}${signatoryParty(root)}${attachment(root)}</${s.name}>`;
     // Indent like the element it precedes: repeat the whitespace in front of the anchor.
     const idx = root.children.indexOf(anchor);
-    const gap = src.slice(idx > 0 ? root.children[idx - 1].endTagEnd : root.startTagEnd, anchor.start);
-    return [insertBefore(anchor, body + (/^[ \t\r\n]*$/.test(gap) ? gap : ''))];
+    const gapFrom = idx > 0 ? root.children[idx - 1].end : root.startTagEnd;
+    const gap = blankBetween(doc, gapFrom, anchor.pos) ? sourceText(doc, gapFrom, anchor.pos) : '';
+    return [insertBefore(anchor, body + gap)];
   }
   if (sig.selfClosing) {
-    return [replaceElement(sig, `${startTag(src, sig, {})}${idElement(sig, 'VKN_TCKN')}${signatoryParty(sig)}${attachment(sig)}</${sig.qname}>`)];
+    return [replaceElement(sig, `${startTag(doc, sig, {})}${idElement(sig, 'VKN_TCKN')}${signatoryParty(sig)}${attachment(sig)}</${sig.qname}>`)];
   }
 
   const edits: Edit[] = [];
@@ -573,7 +568,7 @@ function ublSignatureEdits(doc: XmlDocument, vkn: string, id: string): Edit[] {
       .map((pi) => firstChild(pi, CBC_NS, 'ID'))
       .filter((e): e is XmlElement => !!e && (attrValue(e, 'schemeID') === 'VKN' || attrValue(e, 'schemeID') === 'TCKN'));
     if (ids.length) push(setSimple(doc, ids[0], vkn, { schemeID: scheme }));
-    else if (party.selfClosing) push(replaceElement(party, `${startTag(src, party, {})}${partyIdentification(party)}${postal}</${party.qname}>`));
+    else if (party.selfClosing) push(replaceElement(party, `${startTag(doc, party, {})}${partyIdentification(party)}${postal}</${party.qname}>`));
     else {
       // UBL Party: WebsiteURI, EndpointID, IndustryClassificationCode, then PartyIdentification.
       const before = party.children.find((c) => !(c.ns === CBC_NS && ['WebsiteURI', 'EndpointID', 'IndustryClassificationCode'].includes(c.local)));
@@ -597,7 +592,7 @@ function ublSignatureEdits(doc: XmlDocument, vkn: string, id: string): Edit[] {
 
 /** The supplier's (sender's) cac:PostalAddress as written, to copy into a new SignatoryParty (UBL requires one). */
 function supplierPostalAddress(doc: XmlDocument): string {
-  const { root, src } = doc;
+  const { root } = doc;
   const path: Array<[string, string]>[] = [
     [[CAC_NS, 'AccountingSupplierParty'], [CAC_NS, 'Party'], [CAC_NS, 'PostalAddress']],
     [[CAC_NS, 'SenderParty'], [CAC_NS, 'PostalAddress']],
@@ -610,7 +605,7 @@ function supplierPostalAddress(doc: XmlDocument): string {
     // Copying the text is only right if no ancestor between the root and the address declared namespaces.
     let ok = true;
     for (let a = el.parent; a && a !== root; a = a.parent) if (a.nsDecls.length) ok = false;
-    if (ok) return src.slice(el.start, el.endTagEnd);
+    if (ok) return sourceText(doc, el.pos, el.end);
   }
   return '';
 }

@@ -4,7 +4,8 @@
  * cbc:ID belongs), so nothing else moves and no re-serialisation alters what gets signed afterwards.
  */
 import { GatewayError } from '../faults';
-import { firstChild, parseXml, type XmlElement } from './xml';
+import { parseXml, type XmlElement } from '../xml/parse';
+import { firstChild } from '../xml/query';
 import { CBC, INV } from './ubl-tr/names';
 import { INVOICE_NUMBER } from './ubl-tr/rules';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { GatewayError } from '../../src/faults';
 import { createInvoiceValidator, setInvoiceNumber } from '../../src/validation';
-import { parseXml } from '../../src/validation/xml';
+import { parseXml } from '../../src/xml/parse';
 import { makeInvoice } from '../helpers/invoices';
 import { UBL_SAMPLES_DIR, UBL_XSD_DIR } from '../helpers/paths';
 

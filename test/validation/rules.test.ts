@@ -6,7 +6,7 @@ import { createInvoiceValidator, type InvoiceValidator } from '../../src/validat
 import { EARSIV_PROFILES, EFATURA_PROFILES, INVOICE_TYPE_CODES, OZEL_MATRAH_EXEMPTION_CODES } from '../../src/validation/ubl-tr/codes';
 import { Dec } from '../../src/validation/ubl-tr/decimal';
 import { CAC, CBC } from '../../src/validation/ubl-tr/names';
-import { parseXml, type XmlElement } from '../../src/validation/xml';
+import { parseXml, type XmlElement } from '../../src/xml/parse';
 import { makeInvoice } from '../helpers/invoices';
 import { signedInvoice } from './signature-fixture';
 import { GIB_DIR, OLD_SAMPLES_DIR, UBL_SAMPLES_DIR, UBL_XSD_DIR } from '../helpers/paths';

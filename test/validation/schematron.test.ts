@@ -19,7 +19,7 @@ import { createInvoiceValidator, type InvoiceValidator } from '../../src/validat
 import { checkDocumentKind, checkInvoice, hasSignature } from '../../src/validation/ubl-tr/rules';
 import { loadCodeLists, SchematronChecks } from '../../src/validation/ubl-tr/schematron';
 import { createXsdValidator } from '../../src/validation/ubl-tr/xsd';
-import { parseXml } from '../../src/validation/xml';
+import { parseXml } from '../../src/xml/parse';
 import { makeInvoice, type MakeInvoiceOptions } from '../helpers/invoices';
 import { GIB_DIR, UBL_SAMPLES_DIR, UBL_XSD_DIR } from '../helpers/paths';
 import { signedInvoice } from './signature-fixture';

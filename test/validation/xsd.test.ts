@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import * as libxml from 'libxmljs2';
 import { GatewayError } from '../../src/faults';
 import { createXsdValidator, type XsdValidateOptions, type XsdValidator } from '../../src/validation/ubl-tr/xsd';
-import { parseXml } from '../../src/validation/xml';
+import { parseXml } from '../../src/xml/parse';
 import { makeInvoice } from '../helpers/invoices';
 import { signedInvoice } from './signature-fixture';
 import { UBL_SAMPLES_DIR, UBL_XSD_DIR } from '../helpers/paths';

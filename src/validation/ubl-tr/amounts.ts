@@ -28,7 +28,8 @@
  * rounding of the result to kuruş. Mismatch → AMOUNT_MISMATCH naming the field and both numbers.
  */
 import { GatewayError } from '../../faults';
-import { childrenNamed, firstChild, type XmlElement } from '../xml';
+import type { XmlElement } from '../../xml/parse';
+import { childrenNamed, firstChild } from '../../xml/query';
 import { Dec, KURUS } from './decimal';
 import { OZEL_MATRAH_EXEMPTION_CODES } from './codes';
 import * as NS from './names';

@@ -8,7 +8,8 @@
  * rules of checkInvoice; the arithmetic last (amounts.ts), which is the gateway's own (GİB checks none).
  */
 import { GatewayError } from '../../faults';
-import { attrValue, childrenNamed, firstChild, type XmlDocument, type XmlElement } from '../xml';
+import type { XmlDocument, XmlElement } from '../../xml/parse';
+import { attrValue, childrenNamed, firstChild } from '../../xml/query';
 import { checkAmounts } from './amounts';
 import { EARSIV_PROFILES, EFATURA_PROFILES, INVOICE_TYPE_CODES } from './codes';
 import * as NS from './names';

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GatewayError } from '../../faults';
-import { parseXml, type XmlElement } from '../xml';
+import { parseXml, type XmlElement } from '../../xml/parse';
 import * as NS from './names';
 
 // Local copies: imported bindings are property reads on every use, and these sit in the hottest loops.

@@ -2,7 +2,7 @@
  * Lexical checks of the XML Schema built-in types GİB's UBL-TR schemas use, with libxml2 2.9's exact verdicts
  * (xmlschemastypes.c, xmlSchemaValAtomicType): libxml2 is the reference the compiled validator is tested against.
  */
-import { isUriReference } from '../uri';
+import { isUriReference } from '../../xml/uri';
 
 export type WhiteSpace = 'preserve' | 'replace' | 'collapse';
 

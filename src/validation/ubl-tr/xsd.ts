@@ -4,7 +4,7 @@
  *
  * Two engines:
  * - 'compiled' (default): the schemas are compiled once into content-model automata and simple-type checks, and
- *   each invoice is validated on the light tree of ../xml.ts. Cost per 10-line invoice once compiled: ≈ 0.06 ms
+ *   each invoice is validated on the tree of ../../xml/parse.ts. Cost per 10-line invoice once compiled: ≈ 0.06 ms
  *   (≈ 0.15 µs per element; figures in ../index.ts); compiling the schemas takes ≈ 80 ms, once per process.
  * - 'libxml2': libxmljs2's Document.validate(), the reference. libxmljs2 0.35 re-parses and recompiles the whole
  *   schema set on every call (xmlSchemaParse inside XmlDocument::Validate), which costs ≈ 15 ms per invoice
@@ -21,7 +21,7 @@ import path from 'node:path';
 import * as libxml from 'libxmljs2';
 import { GatewayError } from '../../faults';
 import { setInvoiceNumber } from '../number';
-import { positionOf, type XmlDocument, type XmlElement } from '../xml';
+import { positionOf, type XmlDocument, type XmlElement } from '../../xml/parse';
 import { builtin, normalise, type Builtin, type WhiteSpace } from './xsd-types';
 
 export interface XsdValidateOptions {

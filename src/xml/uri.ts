@@ -141,26 +141,25 @@ function absoluteUri(s: string): boolean {
   while (isAlpha(c.at()) || isDigit(c.at()) || c.at() === 0x2b || c.at() === 0x2d || c.at() === 0x2e) c.i++;
   if (c.at() !== 0x3a) return false;
   c.i++;
-  if (c.at() === 0x2f && c.at(1) === 0x2f) {
-    c.i += 2;
-    if (!authority(c) || !pathAbEmpty(c)) return false;
-  } else if (c.at() === 0x2f) {
-    if (!pathAbsolute(c)) return false;
-  } else if (c.pchar()) {
-    if (!pathRest(c, 0)) return false;
-  }
-  return queryAndFragment(c);
+  return pathQueryFragment(c, 0);
 }
 
 function relativeRef(s: string): boolean {
-  const c = new Cursor(s);
+  return pathQueryFragment(new Cursor(s), 0x3a);
+}
+
+/**
+ * hier-part or relative-part, then query and fragment: `//` authority and path-abempty, path-absolute, or a path
+ * whose first segment may not hold `stop` (':' in a relative reference, where it would read as a scheme).
+ */
+function pathQueryFragment(c: Cursor, stop: number): boolean {
   if (c.at() === 0x2f && c.at(1) === 0x2f) {
     c.i += 2;
     if (!authority(c) || !pathAbEmpty(c)) return false;
   } else if (c.at() === 0x2f) {
     if (!pathAbsolute(c)) return false;
   } else if (c.pchar()) {
-    if (!pathRest(c, 0x3a)) return false;
+    if (!pathRest(c, stop)) return false;
   }
   return queryAndFragment(c);
 }

@@ -1,34 +1,100 @@
 /**
- * Well-formedness and safety of an incoming document, and the one parse every later check works on.
+ * The one XML parser of the gateway: well-formedness and safety of every document we receive or sign, and the one
+ * tree that validation (XSD, UBL-TR rules), signing (XAdES, C14N in ./c14n.ts) and the GİB protocol codec read.
  *
  * Why our own parser: measured on a 10-line invoice (16.7 KB, 328 elements), Node 20, this machine, per document:
  *   libxmljs2 parseXml                           0.21 ms, but reading the tree back through its API costs
  *                                                1.2 ms more (≈ 3.7 µs per element: every call crosses into C++)
  *   libxmljs2 SaxParser (events only)            0.89 ms
- *   @xmldom/xmldom DOMParser                     1.69 ms
- *   this parser (all checks + light tree)        0.08 ms (see the figures at the top of ./index.ts)
+ *   @xmldom/xmldom DOMParser                     1.69 ms (1.9 ms on GİB's CRLF sample), and xml-crypto's C14N
+ *                                                0.47 ms more; its signing path parses several times
+ *   this parser (all checks + tree)              0.12 ms on GİB's 16.7 KB CRLF sample with 10 lines; 0.08 ms on
+ *                                                makeInvoice's 10.7 KB 10-line invoice, 3.0 ms on its 500 lines
+ *                                                (359 KB); CPU time, best of 7 runs (see also src/validation/index.ts)
+ * Before validation and signing shared it, each had its own parser: the validator's took the same time, the
+ * signer's tokenizer 0.16 ms on the 16.7 KB sample (and its C14N 0.095 ms, now 0.08; BENCHMARKS.md).
  * libxmljs2 also cannot keep a compiled XSD (it recompiles the schema on every validate(), ≈ 15 ms), so the XSD
- * check runs on this tree too (see ubl-tr/xsd.ts) and nothing needs a libxml2 document. libxml2 stays the oracle:
- * test/validation/xml.test.ts compares this parser's verdicts with libxml2's on thousands of mutated documents.
+ * check runs on this tree too (see validation/ubl-tr/xsd.ts) and nothing needs a libxml2 document. A signer and a
+ * verifier that parse with this same parser also leave no second parser whose view of a document could differ from
+ * the one that was checked (a classic signature-wrapping vector).
+ *
+ * libxml2 stays the oracle: test/xml/parse.test.ts compares this parser's verdicts with libxml2's on hand-picked
+ * edge cases and on thousands of mutated GİB documents, and test/xml/c14n.test.ts compares ./c14n.ts with
+ * `xmllint --c14n` / `--exc-c14n` on every XML file of GİB's package.
  *
  * How: the bytes are viewed as a latin1 string (one char per byte, a cheap copy) and scanned with indexOf and
  * charCodeAt; all markup is ASCII, so UTF-8 sequences only matter inside names (decoded there) and in values,
  * which are decoded to real strings when they hold non-ASCII bytes. Decoding a whole document to UTF-16 first
- * cost 0.76 ms for a 290 KB invoice with an embedded XSLT; this view costs a memcpy.
+ * cost 0.76 ms for a 290 KB invoice with an embedded XSLT; this view costs a memcpy. Every offset in the tree is a
+ * byte offset into the document, so a signature or an invoice number can be spliced into the bytes as received.
  *
  * What it accepts: XML 1.0 with namespaces, in UTF-8 (what GİB requires), without any document type declaration.
- * A DTD is the one place XML can define entities (billion laughs, XXE), so `<!DOCTYPE`/`<!ENTITY` is refused before
- * parsing (WS-I BP R1008); only the five predefined entities and character references are ever expanded.
+ * A DTD is the one place XML can define entities (billion laughs, XXE) or default attributes (which would change
+ * the canonical form a signature covers), so `<!DOCTYPE`/`<!ENTITY` is refused before parsing (WS-I BP R1008);
+ * only the five predefined entities and character references are ever expanded. Faults: XML_NOT_XML (1132),
+ * XML_UNPARSABLE (1140, detail with line and column) and DOCUMENT_DOCTYPE (4007).
  */
 import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../faults';
 import { isUriReference } from './uri';
 
+export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+
+/** A namespace declaration: [prefix, uri]; prefix '' is the default namespace, uri '' undeclares it. */
+export type NsDecl = readonly [string, string];
+
+/** A namespace scope: one element's own declarations, chained to its parent's scope. */
+export class NsScope {
+  constructor(
+    readonly parent: NsScope | null,
+    readonly decls: readonly NsDecl[],
+  ) {}
+
+  lookup(prefix: string): string | undefined {
+    for (let s: NsScope | null = this; s; s = s.parent) {
+      const d = s.decls;
+      for (let i = 0; i < d.length; i++) if (d[i]![0] === prefix) return d[i]![1];
+    }
+    if (prefix === 'xml') return XML_NS;
+    return undefined;
+  }
+
+  /** Every binding in scope (nearest wins), default namespace included. */
+  all(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (let s: NsScope | null = this; s; s = s.parent) {
+      for (const [p, u] of s.decls) if (!out.has(p)) out.set(p, u);
+    }
+    return out;
+  }
+
+  /** The first prefix bound to `uri` in scope (not shadowed), or undefined. Default namespace reported as ''. */
+  prefixFor(uri: string): string | undefined {
+    const seen = new Set<string>();
+    for (let s: NsScope | null = this; s; s = s.parent) {
+      for (const [p, u] of s.decls) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        if (u === uri) return p;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The scope outside the root element: nothing declared (only the implicit xml prefix). */
+export const NO_NAMESPACES = new NsScope(null, []);
+
 export interface XmlAttr {
+  /** Namespace URI, '' for an unprefixed attribute. */
   readonly ns: string;
   readonly local: string;
   readonly prefix: string;
+  /** Value after attribute-value normalisation (XML 1.0 §3.3.3, every attribute is CDATA without a DTD). */
   readonly value: string;
+  /** The name as written, prefix included. */
+  readonly qname: string;
 }
 
 export interface XmlElement {
@@ -36,8 +102,15 @@ export interface XmlElement {
   readonly ns: string;
   readonly local: string;
   readonly prefix: string;
-  /** Attributes other than namespace declarations. */
+  /** The name as written, prefix included. */
+  readonly qname: string;
+  /** Attributes other than namespace declarations, in document order. */
   readonly attrs: readonly XmlAttr[];
+  /** The namespace declarations written on this tag. */
+  readonly nsDecls: readonly NsDecl[];
+  /** The namespaces in scope on this element (its own declarations included). */
+  readonly scope: NsScope;
+  readonly parent: XmlElement | null;
   /** Element children in document order. */
   readonly children: readonly XmlElement[];
   /** Character data of an element without element children (references expanded, line ends normalised); '' otherwise. */
@@ -59,6 +132,8 @@ export interface XmlElement {
   readonly endTagStart: number;
   /** Byte offset just after the element. */
   readonly end: number;
+  /** Written as an empty-element tag (`<a/>`, not `<a></a>`). */
+  readonly selfClosing: boolean;
 }
 
 export interface XmlDocument {
@@ -66,17 +141,16 @@ export interface XmlDocument {
   readonly bytes: Buffer;
   readonly root: XmlElement;
   readonly elementCount: number;
-  /** The byte view that `pos` offsets refer to (internal; use positionOf). */
+  /** The byte view that offsets refer to (internal to src/xml; use positionOf, textContent, canonicalize). */
   readonly view: string;
 }
 
-const XML_NS = 'http://www.w3.org/XML/1998/namespace';
-const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 /** libxml2's default nesting limit (xmlParserMaxDepth); also keeps every recursive walk after us shallow. */
 const MAX_DEPTH = 256;
 
 const EMPTY_ATTRS: readonly XmlAttr[] = Object.freeze([]);
 const EMPTY_CHILDREN: readonly XmlElement[] = Object.freeze([]);
+const EMPTY_DECLS: readonly NsDecl[] = Object.freeze([]);
 
 /** Namespace names already found valid: every invoice declares the same few, so each is checked once. */
 const validNamespaces = new Set<string>();
@@ -141,7 +215,8 @@ export function assertNoDoctype(bytes: Buffer): void {
 /**
  * Decide what the bytes are; returns the length of a UTF-8 byte order mark (0 or 3). GİB requires UTF-8 for every
  * XML it exchanges ("XML dosyalarının karakter kodlamaları (encoding) UTF-8 olacaktır", e-Fatura Uygulaması
- * Entegrasyon Kılavuzu v1.10 §"Veri Aktarım Protokolü"), so any other declared encoding is refused.
+ * Entegrasyon Kılavuzu v1.10 §"Veri Aktarım Protokolü"), so any other declared encoding is refused; a lossy decode
+ * would also silently change bytes a signature covers.
  */
 function checkEncoding(bytes: Buffer): number {
   const n = bytes.length;
@@ -150,7 +225,7 @@ function checkEncoding(bytes: Buffer): number {
       (bytes[0] === 0x00 && bytes[1] === 0x3c) || (bytes[0] === 0x3c && bytes[1] === 0x00)) {
     throw new GatewayError('XML_UNPARSABLE', { detail: 'UTF-16 kabul edilmez, GİB UTF-8 ister' });
   }
-  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const bom = byteOrderMark(bytes);
   // Not XML at all (PDF, images, random bytes): the first thing after optional whitespace must be '<', and
   // XML text never holds a NUL byte.
   let k = bom;
@@ -168,6 +243,11 @@ function checkEncoding(bytes: Buffer): number {
   }
   if (!isUtf8(bytes)) throw new GatewayError('XML_UNPARSABLE', { detail: `gecersiz UTF-8, bayt ${firstBadUtf8(bytes)}` });
   return bom;
+}
+
+/** Length of a UTF-8 byte order mark at the start of `bytes` (0 or 3). */
+export function byteOrderMark(bytes: Buffer): number {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
 }
 
 /** Byte offset of the first invalid UTF-8 sequence (error path only). */
@@ -200,9 +280,33 @@ function isNameStartWide(c: number): boolean {
 function isNameWide(c: number): boolean {
   return isNameStartWide(c) || c === 0xb7 || (c >= 0x300 && c <= 0x36f) || c === 0x203f || c === 0x2040;
 }
+
+/** The code point of the (validated) UTF-8 sequence at `i` of a byte view, and its length in bytes. */
+function codePointAt(view: string, i: number): { cp: number; len: number } {
+  const c = view.charCodeAt(i);
+  if (c < 0x80) return { cp: c, len: 1 };
+  if (c < 0xe0) return { cp: ((c & 0x1f) << 6) | (view.charCodeAt(i + 1) & 0x3f), len: 2 };
+  if (c < 0xf0) return { cp: ((c & 0x0f) << 12) | ((view.charCodeAt(i + 1) & 0x3f) << 6) | (view.charCodeAt(i + 2) & 0x3f), len: 3 };
+  return {
+    cp: ((c & 0x07) << 18) | ((view.charCodeAt(i + 1) & 0x3f) << 12) | ((view.charCodeAt(i + 2) & 0x3f) << 6) | (view.charCodeAt(i + 3) & 0x3f),
+    len: 4,
+  };
+}
+
+/**
+ * Whether a name part (byte view) after a colon may start an NCName. A Name such as `p:1a` is well-formed XML,
+ * but Namespaces in XML makes both sides of the colon NCNames, and libxml2 refuses the QName.
+ */
+function startsNcName(part: string): boolean {
+  const c = part.charCodeAt(0);
+  return c < 0x80 ? NAME_START_ASCII[c] === 1 : isNameStartWide(codePointAt(part, 0).cp);
+}
+
 /** Control characters XML 1.0 forbids (U+FFFE/U+FFFF are looked for as their UTF-8 bytes). */
 const BAD_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 const NON_ASCII = /[\x80-\xff]/;
+/** An unpaired surrogate: a string that cannot be UTF-8 (it would become U+FFFD, silently changing the text). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function isWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
@@ -221,46 +325,165 @@ function isLegalChar(cp: number): boolean {
     (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
 }
 
+// fromView, toView, normaliseLineEnds, referenceValue, nextNode and prologStart are exported for ./c14n.ts and
+// ./query.ts, which read the bytes between the tags of a document this parser accepted.
+
 /** A latin1 view of UTF-8 bytes → the real string (only when there are non-ASCII bytes). */
-function fromView(s: string): string {
+export function fromView(s: string): string {
   return NON_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s;
 }
 
+/** A real string → its UTF-8 bytes as a latin1 view (only when it holds non-ASCII characters). */
+export function toView(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'utf8').toString('latin1');
+  return s;
+}
+
 /** A character as UTF-8 bytes in the latin1 view (how expanded references join raw text). */
-function toView(cp: number): string {
+function charView(cp: number): string {
   return cp < 0x80 ? String.fromCharCode(cp) : Buffer.from(String.fromCodePoint(cp), 'utf8').toString('latin1');
 }
+
+/** The code point of a reference body (`lt`, `#65`, `#x41`…) the parser has accepted. */
+export function referenceValue(body: string): number {
+  switch (body) {
+    case 'lt': return 0x3c;
+    case 'gt': return 0x3e;
+    case 'amp': return 0x26;
+    case 'apos': return 0x27;
+    case 'quot': return 0x22;
+  }
+  return body.charCodeAt(1) === 0x78 /* x */ ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+}
+
+export function normaliseLineEnds(s: string): string {
+  return s.indexOf('\r') === -1 ? s : s.replace(/\r\n?/g, '\n');
+}
+
+/**
+ * Character data of an accepted document (byte view) as the application sees it, still a byte view: line ends
+ * normalised first (XML 1.0 §2.11 applies to the literal text, so `&#13;` stays a CR), then references expanded.
+ */
+function charDataOf(raw: string): string {
+  const s = normaliseLineEnds(raw);
+  return s.indexOf('&') === -1 ? s : s.replace(/&([^;]+);/g, (_m, body: string) => charView(referenceValue(body)));
+}
+
+/** One node found by nextNode (elements are the tree's): its kind, its body [from, to) and where the next starts. */
+export interface NodeSpan {
+  kind: 'text' | 'cdata' | 'comment' | 'pi';
+  from: number;
+  to: number;
+  next: number;
+}
+
+/**
+ * The node at `p` in a stretch of content that holds no tag (between an element's tags and its children's, or
+ * outside the root) and ends at `end`, of a document parseXml accepted (so nothing is checked again).
+ */
+export function nextNode(view: string, p: number, end: number, span: NodeSpan): void {
+  if (view.charCodeAt(p) !== 0x3c) {
+    const lt = view.indexOf('<', p);
+    span.kind = 'text';
+    span.from = p;
+    span.to = span.next = lt === -1 || lt > end ? end : lt;
+  } else if (view.charCodeAt(p + 1) === 0x3f /* <? */) {
+    span.kind = 'pi';
+    span.from = p + 2;
+    span.to = view.indexOf('?>', p + 2);
+    span.next = span.to + 2;
+  } else if (view.charCodeAt(p + 2) === 0x2d /* <!- */) {
+    span.kind = 'comment';
+    span.from = p + 4;
+    span.to = view.indexOf('-->', p + 4);
+    span.next = span.to + 3;
+  } else {
+    span.kind = 'cdata';
+    span.from = p + 9;
+    span.to = view.indexOf(']]>', p + 9);
+    span.next = span.to + 3;
+  }
+}
+
+/** The character data (text and CDATA, byte view) in a stretch of content [from, to) without tags. */
+export function charDataBetween(view: string, from: number, to: number): string {
+  const span: NodeSpan = { kind: 'text', from: 0, to: 0, next: 0 };
+  let out = '';
+  for (let p = from; p < to; p = span.next) {
+    nextNode(view, p, to, span);
+    if (span.kind === 'text') out += charDataOf(view.slice(span.from, span.to));
+    else if (span.kind === 'cdata') out += normaliseLineEnds(view.slice(span.from, span.to));
+  }
+  return out;
+}
+
+// Fields are kept few (qname, nsDecls and selfClosing are derived): a 500-line invoice has 15,000 elements, and
+// with those three as fields its parse measured 3.7–4.0 ms instead of 3.0 (the garbage collector's share doubled).
+const MIXED = 1;
+const CDATA = 2;
+const INEXACT = 4;
+/** The text of elements whose rawText cannot give it (INEXACT; see closeTag). */
+const exactTexts = new WeakMap<Node, string>();
 
 class Node implements XmlElement {
   children: readonly XmlElement[] = EMPTY_CHILDREN;
   rawText = '';
-  mixed = false;
-  cdata = false;
+  /** MIXED | CDATA (one field for both: see above). */
+  flags = 0;
   startTagEnd = 0;
   endTagStart = 0;
   end = 0;
-  private decoded: string | undefined = undefined;
 
   constructor(
     readonly ns: string,
     readonly local: string,
     readonly prefix: string,
     readonly attrs: readonly XmlAttr[],
+    readonly scope: NsScope,
+    readonly parent: Node | null,
     readonly pos: number,
   ) {}
 
+  get mixed(): boolean {
+    return (this.flags & MIXED) !== 0;
+  }
+
+  get cdata(): boolean {
+    return (this.flags & CDATA) !== 0;
+  }
+
+  get qname(): string {
+    return this.prefix === '' ? this.local : `${this.prefix}:${this.local}`;
+  }
+
+  get nsDecls(): readonly NsDecl[] {
+    return this.scope === (this.parent === null ? NO_NAMESPACES : this.parent.scope) ? EMPTY_DECLS : this.scope.decls;
+  }
+
   get text(): string {
-    if (this.decoded === undefined) this.decoded = normaliseLineEnds(fromView(this.rawText));
-    return this.decoded;
+    return (this.flags & INEXACT) !== 0 ? exactTexts.get(this)! : normaliseLineEnds(fromView(this.rawText));
+  }
+
+  get selfClosing(): boolean {
+    return this.end === this.startTagEnd;
   }
 }
 
 /**
  * Parse a document: decide it is XML, refuse DTDs, check every well-formedness and namespace constraint of
- * XML 1.0 + Namespaces 1.0 that applies without a DTD, and build the light tree.
+ * XML 1.0 + Namespaces 1.0 that applies without a DTD, and build the tree. A string is taken as the text of a
+ * document and encoded as UTF-8 (offsets are then offsets into those bytes).
  * Throws GatewayError XML_NOT_XML, XML_UNPARSABLE (detail with line and column) or DOCUMENT_DOCTYPE.
  */
-export function parseXml(bytes: Buffer): XmlDocument {
+export function parseXml(input: Buffer | string): XmlDocument {
+  let bytes: Buffer;
+  if (typeof input === 'string') {
+    const lone = LONE_SURROGATE.exec(input);
+    if (lone) throw new GatewayError('XML_UNPARSABLE', { detail: `unpaired surrogate at character ${lone.index}` });
+    bytes = Buffer.from(input, 'utf8');
+  } else {
+    bytes = input;
+  }
   assertNoDoctype(bytes);
   const bom = checkEncoding(bytes);
   const view = bytes.toString('latin1');
@@ -280,27 +503,36 @@ function unparsable(view: string, offset: number, message: string): GatewayError
   return new GatewayError('XML_UNPARSABLE', { detail: `line ${line}, column ${column}: ${message}` });
 }
 
+/** Where the prolog's comments and PIs start: after the byte order mark and the XML declaration. */
+export function prologStart(view: string): number {
+  const p = view.startsWith('\xef\xbb\xbf') ? 3 : 0;
+  return hasXmlDecl(view, p) ? view.indexOf('?>', p) + 2 : p;
+}
+
+function hasXmlDecl(view: string, p: number): boolean {
+  return view.startsWith('<?xml', p) && (isWs(view.charCodeAt(p + 5)) || view.charCodeAt(p + 5) === 0x3f);
+}
+
 class Parser {
   private pos = 0;
   private count = 0;
-  /** In-scope namespace bindings: prefixes and URIs side by side, valid up to nsTop. */
-  private nsPrefix: string[] = ['xml'];
-  private nsUri: string[] = [XML_NS];
-  private nsTop = 1;
   // Raw attributes of the tag being read, valid up to rawTop (reused between tags).
   private rawNames: string[] = [];
   private rawValues: string[] = [];
   private rawPos: number[] = [];
   private rawTop = 0;
+  /** Namespace declarations of the tag being read. */
+  private decls: NsDecl[] | null = null;
   /** Whether the last name read held non-ASCII characters (then it needs decoding). */
   private nameWide = false;
   // Open elements.
   private stack: Node[] = [];
   private stackQNames: string[] = [];
-  private stackMarks: number[] = [];
   private depth = 0;
   /** Character data (byte view) of the innermost open element while it has no element child. */
   private text = '';
+  /** That character data cannot be line-end normalised as a whole (see closeTag). */
+  private textInexact = false;
   private root: Node | null = null;
 
   constructor(private readonly src: string, private readonly bytes: Buffer, bom: number) {
@@ -313,8 +545,7 @@ class Parser {
 
   parse(): XmlDocument {
     const src = this.src;
-    const p = this.pos;
-    if (src.startsWith('<?xml', p) && (isWs(src.charCodeAt(p + 5)) || src.charCodeAt(p + 5) === 0x3f)) this.xmlDecl();
+    if (hasXmlDecl(src, this.pos)) this.xmlDecl();
     this.misc();
     if (this.pos >= src.length || src.charCodeAt(this.pos) !== 0x3c) this.fail('Start tag expected, \'<\' not found');
     if (src.startsWith('<!DOCTYPE', this.pos)) throw new GatewayError('DOCUMENT_DOCTYPE');
@@ -383,11 +614,7 @@ class Parser {
         i++;
       } else {
         // A UTF-8 sequence (the bytes were validated): decode the code point to classify it.
-        let cp: number;
-        let len: number;
-        if (c < 0xe0) { cp = ((c & 0x1f) << 6) | (src.charCodeAt(i + 1) & 0x3f); len = 2; }
-        else if (c < 0xf0) { cp = ((c & 0x0f) << 12) | ((src.charCodeAt(i + 1) & 0x3f) << 6) | (src.charCodeAt(i + 2) & 0x3f); len = 3; }
-        else { cp = ((c & 0x07) << 18) | ((src.charCodeAt(i + 1) & 0x3f) << 12) | ((src.charCodeAt(i + 2) & 0x3f) << 6) | (src.charCodeAt(i + 3) & 0x3f); len = 4; }
+        const { cp, len } = codePointAt(src, i);
         if (!(first ? isNameStartWide(cp) : isNameWide(cp))) break;
         i += len;
         wide = true;
@@ -400,17 +627,6 @@ class Parser {
     return src.slice(start, i);
   }
 
-  private lookup(prefix: string): string | undefined {
-    for (let i = this.nsTop - 1; i >= 0; i--) if (this.nsPrefix[i] === prefix) return this.nsUri[i];
-    return undefined;
-  }
-
-  private bind(prefix: string, uri: string): void {
-    this.nsPrefix[this.nsTop] = prefix;
-    this.nsUri[this.nsTop] = uri;
-    this.nsTop++;
-  }
-
   /** The root element and everything in it, iteratively. */
   private content(): void {
     const src = this.src;
@@ -419,38 +635,43 @@ class Parser {
     while (this.depth > 0) {
       const lt = src.indexOf('<', this.pos);
       if (lt === -1) this.fail(`Premature end of data in tag ${fromView(this.stackQNames[this.depth - 1]!)}`, len);
+      const cur = this.stack[this.depth - 1]!;
       if (lt > this.pos) {
-        const cur = this.stack[this.depth - 1]!;
         if (cur.children === EMPTY_CHILDREN) {
           this.text += this.charData(src.slice(this.pos, lt), this.pos);
         } else if (!wsRange(src, this.pos, lt) && !allWs(this.charData(src.slice(this.pos, lt), this.pos))) {
-          cur.mixed = true;
+          cur.flags |= MIXED;
         }
         this.pos = lt;
       }
       const c = src.charCodeAt(lt + 1);
       if (c === 0x2f /* </ */) {
         this.closeTag();
-      } else if (c === 0x21 /* <! */) {
-        if (src.startsWith('<!--', lt)) {
-          this.comment();
-        } else if (src.startsWith('<![CDATA[', lt)) {
-          const end = src.indexOf(']]>', lt + 9);
-          if (end === -1) this.fail('CData section not finished', lt);
-          const cur = this.stack[this.depth - 1]!;
-          cur.cdata = true;
-          if (cur.children === EMPTY_CHILDREN) this.text += src.slice(lt + 9, end);
-          else if (!wsRange(src, lt + 9, end)) cur.mixed = true;
-          this.pos = end + 3;
-        } else if (src.startsWith('<!DOCTYPE', lt) || src.startsWith('<!ENTITY', lt)) {
-          throw new GatewayError('DOCUMENT_DOCTYPE');
-        } else {
-          this.fail('StartTag: invalid element name', lt);
-        }
-      } else if (c === 0x3f /* <? */) {
-        this.pi();
-      } else {
+        continue;
+      }
+      if (c !== 0x21 /* <! */ && c !== 0x3f /* <? */) {
         this.openTag();
+        continue;
+      }
+      // A comment, PI or CDATA section splits the leaf text: a CR just before it is a line end of its own.
+      if (cur.children === EMPTY_CHILDREN && this.text.charCodeAt(this.text.length - 1) === 0x0d) this.textInexact = true;
+      if (c === 0x3f) {
+        this.pi();
+      } else if (src.startsWith('<!--', lt)) {
+        this.comment();
+      } else if (src.startsWith('<![CDATA[', lt)) {
+        const end = src.indexOf(']]>', lt + 9);
+        if (end === -1) this.fail('CData section not finished', lt);
+        cur.flags |= CDATA;
+        if (cur.children === EMPTY_CHILDREN) {
+          this.text += src.slice(lt + 9, end);
+          if (src.charCodeAt(end - 1) === 0x0d) this.textInexact = true; // and the text after it may start with LF
+        } else if (!wsRange(src, lt + 9, end)) cur.flags |= MIXED;
+        this.pos = end + 3;
+      } else if (src.startsWith('<!DOCTYPE', lt) || src.startsWith('<!ENTITY', lt)) {
+        throw new GatewayError('DOCUMENT_DOCTYPE');
+      } else {
+        this.fail('StartTag: invalid element name', lt);
       }
     }
   }
@@ -465,8 +686,8 @@ class Parser {
     const qname = this.name();
     if (qname === null) this.fail('StartTag: invalid element name', tagStart);
     const qnameWide = this.nameWide;
-    const mark = this.nsTop;
     this.rawTop = 0;
+    this.decls = null;
     let empty = false;
     for (;;) {
       const p = this.pos;
@@ -510,6 +731,9 @@ class Parser {
     }
 
     // Resolve names now that every declaration on this tag is in scope.
+    const parent = this.depth > 0 ? this.stack[this.depth - 1]! : null;
+    const decls = this.decls;
+    const scope = decls === null ? (parent ? parent.scope : NO_NAMESPACES) : new NsScope(parent ? parent.scope : NO_NAMESPACES, decls);
     const colon = qname.indexOf(':');
     let prefix = '';
     let local = qname;
@@ -517,23 +741,23 @@ class Parser {
     if (colon !== -1) {
       prefix = qname.slice(0, colon);
       local = qname.slice(colon + 1);
-      if (prefix === '' || local === '' || local.indexOf(':') !== -1) this.fail(`Failed to parse QName '${fromView(qname)}'`, tagStart);
+      if (prefix === '' || local === '' || local.indexOf(':') !== -1 || !startsNcName(local)) this.fail(`Failed to parse QName '${fromView(qname)}'`, tagStart);
       if (prefix === 'xmlns') this.fail('Element names must not use the xmlns prefix', tagStart);
-      const u = this.lookup(prefix);
-      if (u === undefined) this.fail(`Namespace prefix ${fromView(prefix)} on ${fromView(local)} is not defined`, tagStart);
+      if (qnameWide) prefix = fromView(prefix);
+      const u = scope.lookup(prefix);
+      if (u === undefined) this.fail(`Namespace prefix ${prefix} on ${fromView(local)} is not defined`, tagStart);
       uri = u;
     } else {
-      uri = this.lookup('') ?? '';
+      uri = scope.lookup('') ?? '';
     }
     let attrs: readonly XmlAttr[] = EMPTY_ATTRS;
-    if (this.rawTop > 0) attrs = this.resolveAttrs(local);
-    const el = new Node(uri, qnameWide ? fromView(local) : local, qnameWide ? fromView(prefix) : prefix, attrs, tagStart);
+    if (this.rawTop > 0) attrs = this.resolveAttrs(local, scope);
+    const el = new Node(uri, qnameWide ? fromView(local) : local, prefix, attrs, scope, parent, tagStart);
     this.count++;
-    if (this.depth > 0) {
-      const parent = this.stack[this.depth - 1]!;
+    if (parent) {
       // The parent's text so far is no longer leaf text: only whether it was whitespace matters.
       if (parent.children === EMPTY_CHILDREN) {
-        if (!allWs(this.text)) parent.mixed = true;
+        if (!allWs(this.text)) parent.flags |= MIXED;
         parent.children = [];
       }
       (parent.children as XmlElement[]).push(el);
@@ -541,15 +765,14 @@ class Parser {
       this.root = el;
     }
     this.text = '';
+    this.textInexact = false;
     el.startTagEnd = this.pos;
     if (empty) {
       el.endTagStart = el.end = this.pos;
-      this.nsTop = mark;
       return true;
     }
     this.stack[this.depth] = el;
     this.stackQNames[this.depth] = qname;
-    this.stackMarks[this.depth] = mark;
     this.depth++;
     return false;
   }
@@ -570,56 +793,67 @@ class Parser {
     const el = this.stack[this.depth]!;
     el.endTagStart = endStart;
     el.end = this.pos;
-    if (el.children === EMPTY_CHILDREN) el.rawText = this.text;
+    if (el.children === EMPTY_CHILDREN) {
+      el.rawText = this.text;
+      // A `&#13;` in the text, or a CR before a comment or CDATA section: rawText cannot simply be line-end
+      // normalised into `text`, so read it again from the source (rare).
+      if (this.textInexact) {
+        el.flags |= INEXACT;
+        exactTexts.set(el, fromView(charDataBetween(src, el.startTagEnd, el.endTagStart)));
+      }
+    }
     this.text = '';
-    this.nsTop = this.stackMarks[this.depth]!;
+    this.textInexact = false;
   }
 
-  private resolveAttrs(elementLocal: string): readonly XmlAttr[] {
+  private resolveAttrs(elementLocal: string, scope: NsScope): readonly XmlAttr[] {
     const list: XmlAttr[] = [];
     for (let i = 0; i < this.rawTop; i++) {
       const an = this.rawNames[i]!;
       if (an.charCodeAt(0) === 0x78 && (an === 'xmlns' || an.startsWith('xmlns:'))) continue;
       const ac = an.indexOf(':');
       if (ac === -1) {
-        list.push({ ns: '', local: fromView(an), prefix: '', value: this.rawValues[i]! });
+        const name = fromView(an);
+        list.push({ ns: '', local: name, prefix: '', value: this.rawValues[i]!, qname: name });
         continue;
       }
       const at = this.rawPos[i]!;
       const ap = an.slice(0, ac);
       const al = an.slice(ac + 1);
-      if (ap === '' || al === '' || al.indexOf(':') !== -1) this.fail(`Failed to parse QName '${fromView(an)}'`, at);
-      const au = this.lookup(ap);
-      if (au === undefined) this.fail(`Namespace prefix ${fromView(ap)} for ${fromView(al)} on ${fromView(elementLocal)} is not defined`, at);
+      if (ap === '' || al === '' || al.indexOf(':') !== -1 || !startsNcName(al)) this.fail(`Failed to parse QName '${fromView(an)}'`, at);
+      const prefix = fromView(ap);
+      const au = scope.lookup(prefix);
+      if (au === undefined) this.fail(`Namespace prefix ${prefix} for ${fromView(al)} on ${fromView(elementLocal)} is not defined`, at);
       const local = fromView(al);
       for (const other of list) {
         if (other.ns === au && other.local === local) this.fail(`Namespaced Attribute ${local} in '${au}' redefined`, at);
       }
-      list.push({ ns: au, local, prefix: fromView(ap), value: this.rawValues[i]! });
+      list.push({ ns: au, local, prefix, value: this.rawValues[i]!, qname: fromView(an) });
     }
     return list.length > 0 ? list : EMPTY_ATTRS;
   }
 
-  /** Bind a namespace declared on the tag being read (Namespaces in XML 1.0 §3 constraints). */
+  /** Record a namespace declared on the tag being read (Namespaces in XML 1.0 §3 constraints). */
   private declare(attr: string, value: string, at: number): void {
     if (attr === 'xmlns') {
       if (value === XML_NS || value === XMLNS_NS) this.fail(`xmlns: URI ${value} is not allowed as default namespace`, at);
       if (value !== '' && !isNamespaceName(value)) this.fail(`xmlns: '${value}' is not a valid URI`, at);
-      this.bind('', value);
+      (this.decls ??= []).push(['', value]);
       return;
     }
-    const prefix = attr.slice(6);
-    if (prefix === '' || prefix.indexOf(':') !== -1) this.fail(`Failed to parse QName '${fromView(attr)}'`, at);
+    const raw = attr.slice(6);
+    if (raw === '' || raw.indexOf(':') !== -1 || !startsNcName(raw)) this.fail(`Failed to parse QName '${fromView(attr)}'`, at);
+    const prefix = fromView(raw);
     if (prefix === 'xmlns') this.fail('xmlns: prefix xmlns must not be declared', at);
-    if (value === '') this.fail(`xmlns:${fromView(prefix)}: Empty XML namespace is not allowed`, at);
+    if (value === '') this.fail(`xmlns:${prefix}: Empty XML namespace is not allowed`, at);
     if (prefix === 'xml') {
       if (value !== XML_NS) this.fail('xml namespace prefix mapped to wrong URI', at);
-      return;
+    } else {
+      if (value === XML_NS) this.fail('xml namespace URI mapped to wrong prefix', at);
+      if (value === XMLNS_NS) this.fail('redefinition of the xmlns prefix is forbidden', at);
+      if (!isNamespaceName(value)) this.fail(`xmlns:${prefix}: '${value}' is not a valid URI`, at);
     }
-    if (value === XML_NS) this.fail('xml namespace URI mapped to wrong prefix', at);
-    if (value === XMLNS_NS) this.fail('redefinition of the xmlns prefix is forbidden', at);
-    if (!isNamespaceName(value)) this.fail(`xmlns:${fromView(prefix)}: '${value}' is not a valid URI`, at);
-    this.bind(prefix, value);
+    (this.decls ??= []).push([prefix, value]);
   }
 
   /** Attribute value normalisation (XML 1.0 §3.3.3, CDATA): references expanded, literal white space → space. */
@@ -633,7 +867,7 @@ class Parser {
       if (amp === -1) return fromView(out);
       const semi = raw.indexOf(';', amp);
       if (semi === -1) this.fail('EntityRef: expecting \';\'', at + amp);
-      out += toView(this.reference(raw.slice(amp + 1, semi), at + amp));
+      out += charView(this.reference(raw.slice(amp + 1, semi), at + amp));
       i = semi + 1;
     }
   }
@@ -651,19 +885,19 @@ class Parser {
       if (amp === -1) return out;
       const semi = raw.indexOf(';', amp);
       if (semi === -1) this.fail('EntityRef: expecting \';\'', at + amp);
-      out += toView(this.reference(raw.slice(amp + 1, semi), at + amp));
+      const cp = this.reference(raw.slice(amp + 1, semi), at + amp);
+      // A CR from a reference is data, not a line end: normalising rawText as a whole would turn it into LF.
+      if (cp === 0x0d) this.textInexact = true;
+      out += charView(cp);
       i = semi + 1;
     }
   }
 
-  /** The body of `&…;` (one of the five predefined entities or a character reference) → its code point. */
+  /** Check the body of `&…;` (one of the five predefined entities or a character reference); its code point. */
   private reference(body: string, at: number): number {
     switch (body) {
-      case 'lt': return 0x3c;
-      case 'gt': return 0x3e;
-      case 'amp': return 0x26;
-      case 'apos': return 0x27;
-      case 'quot': return 0x22;
+      case 'lt': case 'gt': case 'amp': case 'apos': case 'quot':
+        return referenceValue(body);
     }
     if (body.charCodeAt(0) === 0x23 /* # */) {
       const hex = body.charCodeAt(1) === 0x78 /* x */;
@@ -689,38 +923,4 @@ function wsRange(s: string, from: number, to: number): boolean {
 function wsToSpace(s: string): string {
   // \r\n counts once: line-end normalisation happens before attribute normalisation.
   return s.indexOf('\n') === -1 && s.indexOf('\t') === -1 && s.indexOf('\r') === -1 ? s : s.replace(/\r\n?|[\n\t]/g, ' ');
-}
-
-function normaliseLineEnds(s: string): string {
-  return s.indexOf('\r') === -1 ? s : s.replace(/\r\n?/g, '\n');
-}
-
-// --- small read helpers shared by the rule checks ---
-
-export function firstChild(el: XmlElement, ns: string, local: string): XmlElement | undefined {
-  const kids = el.children;
-  for (let i = 0; i < kids.length; i++) {
-    const k = kids[i]!;
-    if (k.local === local && k.ns === ns) return k;
-  }
-  return undefined;
-}
-
-export function childrenNamed(el: XmlElement, ns: string, local: string): XmlElement[] {
-  const out: XmlElement[] = [];
-  const kids = el.children;
-  for (let i = 0; i < kids.length; i++) {
-    const k = kids[i]!;
-    if (k.local === local && k.ns === ns) out.push(k);
-  }
-  return out;
-}
-
-export function attrValue(el: XmlElement, local: string, ns = ''): string | undefined {
-  const attrs = el.attrs;
-  for (let i = 0; i < attrs.length; i++) {
-    const a = attrs[i]!;
-    if (a.local === local && a.ns === ns) return a.value;
-  }
-  return undefined;
 }
