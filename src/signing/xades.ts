@@ -13,10 +13,11 @@
  *   certificate's, DigitalSignatureAttachment/ExternalReference/URI is "#" + the signature Id.
  *
  * The document's bytes are kept: the signature (and any cac:Signature fix-up) is spliced into the original bytes,
- * nothing is re-serialised. Parsing and canonicalisation are the gateway's one XML module (src/xml), from one parse,
- * with the edits' canonical forms patched in. Measured on a 10-line invoice (16.7 KB), one core: the whole of signXml but RSA ≈ 0.42 ms (parse
- * 0.17, C14N 0.08), against ≈ 2.4 ms for a single xmldom parse + xml-crypto C14N — and xml-crypto's signing path
- * parses several times (≈ 215 invoices/s in STACK.md). See BENCHMARKS.md, "Signing (issue 3)".
+ * nothing is re-serialised. Parsing and canonicalisation are the gateway's one XML module (src/xml, the parser
+ * validation uses too), from one parse, with the edits' canonical forms patched in. Measured on a 10-line invoice
+ * (16.7 KB), one core: the whole of signXml but RSA ≈ 0.36 ms (parse 0.12, C14N 0.08), against ≈ 2.4 ms for a
+ * single xmldom parse + xml-crypto C14N — and xml-crypto's signing path parses several times (≈ 215 invoices/s in
+ * STACK.md). See BENCHMARKS.md, "Signing (issue 3)".
  */
 import crypto from 'node:crypto';
 import { GatewayError, isGatewayError } from '../faults';

@@ -417,22 +417,19 @@ export function charDataBetween(view: string, from: number, to: number): string 
   return out;
 }
 
-// Fields are kept few (qname, nsDecls and selfClosing are derived): a 500-line invoice has 15,000 elements, and
-// with those three as fields its parse measured 3.7–4.0 ms instead of 3.0 (the garbage collector's share doubled).
-const MIXED = 1;
-const CDATA = 2;
-const INEXACT = 4;
-/** The text of elements whose rawText cannot give it (INEXACT; see closeTag). */
-const exactTexts = new WeakMap<Node, string>();
-
+// Fields are kept few (qname, nsDecls and selfClosing are derived; `decoded` also holds a text rawText cannot give):
+// a 500-line invoice has 15,000 elements, and with three fields more its parse measured 3.7–4.0 ms instead of 3.0
+// (the garbage collector's share doubled).
 class Node implements XmlElement {
   children: readonly XmlElement[] = EMPTY_CHILDREN;
   rawText = '';
-  /** MIXED | CDATA (one field for both: see above). */
-  flags = 0;
+  mixed = false;
+  cdata = false;
   startTagEnd = 0;
   endTagStart = 0;
   end = 0;
+  /** `text`, once asked for (or set by the parser when rawText cannot give it, see closeTag). */
+  decoded: string | undefined = undefined;
 
   constructor(
     readonly ns: string,
@@ -444,14 +441,6 @@ class Node implements XmlElement {
     readonly pos: number,
   ) {}
 
-  get mixed(): boolean {
-    return (this.flags & MIXED) !== 0;
-  }
-
-  get cdata(): boolean {
-    return (this.flags & CDATA) !== 0;
-  }
-
   get qname(): string {
     return this.prefix === '' ? this.local : `${this.prefix}:${this.local}`;
   }
@@ -461,7 +450,8 @@ class Node implements XmlElement {
   }
 
   get text(): string {
-    return (this.flags & INEXACT) !== 0 ? exactTexts.get(this)! : normaliseLineEnds(fromView(this.rawText));
+    if (this.decoded === undefined) this.decoded = normaliseLineEnds(fromView(this.rawText));
+    return this.decoded;
   }
 
   get selfClosing(): boolean {
@@ -640,7 +630,7 @@ class Parser {
         if (cur.children === EMPTY_CHILDREN) {
           this.text += this.charData(src.slice(this.pos, lt), this.pos);
         } else if (!wsRange(src, this.pos, lt) && !allWs(this.charData(src.slice(this.pos, lt), this.pos))) {
-          cur.flags |= MIXED;
+          cur.mixed = true;
         }
         this.pos = lt;
       }
@@ -662,11 +652,11 @@ class Parser {
       } else if (src.startsWith('<![CDATA[', lt)) {
         const end = src.indexOf(']]>', lt + 9);
         if (end === -1) this.fail('CData section not finished', lt);
-        cur.flags |= CDATA;
+        cur.cdata = true;
         if (cur.children === EMPTY_CHILDREN) {
           this.text += src.slice(lt + 9, end);
           if (src.charCodeAt(end - 1) === 0x0d) this.textInexact = true; // and the text after it may start with LF
-        } else if (!wsRange(src, lt + 9, end)) cur.flags |= MIXED;
+        } else if (!wsRange(src, lt + 9, end)) cur.mixed = true;
         this.pos = end + 3;
       } else if (src.startsWith('<!DOCTYPE', lt) || src.startsWith('<!ENTITY', lt)) {
         throw new GatewayError('DOCUMENT_DOCTYPE');
@@ -757,7 +747,7 @@ class Parser {
     if (parent) {
       // The parent's text so far is no longer leaf text: only whether it was whitespace matters.
       if (parent.children === EMPTY_CHILDREN) {
-        if (!allWs(this.text)) parent.flags |= MIXED;
+        if (!allWs(this.text)) parent.mixed = true;
         parent.children = [];
       }
       (parent.children as XmlElement[]).push(el);
@@ -797,10 +787,7 @@ class Parser {
       el.rawText = this.text;
       // A `&#13;` in the text, or a CR before a comment or CDATA section: rawText cannot simply be line-end
       // normalised into `text`, so read it again from the source (rare).
-      if (this.textInexact) {
-        el.flags |= INEXACT;
-        exactTexts.set(el, fromView(charDataBetween(src, el.startTagEnd, el.endTagStart)));
-      }
+      if (this.textInexact) el.decoded = fromView(charDataBetween(src, el.startTagEnd, el.endTagStart));
     }
     this.text = '';
     this.textInexact = false;
