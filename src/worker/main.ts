@@ -1,0 +1,37 @@
+import { createApp } from '../app';
+import { ConfigError, loadConfig } from '../config';
+import { createDb, migrate } from '../db/connect';
+import { createLogger } from '../log';
+
+/**
+ * A worker-only process: the same tasks as the gateway's in-process worker, no HTTP. Run one or more beside a
+ * gateway started with GW_WORKER=false so signing and the other asynchronous steps use their own cores (several are
+ * safe on PostgreSQL, where claims use `for update skip locked`; on SQLite they take turns on the one writer).
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel).child({ role: 'worker' });
+  const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
+  await migrate(db);
+  const gateway = await createApp({ config, db, logger });
+  gateway.worker.start();
+  logger.info({ workerId: gateway.worker.workerId, database: config.databaseUrl ? 'postgres' : 'sqlite' }, 'worker started');
+  process.stdout.write(JSON.stringify({ ready: true, workerId: gateway.worker.workerId }) + '\n');
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await gateway.worker.stop();
+    await gateway.signers.close();
+    await db.destroy();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : err);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+});
