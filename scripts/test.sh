@@ -14,6 +14,8 @@ command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
 command -v xmlsec1 >/dev/null || need_apt+=(xmlsec1)
 command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
 /usr/bin/python3 -c 'import zeep' 2>/dev/null || need_apt+=(python3-zeep)
+command -v java >/dev/null || need_apt+=(default-jre-headless)
+[ -f /usr/share/java/Saxon-HE.jar ] || need_apt+=(libsaxonhe-java)   # GİB's schematron as the reference in tests
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -10,7 +10,7 @@ import { buildEnvelope, envelopeRuleErrors, parseEnvelope } from '../../src/gib/
 import { isGibProtocolError } from '../../src/gib/protocol/errors';
 import { signXml } from '../../src/signing/xades';
 import { verifyXml } from '../../src/signing/verify';
-import { sample, testSeal, ublSample, validateGib, type TestSeal } from './helpers';
+import { sample, testSeal, ublSample, validateGib, type TestSeal, fieldError } from './helpers';
 
 const INVOICE_UUID = '2d07cab5-bf97-4af5-96f8-ab45671a5e2e';
 
@@ -23,15 +23,6 @@ const SPEC: ApplicationResponseSpec = {
   code: 'KABUL',
 };
 
-function fieldError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (isGatewayError(err) && err.fault === 'REQUEST_FIELD') return err.message;
-    throw err;
-  }
-  throw new Error('expected REQUEST_FIELD');
-}
 
 describe('gib/protocol application-response', function () {
   this.timeout(60_000);

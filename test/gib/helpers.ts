@@ -1,3 +1,4 @@
+import { isGatewayError } from '../../src/faults';
 /**
  * Shared by the GİB protocol tests: GİB's files (read in place, never copied into the repository), an independent
  * XSD check with libxml2's xmllint, and a software seal for signing.
@@ -151,3 +152,14 @@ export function sampleInvoice(): Buffer {
 }
 
 export const SAMPLE_SUPPLIER_VKN = '1288331521'; // AccountingSupplierParty of TemelFaturaOrnegi.xml
+
+/** The message of the REQUEST_FIELD fault a builder throws for a bad spec (anything else is rethrown). */
+export function fieldError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (isGatewayError(err) && err.fault === 'REQUEST_FIELD') return err.message;
+    throw err;
+  }
+  throw new Error('expected REQUEST_FIELD');
+}

@@ -14,7 +14,7 @@ import {
 } from '../../src/gib/protocol/user-account';
 import { signXml } from '../../src/signing/xades';
 import { verifyXml } from '../../src/signing/verify';
-import { doc, sample, testSeal, validateGib } from './helpers';
+import { doc, sample, testSeal, validateGib, fieldError } from './helpers';
 
 const SPEC: UserAccountSpec = {
   action: 'PROCESS',
@@ -26,15 +26,6 @@ const SPEC: UserAccountSpec = {
   ],
 };
 
-function fieldError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (isGatewayError(err) && err.fault === 'REQUEST_FIELD') return err.message;
-    throw err;
-  }
-  throw new Error('expected REQUEST_FIELD');
-}
 
 describe('gib/protocol user-account', function () {
   this.timeout(60_000);
