@@ -58,16 +58,6 @@ export async function migrate(db: Knex): Promise<void> {
   });
 }
 
-/** Current time as stored: ISO-8601 UTC text sorts correctly and reads the same on both databases. */
-export function isoNow(clock: () => Date): string {
-  return clock().toISOString();
-}
-
-/** pg returns bigint/count as strings, SQLite as numbers. */
-export function toNumber(value: unknown): number {
-  return typeof value === 'number' ? value : Number(value);
-}
-
 /** JSON columns are text on SQLite and text here on pg too (we never query inside them), so parse uniformly. */
 export function parseJson<T>(value: unknown, fallback: T): T {
   if (value === null || value === undefined || value === '') return fallback;

@@ -107,8 +107,3 @@ export async function failJob(
 export async function releaseStaleJobs(db: Knex, staleBefore: string): Promise<number> {
   return db('jobs').whereNotNull('locked_by').andWhere('locked_at', '<', staleBefore).update({ locked_by: null, locked_at: null });
 }
-
-export async function pendingJobCount(db: Knex): Promise<number> {
-  const row = await db('jobs').whereNull('failed_at').count<{ n: number | string }[]>({ n: '*' }).first();
-  return Number(row?.n ?? 0);
-}
