@@ -22,5 +22,6 @@ export {
 } from './system-response';
 export * from './application-response';
 export * from './user-account';
+export * from './earsiv-report';
 export { turkishTime, type TurkishTime } from './markup';
 export type { UblAddress, UblParty, ParsedUblParty, ParsedUblHeader } from './ubl';
