@@ -70,14 +70,24 @@ function required(env: Env, name: string, because: string): string {
   return value;
 }
 
+function existingFile(name: string, file: string): string {
+  const resolved = path.resolve(file);
+  try {
+    fs.accessSync(resolved, fs.constants.R_OK);
+  } catch {
+    throw new ConfigError(`${name} (${resolved}) is not a readable file`);
+  }
+  return resolved;
+}
+
 function signerSetting(env: Env): SignerSetting {
   const type = env.GW_SIGNER ?? 'dev';
   if (type === 'dev') return { type };
   if (type === 'software') {
     return {
       type,
-      keyFile: path.resolve(required(env, 'GW_SIGNER_KEY_FILE', 'when GW_SIGNER=software')),
-      certFile: path.resolve(required(env, 'GW_SIGNER_CERT_FILE', 'when GW_SIGNER=software')),
+      keyFile: existingFile('GW_SIGNER_KEY_FILE', required(env, 'GW_SIGNER_KEY_FILE', 'when GW_SIGNER=software')),
+      certFile: existingFile('GW_SIGNER_CERT_FILE', required(env, 'GW_SIGNER_CERT_FILE', 'when GW_SIGNER=software')),
       chainFiles: list(env, 'GW_SIGNER_CHAIN_FILES'),
       passphraseFile: env.GW_SIGNER_PASSPHRASE_FILE ? path.resolve(env.GW_SIGNER_PASSPHRASE_FILE) : undefined,
     };
@@ -94,7 +104,7 @@ function signerSetting(env: Env): SignerSetting {
       slot: env.GW_PKCS11_SLOT ? int(env, 'GW_PKCS11_SLOT', 0, 0, 2 ** 32 - 1) : undefined,
       keyLabel: env.GW_PKCS11_KEY_LABEL || undefined,
       keyId: env.GW_PKCS11_KEY_ID || undefined,
-      pinFile: path.resolve(required(env, 'GW_PKCS11_PIN_FILE', 'when GW_SIGNER=pkcs11 (the PIN is read from a file)')),
+      pinFile: existingFile('GW_PKCS11_PIN_FILE', required(env, 'GW_PKCS11_PIN_FILE', 'when GW_SIGNER=pkcs11 (the PIN is read from a file)')),
       mechanism: mechanism as 'CKM_SHA256_RSA_PKCS' | 'CKM_RSA_PKCS' | undefined,
       chainFiles: list(env, 'GW_PKCS11_CHAIN_FILES'),
     };

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../src/config';
+import { tempDir } from './helpers/db';
+
+/** Configuration is checked once at start and fails there with a message that names the setting. */
+describe('configuration', () => {
+  it('embedded defaults: SQLite and blobs under the data directory, development seal, no GİB package', () => {
+    const c = loadConfig({ GW_DATA_DIR: '/srv/gw' });
+    expect(c).to.include({ databaseUrl: null, sqliteFile: '/srv/gw/gateway.sqlite', blobDir: '/srv/gw/blobs', gibDir: null, port: 8080 });
+    expect(c.signing.defaultSigner).to.deep.equal({ type: 'dev' });
+    expect(c.auth).to.include({ allowPasswordText: false, maxFailures: 10 });
+  });
+
+  const refusals: [string, Record<string, string>, RegExp][] = [
+    ['a non-postgres database URL', { GW_DATABASE_URL: 'mysql://x' }, /GW_DATABASE_URL/],
+    ['a port out of range', { GW_PORT: '70000' }, /GW_PORT/],
+    ['a boolean that is not one', { GW_AUTH_ALLOW_PASSWORD_TEXT: 'maybe' }, /GW_AUTH_ALLOW_PASSWORD_TEXT/],
+    ['a GİB directory without GİB’s package', { GW_GIB_DIR: '/tmp' }, /GW_GIB_DIR/],
+    ['an unknown signer', { GW_SIGNER: 'hsm' }, /GW_SIGNER/],
+    ['pkcs11 without a PIN file', { GW_SIGNER: 'pkcs11', GW_PKCS11_MODULE: '/x.so' }, /GW_PKCS11_PIN_FILE/],
+    ['pkcs11 with a PIN file that is not there', { GW_SIGNER: 'pkcs11', GW_PKCS11_MODULE: '/x.so', GW_PKCS11_PIN_FILE: '/nonexistent/pin' }, /not a readable file/],
+    ['a software key file that is not there', { GW_SIGNER: 'software', GW_SIGNER_KEY_FILE: '/nonexistent/k', GW_SIGNER_CERT_FILE: '/nonexistent/c' }, /GW_SIGNER_KEY_FILE/],
+  ];
+  for (const [what, env, message] of refusals) {
+    it(`refuses ${what}`, () => {
+      expect(() => loadConfig(env)).to.throw(ConfigError, message);
+    });
+  }
+
+  it('accepts a PKCS#11 setting whose PIN file exists, and never holds the PIN itself', () => {
+    const pinFile = path.join(tempDir('gw-cfg-'), 'pin');
+    fs.writeFileSync(pinFile, '123456', { mode: 0o600 });
+    const c = loadConfig({ GW_SIGNER: 'pkcs11', GW_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so', GW_PKCS11_TOKEN_LABEL: 'T', GW_PKCS11_PIN_FILE: pinFile });
+    expect(c.signing.defaultSigner).to.include({ type: 'pkcs11', pinFile, tokenLabel: 'T' });
+    expect(JSON.stringify(c)).not.to.contain('123456');
+  });
+});
