@@ -25,18 +25,19 @@ import { certInfo, type CertInfo } from './cert';
 import type { Signer } from './signer';
 import { C14N_COMMENTS, canonicalBytes, canonicalize, escapeAttr, escapeText, type C14nPatch } from '../xml/c14n';
 import { NO_NAMESPACES, NsScope, byteOrderMark, parseXml, type XmlAttr, type XmlDocument, type XmlElement } from '../xml/parse';
+import { NS } from '../xml/namespaces';
 import { attrValue, elementsById, firstChild, textContent } from '../xml/query';
 
-export const DS_NS = 'http://www.w3.org/2000/09/xmldsig#';
-export const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
-export const XADES141_NS = 'http://uri.etsi.org/01903/v1.4.1#';
+export const DS_NS = NS.ds;
+export const XADES_NS = NS.xades;
+export const XADES141_NS = NS.xades141;
 export const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
 export const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 export const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 export const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
-export const EXT_NS = 'urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2';
-export const CAC_NS = 'urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2';
-export const CBC_NS = 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2';
+export const EXT_NS = NS.ext;
+export const CAC_NS = NS.cac;
+export const CBC_NS = NS.cbc;
 const UBL_MAINDOC_PREFIX = 'urn:oasis:names:specification:ubl:schema:xsd:';
 
 export type SignaturePlacement =

@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as libxml from 'libxmljs2';
 import { GatewayError } from '../../faults';
+import { NS } from '../../xml/namespaces';
 import { setInvoiceNumber } from '../number';
 import { positionOf, type XmlDocument, type XmlElement } from '../../xml/parse';
 import { builtin, normalise, type Builtin, type WhiteSpace } from './xsd-types';
@@ -89,9 +90,9 @@ function libxml2Validator(mainPath: string): XsdValidator {
   };
 }
 
-const EXT_NS = 'urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2';
-const CBC_NS = 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2';
-const DS_NS = 'http://www.w3.org/2000/09/xmldsig#';
+const EXT_NS = NS.ext;
+const CBC_NS = NS.cbc;
+const DS_NS = NS.ds;
 /** Stands for the future ds:Signature when libxml2 validates an unsigned document (laxly skipped, never stored). */
 const PLACEHOLDER = '<gw:signature-slot xmlns:gw="urn:gateway:signature-slot"/>';
 
