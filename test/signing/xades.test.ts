@@ -244,7 +244,10 @@ describe('signing/xades', function () {
       await rejectsWith(verifyXml(t, { trustedRoots: roots }), 'SIGNATURE_INVALID');
       // A changed SignedProperties (signing time) and a changed SignatureValue too.
       await rejectsWith(verifyXml(text().replace(/<xades:SigningTime>\d/, '<xades:SigningTime>1'), { trustedRoots: roots }), 'SIGNATURE_INVALID');
-      await rejectsWith(verifyXml(text().replace(/<ds:SignatureValue([^>]*)>./, '<ds:SignatureValue$1>A'), { trustedRoots: roots }), 'SIGNATURE_INVALID');
+      // Flip the first base64 character to a different one (a fixed 'A' left 1 run in 64 unchanged).
+      const flipped = text().replace(/<ds:SignatureValue([^>]*)>(.)/, (_m, attrs: string, c: string) => `<ds:SignatureValue${attrs}>${c === 'A' ? 'B' : 'A'}`);
+      assert.notEqual(flipped, text());
+      await rejectsWith(verifyXml(flipped, { trustedRoots: roots }), 'SIGNATURE_INVALID');
     });
 
     it('wrapping: the signed invoice moved under a different document: SIGNATURE_WRAPPING', async () => {

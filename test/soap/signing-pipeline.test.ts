@@ -63,7 +63,10 @@ describe(`signing in the invoice pipeline (${TEST_DB_KIND})`, function () {
     expect(ours.signerId).to.equal(TEST_VKN);
     expect((await xmlsecVerify(signed, testRootCa().certPem)).ok).to.equal(true);
 
-    const tampered = Buffer.from(signed.toString().replace(`<cbc:ID>${status.invoiceNumber}</cbc:ID>`, `<cbc:ID>${status.invoiceNumber.slice(0, -1)}9</cbc:ID>`));
+    const number: string = status.invoiceNumber;
+    const other = `${number.slice(0, -1)}${number.endsWith('9') ? '8' : '9'}`;
+    const tampered = Buffer.from(signed.toString().replace(`<cbc:ID>${number}</cbc:ID>`, `<cbc:ID>${other}</cbc:ID>`));
+    expect(tampered.equals(signed)).to.equal(false);
     expect((await xmlsecVerify(tampered, testRootCa().certPem)).ok).to.equal(false);
     let fault: unknown;
     await verifyXml(tampered, { trustedRoots: [Buffer.from(testRootCa().certPem)] }).catch((e) => (fault = e));
