@@ -20,25 +20,26 @@
  * The response must be signed before it leaves (ARSignatureCheck wants ext:UBLExtensions and cac:Signature): the
  * built document has neither, src/signing/xades.ts adds both when it signs.
  */
-import { parseXml, type XmlDocument, type XmlElement } from '../../xml/parse';
-import { gibErrorFromXml, invalidField } from './errors';
+import type { XmlElement } from '../../xml/parse';
+import { invalidField } from './errors';
 import {
-  NS,
-  UUID_RE,
-  XML_DECLARATION,
   child,
-  childText,
   children,
+  childText,
   dateValue,
   escapeText,
   is,
   leaf,
   nameOf,
+  NS,
+  parseGibXml,
   required,
   requiredText,
   requireText,
   requireUuid,
   schemaError,
+  UUID_RE,
+  XML_DECLARATION,
 } from './markup';
 import {
   APR_OPEN,
@@ -170,12 +171,7 @@ export interface ParsedApplicationResponse extends ParsedUblHeader {
 
 /** Read a KABUL/RED response from its document bytes. Throws GibProtocolError (1132/1140, 1160). */
 export function parseApplicationResponse(xml: Buffer): ParsedApplicationResponse {
-  let doc: XmlDocument;
-  try {
-    doc = parseXml(xml);
-  } catch (err) {
-    throw gibErrorFromXml(err);
-  }
+  const doc = parseGibXml(xml);
   return readApplicationResponse(doc.root);
 }
 

@@ -13,24 +13,25 @@
  * charging (internetSatisBilgi, ynOkcFisBilgisi, sarjAnlik, sarj) are not. The parser names any other entry it
  * meets in `otherEntries`.
  */
-import { parseXml, type XmlDocument, type XmlElement } from '../../xml/parse';
-import { gibErrorFromXml, invalidField } from './errors';
+import type { XmlElement } from '../../xml/parse';
+import { invalidField } from './errors';
 import {
-  UUID_RE,
-  XML_DECLARATION,
   child,
-  childText,
   children,
+  childText,
   dateTimeValue,
   is,
   leaf,
   nameOf,
+  parseGibXml,
   required,
   requiredText,
   requireText,
   requireUuid,
   schemaError,
   turkishTime,
+  UUID_RE,
+  XML_DECLARATION,
 } from './markup';
 
 export const EARSIV_NS = 'http://earsiv.efatura.gov.tr';
@@ -452,12 +453,7 @@ export interface ParsedEarsivReport {
 
 /** Reads an eArsivRaporu; GibProtocolError 1132/1140 for what is not XML, 1160 for a missing part. */
 export function parseEarsivReport(xml: Buffer): ParsedEarsivReport {
-  let doc: XmlDocument;
-  try {
-    doc = parseXml(xml);
-  } catch (err) {
-    throw gibErrorFromXml(err);
-  }
+  const doc = parseGibXml(xml);
   return readEarsivReport(doc.root);
 }
 

@@ -13,20 +13,20 @@
  * USERENVELOPE goes only to GİB. `envelopeRuleErrors` runs the same rules over a parsed envelope, in GİB's words.
  */
 import { parseXml, type XmlDocument, type XmlElement } from '../../xml/parse';
-import { GibProtocolError, gibErrorFromXml, invalidField } from './errors';
+import { GibProtocolError, invalidField } from './errors';
 import {
-  NS,
-  XML_DECLARATION,
   bodyStart,
   child,
-  childText,
   children,
+  childText,
   dateTimeValue,
   escapeAttr,
   escapeText,
   is,
   leaf,
   nameOf,
+  NS,
+  parseGibXml,
   required,
   requiredText,
   requireText,
@@ -34,6 +34,7 @@ import {
   requireVknTckn,
   schemaError,
   UUID_RE,
+  XML_DECLARATION,
 } from './markup';
 
 export type EnvelopeType = 'SENDERENVELOPE' | 'POSTBOXENVELOPE' | 'SYSTEMENVELOPE' | 'USERENVELOPE';
@@ -304,12 +305,7 @@ export interface ParseEnvelopeOptions {
  * schema requires is missing. GİB's further envelope rules are `envelopeRuleErrors`.
  */
 export function parseEnvelope(xml: Buffer, opts: ParseEnvelopeOptions = {}): ParsedEnvelope {
-  let doc: XmlDocument;
-  try {
-    doc = parseXml(xml);
-  } catch (err) {
-    throw gibErrorFromXml(err);
-  }
+  const doc = parseGibXml(xml);
   const root = doc.root;
   if (!is(root, NS.sh, 'StandardBusinessDocument')) throw schemaError(`kök eleman sh:StandardBusinessDocument olmalı, ${nameOf(root)} bulundu`);
 

@@ -2,9 +2,9 @@
  * Small pieces shared by the builders and parsers of the GİB codec: namespaces, escaping, GİB's time format, and
  * strict readers over the tree of src/xml (the one XML parser of the project).
  */
-import type { XmlElement } from '../../xml/parse';
+import { parseXml, type XmlDocument, type XmlElement } from '../../xml/parse';
 import { childrenNamed, firstChild } from '../../xml/query';
-import { GibProtocolError, invalidField } from './errors';
+import { GibProtocolError, gibErrorFromXml, invalidField } from './errors';
 
 export { NS } from '../../xml/namespaces';
 
@@ -169,4 +169,13 @@ export function bodyStart(bytes: Buffer): number {
   }
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
   return i;
+}
+
+/** Parses a document GİB's side sent; what is not well-formed XML becomes GİB's own code (1132/1140). */
+export function parseGibXml(xml: Buffer): XmlDocument {
+  try {
+    return parseXml(xml);
+  } catch (err) {
+    throw gibErrorFromXml(err);
+  }
 }

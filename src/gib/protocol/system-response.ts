@@ -10,13 +10,11 @@
  * envelope and its type (PostBoxDocumentReferenceCheck), and exactly one LineResponse with one Response holding the
  * code and one Description (DocumentResponseCheck, DescriptionCountCheck).
  */
-import { parseXml, type XmlDocument, type XmlElement } from '../../xml/parse';
+import type { XmlElement } from '../../xml/parse';
 import { GIB_STATUSES, gibStatus, type GibStatus } from './codes';
 import { buildEnvelope, parseEnvelope, type EnvelopeParty, type ParsedEnvelope } from './envelope';
-import { gibErrorFromXml, invalidField } from './errors';
+import { invalidField } from './errors';
 import {
-  NS,
-  XML_DECLARATION,
   child,
   children,
   dateValue,
@@ -24,10 +22,13 @@ import {
   is,
   leaf,
   nameOf,
+  NS,
+  parseGibXml,
   required,
   requiredText,
   requireUuid,
   schemaError,
+  XML_DECLARATION,
 } from './markup';
 import {
   APR_OPEN,
@@ -183,12 +184,7 @@ export interface ParsedSystemResponse extends ParsedUblHeader {
  * Throws GibProtocolError (1132/1140 not XML, 1160 not a system response).
  */
 export function parseSystemResponse(xml: Buffer): ParsedSystemResponse {
-  let doc: XmlDocument;
-  try {
-    doc = parseXml(xml);
-  } catch (err) {
-    throw gibErrorFromXml(err);
-  }
+  const doc = parseGibXml(xml);
   if (is(doc.root, NS.sh, 'StandardBusinessDocument')) return parseSystemEnvelope(xml).responses[0]!;
   return readSystemResponse(doc.root);
 }

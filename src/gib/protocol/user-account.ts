@@ -9,10 +9,26 @@
  * customer's serial signature (§5.2 item 1.4; ApplicationAreaCheck wants exactly one oa:Signature). The signer puts
  * ds:Signature into that element (src/signing/xades.ts, placement by parentXPath).
  */
-import { parseXml, type XmlDocument, type XmlElement } from '../../xml/parse';
+import type { XmlElement } from '../../xml/parse';
 import { buildEnvelope, GIB_PARTY } from './envelope';
-import { gibErrorFromXml, invalidField } from './errors';
-import { NS, XML_DECLARATION, child, childText, children, dateTimeValue, is, leaf, nameOf, required, requiredText, requireText, requireVknTckn, schemaError } from './markup';
+import { invalidField } from './errors';
+import {
+  child,
+  children,
+  childText,
+  dateTimeValue,
+  is,
+  leaf,
+  nameOf,
+  NS,
+  parseGibXml,
+  required,
+  requiredText,
+  requireText,
+  requireVknTckn,
+  schemaError,
+  XML_DECLARATION,
+} from './markup';
 
 /**
  * GİB's services: the sender alias of the USERENVELOPE (§5.1 item 2.1) and the first of the service's four
@@ -201,12 +217,7 @@ export interface ParsedUserAccount {
 }
 
 export function parseUserAccount(xml: Buffer): ParsedUserAccount {
-  let doc: XmlDocument;
-  try {
-    doc = parseXml(xml);
-  } catch (err) {
-    throw gibErrorFromXml(err);
-  }
+  const doc = parseGibXml(xml);
   return readUserAccount(doc.root);
 }
 
