@@ -1,5 +1,6 @@
 /**
- * What a call to GİB's EFatura service can end in, and the one table that says which outcomes may be retried.
+ * What a call to GİB's EFatura service (or its e-Arşiv service, see GibService) can end in, and the one table that
+ * says which outcomes may be retried.
  *
  * The error keeps GİB's code as GİB sent it (Ek-3 §8, 2000–2007 in the EFaturaFault detail), or null when GİB never
  * answered with one (network failure, timeout, an HTTP error without a SOAP fault). Retrying is decided here and
@@ -11,15 +12,24 @@
  *                             are not. 2001 (envelope id exists) is not an error for sendDocument: the client reports
  *                             it as a duplicate delivery (a resend after a lost answer must be idempotent).
  *                             A code outside 2000–2007: not retryable (we do not know what it means).
+ *   e-Arşiv fault code        EARSIV_FAULT_KIND (src/gib/protocol/earsiv-ws.ts): 110, 113, 114, 303, 1195
+ *                             retryable; 111 (package exists) is a duplicate delivery for sendReport; others not.
  *   no GİB code               network failure, connection refused, timeout (the request is aborted), HTTP 5xx,
  *                             HTTP 408/429, an unreadable answer: retryable (GİB may not have seen the call; if it
  *                             did, the resend gets 2001, which is a success). Any other HTTP status (4xx: a wrong
  *                             URL, a proxy refusing us) or a SOAP fault without GİB's detail under 4xx: not
  *                             retryable — it needs a person, not another attempt.
  */
-import { EFATURA_FAULTS, EFATURA_FAULT_KIND } from './protocol';
+import { EARSIV_FAULT_KIND, EFATURA_FAULTS, EFATURA_FAULT_KIND } from './protocol';
 
 export type GibCallKind = 'rejected' | 'retryable';
+
+/**
+ * Which of GİB's services answered: the code of an EFaturaFault (2000–2007) and of an EArsivFault (e-Arşiv's table,
+ * EARSIV_FAULT_KIND in src/gib/protocol/earsiv-ws.ts: 110, 113, 114, 303, 1195 retryable; the rest not) are read in
+ * their own table. The failures without a code are judged the same way for both.
+ */
+export type GibService = 'efatura' | 'earsiv';
 
 /** Where the failure was seen. */
 export type GibCallFailure = 'fault' | 'http' | 'network' | 'timeout' | 'answer';
@@ -31,15 +41,18 @@ export class GibCallError extends Error {
   readonly failure: GibCallFailure;
   /** The HTTP status, when an answer arrived. */
   readonly httpStatus: number | null;
+  /** The service called (its table reads gibCode); 'efatura' unless told. */
+  readonly service: GibService;
   override readonly cause?: unknown;
 
-  constructor(o: { gibCode: number | null; failure: GibCallFailure; message: string; httpStatus?: number | null; cause?: unknown }) {
+  constructor(o: { gibCode: number | null; failure: GibCallFailure; message: string; httpStatus?: number | null; cause?: unknown; service?: GibService }) {
     super(o.message);
     this.name = 'GibCallError';
     this.gibCode = o.gibCode;
     this.failure = o.failure;
     this.httpStatus = o.httpStatus ?? null;
-    this.kind = gibCallKind(o.gibCode, o.failure, this.httpStatus);
+    this.service = o.service ?? 'efatura';
+    this.kind = gibCallKind(o.gibCode, o.failure, this.httpStatus, this.service);
     this.cause = o.cause;
   }
 
@@ -53,8 +66,8 @@ export function isGibCallError(err: unknown): err is GibCallError {
 }
 
 /** The retry table (see the file comment). */
-export function gibCallKind(gibCode: number | null, failure: GibCallFailure, httpStatus: number | null): GibCallKind {
-  if (gibCode !== null) return EFATURA_FAULT_KIND[gibCode]?.retryable ? 'retryable' : 'rejected';
+export function gibCallKind(gibCode: number | null, failure: GibCallFailure, httpStatus: number | null, service: GibService = 'efatura'): GibCallKind {
+  if (gibCode !== null) return (service === 'earsiv' ? EARSIV_FAULT_KIND : EFATURA_FAULT_KIND)[gibCode]?.retryable ? 'retryable' : 'rejected';
   switch (failure) {
     case 'network':
     case 'timeout':

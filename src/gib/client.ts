@@ -9,7 +9,6 @@
  * (AbortController) and the error is retryable: GİB may or may not have taken the envelope, and a resend of the
  * same envelope is answered 2001, which sendDocument reports as a duplicate delivery, not as an error.
  */
-import { isGatewayError } from '../faults';
 import {
   buildGetApplicationResponseRequest,
   buildSendDocumentRequest,
@@ -22,8 +21,9 @@ import {
   type SoapOperation,
 } from './protocol';
 import { GibCallError, efaturaFaultText } from './client-errors';
+import { createSoapCall, faultCallError, unexpectedAnswer, type SoapAnswer } from './soap-call';
 
-export { GibCallError, isGibCallError, gibCallKind, type GibCallKind, type GibCallFailure } from './client-errors';
+export { GibCallError, isGibCallError, gibCallKind, type GibCallKind, type GibCallFailure, type GibService } from './client-errors';
 
 export interface GibClientOptions {
   /** The EFatura service's address (GİB's, or the simulator's soapUrl). */
@@ -55,70 +55,20 @@ export interface GibClient {
   getApplicationResponse(envelopeId: string): Promise<ParsedSystemResponse | null>;
 }
 
-interface Answer {
-  status: number;
-  msg: SoapMessage;
-}
+type Answer = SoapAnswer<SoapMessage>;
 
 export function createGibClient(opts: GibClientOptions): GibClient {
-  const url = new URL(opts.url).toString(); // fails at start, not on the first call
-  if (!Number.isFinite(opts.timeoutMs) || opts.timeoutMs <= 0) throw new Error(`GİB client: timeoutMs must be a positive number, got ${opts.timeoutMs}`);
-  const doFetch = opts.fetch ?? fetch;
-
-  async function call(operation: SoapOperation, body: Buffer): Promise<Answer> {
-    const ac = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, opts.timeoutMs);
-    let status: number | null = null;
-    try {
-      const res = await doFetch(url, {
-        method: 'POST',
-        headers: { 'content-type': soapContentType(operation), accept: 'application/soap+xml' },
-        body: new Uint8Array(body), // a copy backed by a plain ArrayBuffer, as BodyInit requires
-        signal: ac.signal,
-      });
-      status = res.status;
-      const raw = Buffer.from(await res.arrayBuffer());
-      let msg: SoapMessage;
-      try {
-        msg = parseSoapMessage(raw);
-      } catch (err) {
-        const failure = res.ok ? 'answer' : 'http';
-        throw new GibCallError({ gibCode: null, failure, httpStatus: status, message: `GİB ${operation}: HTTP ${status}, unreadable answer`, cause: err });
-      }
-      return { status, msg };
-    } catch (err) {
-      if (err instanceof GibCallError) throw err;
-      if (timedOut) {
-        throw new GibCallError({ gibCode: null, failure: 'timeout', httpStatus: status, message: `GİB ${operation}: no answer within ${opts.timeoutMs} ms`, cause: err });
-      }
-      throw new GibCallError({ gibCode: null, failure: 'network', httpStatus: status, message: `GİB ${operation}: ${describeNetworkError(err)}`, cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const post = createSoapCall(opts, 'efatura', parseSoapMessage);
+  const call = (operation: SoapOperation, body: Buffer): Promise<Answer> => post(operation, soapContentType(operation), body);
 
   function faultError(operation: SoapOperation, a: Answer & { msg: { kind: 'fault' } }): GibCallError {
     const code = a.msg.code ?? null;
     const text = a.msg.msg ?? (a.msg.reason || (code !== null ? efaturaFaultText(code) : ''));
-    return new GibCallError({
-      gibCode: code,
-      failure: 'fault',
-      httpStatus: a.status,
-      message: `GİB ${operation}: ${code !== null ? `${code} ` : `${a.msg.soapCode} `}${text}`.trim(),
-    });
+    return faultCallError('efatura', operation, a.status, { code, text, soapCode: a.msg.soapCode });
   }
 
   function unexpected(operation: SoapOperation, a: Answer): GibCallError {
-    return new GibCallError({
-      gibCode: null,
-      failure: a.status >= 200 && a.status < 300 ? 'answer' : 'http',
-      httpStatus: a.status,
-      message: `GİB ${operation}: HTTP ${a.status}, unexpected answer ${a.msg.kind}`,
-    });
+    return unexpectedAnswer('efatura', operation, a.status, a.msg.kind);
   }
 
   return {
@@ -156,13 +106,4 @@ export function createGibClient(opts: GibClientOptions): GibClient {
       }
     },
   };
-}
-
-/** fetch reports "fetch failed" with the socket's error as its cause (ECONNREFUSED, ECONNRESET, …). */
-function describeNetworkError(err: unknown): string {
-  if (isGatewayError(err)) return err.message;
-  const e = err as { message?: string; cause?: { code?: string; message?: string } };
-  const cause = e?.cause;
-  if (cause && (cause.code || cause.message)) return `${e.message ?? 'request failed'} (${cause.code ?? cause.message})`;
-  return e?.message ?? String(err);
 }

@@ -43,7 +43,9 @@ import { NS } from '../gib/protocol/markup';
 import { verifyXml } from '../signing/verify';
 import { createInvoiceValidator, type InvoiceValidator } from '../validation';
 import type { FaultInjection, SimulatorTimings } from './options';
-import type { PartyRecord, PushRecord, SimEnvelope, SimulatorStore } from './store';
+import type { PartyRecord, PushRecord, SimDocumentDetail, SimEnvelope, SimulatorStore } from './store';
+import { attrValue } from '../xml/query';
+import type { XmlElement } from '../xml/parse';
 import type { OutgoingHttp, Scheduler } from './transport';
 
 const MERKEZ_UBL_PARTY = { vknTckn: GIB_PARTY.vknTckn, name: GIB_PARTY.title! };
@@ -135,6 +137,7 @@ export class GibMerkez {
       receiver: null,
       documentUuids: [],
       documentIds: [],
+      documentDetails: [],
       state: 0,
       history: [],
       delivery: { attempts: 0 },
@@ -179,6 +182,7 @@ export class GibMerkez {
       const el = e.element as El;
       env.documentUuids.push(childOf(el, NS.cbc, 'UUID')?.text.trim() ?? '');
       env.documentIds.push(childOf(el, NS.cbc, 'ID')?.text.trim() ?? '');
+      env.documentDetails.push(documentDetailOf(e.element));
     }
 
     try {
@@ -517,4 +521,17 @@ function verdictOf(err: unknown, fallback = 1195): Verdict {
     return new Verdict(code, err.message);
   }
   return new Verdict(fallback, err instanceof Error ? err.message : String(err));
+}
+
+/** For the cancellation portal (cancel-portal.ts): an invoice's IssueDate, ProfileID and PayableAmount (+ currencyID). */
+function documentDetailOf(root: XmlElement): SimDocumentDetail {
+  const text = (el: XmlElement | undefined, local: string): string => (el ? childOf(el, NS.cbc, local)?.text.trim() ?? '' : '');
+  const total = childOf(root, NS.cac, 'LegalMonetaryTotal') as XmlElement | undefined;
+  const payable = total ? (childOf(total, NS.cbc, 'PayableAmount') as XmlElement | undefined) : undefined;
+  return {
+    issueDate: text(root, 'IssueDate'),
+    profileId: text(root, 'ProfileID'),
+    payableAmount: payable?.text.trim() ?? '',
+    currency: payable ? attrValue(payable, 'currencyID') ?? '' : '',
+  };
 }

@@ -7,6 +7,8 @@
  *   POST /EFatura (also /EFaturaMerkez/services/EFatura, GİB's path)   sendDocument, getApplicationResponse
  *   GET  /EFatura?wsdl                                                 GİB's WSDL with this address in it
  *   /admin/…                                                           see adminRoutes below
+ *   /FaturaIptal/…                                                     e-Fatura İptal Portalı, see cancel-portal.ts
+ *   POST /EArsiv, GET /EArsiv?wsdl, /admin/earsiv/…                    GİB's e-Arşiv service, see earsiv.ts
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +28,8 @@ import {
 } from '../gib/protocol';
 import { createLogger } from '../log';
 import { GibMerkez } from './engine';
+import { CANCEL_PORTAL_PATH, createCancelPortal } from './cancel-portal';
+import { EARSIV_PATHS, createEarsivService } from './earsiv';
 import { DEFAULT_TIMINGS, noFaults, type FaultInjection, type SimulatorOptions, type SimulatorTimings } from './options';
 import { SimulatorStore, type AliasRole, type SimEnvelope } from './store';
 import { OutgoingHttp, Scheduler } from './transport';
@@ -45,6 +49,10 @@ export interface Simulator {
   start(port?: number, host?: string): Promise<string>;
   /** The sendDocument/getApplicationResponse URL once started. */
   readonly soapUrl: string;
+  /** The e-Fatura cancellation portal's base URL once started (…/FaturaIptal, see cancel-portal.ts). */
+  readonly cancelPortalUrl: string;
+  /** The e-Arşiv service's URL once started (…/EArsiv: sendDocumentFile, getBatchStatus, getUserList; earsiv.ts). */
+  readonly earsivUrl: string;
   /** Waits until no step is pending (pushes that keep failing keep it busy until they are given up). */
   idle(timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
@@ -86,6 +94,11 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
 
   const app = express();
   app.disable('x-powered-by');
+  const cancelPortal = createCancelPortal({ store, clock, log, ...(opts.trustedRoots ? { trustedRoots: opts.trustedRoots } : {}) });
+  app.use(CANCEL_PORTAL_PATH, cancelPortal.router);
+  // GİB's e-Arşiv service and its admin views (earsiv.ts)
+  const earsiv = createEarsivService({ store, scheduler, log, timings, faults, clock, ...(opts.gibDir ? { gibDir: opts.gibDir } : {}), ...(opts.trustedRoots ? { trustedRoots: opts.trustedRoots } : {}), ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
+  app.use(earsiv.router);
 
   // --- GİB's EFatura service ------------------------------------------------------------------------------------
 
@@ -184,6 +197,7 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
     }
     res.json({ ...envelopeView(e), pushes: store.pushes.filter((p) => p.aboutEnvelopeId.toLowerCase() === e.id.toLowerCase() || p.systemEnvelopeId === e.id) });
   });
+  admin.get('/cancel-requests', cancelPortal.adminList);
   admin.get('/pushes', (_req: Request, res: Response) => {
     res.json(store.pushes);
   });
@@ -236,7 +250,7 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
   });
   admin.post('/faults', (req: Request, res: Response) => {
     const b = req.body as Partial<FaultInjection>;
-    for (const k of ['sendDocumentTimeouts', 'holdMs', 'losePushes', 'duplicatePushes'] as const) {
+    for (const k of ['sendDocumentTimeouts', 'holdMs', 'losePushes', 'duplicatePushes', 'rejectReports', 'earsivTimeouts'] as const) {
       if (b[k] !== undefined) {
         if (!Number.isInteger(b[k]) || (b[k] as number) < 0) {
           res.status(400).json({ error: `${k} sıfır veya pozitif tam sayı olmalı` });
@@ -275,6 +289,12 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
     get soapUrl() {
       return `${baseUrl}${SOAP_PATHS[0]}`;
     },
+    get cancelPortalUrl() {
+      return `${baseUrl}${CANCEL_PORTAL_PATH}`;
+    },
+    get earsivUrl() {
+      return `${baseUrl}${EARSIV_PATHS[0]}`;
+    },
     async start(port = 0, host = '127.0.0.1') {
       if (server) throw new Error('simulator already started');
       const s = app.listen(port, host);
@@ -292,6 +312,7 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
     async stop() {
       for (const t of held) clearTimeout(t);
       held.clear();
+      earsiv.stop();
       outgoing.close();
       await scheduler.stop();
       if (server) {

@@ -22,6 +22,8 @@ export interface SimulatorTimings {
   pushMaxAttempts: number;
   /** How long an outgoing sendDocument may take. */
   requestTimeoutMs: number;
+  /** e-Arşiv (earsiv.ts): sendDocumentFile's answer → the report's verdict in getBatchStatus. */
+  reportMs: number;
 }
 
 export const DEFAULT_TIMINGS: SimulatorTimings = {
@@ -33,6 +35,7 @@ export const DEFAULT_TIMINGS: SimulatorTimings = {
   pushRetryMs: 60_000,
   pushMaxAttempts: 0,
   requestTimeoutMs: 30_000,
+  reportMs: 200, // e-Arşiv
 };
 
 export interface SeedUser {
@@ -61,10 +64,14 @@ export interface FaultInjection {
   duplicatePushes: number;
   /** Sends to an endpoint fail without connecting, N more times; keyed by endpoint URL, VKN/TCKN or alias. */
   failDeliveries: Record<string, number>;
+  /** e-Arşiv (earsiv.ts): the next N reports are rejected (1150) whatever they hold. */
+  rejectReports: number;
+  /** e-Arşiv: the next N calls to /EArsiv are held like sendDocumentTimeouts (acceptHeld applies to reports too). */
+  earsivTimeouts: number;
 }
 
 export function noFaults(): FaultInjection {
-  return { sendDocumentTimeouts: 0, holdMs: 60_000, acceptHeld: false, losePushes: 0, duplicatePushes: 0, failDeliveries: {} };
+  return { sendDocumentTimeouts: 0, holdMs: 60_000, acceptHeld: false, losePushes: 0, duplicatePushes: 0, failDeliveries: {}, rejectReports: 0, earsivTimeouts: 0 };
 }
 
 export interface SimulatorOptions {
@@ -98,7 +105,7 @@ function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
  * SIM_PORT, SIM_HOST, SIM_DATA_DIR, SIM_GIB_DIR, SIM_TRUSTED_ROOTS (comma-separated PEM files), SIM_PUBLIC_URL,
  * SIM_LOG_LEVEL, SIM_PUSH_FINAL_STATES, SIM_USERS (JSON array of SeedUser), SIM_ENDPOINTS (JSON array of
  * SeedEndpoint), and the timings SIM_QUEUE_MS, SIM_PROCESS_MS, SIM_DELIVER_MS, SIM_DELIVERY_RETRY_MS,
- * SIM_DELIVERY_RETRIES, SIM_PUSH_RETRY_MS, SIM_PUSH_MAX_ATTEMPTS, SIM_REQUEST_TIMEOUT_MS.
+ * SIM_DELIVERY_RETRIES, SIM_PUSH_RETRY_MS, SIM_PUSH_MAX_ATTEMPTS, SIM_REQUEST_TIMEOUT_MS, SIM_REPORT_MS (e-Arşiv).
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): { host: string; port: number; options: SimulatorOptions; trustedRootFiles: string[] } {
   const port = int(env, 'SIM_PORT') ?? 8090;
@@ -113,6 +120,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { host: string; port: nu
     ['pushRetryMs', 'SIM_PUSH_RETRY_MS'],
     ['pushMaxAttempts', 'SIM_PUSH_MAX_ATTEMPTS'],
     ['requestTimeoutMs', 'SIM_REQUEST_TIMEOUT_MS'],
+    ['reportMs', 'SIM_REPORT_MS'],
   ];
   for (const [key, name] of map) {
     const v = int(env, name);

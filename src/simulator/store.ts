@@ -11,6 +11,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SimEarsivReport } from './earsiv';
+import { CancelRequestStore } from './cancel-portal';
 
 export type AliasRole = 'GB' | 'PK';
 
@@ -93,6 +95,8 @@ export interface SimEnvelope {
   documentUuids: string[];
   /** cbc:ID of each document carried. */
   documentIds: string[];
+  /** What the cancellation portal checks a request against, per document (cancel-portal.ts). */
+  documentDetails: SimDocumentDetail[];
   /** SYSTEMENVELOPE: the envelopes its system responses are about. */
   answers?: Array<{ envelopeId: string; code: number; description: string }>;
   state: number;
@@ -100,6 +104,14 @@ export interface SimEnvelope {
   delivery: DeliveryRecord;
   /** System responses that arrived from the receiving side about this envelope. */
   receiverResponses: Array<{ systemEnvelopeId: string; code: number; description: string; at: string }>;
+}
+
+/** An invoice's cbc:IssueDate, cbc:ProfileID and LegalMonetaryTotal/PayableAmount (+ currencyID), '' when absent. */
+export interface SimDocumentDetail {
+  issueDate: string;
+  profileId: string;
+  payableAmount: string;
+  currency: string;
 }
 
 export interface PersistedState {
@@ -110,6 +122,10 @@ export interface PersistedState {
 export class SimulatorStore {
   readonly envelopes = new Map<string, SimEnvelope>();
   readonly pushes: PushRecord[] = [];
+  /** e-Arşiv reports received at /EArsiv, oldest first, every upload of a package ID (earsiv.ts). */
+  readonly earsivReports: SimEarsivReport[] = [];
+  /** The e-Fatura cancellation portal's requests (cancel-portal.ts). */
+  readonly cancelRequests = new CancelRequestStore();
   private users = new Map<string, SimUser>();
   private endpoints: SimEndpoint[] = [];
 
@@ -217,6 +233,8 @@ export class SimulatorStore {
   reset(opts: { users?: boolean; endpoints?: boolean } = {}): void {
     this.envelopes.clear();
     this.pushes.length = 0;
+    this.earsivReports.length = 0;
+    this.cancelRequests.clear();
     if (opts.users !== false) this.users.clear();
     if (opts.endpoints !== false) this.endpoints = [];
     this.save();

@@ -23,5 +23,8 @@ export {
 export * from './application-response';
 export * from './user-account';
 export * from './earsiv-report';
+export * from './earsiv-ws';
+export * from './user-list';
+export * from './cancel-request';
 export { turkishTime, type TurkishTime } from './markup';
 export type { UblAddress, UblParty, ParsedUblParty, ParsedUblHeader } from './ubl';

@@ -135,7 +135,7 @@ export async function openEnvelope(
 }
 
 /** archive.ts speaks gateway faults; the other side needs GİB's codes (Ek-2 §4). */
-function gibErrorFromArchive(err: unknown): unknown {
+export function gibErrorFromArchive(err: unknown): unknown {
   if (!isGatewayError(err)) return err;
   const detail = typeof err.params.detail === 'string' ? err.params.detail : '';
   switch (err.fault) {

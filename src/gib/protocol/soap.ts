@@ -43,10 +43,23 @@ export interface SendDocumentResponse {
   hash: string;
 }
 
-function envelope(body: string): Buffer {
+/** A SOAP 1.2 envelope around one Body element (also used by the e-Arşiv service's codec, earsiv-ws.ts). */
+export function soap12Envelope(body: string): Buffer {
   return Buffer.from(
     `${XML_DECLARATION}\n<soap:Envelope xmlns:soap="${NS.soap12}"><soap:Body>${body}</soap:Body></soap:Envelope>\n`,
     'utf8',
+  );
+}
+const envelope = soap12Envelope;
+
+/** A SOAP 1.2 fault: soap:Sender or soap:Receiver, the reason text, and the service's detail element (markup). */
+export function soap12Fault(side: 'Sender' | 'Receiver', reason: string, detail: string): Buffer {
+  return envelope(
+    '<soap:Fault>' +
+      `<soap:Code><soap:Value>soap:${side}</soap:Value></soap:Code>` +
+      `<soap:Reason><soap:Text xml:lang="tr">${escapeText(reason, 'fault.msg')}</soap:Text></soap:Reason>` +
+      `<soap:Detail>${detail}</soap:Detail>` +
+      '</soap:Fault>',
   );
 }
 
@@ -87,13 +100,7 @@ export function buildEFaturaFault(code: number, msg?: string): Buffer {
   const text = msg ?? EFATURA_FAULTS[code];
   if (text === undefined) throw invalidField('fault.code', `${code} bir EFatura hata kodu değil (2000–2007), mesaj verilmeli`);
   const side = EFATURA_FAULT_KIND[code]?.soap ?? 'Receiver';
-  return envelope(
-    '<soap:Fault>' +
-      `<soap:Code><soap:Value>soap:${side}</soap:Value></soap:Code>` +
-      `<soap:Reason><soap:Text xml:lang="tr">${escapeText(text, 'fault.msg')}</soap:Text></soap:Reason>` +
-      `<soap:Detail><ns2:EFaturaFault xmlns:ns2="${NS.gib}"><code>${code}</code>${leaf('msg', text, 'fault.msg')}</ns2:EFaturaFault></soap:Detail>` +
-      '</soap:Fault>',
-  );
+  return soap12Fault(side, text, `<ns2:EFaturaFault xmlns:ns2="${NS.gib}"><code>${code}</code>${leaf('msg', text, 'fault.msg')}</ns2:EFaturaFault>`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -129,20 +136,11 @@ export type SoapMessage =
  * missing or not what the WSDL types it as).
  */
 export function parseSoapMessage(xml: Buffer): SoapMessage {
-  let doc: XmlDocument;
-  try {
-    doc = parseXml(xml);
-  } catch (err) {
-    if (isGatewayError(err) && err.fault === 'DOCUMENT_DOCTYPE') throw new GatewayError('REQUEST_DOCTYPE', {}, err);
-    throw new GatewayError('REQUEST_MALFORMED', {}, err);
+  const { soapNs, el } = soapBodyElement(xml);
+  if (el.ns === soapNs && el.local === 'Fault') {
+    const f = readSoapFault(el, soapNs);
+    return readEFaturaFault(f.soapCode, f.reason, f.detail);
   }
-  const root = doc.root;
-  const soapNs = root.ns === NS.soap12 || root.ns === NS.soap11 ? root.ns : null;
-  if (!soapNs || root.local !== 'Envelope') throw new GatewayError('REQUEST_MALFORMED', {}, 'not a SOAP envelope');
-  const body = child(root, soapNs, 'Body');
-  if (!body || body.children.length !== 1) throw new GatewayError('REQUEST_MALFORMED', {}, 'SOAP Body must hold one element');
-  const el = body.children[0]!;
-  if (el.ns === soapNs && el.local === 'Fault') return readFault(el, soapNs);
   if (el.ns !== NS.gib) throw new GatewayError('REQUEST_MALFORMED', {}, `unknown body element {${el.ns}}${el.local}`);
   switch (el.local) {
     case 'documentRequest': {
@@ -170,6 +168,26 @@ export function parseSoapMessage(xml: Buffer): SoapMessage {
   }
 }
 
+/**
+ * The one element in the Body of a SOAP 1.2 (or 1.1) message. Throws GatewayError REQUEST_DOCTYPE or
+ * REQUEST_MALFORMED (not XML, not a SOAP envelope, not exactly one Body element).
+ */
+export function soapBodyElement(xml: Buffer): { soapNs: string; el: XmlElement } {
+  let doc: XmlDocument;
+  try {
+    doc = parseXml(xml);
+  } catch (err) {
+    if (isGatewayError(err) && err.fault === 'DOCUMENT_DOCTYPE') throw new GatewayError('REQUEST_DOCTYPE', {}, err);
+    throw new GatewayError('REQUEST_MALFORMED', {}, err);
+  }
+  const root = doc.root;
+  const soapNs = root.ns === NS.soap12 || root.ns === NS.soap11 ? root.ns : null;
+  if (!soapNs || root.local !== 'Envelope') throw new GatewayError('REQUEST_MALFORMED', {}, 'not a SOAP envelope');
+  const body = child(root, soapNs, 'Body');
+  if (!body || body.children.length !== 1) throw new GatewayError('REQUEST_MALFORMED', {}, 'SOAP Body must hold one element');
+  return { soapNs, el: body.children[0]! };
+}
+
 /** A child's trimmed text; the WSDL makes every field minOccurs="0", but an empty request field is no request. */
 function field(el: XmlElement, local: string, optional = false): string {
   const c = child(el, '', local);
@@ -178,13 +196,19 @@ function field(el: XmlElement, local: string, optional = false): string {
   return text;
 }
 
+/** The decoded content of an xs:base64Binary element (white space allowed); REQUEST_FIELD when it is not base64. */
+export function base64Content(el: XmlElement): Buffer {
+  return base64(el);
+}
+
 function base64(el: XmlElement): Buffer {
   const text = el.text.replace(/[ \t\r\n]+/g, '');
   if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new GatewayError('REQUEST_FIELD', { field: 'binaryData (base64 değil)' });
   return Buffer.from(text, 'base64');
 }
 
-function readFault(el: XmlElement, soapNs: string): SoapMessage {
+/** Code, reason and detail element of a SOAP 1.2 or 1.1 Fault, as written. */
+export function readSoapFault(el: XmlElement, soapNs: string): { soapCode: string; reason: string; detail: XmlElement | undefined } {
   let soapCode: string;
   let reason: string;
   let detail: XmlElement | undefined;
@@ -199,6 +223,10 @@ function readFault(el: XmlElement, soapNs: string): SoapMessage {
     reason = child(el, '', 'faultstring')?.text.trim() ?? '';
     detail = child(el, '', 'detail');
   }
+  return { soapCode, reason, detail };
+}
+
+function readEFaturaFault(soapCode: string, reason: string, detail: XmlElement | undefined): SoapMessage {
   const ef = detail && child(detail, NS.gib, 'EFaturaFault');
   if (!ef) return { kind: 'fault', soapCode, reason };
   const codeText = child(ef, '', 'code')?.text.trim() ?? '';
