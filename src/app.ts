@@ -20,6 +20,9 @@ import { createInvoiceValidator } from './validation';
 import { invoiceProcessTask } from './worker/tasks/invoice-process';
 import { invoiceSignTask } from './worker/tasks/invoice-sign';
 import { createWorker, type Task } from './worker/worker';
+import { ensurePeriodicJobs } from './worker/periodic';
+import { PERIODIC_TASKS, wireGib, type GibUrls } from './gib/wiring';
+import { gibOperations } from './soap/operations/gib-operations';
 
 export const SOAP_PATH = '/soap/gateway';
 export const WSDL_FILE = path.resolve(__dirname, '..', 'wsdl', 'gateway.wsdl');
@@ -35,7 +38,13 @@ export interface AppDeps {
   signers?: SignerRegistry;
   /** The address written into the served WSDL's soap:address. */
   publicUrl?: string;
+  /**
+   * GİB's services (or the simulator's). Without them the pipeline stops after signing (stage 30): what the
+   * gateway tests of the core need, and a gateway that only signs.
+   */
+  gib?: GibUrls | null;
 }
+
 
 /**
  * Builds the whole gateway from its parts without listening (server.ts listens; tests build apps with their own
@@ -65,6 +74,7 @@ export async function createApp(deps: AppDeps) {
     'invoice.process': invoiceProcessTask({ db, store, writer, blobs }),
     'invoice.sign': invoiceSignTask({ db, store, writer, blobs, signers }),
   };
+  const gib = deps.gib ? wireGib({ config, db, logger, gib: deps.gib, clock, blobs, writer, store, signers, tasks }) : null;
   const worker = createWorker({
     db,
     writer,
@@ -79,7 +89,17 @@ export async function createApp(deps: AppDeps) {
   const verifySignature = async (xml: Buffer, expectedSignerId: string) => {
     await verifyXml(xml, { trustedRoots: await signers.trustedRoots(), expectedSignerId, now: clock() });
   };
-  const invoices = createInvoiceService({ db, store, writer, validator, blobs, clock, verifySignature, onEnqueued: () => worker.nudge() });
+  const invoices = createInvoiceService({
+    db,
+    store,
+    writer,
+    validator,
+    blobs,
+    clock,
+    verifySignature,
+    onEnqueued: () => worker.nudge(),
+    ...(gib ? { checkReceiver: gib.checkReceiver } : {}),
+  });
   const authenticator = createAuthenticator({ db, secretBox, clock, ...config.auth });
 
   const app = express();
@@ -88,6 +108,8 @@ export async function createApp(deps: AppDeps) {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  if (gib) app.use(gib.endpoint(() => worker.nudge()));
+  if (gib) await ensurePeriodicJobs(db, PERIODIC_TASKS, clock());
 
   const wsdlXml = fs.readFileSync(WSDL_FILE, 'utf8');
   const opDeps = { authenticator, logger };
@@ -102,12 +124,13 @@ export async function createApp(deps: AppDeps) {
         GatewayPort: {
           SendInvoice: sendInvoiceOperation({ ...opDeps, invoices }),
           GetStatus: getStatusOperation({ ...opDeps, invoices }),
+          ...(gib ? gibOperations({ ...opDeps, gib, invoices, db, blobs, clock }) : {}),
         },
       },
     },
   });
 
-  return { app, db, worker, store, blobs, signers, services: { tenants, invoices }, authenticator };
+  return { app, db, worker, store, blobs, signers, services: { tenants, invoices, gib }, authenticator };
 }
 
 export type GatewayApp = Awaited<ReturnType<typeof createApp>>;

@@ -95,12 +95,21 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'demo:init': {
         if ((await tenants.listTenants()).length > 0) return 0;
+        // Two companies, so an e-Fatura can go from one to the other through the built-in GİB simulator.
         const tenant = await tenants.createTenant({ vkn: '1234567801', title: 'DEMO TICARET A.S. (GELISTIRME)' });
+        const buyer = await tenants.createTenant({ vkn: '9876543210', title: 'DEMO ALICI LTD. STI. (GELISTIRME)' });
         const password = randomBytes(18).toString('base64url');
+        const buyerPassword = randomBytes(18).toString('base64url');
         await tenants.createUser(tenant.id, 'demo', password);
+        await tenants.createUser(buyer.id, 'demo-alici', buyerPassword);
         const file = path.join(config.dataDir, 'demo-credentials.txt');
-        fs.writeFileSync(file, `tenant VKN: ${tenant.vkn}\nusername: demo\npassword: ${password}\n`, { mode: 0o600 });
-        console.log(`demo tenant ${tenant.vkn} and user "demo" created; credentials in ${file}`);
+        fs.writeFileSync(
+          file,
+          `tenant VKN: ${tenant.vkn}\nusername: demo\npassword: ${password}\n\n` +
+            `receiving tenant VKN: ${buyer.vkn}\nusername: demo-alici\npassword: ${buyerPassword}\n`,
+          { mode: 0o600 },
+        );
+        console.log(`demo tenants ${tenant.vkn} (user "demo") and ${buyer.vkn} (user "demo-alici") created; credentials in ${file}`);
         return 0;
       }
       default:

@@ -46,7 +46,38 @@ export interface GatewayConfig {
     concurrency: number;
     maxAttempts: number;
   };
+  gib: GibSettings;
   logLevel: string;
+}
+
+/** Where GİB is and how the gateway keeps in step with it. */
+export interface GibSettings {
+  /**
+   * GİB's services: the EFatura service (sendDocument/getApplicationResponse), the e-Arşiv service (reports, user
+   * list) and the e-Fatura cancellation portal. Null = the built-in simulator's, once it is started.
+   */
+  efaturaUrl: string | null;
+  earsivUrl: string | null;
+  cancelPortalUrl: string | null;
+  /** Start the built-in GİB simulator beside the gateway (the embedded default when no GİB URL is set). */
+  simulator: { enabled: boolean; host: string; port: number };
+  /** The address GİB pushes to (our EFatura endpoint), registered with the built-in simulator. */
+  publicUrl: string | null;
+  timeoutMs: number;
+  /** Poll getApplicationResponse for an envelope with no system response this long after sending (ÖEBSD J15). */
+  pollAfterMs: number;
+  /** …and then at most this often. */
+  pollEveryMs: number;
+  /** The user list is synced at most this often (and on demand). */
+  userListSyncMs: number;
+  /** How often pending e-Arşiv invoices are reported; null = once a day, just after midnight (Istanbul). */
+  earsivReportEveryMs: number | null;
+  /** How often a waiting e-Arşiv report or cancellation request is checked at GİB. */
+  checkEveryMs: number;
+  /** How often the periodic duties (poll, sync, report, checks) are looked at. */
+  tickMs: number;
+  /** The integrator's VKN, written as the preparer (hazırlayan) of e-Arşiv reports; default each tenant's own. */
+  integratorVkn: string | null;
 }
 
 /**
@@ -143,6 +174,50 @@ function gibDir(env: Env): string | null {
   return dir;
 }
 
+function url(env: Env, name: string): string | null {
+  const v = env[name];
+  if (!v) return null;
+  try {
+    return new URL(v).toString();
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${v}"`);
+  }
+}
+
+function integratorVkn(env: Env): string | null {
+  const v = env.GW_INTEGRATOR_VKN;
+  if (!v) return null;
+  if (!/^[0-9]{10,11}$/.test(v)) throw new ConfigError(`GW_INTEGRATOR_VKN must be a 10-digit VKN or 11-digit TCKN, got "${v}"`);
+  return v;
+}
+
+function gibSettings(env: Env): GibSettings {
+  const efaturaUrl = url(env, 'GW_GIB_EFATURA_URL');
+  const simulator = bool(env, 'GW_SIMULATOR', efaturaUrl === null);
+  if (!simulator) {
+    for (const name of ['GW_GIB_EFATURA_URL', 'GW_GIB_EARSIV_URL', 'GW_GIB_CANCEL_PORTAL_URL']) {
+      if (!env[name]) throw new ConfigError(`${name} is required when the built-in GİB simulator is off (GW_SIMULATOR=false)`);
+    }
+  }
+  const reportEvery = env.GW_EARSIV_REPORT_EVERY_MS;
+  const hour = 3600_000;
+  return {
+    efaturaUrl,
+    earsivUrl: url(env, 'GW_GIB_EARSIV_URL'),
+    cancelPortalUrl: url(env, 'GW_GIB_CANCEL_PORTAL_URL'),
+    simulator: { enabled: simulator, host: env.GW_SIMULATOR_HOST ?? '127.0.0.1', port: int(env, 'GW_SIMULATOR_PORT', 8090, 0, 65535) },
+    publicUrl: url(env, 'GW_PUBLIC_URL'),
+    timeoutMs: int(env, 'GW_GIB_TIMEOUT_MS', 30_000, 100, 600_000),
+    pollAfterMs: int(env, 'GW_GIB_POLL_AFTER_MS', 24 * hour, 0, 30 * 24 * hour),
+    pollEveryMs: int(env, 'GW_GIB_POLL_EVERY_MS', 5 * hour, 1000, 30 * 24 * hour),
+    userListSyncMs: int(env, 'GW_USER_LIST_SYNC_MS', hour, 1000, 7 * 24 * hour),
+    earsivReportEveryMs: reportEvery ? int(env, 'GW_EARSIV_REPORT_EVERY_MS', 0, 100, 24 * hour) : null,
+    checkEveryMs: int(env, 'GW_GIB_CHECK_EVERY_MS', 5 * 60_000, 100, 24 * hour),
+    tickMs: int(env, 'GW_GIB_TICK_MS', 10_000, 50, hour),
+    integratorVkn: integratorVkn(env),
+  };
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   const dataDir = path.resolve(env.GW_DATA_DIR ?? 'data');
   const databaseUrl = env.GW_DATABASE_URL || null;
@@ -179,6 +254,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       concurrency: int(env, 'GW_WORKER_CONCURRENCY', 4, 1, 256),
       maxAttempts: int(env, 'GW_JOB_MAX_ATTEMPTS', 8, 1, 100),
     },
+    gib: gibSettings(env),
     logLevel: env.GW_LOG_LEVEL ?? 'info',
   };
   return { ...config, ...overrides };

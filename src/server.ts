@@ -1,7 +1,30 @@
+import path from 'node:path';
 import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type GatewayConfig } from './config';
 import { createDb, migrate } from './db/connect';
+import { GIB_ENDPOINT_PATH } from './gib/endpoint';
+import type { GibUrls } from './gib/wiring';
 import { createLogger } from './log';
+import { createSimulator, type Simulator } from './simulator';
+
+/**
+ * The embedded default: GİB's simulator beside the gateway, on its own port, reached over HTTP like GİB. The
+ * gateway's tenants are registered with it as e-Fatura users and our EFatura endpoint as their address, so
+ * invoices between them travel the whole protocol.
+ */
+async function startEmbeddedSimulator(config: GatewayConfig, logger: ReturnType<typeof createLogger>): Promise<{ sim: Simulator; urls: GibUrls }> {
+  const sim = createSimulator(
+    {
+      dataDir: path.join(config.dataDir, 'gib-simulator'),
+      ...(config.gibDir ? { gibDir: config.gibDir } : {}),
+      // Merkez's own 1215/1230/1300 are pushed too, so a demo does not wait for the 24-hour poll.
+      pushFinalStates: true,
+    },
+    logger,
+  );
+  await sim.start(config.gib.simulator.port, config.gib.simulator.host);
+  return { sim, urls: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl } };
+}
 
 /** Starts the gateway: read config once, migrate, build the app, listen, start the worker; stop cleanly on signals. */
 async function main(): Promise<void> {
@@ -9,12 +32,29 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   await migrate(db);
-  const gateway = await createApp({ config, db, logger, publicUrl: process.env.GW_PUBLIC_URL });
+  const embedded = config.gib.simulator.enabled ? await startEmbeddedSimulator(config, logger) : null;
+  const gib: GibUrls = embedded?.urls ?? {
+    efaturaUrl: config.gib.efaturaUrl!,
+    earsivUrl: config.gib.earsivUrl!,
+    cancelPortalUrl: config.gib.cancelPortalUrl!,
+  };
+  const publicUrl = config.gib.publicUrl ?? `http://${config.host}:${config.port}`;
+  const gateway = await createApp({ config, db, logger, publicUrl: config.gib.publicUrl ?? undefined, gib });
   const server = gateway.app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+
+  if (embedded) {
+    const endpoint = `${publicUrl.replace(/\/$/, '')}${GIB_ENDPOINT_PATH}`;
+    const tenants = await db('tenants').select('vkn', 'title', 'gb_alias', 'pk_alias');
+    for (const t of tenants) {
+      embedded.sim.store.upsertUser({ vknTckn: t.vkn, title: t.title, aliases: [{ alias: t.gb_alias, role: 'GB' }, { alias: t.pk_alias, role: 'PK' }] }, new Date());
+    }
+    embedded.sim.store.registerEndpoint({ url: endpoint, aliases: [], vkns: tenants.map((t) => t.vkn), name: 'this gateway' });
+    logger.info({ simulator: embedded.urls.efaturaUrl, tenants: tenants.length }, 'built-in GİB simulator started; tenants registered as e-Fatura users');
+  }
   if (config.worker.enabled) gateway.worker.start();
   logger.info(
-    { port: config.port, host: config.host, database: config.databaseUrl ? 'postgres' : 'sqlite', gibDir: config.gibDir },
+    { port: config.port, host: config.host, database: config.databaseUrl ? 'postgres' : 'sqlite', gibDir: config.gibDir, gib: gib.efaturaUrl },
     `gateway listening: WSDL at http://${config.host}:${config.port}/soap/gateway?wsdl`,
   );
 
@@ -25,6 +65,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping');
     await new Promise((resolve) => server.close(resolve));
     await gateway.worker.stop();
+    await embedded?.sim.stop();
     await db.destroy();
     process.exit(0);
   };

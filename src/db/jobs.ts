@@ -81,6 +81,11 @@ export async function completeJob(db: Knex | Knex.Transaction, job: JobRow, work
   await db('jobs').where({ id: job.id, locked_by: workerId }).delete();
 }
 
+/** Keeps the job for another run at `runAt`, as if new (attempts start again). */
+export async function rescheduleJob(db: Knex | Knex.Transaction, job: JobRow, workerId: string, runAt: string): Promise<void> {
+  await db('jobs').where({ id: job.id, locked_by: workerId }).update({ locked_by: null, locked_at: null, attempts: 0, last_error: null, run_at: runAt });
+}
+
 /** Retry later with exponential backoff, or mark exhausted; only the worker holding the lock may do either. */
 export async function failJob(
   db: Knex | Knex.Transaction,

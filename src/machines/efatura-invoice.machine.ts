@@ -37,8 +37,8 @@ const fail = { FAIL: { target: 'ERROR' } };
 
 const states: Record<string, StateSpec> = {
   RECEIVED: { status: 1, code: 10, description: 'KUYRUGA ALINDI', on: { PROCESS: { target: 'PROCESSED', effects: ['invoice.sign'] }, ...fail } },
-  PROCESSED: { status: 1, code: 20, description: 'ISLENDI', on: { SIGN: { target: 'SIGNED' }, ...fail } },
-  SIGNED: { status: 1, code: 30, description: 'IMZALANDI', on: { ENVELOPE: { target: 'ENVELOPED' }, ...fail } },
+  PROCESSED: { status: 1, code: 20, description: 'ISLENDI', on: { SIGN: { target: 'SIGNED', effects: ['invoice.envelope'] }, ...fail } },
+  SIGNED: { status: 1, code: 30, description: 'IMZALANDI', on: { ENVELOPE: { target: 'ENVELOPED', effects: ['invoice.send'] }, ...fail } },
   ENVELOPED: { status: 1, code: 40, description: 'ZARFLANDI', on: { SEND: { target: 'SENT' }, ...fail } },
   SENT: { status: 1, code: 50, description: "GIB'E GONDERILDI", on: gibStage(0) },
   GIB_QUEUED: { status: 1, code: 1000, description: 'ZARF KUYRUGA EKLENDI', on: gibStage(1) },

@@ -30,6 +30,10 @@ export interface InvoiceStatusView {
   code: number;
   description: string;
   portalTab: PortalTab | null;
+  /** e-Fatura: the SENDERENVELOPE that carries it, once enveloped (stage 40). */
+  envelopeId: string | null;
+  /** TICARIFATURA: the receiver's answer, once it came. */
+  applicationResponse: 'KABUL' | 'RED' | null;
   receivedAt: string;
   updatedAt: string;
   history: HistoryEntry[];
@@ -51,13 +55,18 @@ export interface InvoiceServiceDeps {
   clock: () => Date;
   /** Verifies a caller-signed document (XAdES, chain, signer = tenant); throws a typed fault. */
   verifySignature: (xml: Buffer, expectedSignerId: string) => Promise<void>;
+  /**
+   * Checks the receiver against GİB's user list: an e-Fatura only to a registered user, an e-Arşiv invoice only to
+   * someone who is not (DOMAIN.md). Absent when no GİB is configured.
+   */
+  checkReceiver?: (kind: 'EFATURA' | 'EARSIV', receiverId: string) => Promise<void>;
   /** Tells an in-process worker that a job is waiting (it would find it at its next poll anyway). */
   onEnqueued?: () => void;
 }
 
 const INVOICE_COLUMNS = [
   'id', 'tenant_id', 'machine', 'state', 'version', 'ettn', 'invoice_number', 'kind', 'profile_id',
-  'received_sha256', 'context', 'created_at', 'updated_at',
+  'received_sha256', 'context', 'created_at', 'updated_at', 'envelope_id', 'receiver_id',
 ] as const;
 
 export function createInvoiceService(deps: InvoiceServiceDeps) {
@@ -75,6 +84,8 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       state: row.state,
       ...state,
       portalTab: row.kind === 'EARSIV' ? portalTab(state.status) : null,
+      envelopeId: row.envelope_id ? String(row.envelope_id).toUpperCase() : null,
+      applicationResponse: (context.applicationResponse as { code?: 'KABUL' | 'RED' } | undefined)?.code ?? null,
       receivedAt: row.created_at,
       updatedAt: row.updated_at,
       history: await deps.store.history(machine.id, Number(row.id), trx),
@@ -114,6 +125,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       if (known) return known;
 
       if (input.signed) await deps.verifySignature(xml, caller.tenantVkn);
+      await deps.checkReceiver?.(facts.kind, facts.receiverId);
 
       // The original is stored (fsynced) before the row that names it is committed; a blob left by a failed
       // transaction is harmless, since blobs are content-addressed.

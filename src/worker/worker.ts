@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { claimJobs, completeJob, failJob, releaseStaleJobs, type JobRow } from '../db/jobs';
+import { claimJobs, completeJob, failJob, releaseStaleJobs, rescheduleJob, type JobRow } from '../db/jobs';
 import { createWriteBatcher, type WriteBatcher } from '../db/write-batcher';
 import { isGatewayError } from '../faults';
 
+/** A task may ask to run again later (periodic duties, a check GİB has not answered yet): the job row is kept. */
+export type TaskResult = void | { runAgainAt: Date };
+
 export interface Task {
-  run(job: JobRow): Promise<void>;
+  run(job: JobRow): Promise<TaskResult>;
   /** Called once when the job fails for good (permanent error or attempts used up): record the outcome. */
   onExhausted?(job: JobRow, error: unknown): Promise<void>;
 }
@@ -53,8 +56,9 @@ export function createWorker(options: WorkerOptions) {
     const task = options.tasks[job.task];
     const started = Date.now();
     try {
-      await task.run(job);
-      await writer.run((trx) => completeJob(trx, job, workerId));
+      const result = await task.run(job);
+      if (result && result.runAgainAt) await writer.run((trx) => rescheduleJob(trx, job, workerId, result.runAgainAt.toISOString()));
+      else await writer.run((trx) => completeJob(trx, job, workerId));
       log.debug({ job: job.id, task: job.task, ms: Date.now() - started }, 'job done');
     } catch (err) {
       const outcome = await writer.run((trx) =>

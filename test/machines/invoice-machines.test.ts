@@ -2,8 +2,11 @@ import { expect } from 'chai';
 import { GatewayError } from '../../src/faults';
 import {
   describeState,
+  cancelRequestMachine,
   earsivInvoiceMachine,
+  earsivReportMachine,
   efaturaInvoiceMachine,
+  incomingInvoiceMachine,
   portalTab,
   transition,
   type MachineSpec,
@@ -61,6 +64,17 @@ const EARSIV_EXPECTED = [
   'CANCEL_REPORTED:',
   'ERROR:',
 ];
+
+const INCOMING_EXPECTED = [
+  'INBOX: ACCEPT>ACCEPTED REJECT>REJECTED CANCEL_APPROVED>CANCELLED',
+  'ACCEPTED: CANCEL_APPROVED>CANCELLED',
+  'REJECTED:',
+  'CANCELLED:',
+];
+
+const CANCEL_REQUEST_EXPECTED = ['WAITING: APPROVE>APPROVED REJECT>REJECTED DELETE>DELETED', 'APPROVED:', 'REJECTED:', 'DELETED:'];
+
+const EARSIV_REPORT_EXPECTED = ['CREATED: SEND>SENT FAIL>ERROR', 'SENT: ACCEPT>ACCEPTED REJECT>REJECTED', 'ACCEPTED:', 'REJECTED:', 'ERROR:'];
 
 function parseExpected(lines: string[]): Map<string, Map<string, string>> {
   const table = new Map<string, Map<string, string>>();
@@ -175,5 +189,41 @@ describe('e-Arşiv invoice machine', () => {
     for (const state of ['RECEIVED', 'PROCESSED', 'SIGNED', 'IN_REPORT', 'REPORTED', 'ERROR']) {
       expect(() => transition(earsivInvoiceMachine, state, 'CANCEL', PASSING), state).to.throw(GatewayError);
     }
+  });
+});
+
+describe('incoming invoice machine (the receiver’s inbox)', () => {
+  exhaustive(incomingInvoiceMachine, INCOMING_EXPECTED);
+
+  it('sends the answer as an effect of KABUL and RED, and refuses both for a TEMELFATURA', () => {
+    expect(transition(incomingInvoiceMachine, 'INBOX', 'ACCEPT', PASSING).effects).to.deep.equal(['application-response.send']);
+    expect(transition(incomingInvoiceMachine, 'INBOX', 'REJECT', PASSING).effects).to.deep.equal(['application-response.send']);
+    const basic = { ...PASSING, context: { ...PASSING.context, profileId: 'TEMELFATURA' } };
+    expect(() => transition(incomingInvoiceMachine, 'INBOX', 'ACCEPT', basic)).to.throw(GatewayError, /isCommercial/);
+  });
+});
+
+describe('e-Fatura cancellation request machine (seed 004)', () => {
+  exhaustive(cancelRequestMachine, CANCEL_REQUEST_EXPECTED);
+
+  it('words the states as GİB’s cancellation portal does', () => {
+    expect(describeState(cancelRequestMachine, 'WAITING', {}).description).to.equal('Onay Bekliyor');
+    expect(describeState(cancelRequestMachine, 'APPROVED', {})).to.deep.include({ status: 2, code: 1235, description: 'Fatura İptal Edildi' });
+  });
+});
+
+describe('e-Arşiv report machine', () => {
+  exhaustive(earsivReportMachine, EARSIV_REPORT_EXPECTED);
+
+  it('sends when created and checks GİB’s verdict once sent', () => {
+    expect(earsivReportMachine.initialEffects).to.deep.equal(['earsiv-report.send']);
+    expect(transition(earsivReportMachine, 'CREATED', 'SEND', PASSING).effects).to.deep.equal(['earsiv-report.check']);
+  });
+});
+
+describe('e-Fatura invoice machine effects', () => {
+  it('envelopes after signing and sends after enveloping', () => {
+    expect(transition(efaturaInvoiceMachine, 'PROCESSED', 'SIGN', PASSING).effects).to.deep.equal(['invoice.envelope']);
+    expect(transition(efaturaInvoiceMachine, 'SIGNED', 'ENVELOPE', PASSING).effects).to.deep.equal(['invoice.send']);
   });
 });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_core';
+import * as m002 from './002_gib';
 
 export interface Migration {
   name: string;
@@ -8,4 +9,7 @@ export interface Migration {
 }
 
 /** In order. Never edit a migration that has shipped; add a new one. */
-export const migrations: Migration[] = [{ name: '001_core', ...m001 }];
+export const migrations: Migration[] = [
+  { name: '001_core', ...m001 },
+  { name: '002_gib', ...m002 },
+];

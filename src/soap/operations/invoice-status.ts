@@ -39,6 +39,8 @@ export function invoiceStatusXml(view: InvoiceStatusView): { $xml: string } {
       el('code', view.code) +
       el('description', view.description) +
       el('portalTab', view.portalTab) +
+      el('envelopeId', view.envelopeId) +
+      el('applicationResponse', view.applicationResponse) +
       el('receivedAt', view.receivedAt) +
       el('updatedAt', view.updatedAt) +
       `<tns:history>${history}</tns:history>`,

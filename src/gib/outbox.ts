@@ -1,0 +1,173 @@
+/**
+ * Every envelope the gateway sends to GİB goes through here: the envelope XML is stored (content-addressed,
+ * fsynced), an `envelopes` row and a send job are written in the caller's transaction, and the job calls
+ * sendDocument until GİB has it. GİB's 2001 (ZARF ID SISTEMDE MEVCUT) after a lost answer counts as sent, so a
+ * resend is idempotent; a retryable failure (GİB or the network down) is retried with backoff and, once the job's
+ * attempts are used up, again an hour later — an accepted document is never dropped because GİB was away.
+ * A refusal GİB gives synchronously (2000, 2006, …) ends the envelope as FAILED and is handed to the sender's hook.
+ */
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { enqueueJob } from '../db/jobs';
+import type { WriteBatcher } from '../db/write-batcher';
+import { isGatewayError } from '../faults';
+import type { BlobStore } from '../storage/blob-store';
+import type { Task } from '../worker/worker';
+import { isGibCallError, type GibCallError, type GibClient } from './client';
+import type { ElementType, EnvelopeParty, EnvelopeType } from './protocol';
+
+export const ENVELOPE_SEND_TASK = 'envelope.send';
+const RETRY_LATER_MS = 60 * 60 * 1000;
+
+export interface OutgoingEnvelope {
+  id: string;
+  tenantId: number | null;
+  type: EnvelopeType;
+  elementType: ElementType;
+  sender: EnvelopeParty;
+  receiver: EnvelopeParty;
+  /** For a response: the envelope it answers. */
+  aboutEnvelopeId?: string | null;
+  xml: Buffer;
+}
+
+export interface EnvelopeRow {
+  id: string;
+  file_name: string;
+  tenant_id: number | null;
+  type: string;
+  status: string;
+  blob_sha256: string;
+  about_envelope_id: string | null;
+}
+
+/** What happens to the documents of a sent envelope: called inside the transaction that marks it SENT / FAILED. */
+export interface SendHooks {
+  onSent?(trx: Knex.Transaction, envelope: EnvelopeRow): Promise<void>;
+  onRefused?(trx: Knex.Transaction, envelope: EnvelopeRow, err: GibCallError): Promise<void>;
+}
+
+export interface OutboxDeps {
+  db: Knex;
+  writer: WriteBatcher;
+  blobs: BlobStore;
+  clock: () => Date;
+  logger: Logger;
+  maxAttempts: number;
+  /** When a sent SENDERENVELOPE is first polled if no system response came (GW_GIB_POLL_AFTER_MS). */
+  pollAfterMs: number;
+  /** Hooks by envelope type. */
+  hooks?: Partial<Record<string, SendHooks>>;
+}
+
+export function createOutbox(deps: OutboxDeps) {
+  const now = () => deps.clock().toISOString();
+
+  return {
+    /**
+     * Stores the envelope's bytes (outside any transaction: a blob nobody names is harmless), then, in `trx`, its
+     * row and the job that sends it. Returns the row's id (lower-case envelope UUID).
+     */
+    async prepare(env: OutgoingEnvelope): Promise<{ env: OutgoingEnvelope; blobSha: string }> {
+      return { env, blobSha: await deps.blobs.put(env.xml) };
+    },
+
+    async record(trx: Knex.Transaction, prepared: { env: OutgoingEnvelope; blobSha: string }, opts: { send?: boolean } = {}): Promise<string> {
+      const { env, blobSha } = prepared;
+      const id = env.id.toLowerCase();
+      const at = now();
+      await trx('envelopes').insert({
+        id,
+        direction: 'OUT',
+        tenant_id: env.tenantId,
+        type: env.type,
+        element_type: env.elementType,
+        sender_vkn: env.sender.vknTckn,
+        sender_alias: env.sender.alias,
+        receiver_vkn: env.receiver.vknTckn,
+        receiver_alias: env.receiver.alias,
+        about_envelope_id: env.aboutEnvelopeId?.toLowerCase() ?? null,
+        blob_sha256: blobSha,
+        // The name GİB will see, in the envelope's own case (its InstanceIdentifier must match it exactly).
+        file_name: `${env.id}.zip`,
+        status: 'CREATED',
+        created_at: at,
+        updated_at: at,
+      });
+      if (opts.send !== false) await enqueueSend(trx, id, at);
+      return id;
+    },
+
+    /** The job that sends one stored envelope (payload {envelopeId}). */
+    sendTask(client: GibClient): Task {
+      return {
+        async run(job) {
+          await sendStored(client, String(job.payload.envelopeId));
+        },
+        onExhausted: (job, err) => retryLater(String(job.payload.envelopeId), err, Number(job.payload.attempt ?? 0)),
+      };
+    },
+
+    sendStored,
+    retryLater,
+  };
+
+  async function enqueueSend(trx: Knex.Transaction, envelopeId: string, at: string, attempt = 0): Promise<void> {
+    await enqueueJob(trx, {
+      task: ENVELOPE_SEND_TASK,
+      key: `${ENVELOPE_SEND_TASK}:${envelopeId}${attempt ? `:${attempt}` : ''}`,
+      payload: { envelopeId, attempt },
+      runAt: at,
+      maxAttempts: deps.maxAttempts,
+      createdAt: now(),
+    });
+  }
+
+  /** Sends the envelope unless it was sent already; the row and the hooks change in one transaction. */
+  async function sendStored(client: GibClient, envelopeId: string): Promise<void> {
+    const row = (await deps.db('envelopes').where({ id: envelopeId, direction: 'OUT' }).first()) as EnvelopeRow | undefined;
+    if (!row || row.status !== 'CREATED') return;
+    const xml = await deps.blobs.get(row.blob_sha256);
+    const hooks = deps.hooks?.[row.type] ?? {};
+    try {
+      const sent = await client.sendDocument(xml, row.file_name.replace(/\.zip$/, ''));
+      await deps.writer.run(async (trx) => {
+        const at = deps.clock();
+        const updated = await trx('envelopes')
+          .where({ id: envelopeId, direction: 'OUT', status: 'CREATED' })
+          .update({
+            status: 'SENT',
+            file_name: sent.fileName,
+            md5: sent.md5,
+            sent_at: at.toISOString(),
+            next_poll_at: row.type === 'SENDERENVELOPE' ? new Date(at.getTime() + deps.pollAfterMs).toISOString() : null,
+            updated_at: at.toISOString(),
+          });
+        if (updated === 1) await hooks.onSent?.(trx, row);
+      });
+      if (sent.duplicate) deps.logger.info({ envelope: envelopeId }, 'GİB already had the envelope (2001): taken as sent');
+    } catch (err) {
+      if (!isGibCallError(err) || err.retryable) throw err;
+      deps.logger.warn({ envelope: envelopeId, gibCode: err.gibCode, error: err.message }, 'GİB refused the envelope');
+      await deps.writer.run(async (trx) => {
+        const updated = await trx('envelopes')
+          .where({ id: envelopeId, direction: 'OUT', status: 'CREATED' })
+          .update({ status: 'FAILED', gib_code: err.gibCode, gib_description: err.message.slice(0, 1000), updated_at: now() });
+        if (updated === 1) await hooks.onRefused?.(trx, row, err);
+      });
+    }
+  }
+
+  /** Attempts used up while GİB was unreachable: try again in an hour, with a fresh job. */
+  async function retryLater(envelopeId: string, err: unknown, previousAttempt = 0): Promise<void> {
+    if (isGatewayError(err) && !err.spec.retryable) {
+      deps.logger.error({ envelope: envelopeId, error: err.message }, 'envelope cannot be sent');
+      return;
+    }
+    const attempt = previousAttempt + 1;
+    deps.logger.warn({ envelope: envelopeId, attempt, error: err instanceof Error ? err.message : String(err) }, 'GİB unreachable: sending again later');
+    await deps.writer.run((trx) => enqueueSend(trx, envelopeId, new Date(deps.clock().getTime() + RETRY_LATER_MS).toISOString(), attempt));
+  }
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;

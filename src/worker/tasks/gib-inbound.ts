@@ -1,0 +1,593 @@
+/**
+ * gib.inbound — processes one envelope GİB pushed to our EFatura endpoint (src/gib/endpoint.ts stored its ZIP and
+ * an IN row in RECEIVED). The receiving side of Ek-2 §4.2: every envelope but a system envelope is answered with a
+ * system response of our own, 1200 ZARF BASARIYLA ISLENDI or the error code, in a SYSTEMENVELOPE from the party the
+ * envelope was addressed to back to its sender (Ek-2 §1, replyParties), sent through the outbox — so it is retried
+ * until GİB has it.
+ *
+ *   unreadable (openEnvelope: 1110–1142, 1160)   REFUSED with the code; answered when the sender can still be read
+ *   SENDERENVELOPE                               the receiver must be our tenant by VKN with that PK alias (1181
+ *                                                ADRES BULUNAMADI when neither is ours, 1172 POSTA KUTUSU YETKISI YOK
+ *                                                when they do not belong together); each invoice into the tenant's
+ *                                                inbox (incoming_invoices, machine incoming-invoice), once per ETTN
+ *   POSTBOXENVELOPE                              KABUL/RED for our tenant's invoices (receiver by VKN + GB alias:
+ *                                                1181 / 1171 GONDERICI BIRIM YETKISI YOK), via statusUpdates
+ *   SYSTEMENVELOPE                               each system response to statusUpdates.applySystemResponse; never
+ *                                                answered (a system response is not answered with another one)
+ *
+ * The envelope's status change, the inbox rows (or status updates) and the reply's row and send job are one
+ * transaction, guarded by `status = 'RECEIVED'`: a rerun after a crash or a second worker finds the envelope
+ * processed and does nothing. The reply's bytes and the invoices' bytes are written to the blob store before that
+ * transaction (a blob nobody names is harmless).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import yauzl from 'yauzl';
+import { enqueueJob, type JobRow } from '../../db/jobs';
+import type { MachineStore } from '../../db/machine-store';
+import type { WriteBatcher } from '../../db/write-batcher';
+import { isGatewayError } from '../../faults';
+import { GIB_INBOUND_TASK } from '../../gib/endpoint';
+import type { Outbox } from '../../gib/outbox';
+import {
+  ENVELOPE_TYPES,
+  GibProtocolError,
+  buildSystemEnvelope,
+  envelopeRuleErrors,
+  gibText,
+  openEnvelope,
+  parseEnvelope,
+  readApplicationResponse,
+  readSystemResponse,
+  replyParties,
+  type AnsweredEnvelopeType,
+  type EnvelopeParty,
+  type ParsedEnvelope,
+} from '../../gib/protocol';
+import { NS, UUID_RE, child, childText } from '../../gib/protocol/markup';
+import type { GibStatusUpdates } from '../../gib/status-updates';
+import type { BlobStore } from '../../storage/blob-store';
+import type { XmlElement } from '../../xml/parse';
+import type { Task } from '../worker';
+
+export { GIB_INBOUND_TASK } from '../../gib/endpoint';
+
+export interface GibInboundDeps {
+  db: Knex;
+  writer: WriteBatcher;
+  blobs: BlobStore;
+  store: MachineStore;
+  outbox: Outbox;
+  statusUpdates: GibStatusUpdates;
+  clock: () => Date;
+  logger: Logger;
+  /** Largest envelope accepted once unzipped (default 100 MiB, as GİB's codec). */
+  maxXmlBytes?: number;
+  /** Attempts of the job re-enqueued after the first one's were used up (default 8). */
+  maxAttempts?: number;
+}
+
+const DEFAULT_MAX_XML_BYTES = 100 * 1024 * 1024;
+const RETRY_LATER_MS = 60 * 60 * 1000;
+
+interface EnvelopeRow {
+  id: string;
+  status: string;
+  blob_sha256: string;
+  file_name: string;
+  md5: string;
+}
+
+interface TenantRow {
+  id: number;
+  vkn: string;
+  title: string;
+  gb_alias: string;
+  pk_alias: string;
+}
+
+/** What becomes of the envelope, decided before the one transaction that records it. */
+interface Outcome {
+  status: 'PROCESSED' | 'REFUSED';
+  /** The code we answered (or would have), null when there is nothing to say (a system envelope taken in). */
+  code: number | null;
+  detail: string;
+  /** What could be read of the envelope, for the row. */
+  envelope: Pick<ParsedEnvelope, 'type' | 'elementType' | 'sender' | 'receiver' | 'createdAt'> | null;
+  tenant: TenantRow | null;
+  /** Answer the sender (never for a system envelope, nor when no sender could be read). */
+  reply: boolean;
+  /** The envelope's effects, inside the transaction. */
+  apply?: (trx: Knex.Transaction) => Promise<void>;
+}
+
+/** An invoice read from a SENDERENVELOPE, its bytes already in the blob store. */
+interface IncomingInvoice {
+  ettn: string;
+  number: string;
+  profileId: string;
+  typeCode: string;
+  issueDate: string;
+  senderVkn: string;
+  senderName: string | null;
+  currency: string;
+  payableAmount: string;
+  documentSha: string;
+}
+
+export function gibInboundTask(deps: GibInboundDeps): Task {
+  const log = deps.logger.child({ task: GIB_INBOUND_TASK });
+  const maxXmlBytes = deps.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
+
+  return {
+    async run(job) {
+      const id = String(job.payload.envelopeId).toLowerCase();
+      const row = (await deps.db('envelopes').where({ id, direction: 'IN' }).first('id', 'status', 'blob_sha256', 'file_name', 'md5')) as EnvelopeRow | undefined;
+      if (!row || row.status !== 'RECEIVED') return;
+      const zip = await deps.blobs.get(row.blob_sha256);
+      let outcome: Outcome;
+      try {
+        const { envelope } = await openEnvelope(row.file_name, zip, row.md5, { maxXmlBytes });
+        outcome = await decide(envelope);
+      } catch (err) {
+        if (!(err instanceof GibProtocolError)) throw err;
+        // Unreadable as GİB requires it: read what we can of the sender, to tell it why (Ek-2 §4.2).
+        const salvaged = await salvageEnvelope(zip, row.file_name, maxXmlBytes);
+        outcome = refused(err.gibCode, err.detail, salvaged, salvaged ? await tenantByVkn(salvaged.receiver.vknTckn) : null);
+      }
+      await commit(row, outcome);
+    },
+    onExhausted: retryLater,
+  };
+
+  async function decide(env: ParsedEnvelope): Promise<Outcome> {
+    if (env.type === 'SYSTEMENVELOPE') return takeSystemEnvelope(env);
+    const rules = envelopeRuleErrors(env);
+    if (rules.length > 0) return refused(1150, rules[0]!, env, null);
+    if (env.type === 'SENDERENVELOPE') return takeSenderEnvelope(env);
+    if (env.type === 'POSTBOXENVELOPE') return takePostboxEnvelope(env);
+    // A USERENVELOPE goes to GİB only (EnvelopeTypeElementTypeCheck); nothing else reaches a postbox.
+    return refused(1150, `${env.type} zarfi bu adrese gonderilemez`, env, null);
+  }
+
+  // --- SENDERENVELOPE: invoices into the tenant's inbox -----------------------------------------------------------
+
+  async function takeSenderEnvelope(env: ParsedEnvelope): Promise<Outcome> {
+    const found = await receiverTenant(env.receiver, 'pk_alias', 1172);
+    if ('code' in found) return refused(found.code, found.detail, env, null);
+    const tenant = found.tenant;
+    if (env.elementType !== 'INVOICE') return refused(1150, `${env.elementType} belgeleri bu posta kutusuna alinmiyor`, env, tenant);
+
+    const invoices: IncomingInvoice[] = [];
+    for (const [i, e] of env.elements.entries()) {
+      let facts: Omit<IncomingInvoice, 'documentSha'>;
+      try {
+        facts = readInvoice(e.element, env.sender.vknTckn);
+      } catch (err) {
+        if (err instanceof GibProtocolError) return refused(err.gibCode, `${i + 1}. belge: ${err.detail}`, env, tenant);
+        throw err;
+      }
+      invoices.push({ ...facts, documentSha: await deps.blobs.put(Buffer.from(e.document)) });
+    }
+    return {
+      status: 'PROCESSED',
+      code: 1200,
+      detail: '',
+      envelope: env,
+      tenant,
+      reply: true,
+      apply: async (trx) => {
+        for (const inv of invoices) await addToInbox(trx, tenant, env, inv);
+      },
+    };
+  }
+
+  async function addToInbox(trx: Knex.Transaction, tenant: TenantRow, env: ParsedEnvelope, inv: IncomingInvoice): Promise<void> {
+    const known = await trx('incoming_invoices').where({ tenant_id: tenant.id, ettn: inv.ettn }).first('id', 'envelope_id');
+    if (known) {
+      log.info({ tenant: tenant.id, ettn: inv.ettn, envelope: env.id, first: known.envelope_id }, 'invoice already in the inbox: not added again');
+      return;
+    }
+    const at = deps.clock().toISOString();
+    const inserted = await trx('incoming_invoices')
+      .insert({
+        tenant_id: tenant.id,
+        machine: 'incoming-invoice',
+        state: 'INBOX',
+        version: 1,
+        context: JSON.stringify({ profileId: inv.profileId, deliveredAt: at }),
+        ettn: inv.ettn,
+        invoice_number: inv.number,
+        profile_id: inv.profileId,
+        type_code: inv.typeCode,
+        issue_date: inv.issueDate,
+        sender_vkn: inv.senderVkn,
+        sender_name: inv.senderName,
+        sender_alias: clip(env.sender.alias, 250),
+        receiver_alias: clip(env.receiver.alias, 250),
+        currency: inv.currency,
+        payable_amount: inv.payableAmount,
+        document_sha256: inv.documentSha,
+        envelope_id: env.id.toLowerCase(),
+        created_at: at,
+        updated_at: at,
+      })
+      .returning('id');
+    const first = inserted[0] as number | { id: number };
+    const id = Number(typeof first === 'object' ? first.id : first);
+    await deps.store.recordCreated(trx, 'incoming-invoice', { table: 'incoming_invoices', id }, 'gib', `zarf ${env.id.toLowerCase()} ile geldi`);
+  }
+
+  // --- POSTBOXENVELOPE: KABUL/RED for our tenants' invoices -------------------------------------------------------
+
+  async function takePostboxEnvelope(env: ParsedEnvelope): Promise<Outcome> {
+    const found = await receiverTenant(env.receiver, 'gb_alias', 1171);
+    if ('code' in found) return refused(found.code, found.detail, env, null);
+    const tenant = found.tenant;
+    if (env.elementType !== 'APPLICATIONRESPONSE') return refused(1150, `${env.elementType} belgeleri bu adrese alinmiyor`, env, tenant);
+
+    const answers: Array<{ invoiceUuid: string | null; invoiceNumber: string | null; code: 'KABUL' | 'RED'; reason: string; responseUuid: string }> = [];
+    for (const [i, e] of env.elements.entries()) {
+      let ar;
+      try {
+        ar = readApplicationResponse(e.element);
+      } catch (err) {
+        if (err instanceof GibProtocolError) return refused(err.gibCode, `${i + 1}. belge: ${err.detail}`, env, tenant);
+        throw err;
+      }
+      if (ar.code !== 'KABUL' && ar.code !== 'RED') {
+        log.warn({ envelope: env.id, code: ar.code, invoice: ar.invoice.reference }, 'application response other than KABUL/RED: kept with the envelope, not applied');
+        continue;
+      }
+      answers.push({
+        invoiceUuid: ar.invoice.uuid ?? null,
+        invoiceNumber: ar.invoice.number ?? null,
+        code: ar.code,
+        reason: (ar.lineDescriptions.find((d) => d !== '') ?? ar.description).slice(0, 1000),
+        responseUuid: ar.uuid,
+      });
+    }
+    return {
+      status: 'PROCESSED',
+      code: 1200,
+      detail: '',
+      envelope: env,
+      tenant,
+      reply: true,
+      apply: async (trx) => {
+        for (const a of answers) {
+          let uuid = a.invoiceUuid;
+          // GİB's older responses name the invoice by its number only.
+          if (!uuid && a.invoiceNumber) {
+            const inv = await trx('invoices').where({ tenant_id: tenant.id, invoice_number: a.invoiceNumber }).first('ettn');
+            uuid = inv ? String(inv.ettn) : null;
+          }
+          if (!uuid) {
+            log.warn({ envelope: env.id, tenant: tenant.id, number: a.invoiceNumber }, 'application response for an invoice we do not have');
+            continue;
+          }
+          await deps.statusUpdates.applyApplicationResponse(trx, {
+            tenantId: tenant.id,
+            invoiceUuid: uuid,
+            code: a.code,
+            reason: a.reason,
+            responseUuid: a.responseUuid,
+            envelopeId: env.id.toLowerCase(),
+          });
+        }
+      },
+    };
+  }
+
+  // --- SYSTEMENVELOPE: news about the envelopes we sent -----------------------------------------------------------
+
+  async function takeSystemEnvelope(env: ParsedEnvelope): Promise<Outcome> {
+    const responses: Array<ReturnType<typeof readSystemResponse>> = [];
+    let firstError: GibProtocolError | null = null;
+    for (const e of env.groups.flatMap((g) => g.elements)) {
+      try {
+        responses.push(readSystemResponse(e.element));
+      } catch (err) {
+        if (!(err instanceof GibProtocolError)) throw err;
+        firstError ??= err;
+        log.warn({ envelope: env.id, gibCode: err.gibCode, error: err.message }, 'unreadable system response in a system envelope: skipped');
+      }
+    }
+    const tenant = await tenantByVkn(env.receiver.vknTckn);
+    if (responses.length === 0) {
+      const err = firstError ?? new GibProtocolError(1160, 'sistem yaniti yok');
+      return { ...refused(err.gibCode, err.detail, env, tenant), reply: false };
+    }
+    return {
+      status: 'PROCESSED',
+      code: null,
+      detail: '',
+      envelope: env,
+      tenant,
+      reply: false,
+      apply: async (trx) => {
+        for (const r of responses) {
+          await deps.statusUpdates.applySystemResponse(trx, {
+            systemEnvelopeId: env.id,
+            aboutEnvelopeId: r.envelopeId,
+            code: r.code,
+            description: r.description,
+            responderVkn: r.sender.vknTckn,
+            source: 'push',
+          });
+        }
+      },
+    };
+  }
+
+  // --- recording the outcome --------------------------------------------------------------------------------------
+
+  function refused(code: number, detail: string, env: Outcome['envelope'], tenant: TenantRow | null): Outcome {
+    return { status: 'REFUSED', code, detail, envelope: env, tenant, reply: env !== null && env.type !== 'SYSTEMENVELOPE' };
+  }
+
+  async function commit(row: EnvelopeRow, o: Outcome): Promise<void> {
+    const receivedId = row.file_name.slice(0, -4); // as the transport named it (GİB's reference)
+    const description = o.code === null ? null : clip(o.detail ? `${gibText(o.code)}: ${o.detail}` : gibText(o.code), 1000);
+    const prepared = o.reply && o.envelope && o.code !== null ? await prepareReply(receivedId, o.envelope, o.tenant, o.code, description!) : null;
+    const env = o.envelope;
+    const done = await deps.writer.run(async (trx) => {
+      const at = deps.clock().toISOString();
+      const updated = await trx('envelopes')
+        .where({ id: row.id, direction: 'IN', status: 'RECEIVED' })
+        .update({
+          status: o.status,
+          type: env && (ENVELOPE_TYPES as readonly string[]).includes(env.type) ? env.type : 'UNKNOWN',
+          element_type: env ? clip(env.elementType, 30) || null : null,
+          sender_vkn: env ? vknOrNull(env.sender.vknTckn) : null,
+          sender_alias: env ? clip(env.sender.alias, 250) || null : null,
+          receiver_vkn: env ? vknOrNull(env.receiver.vknTckn) : null,
+          receiver_alias: env ? clip(env.receiver.alias, 250) || null : null,
+          tenant_id: o.tenant?.id ?? null,
+          gib_code: o.code,
+          gib_description: description,
+          response_at: prepared ? at : null,
+          updated_at: at,
+        });
+      if (updated !== 1) return false; // processed meanwhile (a rerun, another worker)
+      await o.apply?.(trx);
+      if (prepared) await deps.outbox.record(trx, prepared, { send: true });
+      return true;
+    });
+    if (!done) return;
+    const fields = { envelope: row.id, type: env?.type ?? 'UNKNOWN', tenant: o.tenant?.id ?? null, code: o.code, replied: prepared !== null };
+    if (o.status === 'REFUSED') log.warn({ ...fields, detail: o.detail }, 'incoming envelope refused');
+    else log.info(fields, 'incoming envelope processed');
+  }
+
+  /** Our SYSTEMENVELOPE for the received envelope (Ek-2 §1), its bytes stored; null when it cannot be addressed. */
+  async function prepareReply(receivedId: string, env: NonNullable<Outcome['envelope']>, tenant: TenantRow | null, code: number, description: string) {
+    const parties = replyParties(env);
+    const ours: EnvelopeParty = tenant && !parties.sender.title ? { ...parties.sender, title: tenant.title } : parties.sender;
+    const now = deps.clock();
+    const envelopeType: AnsweredEnvelopeType = env.type === 'POSTBOXENVELOPE' || env.type === 'USERENVELOPE' ? env.type : 'SENDERENVELOPE';
+    const date = /^[0-9]{4}-[0-9]{2}-[0-9]{2}/.test(env.createdAt) ? env.createdAt.slice(0, 10) : undefined;
+    const replyId = randomUUID();
+    let xml: Buffer;
+    try {
+      xml = buildSystemEnvelope({
+        envelopeId: replyId,
+        createdAt: now,
+        sender: ours,
+        receiver: parties.receiver,
+        responses: [
+          {
+            uuid: randomUUID(),
+            issuedAt: now,
+            sender: ublParty(ours),
+            receiver: ublParty(parties.receiver),
+            envelopeId: receivedId,
+            envelopeType,
+            ...(date ? { envelopeDate: date } : {}),
+            code,
+            description,
+          },
+        ],
+      });
+    } catch (err) {
+      // The sender's party is not one an envelope can be addressed to (no valid VKN/TCKN, no alias): no answer.
+      if (isGatewayError(err) && err.fault === 'REQUEST_FIELD') {
+        log.warn({ envelope: receivedId, error: err.message }, 'cannot address a system response to the sender: not answered');
+        return null;
+      }
+      throw err;
+    }
+    return deps.outbox.prepare({
+      id: replyId,
+      tenantId: tenant?.id ?? null,
+      type: 'SYSTEMENVELOPE',
+      elementType: 'APPLICATIONRESPONSE',
+      sender: ours,
+      receiver: parties.receiver,
+      aboutEnvelopeId: receivedId,
+      xml,
+    });
+  }
+
+  // --- tenants ----------------------------------------------------------------------------------------------------
+
+  async function tenantByVkn(vkn: string): Promise<TenantRow | null> {
+    if (!/^[0-9]{10,11}$/.test(vkn)) return null;
+    return ((await deps.db('tenants').where({ vkn }).first('id', 'vkn', 'title', 'gb_alias', 'pk_alias')) as TenantRow | undefined) ?? null;
+  }
+
+  /**
+   * The tenant an envelope is addressed to: its VKN and the alias of the role the envelope type goes to (the PK
+   * alias for invoices, the GB alias for application responses). GİB's address codes (Ek-2 §4, as Merkez uses
+   * them): 1181 ADRES BULUNAMADI when neither the VKN nor the alias is ours, else `mismatch` (1172 for a postbox,
+   * 1171 for a sender unit) when they do not belong together.
+   */
+  async function receiverTenant(receiver: ParsedEnvelope['receiver'], column: 'pk_alias' | 'gb_alias', mismatch: number): Promise<{ tenant: TenantRow } | { code: number; detail: string }> {
+    const alias = receiver.alias.trim().toLowerCase();
+    const tenant = await tenantByVkn(receiver.vknTckn);
+    if (tenant && tenant[column].trim().toLowerCase() === alias) return { tenant };
+    const aliasOwner = await deps.db('tenants').whereRaw(`lower(${column}) = ?`, [alias]).first('id');
+    const detail = `alici ${clip(receiver.vknTckn, 11)} ${clip(receiver.alias, 200)}`;
+    return { code: tenant || aliasOwner ? mismatch : 1181, detail };
+  }
+
+  // --- exhausted jobs ---------------------------------------------------------------------------------------------
+
+  /** Attempts used up (the database or the blob store away): try again in an hour, with a fresh job — every
+   * envelope we accepted must be answered. */
+  async function retryLater(job: JobRow, err: unknown): Promise<void> {
+    const envelopeId = String(job.payload.envelopeId).toLowerCase();
+    const attempt = Number(job.payload.attempt ?? 0) + 1;
+    log.error({ envelope: envelopeId, attempt, error: err instanceof Error ? err.message : String(err) }, 'incoming envelope could not be processed: trying again later');
+    const at = deps.clock();
+    await deps.writer.run((trx) =>
+      enqueueJob(trx, {
+        task: GIB_INBOUND_TASK,
+        key: `${GIB_INBOUND_TASK}:${envelopeId}:${attempt}`,
+        payload: { envelopeId, attempt },
+        runAt: new Date(at.getTime() + RETRY_LATER_MS).toISOString(),
+        maxAttempts: deps.maxAttempts ?? 8,
+        createdAt: at.toISOString(),
+      }),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading
+
+function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) : s;
+}
+
+function vknOrNull(v: string): string | null {
+  return /^[0-9]{10,11}$/.test(v) ? v : null;
+}
+
+function ublParty(p: EnvelopeParty): { vknTckn: string; name?: string } {
+  const name = p.title?.trim();
+  return { vknTckn: p.vknTckn, ...(name ? { name } : {}) };
+}
+
+/**
+ * The inbox columns of one invoice. GİB checked the invoice before passing it on (schema, schematron, signature),
+ * so this only reads: what the inbox needs must be there and fit (else 1160 XML SEMA KONTROLUNDEN GECEMEDI, as a
+ * missing element is in GİB's words), and the number must be a GİB invoice number (1150, InvoiceIDCheck).
+ */
+function readInvoice(root: XmlElement, envelopeSenderVkn: string): Omit<IncomingInvoice, 'documentSha'> {
+  const need = (local: string, max: number): string => {
+    const v = childText(root, NS.cbc, local);
+    if (v === '') throw new GibProtocolError(1160, `cbc:${local} bulunamadi`);
+    if (v.length > max) throw new GibProtocolError(1160, `cbc:${local} cok uzun`);
+    return v;
+  };
+  const ettn = need('UUID', 36);
+  if (!UUID_RE.test(ettn)) throw new GibProtocolError(1160, `cbc:UUID UUID degil: ${ettn}`);
+  const number = need('ID', 16);
+  if (!/^[A-Z0-9]{3}20[0-9]{2}[0-9]{9}$/.test(number)) throw new GibProtocolError(1150, `gecersiz fatura numarasi (InvoiceIDCheck): ${number}`);
+  const issueDate = need('IssueDate', 40).slice(0, 10);
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(issueDate)) throw new GibProtocolError(1160, `cbc:IssueDate tarih degil: ${issueDate}`);
+  const lmt = child(root, NS.cac, 'LegalMonetaryTotal');
+  const payable = lmt ? childText(lmt, NS.cbc, 'PayableAmount') : '';
+  if (payable === '' || payable.length > 30) throw new GibProtocolError(1160, 'cac:LegalMonetaryTotal/cbc:PayableAmount bulunamadi');
+  const supplier = readSupplier(root);
+  return {
+    ettn: ettn.toLowerCase(), // stored and looked up in one case, as the sender's side does
+    number,
+    profileId: need('ProfileID', 40),
+    typeCode: need('InvoiceTypeCode', 40),
+    issueDate,
+    // The party the envelope came from: the address a KABUL/RED goes back to (normally the supplier itself).
+    senderVkn: vknOrNull(envelopeSenderVkn) ?? supplier.vkn ?? clip(envelopeSenderVkn, 11),
+    senderName: supplier.name,
+    currency: need('DocumentCurrencyCode', 3),
+    payableAmount: payable,
+  };
+}
+
+function readSupplier(root: XmlElement): { vkn: string | null; name: string | null } {
+  const holder = child(root, NS.cac, 'AccountingSupplierParty');
+  const party = holder && child(holder, NS.cac, 'Party');
+  if (!party) throw new GibProtocolError(1160, 'cac:AccountingSupplierParty/cac:Party bulunamadi');
+  let vkn: string | null = null;
+  for (const pi of party.children) {
+    if (pi.ns !== NS.cac || pi.local !== 'PartyIdentification') continue;
+    const id = child(pi, NS.cbc, 'ID');
+    const scheme = id?.attrs.find((a) => a.ns === '' && a.local === 'schemeID')?.value;
+    if (id && (scheme === 'VKN' || scheme === 'TCKN') && /^[0-9]{10,11}$/.test(id.text.trim())) {
+      vkn = id.text.trim();
+      break;
+    }
+  }
+  const partyName = child(party, NS.cac, 'PartyName');
+  const person = child(party, NS.cac, 'Person');
+  let name = partyName ? childText(partyName, NS.cbc, 'Name') : '';
+  if (!name && person) name = [childText(person, NS.cbc, 'FirstName'), childText(person, NS.cbc, 'FamilyName')].filter(Boolean).join(' ');
+  return { vkn, name: name ? clip(name, 250) : null };
+}
+
+/**
+ * What can be read of an envelope GİB's checks refuse (two files in the ZIP, an entry or ID not named after the
+ * file, …), to address the answer: the XML entry named after the envelope (else the first `.xml` entry; a bare XML
+ * document when the bytes are no ZIP), parsed without the name check. Null when even that fails.
+ */
+async function salvageEnvelope(zip: Buffer, fileName: string, limit: number): Promise<ParsedEnvelope | null> {
+  try {
+    const xml = zip[0] === 0x50 && zip[1] === 0x4b ? await xmlEntry(zip, `${fileName.slice(0, -4)}.xml`, limit) : zip;
+    if (!xml) return null;
+    const env = parseEnvelope(xml);
+    return env.sender.vknTckn && env.receiver.vknTckn ? env : null;
+  } catch {
+    return null;
+  }
+}
+
+function xmlEntry(zip: Buffer, preferred: string, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(zip, { lazyEntries: true, autoClose: false }, (err, archive) => {
+      if (err || !archive) {
+        reject(err ?? new Error('no zip'));
+        return;
+      }
+      const finish = (e: unknown, value: Buffer | null): void => {
+        if (archive.isOpen) archive.close();
+        if (e) reject(e);
+        else resolve(value);
+      };
+      let chosen: yauzl.Entry | null = null;
+      archive.on('error', (e) => finish(e, null));
+      archive.on('entry', (entry: yauzl.Entry) => {
+        const name = entry.fileName;
+        if (!name.endsWith('/') && /\.xml$/i.test(name)) {
+          if (name === preferred) chosen = entry;
+          else chosen ??= entry;
+        }
+        archive.readEntry();
+      });
+      archive.on('end', () => {
+        const entry = chosen;
+        if (!entry || entry.uncompressedSize > limit) {
+          finish(null, null);
+          return;
+        }
+        archive.openReadStream(entry, (e, stream) => {
+          if (e || !stream) {
+            finish(e ?? new Error('no stream'), null);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let total = 0;
+          stream.on('data', (c: Buffer) => {
+            total += c.length;
+            if (total > limit) stream.destroy(new Error('too large'));
+            else chunks.push(c);
+          });
+          stream.on('error', (se) => finish(se, null));
+          stream.on('end', () => finish(null, Buffer.concat(chunks)));
+        });
+      });
+      archive.readEntry();
+    });
+  });
+}
