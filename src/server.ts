@@ -38,7 +38,9 @@ async function main(): Promise<void> {
     earsivUrl: config.gib.earsivUrl!,
     cancelPortalUrl: config.gib.cancelPortalUrl!,
   };
-  const publicUrl = config.gib.publicUrl ?? `http://${config.host}:${config.port}`;
+  // Where the embedded simulator reaches us: an address bound to every interface is reached on the loopback.
+  const selfHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const publicUrl = config.gib.publicUrl ?? `http://${selfHost}:${config.port}`;
   const gateway = await createApp({ config, db, logger, publicUrl: config.gib.publicUrl ?? undefined, gib });
   const server = gateway.app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));

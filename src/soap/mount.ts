@@ -70,7 +70,8 @@ export function mountSoap(app: Express, options: SoapMountOptions): Promise<soap
   const location = /<soap:address location="[^"]*"\/>/;
   app.get(options.path, (req: Request, res: Response, next: NextFunction) => {
     if (!Object.keys(req.query).some((k) => k.toLowerCase() === 'wsdl')) return next();
-    const base = options.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+    // GW_PUBLIC_URL comes normalised by new URL() with a trailing slash: no "//soap/gateway" in soap:address.
+    const base = (options.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, '');
     res.type('text/xml; charset=utf-8').send(options.wsdlXml.replace(location, `<soap:address location="${base}${options.path}"/>`));
   });
   app.use(options.path, express.raw({ type: () => true, limit: options.maxRequestBytes, inflate: true }));
