@@ -5,6 +5,15 @@ import type { Knex } from 'knex';
  * system responses), the receiver side's inbox, the system responses as they came (noise included), e-Fatura
  * cancellation requests and the daily e-Arşiv reports. Machine-driven tables carry machine/state/version/context.
  */
+/** What the one persistence path (src/db/machine-store.ts) needs of a machine-driven table, with its tenant. */
+function machineColumns(t: Knex.CreateTableBuilder): void {
+  t.integer('tenant_id').notNullable().references('tenants.id');
+  t.string('machine', 40).notNullable();
+  t.string('state', 40).notNullable();
+  t.integer('version').notNullable().defaultTo(1);
+  t.text('context').notNullable().defaultTo('{}');
+}
+
 export async function up(db: Knex): Promise<void> {
   await db.schema.alterTable('invoices', (t) => {
     t.string('envelope_id', 36); // the SENDERENVELOPE that carries it (e-Fatura)
@@ -75,11 +84,7 @@ export async function up(db: Knex): Promise<void> {
   // The receiver side: invoices other companies sent to a tenant.
   await db.schema.createTable('incoming_invoices', (t) => {
     t.increments('id').primary();
-    t.integer('tenant_id').notNullable().references('tenants.id');
-    t.string('machine', 40).notNullable();
-    t.string('state', 40).notNullable();
-    t.integer('version').notNullable().defaultTo(1);
-    t.text('context').notNullable().defaultTo('{}');
+    machineColumns(t);
     t.string('ettn', 36).notNullable();
     t.string('invoice_number', 16).notNullable();
     t.string('profile_id', 40).notNullable();
@@ -101,11 +106,7 @@ export async function up(db: Knex): Promise<void> {
   // e-Fatura cancellation requests the tenant made at GİB's cancellation portal (seed 004).
   await db.schema.createTable('cancel_requests', (t) => {
     t.increments('id').primary();
-    t.integer('tenant_id').notNullable().references('tenants.id');
-    t.string('machine', 40).notNullable();
-    t.string('state', 40).notNullable();
-    t.integer('version').notNullable().defaultTo(1);
-    t.text('context').notNullable().defaultTo('{}');
+    machineColumns(t);
     t.integer('invoice_id').notNullable().references('invoices.id');
     t.string('portal_id', 36).notNullable().unique();
     t.string('requested_at', 30).notNullable();
@@ -118,11 +119,7 @@ export async function up(db: Knex): Promise<void> {
   // Daily e-Arşiv reports; report_items makes "no ETTN reported twice" a database rule.
   await db.schema.createTable('earsiv_reports', (t) => {
     t.increments('id').primary();
-    t.integer('tenant_id').notNullable().references('tenants.id');
-    t.string('machine', 40).notNullable();
-    t.string('state', 40).notNullable();
-    t.integer('version').notNullable().defaultTo(1);
-    t.text('context').notNullable().defaultTo('{}');
+    machineColumns(t);
     t.string('uuid', 36).notNullable().unique();
     t.string('period_date', 10).notNullable(); // the Istanbul day reported
     t.integer('section').notNullable(); // bölüm: 1, 2, … within the day
