@@ -13,8 +13,8 @@
  * unreadable answer are. A timeout after a create or a decision may hide a success: a resent CancelRequest is refused
  * TALEP_NO_KULLANILMIS, a resent decision TALEP_ONAY_BEKLEMIYOR; `get(id)` tells which.
  */
-import { isGatewayError } from '../faults';
 import { GibCallError, type GibCallFailure } from './client-errors';
+import { TransportFailure, describeNetworkError, timedFetch, type HttpAnswer } from './soap-call';
 import { CANCEL_REQUEST_STATES, type CancelRequestView } from './protocol/cancel-request';
 
 export type { CancelRequestView, CancelRequestState, CancelPortalRefusalCode } from './protocol/cancel-request';
@@ -65,45 +65,30 @@ export function createCancelPortalClient(opts: CancelPortalClientOptions): Cance
   const doFetch = opts.fetch ?? fetch;
 
   async function call(what: string, method: 'GET' | 'POST', path: string, body?: Buffer): Promise<Answer> {
-    const ac = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, opts.timeoutMs);
-    let status: number | null = null;
+    let answer: HttpAnswer;
     try {
-      const res = await doFetch(`${base}${path}`, {
-        method,
-        headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/xml' } : {}) },
-        ...(body ? { body: new Uint8Array(body) } : {}),
-        signal: ac.signal,
-      });
-      status = res.status;
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        throw new CancelPortalError({ code: null, failure: res.ok ? 'answer' : 'http', httpStatus: status, message: `iptal portalı ${what}: HTTP ${status}, okunamayan yanıt`, cause: err });
-      }
-      if (!res.ok) {
-        const r = json as { code?: unknown; message?: unknown };
-        if (typeof r?.code === 'string' && typeof r.message === 'string') {
-          throw new CancelPortalError({ code: r.code, failure: 'http', httpStatus: status, message: r.message });
-        }
-        throw new CancelPortalError({ code: null, failure: 'http', httpStatus: status, message: `iptal portalı ${what}: HTTP ${status}` });
-      }
-      return { status, json };
+      const headers = { accept: 'application/json', ...(body ? { 'content-type': 'application/xml' } : {}) };
+      answer = await timedFetch(doFetch, `${base}${path}`, { method, headers, ...(body ? { body } : {}) }, opts.timeoutMs);
     } catch (err) {
-      if (err instanceof CancelPortalError) throw err;
-      if (timedOut) {
-        throw new CancelPortalError({ code: null, failure: 'timeout', httpStatus: status, message: `iptal portalı ${what}: ${opts.timeoutMs} ms içinde yanıt gelmedi`, cause: err });
-      }
-      throw new CancelPortalError({ code: null, failure: 'network', httpStatus: status, message: `iptal portalı ${what}: ${describeNetworkError(err)}`, cause: err });
-    } finally {
-      clearTimeout(timer);
+      if (!(err instanceof TransportFailure)) throw err;
+      const detail = err.failure === 'timeout' ? `${opts.timeoutMs} ms içinde yanıt gelmedi` : describeNetworkError(err.cause);
+      throw new CancelPortalError({ code: null, failure: err.failure, httpStatus: err.httpStatus, message: `iptal portalı ${what}: ${detail}`, cause: err.cause });
     }
+    const status = answer.status;
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.body.toString('utf8'));
+    } catch (err) {
+      throw new CancelPortalError({ code: null, failure: answer.ok ? 'answer' : 'http', httpStatus: status, message: `iptal portalı ${what}: HTTP ${status}, okunamayan yanıt`, cause: err });
+    }
+    if (!answer.ok) {
+      const r = json as { code?: unknown; message?: unknown };
+      if (typeof r?.code === 'string' && typeof r.message === 'string') {
+        throw new CancelPortalError({ code: r.code, failure: 'http', httpStatus: status, message: r.message });
+      }
+      throw new CancelPortalError({ code: null, failure: 'http', httpStatus: status, message: `iptal portalı ${what}: HTTP ${status}` });
+    }
+    return { status, json };
   }
 
   function view(what: string, a: Answer, v: unknown): CancelRequestView {
@@ -150,13 +135,4 @@ export function createCancelPortalClient(opts: CancelPortalClientOptions): Cance
       }
     },
   };
-}
-
-/** fetch reports "fetch failed" with the socket's error as its cause (ECONNREFUSED, ECONNRESET, …). */
-function describeNetworkError(err: unknown): string {
-  if (isGatewayError(err)) return err.message;
-  const e = err as { message?: string; cause?: { code?: string; message?: string } };
-  const cause = e?.cause;
-  if (cause && (cause.code || cause.message)) return `${e.message ?? 'request failed'} (${cause.code ?? cause.message})`;
-  return e?.message ?? String(err);
 }

@@ -36,40 +36,72 @@ export function createSoapCall<M>(opts: SoapCallOptions, service: GibService, pa
   const doFetch = opts.fetch ?? fetch;
 
   return async (operation, contentType, body) => {
-    const ac = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, opts.timeoutMs);
-    let status: number | null = null;
+    let answer: HttpAnswer;
     try {
-      const res = await doFetch(url, {
-        method: 'POST',
-        headers: { 'content-type': contentType, accept: 'application/soap+xml' },
-        body: new Uint8Array(body), // a copy backed by a plain ArrayBuffer, as BodyInit requires
-        signal: ac.signal,
-      });
-      status = res.status;
-      const raw = Buffer.from(await res.arrayBuffer());
-      let msg: M;
-      try {
-        msg = parse(raw);
-      } catch (err) {
-        const failure = res.ok ? 'answer' : 'http';
-        throw new GibCallError({ gibCode: null, failure, httpStatus: status, service, message: `GİB ${operation}: HTTP ${status}, unreadable answer`, cause: err });
-      }
-      return { status, msg };
+      answer = await timedFetch(doFetch, url, { method: 'POST', headers: { 'content-type': contentType, accept: 'application/soap+xml' }, body }, opts.timeoutMs);
     } catch (err) {
-      if (err instanceof GibCallError) throw err;
-      if (timedOut) {
-        throw new GibCallError({ gibCode: null, failure: 'timeout', httpStatus: status, service, message: `GİB ${operation}: no answer within ${opts.timeoutMs} ms`, cause: err });
-      }
-      throw new GibCallError({ gibCode: null, failure: 'network', httpStatus: status, service, message: `GİB ${operation}: ${describeNetworkError(err)}`, cause: err });
-    } finally {
-      clearTimeout(timer);
+      if (!(err instanceof TransportFailure)) throw err;
+      const message = `GİB ${operation}: ${err.failure === 'timeout' ? `no answer within ${opts.timeoutMs} ms` : describeNetworkError(err.cause)}`;
+      throw new GibCallError({ gibCode: null, failure: err.failure, httpStatus: err.httpStatus, service, message, cause: err.cause });
+    }
+    try {
+      return { status: answer.status, msg: parse(answer.body) };
+    } catch (err) {
+      const failure = answer.ok ? 'answer' : 'http';
+      throw new GibCallError({ gibCode: null, failure, httpStatus: answer.status, service, message: `GİB ${operation}: HTTP ${answer.status}, unreadable answer`, cause: err });
     }
   };
+}
+
+export interface HttpAnswer {
+  status: number;
+  /** 2xx */
+  ok: boolean;
+  body: Buffer;
+}
+
+/** No answer was read: the deadline passed (the request was aborted) or the connection failed. */
+export class TransportFailure extends Error {
+  constructor(
+    readonly failure: 'timeout' | 'network',
+    readonly httpStatus: number | null,
+    override readonly cause: unknown,
+  ) {
+    super(failure);
+  }
+}
+
+/**
+ * One HTTP exchange bounded by `timeoutMs`, request and answer body together: on expiry the request is aborted
+ * (AbortController). Shared by every client of GİB's services (SOAP here, the cancellation portal's JSON).
+ */
+export async function timedFetch(
+  doFetch: typeof fetch,
+  url: string,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: Buffer },
+  timeoutMs: number,
+): Promise<HttpAnswer> {
+  const ac = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ac.abort();
+  }, timeoutMs);
+  let status: number | null = null;
+  try {
+    const res = await doFetch(url, {
+      method: init.method,
+      headers: init.headers,
+      ...(init.body ? { body: new Uint8Array(init.body) } : {}), // a copy backed by a plain ArrayBuffer, as BodyInit requires
+      signal: ac.signal,
+    });
+    status = res.status;
+    return { status, ok: res.ok, body: Buffer.from(await res.arrayBuffer()) };
+  } catch (err) {
+    throw new TransportFailure(timedOut ? 'timeout' : 'network', status, err);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A SOAP fault as GibCallError: the service's code when its detail had one, else the SOAP code and reason. */
