@@ -21,6 +21,7 @@
  */
 import crypto from 'node:crypto';
 import { GatewayError, isGatewayError } from '../faults';
+import { turkishIsoWithOffset } from '../turkish-time';
 import { certInfo, type CertInfo } from './cert';
 import type { Signer } from './signer';
 import { C14N_COMMENTS, canonicalBytes, canonicalize, escapeAttr, escapeText, type C14nPatch } from '../xml/c14n';
@@ -114,10 +115,6 @@ function blankBetween(doc: XmlDocument, from: number, to: number): boolean {
 
 const NCNAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-/** Signing time as GİB's tool writes it: local Turkish time (UTC+3 all year since 2016), milliseconds, offset. */
-function formatSigningTime(t: Date): string {
-  return new Date(t.getTime() + 3 * 3600e3).toISOString().replace('Z', '+03:00');
-}
 
 interface SignerMaterial {
   cert: CertInfo;
@@ -308,7 +305,7 @@ export function prepareXades(xml: Buffer | string, chain: Buffer[], opts: SignXm
   }
   const docDigest = sha256b64(canonicalBytes(doc, { patches }));
 
-  const signingTime = formatSigningTime(opts.signingTime ?? new Date());
+  const signingTime = turkishIsoWithOffset(opts.signingTime ?? new Date()); // as GİB's signing tool writes it
   const role = opts.claimedRole === undefined ? 'Tedarikçi' : opts.claimedRole;
   const signedProperties =
     `<xades:SignedProperties Id="${escapeAttr(spId)}"><xades:SignedSignatureProperties>` +

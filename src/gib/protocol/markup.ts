@@ -2,6 +2,7 @@
  * Small pieces shared by the builders and parsers of the GİB codec: namespaces, escaping, GİB's time format, and
  * strict readers over the tree of src/xml (the one XML parser of the project).
  */
+import { TURKEY_OFFSET_MS } from '../../turkish-time';
 import { parseXml, type XmlDocument, type XmlElement } from '../../xml/parse';
 import { childrenNamed, firstChild } from '../../xml/query';
 import { GibProtocolError, gibErrorFromXml, invalidField } from './errors';
@@ -70,7 +71,6 @@ export function requireText(value: string | undefined, field: string): string {
  * `2013-06-19T14:47:55`, IssueTime `14:47:58`). Turkey has kept UTC+3 all year since September 2016, so a Date
  * is shown in UTC+3; a string is taken as written (already in GİB's form) once its shape is checked.
  */
-const TURKEY_OFFSET_MS = 3 * 3600_000;
 
 export interface TurkishTime {
   /** YYYY-MM-DD */

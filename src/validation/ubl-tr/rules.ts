@@ -7,6 +7,7 @@
  * decide which schema applies (checkDocumentKind; GİB's 1143 GECERSIZ VERSIYON); then, after the XSD, the content
  * rules of checkInvoice; the arithmetic last (amounts.ts), which is the gateway's own (GİB checks none).
  */
+import { turkishDay } from '../../turkish-time';
 import { GatewayError } from '../../faults';
 import type { XmlDocument, XmlElement } from '../../xml/parse';
 import { attrValue, childrenNamed, firstChild } from '../../xml/query';
@@ -120,10 +121,6 @@ export function hasSignature(root: XmlElement): boolean {
   return false;
 }
 
-/** Today in Türkiye (UTC+3 all year since 2016), as GİB's current-date() sees it. */
-function turkishToday(now: Date): string {
-  return new Date(now.getTime() + 3 * 3600_000).toISOString().slice(0, 10);
-}
 
 /** The content rules after the XSD; returns the facts. */
 export function checkInvoice(doc: XmlDocument, opts: RuleOptions): InvoiceFacts {
@@ -148,7 +145,7 @@ export function checkInvoice(doc: XmlDocument, opts: RuleOptions): InvoiceFacts 
 
   const issueDate = text('IssueDate');
   if (issueDate === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:IssueDate' });
-  const today = opts.now ? turkishToday(opts.now()) : null;
+  const today = opts.now ? turkishDay(opts.now()) : null; // as GİB's current-date() sees it
   checkIssueDate(issueDate, today);
   // TimeCheck applies to every cbc:IssueDate in the document (referenced invoices, despatches, …).
   if (today) checkOtherIssueDates(root, today);

@@ -22,6 +22,7 @@
  * adding a section to the day. A report holds at most `maxPerReport` entries (1000 by default); more make more
  * sections. Istanbul time is UTC+3 all year (since 2016).
  */
+import { turkishDay, turkishDayStart } from '../../turkish-time';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -57,7 +58,6 @@ const DEFAULT_MAX_PER_REPORT = 1000;
 const RETRY_LATER_MS = 60 * 60 * 1000;
 /** A tenant whose report could not be built (its seal unavailable…) is tried again this soon. */
 const BUILD_RETRY_MS = 15 * 60 * 1000;
-const ISTANBUL_OFFSET_MS = 3 * 3600 * 1000;
 
 export interface EarsivReportDeps {
   db: Knex;
@@ -81,9 +81,7 @@ export interface EarsivReportDeps {
 }
 
 /** The Istanbul calendar day of an instant, YYYY-MM-DD. */
-export function istanbulDay(d: Date): string {
-  return new Date(d.getTime() + ISTANBUL_OFFSET_MS).toISOString().slice(0, 10);
-}
+export const istanbulDay = turkishDay;
 
 function previousDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
@@ -92,7 +90,7 @@ function previousDay(day: string): string {
 /** The next 00:05 in Istanbul strictly after `now`. */
 export function nextDailyRun(now: Date): Date {
   const today = istanbulDay(now);
-  let at = Date.parse(`${today}T00:05:00Z`) - ISTANBUL_OFFSET_MS;
+  let at = turkishDayStart(today, 0, 5 * 60_000).getTime();
   if (at <= now.getTime()) at += 86_400_000;
   return new Date(at);
 }
