@@ -114,7 +114,8 @@ export function wireGib(deps: WireGibDeps) {
 
     /** SendInvoice's check of the receiver against the user list (synced once first if it never was). */
     async checkReceiver(kind: 'EFATURA' | 'EARSIV', receiverId: string): Promise<void> {
-      await users.ensureSynced();
+      // GİB away on the very first send: a retryable fault, not an internal error.
+      await users.ensureSynced().catch((err) => Promise.reject(new GatewayError('GIB_UNAVAILABLE', {}, err)));
       const registered = await users.isEfaturaUser(receiverId);
       if (kind === 'EFATURA' && !registered) throw new GatewayError('RECEIVER_NOT_EFATURA_USER', { vkn: receiverId });
       if (kind === 'EARSIV' && registered) throw new GatewayError('RECEIVER_IS_EFATURA_USER', { vkn: receiverId });

@@ -34,6 +34,8 @@ export interface InvoiceStatusView {
   envelopeId: string | null;
   /** TICARIFATURA: the receiver's answer, once it came. */
   applicationResponse: 'KABUL' | 'RED' | null;
+  /** e-Fatura: the latest cancellation request at GİB's portal and its state as the portal words it. */
+  cancelRequest: { requestId: string; state: string } | null;
   receivedAt: string;
   updatedAt: string;
   history: HistoryEntry[];
@@ -69,8 +71,17 @@ const INVOICE_COLUMNS = [
   'received_sha256', 'context', 'created_at', 'updated_at', 'envelope_id', 'receiver_id',
 ] as const;
 
+/** States in which an e-Fatura can have a cancellation request (delivered, answered KABUL, cancelled). */
+const CANCELLABLE_OR_CANCELLED = new Set(['DELIVERED', 'ACCEPTED', 'CANCELLED']);
+
 export function createInvoiceService(deps: InvoiceServiceDeps) {
   const { db } = deps;
+
+  async function latestCancelRequest(invoiceId: number, trx?: Knex): Promise<{ requestId: string; state: string } | null> {
+    const r = await (trx ?? db)('cancel_requests').where({ invoice_id: invoiceId }).orderBy('id', 'desc').first('portal_id', 'machine', 'state', 'context');
+    if (!r) return null;
+    return { requestId: r.portal_id, state: describeState(machineById(r.machine), r.state, parseJson(r.context, {})).description };
+  }
 
   async function statusView(row: Record<string, any>, trx?: Knex): Promise<InvoiceStatusView> {
     const machine = machineById(row.machine);
@@ -86,6 +97,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       portalTab: row.kind === 'EARSIV' ? portalTab(state.status) : null,
       envelopeId: row.envelope_id ? String(row.envelope_id).toUpperCase() : null,
       applicationResponse: (context.applicationResponse as { code?: 'KABUL' | 'RED' } | undefined)?.code ?? null,
+      cancelRequest: row.kind === 'EFATURA' && CANCELLABLE_OR_CANCELLED.has(row.state) ? await latestCancelRequest(Number(row.id), trx) : null,
       receivedAt: row.created_at,
       updatedAt: row.updated_at,
       history: await deps.store.history(machine.id, Number(row.id), trx),

@@ -117,6 +117,8 @@ describe('GİB pipeline in one process (gateway + simulator over HTTP)', functio
     const [cancel] = await seller.CancelInvoiceAsync({ ettn });
     expect(cancel.cancelRequest.state).to.equal('Onay Bekliyor');
     const requestId = cancel.cancelRequest.requestId;
+    expect(cancel.invoice.cancelRequest).to.deep.equal({ requestId, state: 'Onay Bekliyor' });
+    expect((await status(ettn)).state, 'the invoice stays delivered while the request waits').to.equal('DELIVERED');
 
     const [made] = await seller.ListCancelRequestsAsync({ direction: 'MADE' });
     expect([].concat(made.cancelRequest).map((r: { requestId: string }) => r.requestId)).to.include(requestId);
@@ -133,6 +135,32 @@ describe('GİB pipeline in one process (gateway + simulator over HTTP)', functio
       return s.state === 'CANCELLED' && s;
     });
     expect(Number(cancelled.code)).to.equal(1235);
+    expect(cancelled.cancelRequest).to.deep.equal({ requestId, state: 'Fatura İptal Edildi' });
+  });
+
+  it('e-Fatura cancellation request deleted by the seller while it waits; the buyer cannot delete it; TICARIFATURA cannot be cancelled', async () => {
+    const doc = makeInvoice({ profile: 'TEMELFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN });
+    const [sent] = await seller.SendInvoiceAsync({ document: Buffer.from(doc).toString('base64') });
+    const ettn = sent.invoice.ettn;
+    await waitFor('1300', async () => (await status(ettn)).state === 'DELIVERED');
+    const [cancel] = await seller.CancelInvoiceAsync({ ettn });
+    const requestId = cancel.cancelRequest.requestId;
+    const [again] = await seller.CancelInvoiceAsync({ ettn });
+    expect(again.cancelRequest.requestId, 'a second CancelInvoice returns the waiting request').to.equal(requestId);
+    const byBuyer = await buyer.DecideCancelRequestAsync({ requestId, decision: 'DELETE' }).catch(faultOf);
+    expect(byBuyer.name).to.equal('CANCEL_REQUEST_NOT_FOUND');
+    const [deleted] = await seller.DecideCancelRequestAsync({ requestId, decision: 'DELETE' });
+    expect(deleted.cancelRequest.state).to.equal('Silindi');
+    const after = await status(ettn);
+    expect(after.state).to.equal('DELIVERED');
+    expect(after.cancelRequest).to.deep.equal({ requestId, state: 'Silindi' });
+
+    const ticari = makeInvoice({ profile: 'TICARIFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN });
+    const [t] = await seller.SendInvoiceAsync({ document: Buffer.from(ticari).toString('base64') });
+    await waitFor('1300', async () => (await status(t.invoice.ettn)).state === 'DELIVERED');
+    const refused = await seller.CancelInvoiceAsync({ ettn: t.invoice.ettn }).catch(faultOf);
+    expect(refused).to.include({ code: 4508, name: 'CANCEL_NOT_ALLOWED' });
+    expect(refused.message).to.match(/RED/);
   });
 
   it('e-Arşiv: reported, Başarılı, cancelled and reported again; a pending one cannot be cancelled', async () => {

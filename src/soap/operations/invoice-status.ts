@@ -41,6 +41,9 @@ export function invoiceStatusXml(view: InvoiceStatusView): { $xml: string } {
       el('portalTab', view.portalTab) +
       el('envelopeId', view.envelopeId) +
       el('applicationResponse', view.applicationResponse) +
+      (view.cancelRequest
+        ? `<tns:cancelRequest>${el('requestId', view.cancelRequest.requestId)}${el('state', view.cancelRequest.state)}</tns:cancelRequest>`
+        : '') +
       el('receivedAt', view.receivedAt) +
       el('updatedAt', view.updatedAt) +
       `<tns:history>${history}</tns:history>`,
