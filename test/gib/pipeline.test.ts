@@ -39,7 +39,14 @@ describe('GİB pipeline in one process (gateway + simulator over HTTP)', functio
     sim = createSimulator({ timings: { queueMs: 5, processMs: 5, deliverMs: 5, pushRetryMs: 100, deliveryRetryMs: 50 } });
     await sim.start(0);
     gw = await startTestGateway({
-      env: { GW_GIB_TICK_MS: '100', GW_GIB_CHECK_EVERY_MS: '100', GW_EARSIV_REPORT_EVERY_MS: '200' },
+      env: {
+        GW_GIB_TICK_MS: '100',
+        GW_GIB_CHECK_EVERY_MS: '100',
+        GW_EARSIV_REPORT_EVERY_MS: '200',
+        GW_GIB_TIMEOUT_MS: '500',
+        GW_GIB_POLL_AFTER_MS: '1500',
+        GW_GIB_POLL_EVERY_MS: '1000',
+      },
       deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl } },
     });
     const buyerTenant = await gw.createTenantUser(OTHER_VKN, 'alici');
@@ -90,6 +97,61 @@ describe('GİB pipeline in one process (gateway + simulator over HTTP)', functio
     // The seller cannot answer its own invoice: not in its inbox.
     const notMine = await seller.SendApplicationResponseAsync({ ettn, response: 'RED' }).catch(faultOf);
     expect(notMine.name).to.equal('DOCUMENT_NOT_FOUND');
+  });
+
+  describe('GİB misbehaving (the simulator’s fault injection)', () => {
+    afterEach(() => {
+      Object.assign(sim.faults, { sendDocumentTimeouts: 0, acceptHeld: false, losePushes: 0, duplicatePushes: 0 });
+    });
+
+    const sendTemel = async () => {
+      const doc = makeInvoice({ profile: 'TEMELFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN });
+      const [sent] = await seller.SendInvoiceAsync({ document: Buffer.from(doc).toString('base64') });
+      return sent.invoice.ettn as string;
+    };
+    const envelopesAtGib = (ettn: string) => [...sim.store.envelopes.values()].filter((e) => e.documentUuids.some((u) => u.toLowerCase() === ettn));
+
+    it('a sendDocument that times out after GİB took the envelope: resent, GİB answers 2001, counted as sent — one envelope, 1300', async () => {
+      Object.assign(sim.faults, { sendDocumentTimeouts: 1, acceptHeld: true, holdMs: 3000 });
+      const ettn = await sendTemel();
+      const done = await waitFor('1300 after a timeout', async () => {
+        const s = await status(ettn);
+        return s.state === 'DELIVERED' && s;
+      });
+      expect(envelopesAtGib(ettn)).to.have.length(1);
+      const sends = await gw.testDb.db('state_history').where({ machine: 'efatura-invoice', to_state: 'SENT' }).whereIn('entity_id', gw.testDb.db('invoices').where({ ettn }).select('id'));
+      expect(sends, 'SENT recorded once').to.have.length(1);
+      expect(done.envelopeId).to.equal(envelopesAtGib(ettn)[0].id.toUpperCase());
+    });
+
+    it('system responses lost on the way: the envelope is polled after the configured wait and still ends in 1300', async () => {
+      Object.assign(sim.faults, { losePushes: 2 });
+      const ettn = await sendTemel();
+      const done = await waitFor('1300 by polling', async () => {
+        const s = await status(ettn);
+        return s.state === 'DELIVERED' && s;
+      });
+      const reasons = done.history.entry.map((h: { reason?: string }) => h.reason ?? '');
+      expect(reasons.some((r: string) => r.includes('(poll)')), 'learnt by polling').to.equal(true);
+      expect(sim.store.pushes.filter((p) => p.status === 'lost').length).to.be.at.least(2);
+    });
+
+    it('every system response pushed twice: answered 2001 the second time, recorded once, the invoice moves once', async () => {
+      Object.assign(sim.faults, { duplicatePushes: 2 });
+      const ettn = await sendTemel();
+      const done = await waitFor('1300', async () => {
+        const s = await status(ettn);
+        return s.state === 'DELIVERED' && s;
+      });
+      expect(done.history.entry.filter((h: { toState: string }) => h.toState === 'DELIVERED')).to.have.length(1);
+      expect(sim.store.pushes.filter((p) => p.aboutEnvelopeId.toLowerCase() === String(done.envelopeId).toLowerCase() && p.sent === 2), 'pushed twice').to.not.be.empty;
+      const envelopeId = String(done.envelopeId).toLowerCase();
+      const rows = await gw.testDb.db('gib_responses').where({ about_envelope_id: envelopeId });
+      const systemEnvelopes = new Set(rows.map((r) => r.system_envelope_id));
+      expect(rows.length, 'one row per system envelope').to.equal(systemEnvelopes.size);
+      const inbound = await gw.testDb.db('envelopes').where({ direction: 'IN', type: 'SYSTEMENVELOPE' }).whereIn('id', [...systemEnvelopes]);
+      expect(inbound.length).to.equal(systemEnvelopes.size);
+    });
   });
 
   it('refuses an e-Fatura to a VKN that is not in GİB’s user list, and an e-Arşiv invoice to one that is', async () => {
