@@ -12,7 +12,7 @@ import { enqueueJob } from '../db/jobs';
 import type { WriteBatcher } from '../db/write-batcher';
 import { isGatewayError } from '../faults';
 import type { BlobStore } from '../storage/blob-store';
-import type { Task } from '../worker/worker';
+import type { Task, TaskContext } from '../worker/worker';
 import { isGibCallError, type GibCallError, type GibClient } from './client';
 import type { ElementType, EnvelopeParty, EnvelopeType } from './protocol';
 
@@ -101,8 +101,8 @@ export function createOutbox(deps: OutboxDeps) {
     /** The job that sends one stored envelope (payload {envelopeId}). */
     sendTask(client: GibClient): Task {
       return {
-        async run(job) {
-          await sendStored(client, String(job.payload.envelopeId));
+        async run(job, ctx) {
+          await sendStored(client, String(job.payload.envelopeId), ctx);
         },
         onExhausted: (job, err) => retryLater(String(job.payload.envelopeId), err, Number(job.payload.attempt ?? 0)),
       };
@@ -124,7 +124,7 @@ export function createOutbox(deps: OutboxDeps) {
   }
 
   /** Sends the envelope unless it was sent already; the row and the hooks change in one transaction. */
-  async function sendStored(client: GibClient, envelopeId: string): Promise<void> {
+  async function sendStored(client: GibClient, envelopeId: string, ctx?: TaskContext): Promise<void> {
     const row = (await deps.db('envelopes').where({ id: envelopeId, direction: 'OUT' }).first()) as EnvelopeRow | undefined;
     if (!row || row.status !== 'CREATED') return;
     const xml = await deps.blobs.get(row.blob_sha256);
@@ -144,6 +144,7 @@ export function createOutbox(deps: OutboxDeps) {
             updated_at: at.toISOString(),
           });
         if (updated === 1) await hooks.onSent?.(trx, row);
+        await ctx?.complete(trx);
       });
       if (sent.duplicate) deps.logger.info({ envelope: envelopeId }, 'GİB already had the envelope (2001): taken as sent');
     } catch (err) {
@@ -154,6 +155,7 @@ export function createOutbox(deps: OutboxDeps) {
           .where({ id: envelopeId, direction: 'OUT', status: 'CREATED' })
           .update({ status: 'FAILED', gib_code: err.gibCode, gib_description: err.message.slice(0, 1000), updated_at: now() });
         if (updated === 1) await hooks.onRefused?.(trx, row, err);
+        await ctx?.complete(trx);
       });
     }
   }

@@ -8,8 +8,17 @@ import { isGatewayError } from '../faults';
 /** A task may ask to run again later (periodic duties, a check GİB has not answered yet): the job row is kept. */
 export type TaskResult = void | { runAgainAt: Date };
 
+/** What the worker offers a running task. */
+export interface TaskContext {
+  /**
+   * Completes the job inside the task's own last transaction: the state change and the job's end commit together
+   * (one commit fewer per job, and no window in which a done step's job could run again).
+   */
+  complete(trx: Knex.Transaction): Promise<void>;
+}
+
 export interface Task {
-  run(job: JobRow): Promise<TaskResult>;
+  run(job: JobRow, ctx?: TaskContext): Promise<TaskResult>;
   /** Called once when the job fails for good (permanent error or attempts used up): record the outcome. */
   onExhausted?(job: JobRow, error: unknown): Promise<void>;
 }
@@ -55,10 +64,17 @@ export function createWorker(options: WorkerOptions) {
   async function runJob(job: JobRow): Promise<void> {
     const task = options.tasks[job.task];
     const started = Date.now();
+    let completedInTask = false;
+    const ctx: TaskContext = {
+      async complete(trx) {
+        await completeJob(trx, job, workerId);
+        completedInTask = true; // if that transaction rolls back, the task throws and the failure path below runs
+      },
+    };
     try {
-      const result = await task.run(job);
+      const result = await task.run(job, ctx);
       if (result && result.runAgainAt) await writer.run((trx) => rescheduleJob(trx, job, workerId, result.runAgainAt.toISOString()));
-      else await writer.run((trx) => completeJob(trx, job, workerId));
+      else if (!completedInTask) await writer.run((trx) => completeJob(trx, job, workerId));
       log.debug({ job: job.id, task: job.task, ms: Date.now() - started }, 'job done');
     } catch (err) {
       const outcome = await writer.run((trx) =>
@@ -120,7 +136,12 @@ export function createWorker(options: WorkerOptions) {
           } catch (err) {
             log.error({ error: describeError(err) }, 'claiming jobs failed');
           }
-          if (running && started === 0) await sleep(options.pollMs);
+          if (running && started === 0) {
+            await sleep(options.pollMs);
+            // Jobs finishing together (one group commit) wake us one after another: let them all finish first, so
+            // one claim — one commit — takes their places instead of one claim each.
+            await new Promise((resolve) => setImmediate(resolve));
+          }
         }
       })();
     },

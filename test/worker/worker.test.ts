@@ -30,6 +30,40 @@ describe(`worker and job queue (${TEST_DB_KIND})`, () => {
     expect(await t.db('jobs').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
   });
 
+  it('a task completes its job in its own transaction; if that transaction rolls back, the job is kept for a retry', async () => {
+    await t.db.schema.createTable('effects', (tb) => tb.integer('n'));
+    await addJobs(t, 'atomic', 2);
+    let failOnce = true;
+    const worker = createWorker({
+      db: t.db,
+      tasks: {
+        atomic: {
+          run: async (job, ctx) => {
+            await t.db.transaction(async (trx) => {
+              await trx('effects').insert({ n: Number(job.payload.n) });
+              await ctx!.complete(trx);
+              if (Number(job.payload.n) === 1 && failOnce) {
+                failOnce = false;
+                throw new Error('crash after completing, before commit');
+              }
+            });
+          },
+        },
+      },
+      clock: () => new Date(),
+      logger,
+      pollMs: 10,
+      concurrency: 2,
+      backoffBaseMs: 1,
+    });
+    await worker.runUntilIdle();
+    await new Promise((r) => setTimeout(r, 20));
+    await worker.runUntilIdle();
+    const effects = (await t.db('effects').select('n')).map((r) => Number(r.n)).sort();
+    expect(effects, 'each effect stored exactly once').to.deep.equal([0, 1]);
+    expect(await t.db('jobs').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
+  });
+
   it('retries with exponential backoff, then keeps the exhausted job visible and calls onExhausted once', async () => {
     await addJobs(t, 'flaky', 1);
     let now = new Date('2026-01-01T00:00:00.000Z');

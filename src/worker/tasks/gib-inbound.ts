@@ -49,7 +49,7 @@ import { NS, UUID_RE, child, childText } from '../../gib/protocol/markup';
 import type { GibStatusUpdates } from '../../gib/status-updates';
 import type { BlobStore } from '../../storage/blob-store';
 import type { XmlElement } from '../../xml/parse';
-import type { Task } from '../worker';
+import type { Task, TaskContext } from '../worker';
 
 export { GIB_INBOUND_TASK } from '../../gib/endpoint';
 
@@ -121,7 +121,7 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
   const maxXmlBytes = deps.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
 
   return {
-    async run(job) {
+    async run(job, ctx) {
       const id = String(job.payload.envelopeId).toLowerCase();
       const row = (await deps.db('envelopes').where({ id, direction: 'IN' }).first('id', 'status', 'blob_sha256', 'file_name', 'md5')) as EnvelopeRow | undefined;
       if (!row || row.status !== 'RECEIVED') return;
@@ -136,7 +136,7 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
         const salvaged = await salvageEnvelope(zip, row.file_name, maxXmlBytes);
         outcome = refused(err.gibCode, err.detail, salvaged, salvaged ? await tenantByVkn(salvaged.receiver.vknTckn) : null);
       }
-      await commit(row, outcome);
+      await commit(row, outcome, ctx);
     },
     onExhausted: retryLater,
   };
@@ -327,7 +327,7 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
     return { status: 'REFUSED', code, detail, envelope: env, tenant, reply: env !== null && env.type !== 'SYSTEMENVELOPE' };
   }
 
-  async function commit(row: EnvelopeRow, o: Outcome): Promise<void> {
+  async function commit(row: EnvelopeRow, o: Outcome, ctx?: TaskContext): Promise<void> {
     const receivedId = row.file_name.slice(0, -4); // as the transport named it (GİB's reference)
     const description = o.code === null ? null : clip(o.detail ? `${gibText(o.code)}: ${o.detail}` : gibText(o.code), 1000);
     const prepared = o.reply && o.envelope && o.code !== null ? await prepareReply(receivedId, o.envelope, o.tenant, o.code, description!) : null;
@@ -353,6 +353,7 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
       if (updated !== 1) return false; // processed meanwhile (a rerun, another worker)
       await o.apply?.(trx);
       if (prepared) await deps.outbox.record(trx, prepared, { send: true });
+      await ctx?.complete(trx);
       return true;
     });
     if (!done) return;

@@ -24,7 +24,7 @@ export interface EnvelopeTaskDeps extends InvoiceTaskDeps {
  */
 export function invoiceEnvelopeTask(deps: EnvelopeTaskDeps): Task {
   return {
-    async run(job) {
+    async run(job, ctx) {
       const id = Number(job.payload.id);
       const row = await deps.db('invoices as i')
         .join('tenants as t', 't.id', 'i.tenant_id')
@@ -59,6 +59,7 @@ export function invoiceEnvelopeTask(deps: EnvelopeTaskDeps): Task {
           { event: 'ENVELOPE', actor: 'worker', reason: `zarf ${envelopeId} → ${postbox}`, expectedVersion: Number(row.version), contextPatch: { envelopeId } },
           trx,
         );
+        await ctx?.complete(trx);
       });
     },
     onExhausted: failInvoice(deps, 'SIGNED'),
@@ -76,9 +77,9 @@ export function invoiceSendTask(deps: InvoiceTaskDeps & { outbox: Outbox; client
     return row?.envelope_id ? String(row.envelope_id) : null;
   };
   return {
-    async run(job) {
+    async run(job, ctx) {
       const envelopeId = await envelopeOf(job);
-      if (envelopeId) await deps.outbox.sendStored(deps.client, envelopeId);
+      if (envelopeId) await deps.outbox.sendStored(deps.client, envelopeId, ctx);
     },
     async onExhausted(job, err) {
       const envelopeId = await envelopeOf(job);

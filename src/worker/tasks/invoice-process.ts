@@ -35,15 +35,19 @@ export function failInvoice(deps: InvoiceTaskDeps, fromState: string) {
  */
 export function invoiceProcessTask(deps: InvoiceTaskDeps): Task {
   return {
-    async run(job) {
+    async run(job, ctx) {
       const id = Number(job.payload.id);
       const row = await deps.db('invoices').where({ id }).first('state', 'version', 'document_sha256');
       if (!row || row.state !== 'RECEIVED') return;
       await deps.blobs.get(row.document_sha256);
-      await deps.store.apply(
-        { table: 'invoices', id },
-        { event: 'PROCESS', actor: 'worker', reason: 'belge islendi', expectedVersion: Number(row.version) },
-      );
+      await deps.writer.run(async (trx) => {
+        await deps.store.apply(
+          { table: 'invoices', id },
+          { event: 'PROCESS', actor: 'worker', reason: 'belge islendi', expectedVersion: Number(row.version) },
+          trx,
+        );
+        await ctx?.complete(trx);
+      });
     },
     onExhausted: failInvoice(deps, 'RECEIVED'),
   };

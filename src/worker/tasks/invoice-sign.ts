@@ -14,7 +14,7 @@ import { failInvoice, type InvoiceTaskDeps } from './invoice-process';
  */
 export function invoiceSignTask(deps: InvoiceTaskDeps & { signers: SignerRegistry }): Task {
   return {
-    async run(job) {
+    async run(job, ctx) {
       const id = Number(job.payload.id);
       const row = await deps.db('invoices')
         .where({ id })
@@ -43,6 +43,7 @@ export function invoiceSignTask(deps: InvoiceTaskDeps & { signers: SignerRegistr
           { event: 'SIGN', actor: 'worker', reason, expectedVersion: Number(row.version) },
           trx,
         );
+        await ctx?.complete(trx);
       });
     },
     onExhausted: failInvoice(deps, 'PROCESSED'),
