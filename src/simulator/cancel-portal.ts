@@ -96,22 +96,8 @@ function turkishIso(d: Date): string {
 
 // --- the request store ---------------------------------------------------------------------------------------------
 
-export interface SimCancelRequest {
-  id: string;
-  senderVknTckn: string;
-  receiverVknTckn: string;
-  ettn: string;
-  invoiceNumber: string;
-  invoiceDate: string;
-  /** The invoice's PayableAmount as the invoice writes it. */
-  amount: string;
-  currency: string;
-  /** Talep Zamanı: when the simulator took the request (ISO, UTC). */
-  requestedAt: string;
-  state: CancelRequestState;
-  /** Onay Zamanı: when it was approved, rejected or deleted (ISO, UTC). */
-  decidedAt?: string;
-  // The simulator's own.
+/** A request as the simulator keeps it: the portal's columns (times here in ISO UTC; the view writes them in Turkish time), and its own. */
+export interface SimCancelRequest extends CancelRequestView {
   envelopeId: string;
   deliveredAt: string;
   deadline: string;

@@ -1,27 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { GatewayError, isGatewayError } from '../../src/faults';
-import { tempDir } from '../helpers/db';
 import { GIB_DIR } from '../helpers/paths';
+import { xmllint } from '../gib/helpers';
 
 /** GİB's report schema; it imports xmldsig and XAdES from its own folder. */
 export const EARSIV_XSD = path.join(GIB_DIR, 'earsiv', 'EArsiv.xsd');
 
 /** libxml2's verdict on a report against GİB's EArsiv.xsd (an engine independent of ours). */
 export function xmllintEarsiv(xml: Buffer): { ok: boolean; output: string } {
-  const dir = tempDir('gw-earsiv-xsd-');
-  const file = path.join(dir, 'report.xml');
-  fs.writeFileSync(file, xml);
-  try {
-    execFileSync('xmllint', ['--noout', '--nonet', '--schema', EARSIV_XSD, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { ok: true, output: '' };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return xmllint(EARSIV_XSD, xml);
 }
 
 /** The GatewayError a call throws (fails the test when it throws nothing or something else). */

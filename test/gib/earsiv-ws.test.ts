@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -24,7 +23,7 @@ import {
 } from '../../src/gib/protocol/earsiv-ws';
 import { GIB_STATUSES } from '../../src/gib/protocol/codes';
 import { parseXml } from '../../src/xml/parse';
-import { GIB_DIR, doc, tempDir } from './helpers';
+import { doc, GIB_DIR, tempDir, xmllint } from './helpers';
 
 const WSDL = path.join(GIB_DIR, 'earsiv', 'EArsivWs.wsdl');
 const ID = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
@@ -53,15 +52,7 @@ function validateBody(el: Buffer): { ok: boolean; output: string } {
     schemaFile = path.join(tempDir('earsiv-wsdl'), 'earsiv-ws.xsd');
     fs.writeFileSync(schemaFile, `<?xml version="1.0"?>\n${schema}`);
   }
-  const file = path.join(tempDir('earsiv-msg'), 'body.xml');
-  fs.writeFileSync(file, el);
-  try {
-    execFileSync('xmllint', ['--noout', '--nonet', '--schema', schemaFile, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { ok: true, output: '' };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
+  return xmllint(schemaFile, el);
 }
 
 function expectValid(msg: Buffer): void {

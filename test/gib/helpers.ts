@@ -77,7 +77,8 @@ export interface XsdResult {
   output: string;
 }
 
-function xmllint(schema: string, xml: Buffer): XsdResult {
+/** libxml2's verdict on a document against an XSD file — an engine independent of ours. */
+export function xmllint(schema: string, xml: Buffer): XsdResult {
   const dir = tempDir('doc');
   const file = path.join(dir, 'doc.xml');
   fs.writeFileSync(file, xml);

@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { isGibProtocolError } from '../../src/gib/protocol/errors';
 import { buildUserList, mergeUserLists, parseUserList, type GibUser } from '../../src/gib/protocol/user-list';
-import { GIB_DIR, doc, fieldError, tempDir } from './helpers';
+import { doc, fieldError, GIB_DIR, xmllint } from './helpers';
 
 const GUIDE = 'efatura-UserList_Kullanici_Listeleri_Kilavuzu_V.1.0.txt';
 const XSD = path.join(GIB_DIR, 'e-fatura-paketi', 'xsd', 'Userlist', 'NewUserList.xsd');
@@ -21,17 +19,7 @@ function guideSample(): string {
 /** Markup without the white space between tags. */
 const squash = (xml: string): string => xml.replace(/<\?xml[^>]*\?>/, '').replace(/>\s+</g, '><').trim();
 
-function validate(xml: Buffer): { ok: boolean; output: string } {
-  const file = path.join(tempDir('userlist'), 'list.xml');
-  fs.writeFileSync(file, xml);
-  try {
-    execFileSync('xmllint', ['--noout', '--nonet', '--schema', XSD, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { ok: true, output: '' };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
+const validate = (xml: Buffer) => xmllint(XSD, xml);
 
 describe('gib/protocol user-list', function () {
   this.timeout(30_000);
