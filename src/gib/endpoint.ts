@@ -175,13 +175,10 @@ export function createGibEndpoint(deps: GibEndpointDeps): express.Router {
       });
     } catch (err) {
       if (err instanceof GibProtocolError || !isUniqueViolation(err)) throw err;
-      // Two pushes of the same envelope at once: the loser's insert hits the key.
+      // Two pushes of the same envelope at once: the loser's insert hits the key (id, IN) and is told 2001. (An
+      // envelope between two of our tenants is stored twice, as OUT and as IN: the key includes the direction.)
       await refuseKnown(deps.db, id);
-      // No IN row holds the ID, so an OUT row does: GİB delivering an envelope we sent ourselves (both parties
-      // are our tenants). While `envelopes` is keyed by the ID alone it cannot be stored beside it; 2005 (GİB
-      // retries, then 1215 for the sender) rather than 2001, which would count it delivered and drop it unseen.
-      log.error({ envelope: id }, 'GİB delivered an envelope we sent ourselves: it cannot be stored beside our own (envelopes keyed by id alone)');
-      throw new GibProtocolError(2005, 'zarf ID giden zarf olarak kayitli');
+      throw err;
     }
     log.info({ envelope: id, bytes: zip.length }, 'envelope received');
     return { id, md5 };

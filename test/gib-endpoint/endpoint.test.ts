@@ -116,20 +116,15 @@ describe('GİB endpoint: sendDocument and getApplicationResponse over HTTP', fun
     expect(await counts(h, env.id)).to.deep.equal({ envelopes: 1, jobs: 1 });
   });
 
-  it('an envelope we sent ourselves, delivered back to us (tenant to tenant): never 2001, which would drop it unseen', async () => {
+  it('an envelope we sent ourselves, delivered back to us (tenant to tenant): stored beside our own OUT row, never 2001', async () => {
     const env = await packed(envelopeXml({ elements: [invoiceXml()] }));
     const at = new Date().toISOString();
     await h.db('envelopes').insert({ id: env.id, direction: 'OUT', tenant_id: null, type: 'SENDERENVELOPE', blob_sha256: 'c'.repeat(64), status: 'SENT', created_at: at, updated_at: at });
     const r = await push(h, env.fileName, env.zip, env.md5);
-    if (r.msg.kind === 'sendDocumentResponse') {
-      // A schema keyed by (id, direction) stores it beside our own.
-      expect(await envelopeRow(h.db, env.id)).to.include({ status: 'RECEIVED' });
-    } else {
-      // Keyed by the ID alone it cannot be stored: GİB is told to try again (and the cause is logged).
-      expect(r.msg).to.deep.include({ kind: 'fault', code: 2005, msg: 'SISTEM HATASI' });
-      expect(h.logs.some((l) => l.level === 50 && l.envelope === env.id && String(l.msg).includes('sent ourselves'))).to.equal(true);
-      expect(await countOf(h.db('jobs').where('job_key', 'like', `gib.inbound:${env.id}%`))).to.equal(0);
-    }
+    expect(r.msg.kind).to.equal('sendDocumentResponse');
+    expect(await envelopeRow(h.db, env.id)).to.include({ status: 'RECEIVED' });
+    expect(await countOf(h.db('envelopes').where({ id: env.id }))).to.equal(2);
+    expect(await countOf(h.db('jobs').where('job_key', 'like', `gib.inbound:${env.id}%`))).to.equal(1);
   });
 
   const SISTEM_HATASI = { kind: 'fault', code: 2005, msg: 'SISTEM HATASI', reason: 'SISTEM HATASI', soapCode: 'soap:Receiver' };
