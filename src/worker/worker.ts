@@ -158,8 +158,11 @@ export function createWorker(options: WorkerOptions) {
     /** Runs due jobs until none is left (tests and one-shot CLI use). */
     async runUntilIdle(maxRounds = 1000): Promise<void> {
       for (let i = 0; i < maxRounds; i++) {
+        // Idle only when nothing ran while we looked: a job finishing during the claim may have enqueued its next
+        // step after the claim's snapshot (they can share one group commit).
+        const busyBefore = inFlight.size > 0;
         const started = await tick();
-        if (started === 0 && inFlight.size === 0) return;
+        if (started === 0 && !busyBefore && inFlight.size === 0) return;
         await Promise.race([...inFlight, new Promise((r) => setTimeout(r, 5))]);
       }
     },
