@@ -8,16 +8,14 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { enqueueJob } from '../db/jobs';
+import { enqueueJob, type JobRow } from '../db/jobs';
 import type { WriteBatcher } from '../db/write-batcher';
-import { isGatewayError } from '../faults';
 import type { BlobStore } from '../storage/blob-store';
-import type { Task, TaskContext } from '../worker/worker';
+import { RETRY_LATER_MS, type Task, type TaskContext } from '../worker/worker';
 import { isGibCallError, type GibCallError, type GibClient } from './client';
 import type { ElementType, EnvelopeParty, EnvelopeType } from './protocol';
 
 export const ENVELOPE_SEND_TASK = 'envelope.send';
-const RETRY_LATER_MS = 60 * 60 * 1000;
 
 export interface OutgoingEnvelope {
   id: string;
@@ -104,19 +102,20 @@ export function createOutbox(deps: OutboxDeps) {
         async run(job, ctx) {
           await sendStored(client, String(job.payload.envelopeId), ctx);
         },
-        onExhausted: (job, err) => retryLater(String(job.payload.envelopeId), err, Number(job.payload.attempt ?? 0)),
+        retryLater: { afterMs: RETRY_LATER_MS, key: (job, n) => `${ENVELOPE_SEND_TASK}:${job.payload.envelopeId}:${n}`, message: 'GİB unreachable: sending again later' },
+        onExhausted: logCannotSend,
       };
     },
 
     sendStored,
-    retryLater,
+    logCannotSend,
   };
 
-  async function enqueueSend(trx: Knex.Transaction, envelopeId: string, at: string, attempt = 0): Promise<void> {
+  async function enqueueSend(trx: Knex.Transaction, envelopeId: string, at: string): Promise<void> {
     await enqueueJob(trx, {
       task: ENVELOPE_SEND_TASK,
-      key: `${ENVELOPE_SEND_TASK}:${envelopeId}${attempt ? `:${attempt}` : ''}`,
-      payload: { envelopeId, attempt },
+      key: `${ENVELOPE_SEND_TASK}:${envelopeId}`,
+      payload: { envelopeId, attempt: 0 },
       runAt: at,
       maxAttempts: deps.maxAttempts,
       createdAt: now(),
@@ -160,15 +159,9 @@ export function createOutbox(deps: OutboxDeps) {
     }
   }
 
-  /** Attempts used up while GİB was unreachable: try again in an hour, with a fresh job. */
-  async function retryLater(envelopeId: string, err: unknown, previousAttempt = 0): Promise<void> {
-    if (isGatewayError(err) && !err.spec.retryable) {
-      deps.logger.error({ envelope: envelopeId, error: err.message }, 'envelope cannot be sent');
-      return;
-    }
-    const attempt = previousAttempt + 1;
-    deps.logger.warn({ envelope: envelopeId, attempt, error: err instanceof Error ? err.message : String(err) }, 'GİB unreachable: sending again later');
-    await deps.writer.run((trx) => enqueueSend(trx, envelopeId, new Date(deps.clock().getTime() + RETRY_LATER_MS).toISOString(), attempt));
+  /** A permanent fault (never GİB being away: that is retried later): the envelope stays CREATED, for a person. */
+  async function logCannotSend(job: JobRow, err: unknown): Promise<void> {
+    deps.logger.error({ envelope: job.payload.envelopeId ?? null, invoice: job.payload.id ?? null, error: err instanceof Error ? err.message : String(err) }, 'envelope cannot be sent');
   }
 }
 

@@ -94,7 +94,7 @@ export function wireGib(deps: WireGibDeps) {
     'invoice.envelope': invoiceEnvelopeTask({ ...invoiceDeps, outbox, users, clock, logger: log }),
     'invoice.send': invoiceSendTask({ ...invoiceDeps, outbox, client }),
     [ENVELOPE_SEND_TASK]: outbox.sendTask(client),
-    'gib.inbound': gibInboundTask({ db, writer, blobs, store, outbox, statusUpdates, clock, logger: log, maxAttempts: config.worker.maxAttempts }),
+    'gib.inbound': gibInboundTask({ db, writer, blobs, store, outbox, statusUpdates, clock, logger: log }),
     'gib.poll': gibPollTask({ db, writer, client, statusUpdates, clock, logger: log, pollEveryMs: settings.pollEveryMs, tickMs: settings.tickMs }),
     'gib.user-list.sync': periodicTask(() => users.sync(), () => settings.userListSyncMs, clock),
     'application-response.send': applicationResponseSendTask({ db, store, writer, clock, outbox, signers, blobs }),

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { claimJobs, completeJob, failJob, releaseStaleJobs, rescheduleJob, type JobRow } from '../db/jobs';
+import { claimJobs, completeJob, enqueueJob, failJob, releaseStaleJobs, rescheduleJob, type JobRow } from '../db/jobs';
 import { createWriteBatcher, type WriteBatcher } from '../db/write-batcher';
 import { isGatewayError } from '../faults';
+
+/** How much later work is tried again once GİB stayed away through all of a job's attempts (Task.retryLater). */
+export const RETRY_LATER_MS = 60 * 60 * 1000;
 
 /** A task may ask to run again later (periodic duties, a check GİB has not answered yet): the job row is kept. */
 export type TaskResult = void | { runAgainAt: Date };
@@ -21,6 +24,13 @@ export interface Task {
   run(job: JobRow, ctx?: TaskContext): Promise<TaskResult>;
   /** Called once when the job fails for good (permanent error or attempts used up): record the outcome. */
   onExhausted?(job: JobRow, error: unknown): Promise<void>;
+  /**
+   * Work that must not be dropped because GİB or the network stayed away through all of a job's attempts: the
+   * exhausted job stays visible and, in the same transaction, a fresh one (payload.attempt + 1, under `key`) is
+   * enqueued `afterMs` later; onExhausted is then not called. A permanent fault still ends the work, unless
+   * `alsoPermanent`.
+   */
+  retryLater?: { afterMs: number; key: (job: JobRow, attempt: number) => string; message: string; alsoPermanent?: boolean };
 }
 
 export interface WorkerOptions {
@@ -77,11 +87,28 @@ export function createWorker(options: WorkerOptions) {
       else if (!completedInTask) await writer.run((trx) => completeJob(trx, job, workerId));
       log.debug({ job: job.id, task: job.task, ms: Date.now() - started }, 'job done');
     } catch (err) {
-      const outcome = await writer.run((trx) =>
-        failJob(trx, job, workerId, describeError(err), { now: options.clock(), permanent: isPermanent(err), backoffBaseMs }),
-      );
+      const now = options.clock();
+      const permanent = isPermanent(err);
+      const later = task.retryLater && (!permanent || task.retryLater.alsoPermanent) ? task.retryLater : null;
+      const attempt = Number(job.payload.attempt ?? 0) + 1;
+      const outcome = await writer.run(async (trx) => {
+        const o = await failJob(trx, job, workerId, describeError(err), { now, permanent, backoffBaseMs });
+        if (o === 'exhausted' && later) {
+          await enqueueJob(trx, {
+            task: job.task,
+            key: later.key(job, attempt),
+            payload: { ...job.payload, attempt },
+            runAt: new Date(now.getTime() + later.afterMs).toISOString(),
+            maxAttempts: job.maxAttempts,
+            createdAt: now.toISOString(),
+          });
+        }
+        return o;
+      });
       log.warn({ job: job.id, task: job.task, attempt: job.attempts, outcome, error: describeError(err) }, 'job failed');
-      if (outcome === 'exhausted' && task.onExhausted) {
+      if (outcome === 'exhausted' && later) {
+        log.warn({ job: job.id, task: job.task, ...job.payload, attempt, error: describeError(err) }, later.message);
+      } else if (outcome === 'exhausted' && task.onExhausted) {
         try {
           await task.onExhausted(job, err);
         } catch (hookErr) {

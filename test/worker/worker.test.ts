@@ -64,6 +64,37 @@ describe(`worker and job queue (${TEST_DB_KIND})`, () => {
     expect(await t.db('jobs').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
   });
 
+  it('retryLater: attempts used up by a retryable failure → a fresh job later, the old one visible; a permanent fault ends it', async () => {
+    await addJobs(t, 'away', 1);
+    await addJobs(t, 'broken', 1);
+    let exhausted = 0;
+    const retryLater = { afterMs: 3_600_000, key: (job: { payload: Record<string, unknown> }, n: number) => `later:${job.payload.n}:${n}`, message: 'again later' };
+    const now = new Date('2026-01-01T00:00:00.000Z');
+    const worker = createWorker({
+      db: t.db,
+      tasks: {
+        away: { run: async () => Promise.reject(new Error('ECONNREFUSED')), retryLater, onExhausted: async () => void exhausted++ },
+        broken: { run: async () => Promise.reject(new GatewayError('REQUEST_FIELD', { field: 'x' })), retryLater, onExhausted: async () => void exhausted++ },
+      },
+      clock: () => now,
+      logger,
+      pollMs: 10,
+      concurrency: 2,
+      backoffBaseMs: 1,
+    });
+    await t.db('jobs').update({ max_attempts: 1 });
+    await worker.runUntilIdle();
+    const jobs = await t.db('jobs').orderBy('id').select('task', 'job_key', 'payload', 'run_at', 'failed_at');
+    expect(jobs.map((j) => [j.task, j.job_key, j.failed_at !== null])).to.deep.equal([
+      ['away', 'away:0', true],
+      ['broken', 'broken:0', true],
+      ['away', 'later:0:1', false],
+    ]);
+    expect(JSON.parse(jobs[2].payload)).to.deep.equal({ n: 0, attempt: 1 });
+    expect(jobs[2].run_at).to.equal('2026-01-01T01:00:00.000Z');
+    expect(exhausted, 'onExhausted only for the work that ended').to.equal(1);
+  });
+
   it('retries with exponential backoff, then keeps the exhausted job visible and calls onExhausted once', async () => {
     await addJobs(t, 'flaky', 1);
     let now = new Date('2026-01-01T00:00:00.000Z');

@@ -27,7 +27,6 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { isUniqueViolation, parseJson } from '../../db/connect';
-import { enqueueJob, type JobRow } from '../../db/jobs';
 import type { MachineStore } from '../../db/machine-store';
 import type { WriteBatcher } from '../../db/write-batcher';
 import { GatewayError, isGatewayError } from '../../faults';
@@ -43,7 +42,7 @@ import {
 import type { SignerRegistry } from '../../services/signer-registry';
 import { signXml } from '../../signing/xades';
 import type { BlobStore } from '../../storage/blob-store';
-import type { Task, TaskResult } from '../worker';
+import { RETRY_LATER_MS, type Task, type TaskResult } from '../worker';
 
 export const EARSIV_REPORT_BUILD_TASK = 'earsiv.report';
 export const EARSIV_REPORT_SEND_TASK = 'earsiv-report.send';
@@ -55,7 +54,6 @@ const REPORTS = 'earsiv_reports';
 const ITEMS = 'earsiv_report_items';
 const DEFAULT_MAX_PER_REPORT = 1000;
 /** When GİB stayed away for all of a job's attempts: a fresh job this much later (as the outbox does). */
-const RETRY_LATER_MS = 60 * 60 * 1000;
 /** A tenant whose report could not be built (its seal unavailable…) is tried again this soon. */
 const BUILD_RETRY_MS = 15 * 60 * 1000;
 
@@ -454,22 +452,13 @@ function gibRefusal(err: GibCallError): { code: number; description: string } {
   return { code, description: `GIB RAPORU REDDETTI: ${err.message}`.slice(0, 1000) };
 }
 
-/** A fresh job `RETRY_LATER_MS` from now, for a report GİB stayed away from through all of a job's attempts. */
-async function retryLater(deps: EarsivReportDeps, task: string, job: JobRow, err: unknown): Promise<void> {
-  const attempt = Number(job.payload.attempt ?? 0) + 1;
-  const id = Number(job.payload.id);
-  deps.logger.warn({ task, report: id, attempt, error: describe(err) }, 'GİB unreachable: trying the e-Arşiv report again later');
-  const now = deps.clock();
-  await deps.writer.run((trx) =>
-    enqueueJob(trx, {
-      task,
-      key: `${task}:${REPORT_MACHINE}:${id}:later:${attempt}`,
-      payload: { ...job.payload, attempt },
-      runAt: new Date(now.getTime() + RETRY_LATER_MS).toISOString(),
-      maxAttempts: deps.maxAttempts,
-      createdAt: now.toISOString(),
-    }),
-  );
+/** GİB away through all of a job's attempts: the same step, with a fresh job, an hour later. */
+function retryReportLater(task: string): NonNullable<Task['retryLater']> {
+  return {
+    afterMs: RETRY_LATER_MS,
+    key: (job, n) => `${task}:${REPORT_MACHINE}:${Number(job.payload.id)}:later:${n}`,
+    message: 'GİB unreachable: trying the e-Arşiv report again later',
+  };
 }
 
 export function earsivReportSendTask(deps: EarsivReportDeps): Task {
@@ -483,7 +472,7 @@ export function earsivReportSendTask(deps: EarsivReportDeps): Task {
       try {
         sent = await deps.client.sendReport(xml, row.uuid);
       } catch (err) {
-        // Retryable (GİB or the network away): the worker tries again with backoff, then retryLater.
+        // Retryable (GİB or the network away): the worker tries again with backoff, then an hour later (retryLater).
         if (!isGibCallError(err) || err.retryable) throw err;
         deps.logger.warn({ report: id, gibCode: err.gibCode, error: err.message }, 'GİB refused the e-Arşiv report');
         const r = gibRefusal(err);
@@ -519,10 +508,9 @@ export function earsivReportSendTask(deps: EarsivReportDeps): Task {
         // What we would send cannot be sent (a bug or bad data, never GİB's doing): the report fails for good.
         deps.logger.error({ report: job.payload.id, error: err.message }, 'e-Arşiv report cannot be sent');
         await failReport(deps, Number(job.payload.id), err.code, `RAPOR GONDERILEMEDI: ${err.message}`.slice(0, 1000));
-        return;
       }
-      await retryLater(deps, EARSIV_REPORT_SEND_TASK, job, err);
     },
+    retryLater: retryReportLater(EARSIV_REPORT_SEND_TASK),
   };
 }
 
@@ -601,10 +589,9 @@ export function earsivReportCheckTask(deps: EarsivReportDeps): Task {
     async onExhausted(job, err) {
       if (isGatewayError(err) && !err.spec.retryable) {
         deps.logger.error({ report: job.payload.id, error: err.message }, 'e-Arşiv report status cannot be asked: left as SENT');
-        return;
       }
-      await retryLater(deps, EARSIV_REPORT_CHECK_TASK, job, err);
     },
+    retryLater: retryReportLater(EARSIV_REPORT_CHECK_TASK),
   };
 }
 

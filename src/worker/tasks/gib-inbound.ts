@@ -24,7 +24,6 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import yauzl from 'yauzl';
-import { enqueueJob, type JobRow } from '../../db/jobs';
 import type { MachineStore } from '../../db/machine-store';
 import type { WriteBatcher } from '../../db/write-batcher';
 import { isGatewayError } from '../../faults';
@@ -49,7 +48,7 @@ import { NS, UUID_RE, child, childText } from '../../gib/protocol/markup';
 import type { GibStatusUpdates } from '../../gib/status-updates';
 import type { BlobStore } from '../../storage/blob-store';
 import type { XmlElement } from '../../xml/parse';
-import type { Task, TaskContext } from '../worker';
+import { RETRY_LATER_MS, type Task, type TaskContext } from '../worker';
 
 export { GIB_INBOUND_TASK } from '../../gib/endpoint';
 
@@ -64,12 +63,9 @@ export interface GibInboundDeps {
   logger: Logger;
   /** Largest envelope accepted once unzipped (default 100 MiB, as GİB's codec). */
   maxXmlBytes?: number;
-  /** Attempts of the job re-enqueued after the first one's were used up (default 8). */
-  maxAttempts?: number;
 }
 
 const DEFAULT_MAX_XML_BYTES = 100 * 1024 * 1024;
-const RETRY_LATER_MS = 60 * 60 * 1000;
 
 interface EnvelopeRow {
   id: string;
@@ -138,7 +134,14 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
       }
       await commit(row, outcome, ctx);
     },
-    onExhausted: retryLater,
+    // Every envelope we accepted must be answered: attempts used up (the database or the blob store away), even by
+    // a fault that looks permanent, and it is tried again an hour later.
+    retryLater: {
+      afterMs: RETRY_LATER_MS,
+      key: (job, n) => `${GIB_INBOUND_TASK}:${String(job.payload.envelopeId).toLowerCase()}:${n}`,
+      message: 'incoming envelope could not be processed: trying again later',
+      alsoPermanent: true,
+    },
   };
 
   async function decide(env: ParsedEnvelope): Promise<Outcome> {
@@ -431,27 +434,6 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
     const aliasOwner = await deps.db('tenants').whereRaw(`lower(${column}) = ?`, [alias]).first('id');
     const detail = `alici ${clip(receiver.vknTckn, 11)} ${clip(receiver.alias, 200)}`;
     return { code: tenant || aliasOwner ? mismatch : 1181, detail };
-  }
-
-  // --- exhausted jobs ---------------------------------------------------------------------------------------------
-
-  /** Attempts used up (the database or the blob store away): try again in an hour, with a fresh job — every
-   * envelope we accepted must be answered. */
-  async function retryLater(job: JobRow, err: unknown): Promise<void> {
-    const envelopeId = String(job.payload.envelopeId).toLowerCase();
-    const attempt = Number(job.payload.attempt ?? 0) + 1;
-    log.error({ envelope: envelopeId, attempt, error: err instanceof Error ? err.message : String(err) }, 'incoming envelope could not be processed: trying again later');
-    const at = deps.clock();
-    await deps.writer.run((trx) =>
-      enqueueJob(trx, {
-        task: GIB_INBOUND_TASK,
-        key: `${GIB_INBOUND_TASK}:${envelopeId}:${attempt}`,
-        payload: { envelopeId, attempt },
-        runAt: new Date(at.getTime() + RETRY_LATER_MS).toISOString(),
-        maxAttempts: deps.maxAttempts ?? 8,
-        createdAt: at.toISOString(),
-      }),
-    );
   }
 }
 

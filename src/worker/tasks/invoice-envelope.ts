@@ -6,7 +6,7 @@ import type { GibClient } from '../../gib/client';
 import type { Outbox } from '../../gib/outbox';
 import { buildEnvelope } from '../../gib/protocol';
 import type { GibUserDirectory } from '../../services/gib-users';
-import type { Task } from '../worker';
+import { RETRY_LATER_MS, type Task } from '../worker';
 import { failInvoice, type InvoiceTaskDeps } from './invoice-process';
 
 export interface EnvelopeTaskDeps extends InvoiceTaskDeps {
@@ -81,10 +81,8 @@ export function invoiceSendTask(deps: InvoiceTaskDeps & { outbox: Outbox; client
       const envelopeId = await envelopeOf(job);
       if (envelopeId) await deps.outbox.sendStored(deps.client, envelopeId, ctx);
     },
-    async onExhausted(job, err) {
-      const envelopeId = await envelopeOf(job);
-      if (envelopeId) await deps.outbox.retryLater(envelopeId, err);
-    },
+    retryLater: { afterMs: RETRY_LATER_MS, key: (job, n) => `invoice.send:${job.payload.id}:later:${n}`, message: 'GİB unreachable: sending again later' },
+    onExhausted: deps.outbox.logCannotSend,
   };
 }
 
