@@ -20,6 +20,7 @@
  *                             URL, a proxy refusing us) or a SOAP fault without GİB's detail under 4xx: not
  *                             retryable — it needs a person, not another attempt.
  */
+import { GatewayError } from '../faults';
 import { EARSIV_FAULT_KIND, EFATURA_FAULTS, EFATURA_FAULT_KIND } from './protocol';
 
 export type GibCallKind = 'rejected' | 'retryable';
@@ -83,4 +84,14 @@ export function gibCallKind(gibCode: number | null, failure: GibCallFailure, htt
 /** GİB's text for a fault code, for messages ('' when unknown). */
 export function efaturaFaultText(code: number): string {
   return EFATURA_FAULTS[code] ?? '';
+}
+
+/**
+ * A failed call to one of GİB's services as the gateway's typed fault, for a caller waiting on it (a SOAP
+ * operation): GİB away is GIB_UNAVAILABLE (retryable), a refusal GIB_REFUSED with GİB's words. Anything else is
+ * returned as it is (a database error stays an internal error, not "GİB away").
+ */
+export function asGibFault(err: unknown): unknown {
+  if (!(err instanceof GibCallError)) return err;
+  return err.retryable ? new GatewayError('GIB_UNAVAILABLE', {}, err) : new GatewayError('GIB_REFUSED', { detail: err.message }, err);
 }

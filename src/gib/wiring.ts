@@ -23,6 +23,7 @@ import { cancelEarsivInvoice, earsivReportBuildTask, earsivReportCheckTask, ears
 import type { Task } from '../worker/worker';
 import { createCancelPortalClient } from './cancel-portal-client';
 import { createGibClient } from './client';
+import { asGibFault } from './client-errors';
 import { createEarsivClient } from './earsiv-client';
 import { createGibEndpoint } from './endpoint';
 import { ENVELOPE_SEND_TASK, createOutbox } from './outbox';
@@ -115,7 +116,7 @@ export function wireGib(deps: WireGibDeps) {
     /** SendInvoice's check of the receiver against the user list (synced once first if it never was). */
     async checkReceiver(kind: 'EFATURA' | 'EARSIV', receiverId: string): Promise<void> {
       // GİB away on the very first send: a retryable fault, not an internal error.
-      await users.ensureSynced().catch((err) => Promise.reject(new GatewayError('GIB_UNAVAILABLE', {}, err)));
+      await users.ensureSynced().catch((err) => Promise.reject(asGibFault(err)));
       const registered = await users.isEfaturaUser(receiverId);
       if (kind === 'EFATURA' && !registered) throw new GatewayError('RECEIVER_NOT_EFATURA_USER', { vkn: receiverId });
       if (kind === 'EARSIV' && registered) throw new GatewayError('RECEIVER_IS_EFATURA_USER', { vkn: receiverId });

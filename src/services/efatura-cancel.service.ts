@@ -14,8 +14,8 @@ import type { Logger } from 'pino';
 import type { MachineStore } from '../db/machine-store';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
-import { isCancelPortalError, type CancelPortalClient, type CancelRequestView } from '../gib/cancel-portal-client';
-import { isGibCallError } from '../gib/client-errors';
+import type { CancelPortalClient, CancelRequestView } from '../gib/cancel-portal-client';
+import { asGibFault } from '../gib/client-errors';
 import {
   CANCEL_DECISION_SIGNATURE_PLACEMENT,
   CANCEL_REQUEST_SIGNATURE_PLACEMENT,
@@ -46,14 +46,6 @@ const PORTAL_EVENTS: Record<string, 'APPROVE' | 'REJECT' | 'DELETE' | undefined>
   'Talep Reddedildi': 'REJECT',
   Silindi: 'DELETE',
 };
-
-/** GİB's answer as our typed fault: a refusal says GİB's reason; GİB away is retryable. */
-function portalFault(err: unknown): unknown {
-  if (isCancelPortalError(err) || isGibCallError(err)) {
-    return err.retryable ? new GatewayError('GIB_UNAVAILABLE', {}, err) : new GatewayError('GIB_REFUSED', { detail: err.message }, err);
-  }
-  return err;
-}
 
 export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
   async function signed(tenantId: number, xml: Buffer, placement: typeof CANCEL_REQUEST_SIGNATURE_PLACEMENT | typeof CANCEL_DECISION_SIGNATURE_PLACEMENT) {
@@ -86,7 +78,7 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
       if (!inv) throw new GatewayError('DOCUMENT_NOT_FOUND');
       const waiting = await deps.db('cancel_requests').where({ invoice_id: invoiceId, state: 'WAITING' }).first('portal_id');
       if (waiting) {
-        const view = await deps.portal.get(waiting.portal_id).catch((err) => Promise.reject(portalFault(err)));
+        const view = await deps.portal.get(waiting.portal_id).catch((err) => Promise.reject(asGibFault(err)));
         if (view) return view;
       }
       // İptal/İtiraz Bildirim Kılavuzu §2: the portal cancels TEMELFATURA and HKS invoices; a TICARIFATURA is
@@ -113,7 +105,7 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
       try {
         view = await deps.portal.createRequest(await signed(caller.tenantId, xml, CANCEL_REQUEST_SIGNATURE_PLACEMENT));
       } catch (err) {
-        throw portalFault(err);
+        throw asGibFault(err);
       }
       const now = deps.clock().toISOString();
       await deps.writer.run(async (trx) => {
@@ -146,7 +138,7 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
           ...(q.to ? { to: q.to } : {}),
         });
       } catch (err) {
-        throw portalFault(err);
+        throw asGibFault(err);
       }
     },
 
@@ -159,7 +151,7 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
       try {
         current = await deps.portal.get(requestId);
       } catch (err) {
-        throw portalFault(err);
+        throw asGibFault(err);
       }
       const party = decision === 'DELETE' ? current?.senderVknTckn : current?.receiverVknTckn;
       if (!current || party !== caller.tenantVkn) throw new GatewayError('CANCEL_REQUEST_NOT_FOUND');
@@ -168,7 +160,7 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
       try {
         view = await deps.portal.decide(await signed(caller.tenantId, xml, CANCEL_DECISION_SIGNATURE_PLACEMENT));
       } catch (err) {
-        throw portalFault(err);
+        throw asGibFault(err);
       }
       const actor = `user:${caller.username}`;
       await deps.writer.run(async (trx) => {

@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { GatewayError } from '../../faults';
 import type { CancelRequestView } from '../../gib/cancel-portal-client';
+import { asGibFault } from '../../gib/client-errors';
 import type { GibWiring } from '../../gib/wiring';
 import { responseDeadline } from '../../machines/invoice.guards';
 import type { Caller } from '../../security/authenticator';
@@ -134,13 +135,8 @@ export function gibOperations(deps: Deps) {
     CheckUser: soapOperation('CheckUser', deps, async (_caller, args) => {
       const vknTckn = argString(args.vknTckn);
       if (!vknTckn || !/^[0-9]{10,11}$/.test(vknTckn)) throw new GatewayError('REQUEST_FIELD', { field: 'vknTckn' });
-      if (argBool(args.refresh)) {
-        try {
-          await deps.gib.users.sync({ force: true });
-        } catch (err) {
-          throw new GatewayError('GIB_UNAVAILABLE', {}, err);
-        }
-      } else await deps.gib.users.ensureSynced().catch((err) => Promise.reject(new GatewayError('GIB_UNAVAILABLE', {}, err)));
+      const synced = argBool(args.refresh) ? deps.gib.users.sync({ force: true }) : deps.gib.users.ensureSynced();
+      await synced.catch((err) => Promise.reject(asGibFault(err)));
       const aliases = await deps.gib.users.aliasesOf(vknTckn);
       const syncedAt = await deps.gib.users.lastSync();
       return {
