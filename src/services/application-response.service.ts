@@ -12,6 +12,7 @@ import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
 import type { Outbox } from '../gib/outbox';
 import { buildApplicationResponse, buildEnvelope, type UblParty } from '../gib/protocol';
+import { derivedUuid } from '../gib/protocol/ubl';
 import { responseDeadline } from '../machines/invoice.guards';
 import type { Caller } from '../security/authenticator';
 import { signXml } from '../signing/xades';
@@ -21,7 +22,7 @@ import type { SignerRegistry } from './signer-registry';
 export interface AnswerContext {
   profileId: string;
   deliveredAt: string;
-  answer?: { code: 'KABUL' | 'RED'; reason: string; at: string; responseUuid: string; envelopeId?: string };
+  answer?: { code: 'KABUL' | 'RED'; reason: string; at: string; responseUuid: string };
 }
 
 /** A UBL party from a VKN (title as PartyName) or a TCKN (GİB wants a Person: first words given, last family name). */
@@ -81,8 +82,12 @@ export function applicationResponseSendTask(deps: ApplicationResponseDeps & { ou
       const row = await deps.db('incoming_invoices as i').join('tenants as t', 't.id', 'i.tenant_id').where('i.id', id).first('i.*', 't.vkn', 't.title');
       if (!row) return;
       const context = parseJson<AnswerContext>(row.context, { profileId: row.profile_id, deliveredAt: row.created_at });
-      if (!context.answer || context.answer.envelopeId) return;
+      if (!context.answer) return;
       const answer = context.answer;
+      // The envelope's ID is derived from the answer's own UUID: a rerun finds it already in the outbox.
+      const envelopeId = derivedUuid(answer.responseUuid, 'postbox-envelope').toUpperCase();
+      const sent = (trx?: Knex.Transaction) => (trx ?? deps.db)('envelopes').where({ id: envelopeId.toLowerCase(), direction: 'OUT' }).first('id');
+      if (await sent()) return;
       const unsigned = buildApplicationResponse({
         uuid: answer.responseUuid,
         issuedAt: new Date(answer.at),
@@ -93,7 +98,6 @@ export function applicationResponseSendTask(deps: ApplicationResponseDeps & { ou
         reason: answer.reason,
       });
       const signed = await signXml(unsigned, await deps.signers.signerFor(Number(row.tenant_id)), { claimedRole: null });
-      const envelopeId = randomUUID().toUpperCase();
       const sender = { alias: row.receiver_alias, vknTckn: row.vkn, title: row.title };
       const receiver = { alias: row.sender_alias, vknTckn: row.sender_vkn, ...(row.sender_name ? { title: row.sender_name } : {}) };
       const xml = buildEnvelope({ id: envelopeId, type: 'POSTBOXENVELOPE', createdAt: deps.clock(), sender, receiver, elementType: 'APPLICATIONRESPONSE', elements: [signed] });
@@ -108,13 +112,7 @@ export function applicationResponseSendTask(deps: ApplicationResponseDeps & { ou
         xml,
       });
       await deps.writer.run(async (trx) => {
-        const current = await trx('incoming_invoices').where({ id }).first('context', 'version');
-        const ctx = parseJson<AnswerContext>(current.context, context);
-        if (ctx.answer?.envelopeId) return;
-        await deps.outbox.record(trx, prepared);
-        await trx('incoming_invoices')
-          .where({ id, version: current.version })
-          .update({ context: JSON.stringify({ ...ctx, answer: { ...ctx.answer, envelopeId } }) });
+        if (!(await sent(trx))) await deps.outbox.record(trx, prepared);
       });
     },
   };

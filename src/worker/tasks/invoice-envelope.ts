@@ -56,7 +56,7 @@ export function invoiceEnvelopeTask(deps: EnvelopeTaskDeps): Task {
         await trx('invoices').where({ id, version: row.version }).update({ envelope_id: stored });
         await deps.store.apply(
           { table: 'invoices', id },
-          { event: 'ENVELOPE', actor: 'worker', reason: `zarf ${envelopeId} → ${postbox}`, expectedVersion: Number(row.version), contextPatch: { envelopeId } },
+          { event: 'ENVELOPE', actor: 'worker', reason: `zarf ${envelopeId} → ${postbox}`, expectedVersion: Number(row.version) },
           trx,
         );
         await ctx?.complete(trx);
