@@ -36,6 +36,7 @@ export interface GibUserDirectoryDeps {
 
 export function createGibUserDirectory(deps: GibUserDirectoryDeps) {
   let running: Promise<SyncResult> | null = null;
+  let everSynced = false;
 
   async function lastSync(): Promise<string | null> {
     const row = await deps.db('gateway_state').where({ name: LAST_SYNC }).first('value');
@@ -90,9 +91,14 @@ export function createGibUserDirectory(deps: GibUserDirectoryDeps) {
       return running;
     },
 
-    /** Syncs once if the list was never synced (so a first invoice is not judged against an empty list). */
+    /**
+     * Syncs once if the list was never synced (so a first invoice is not judged against an empty list). On
+     * SendInvoice's path: once a sync is seen, this process never asks the database again.
+     */
     async ensureSynced(): Promise<void> {
+      if (everSynced) return;
       if (!(await lastSync())) await directory.sync({ force: true });
+      everSynced = true;
     },
 
     async isEfaturaUser(vknTckn: string, trx?: Knex): Promise<boolean> {
