@@ -49,6 +49,7 @@
  *
  * Not modelled: requests started by the receiver (§4.1, approved by the sender, §4.2) and objections (§5).
  */
+import { turkishDay, turkishDayStart } from '../turkish-time';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isGatewayError } from '../faults';
@@ -85,8 +86,7 @@ const DS_NS = 'http://www.w3.org/2000/09/xmldsig#';
 
 /** The last moment a request may be made or approved for an invoice delivered at `deliveredAt` (see the file comment). */
 export function cancellationDeadline(deliveredAt: Date): Date {
-  const deliveryDay = Date.parse(`${turkishTime(deliveredAt).date}T00:00:00+03:00`);
-  return new Date(deliveryDay + (CANCEL_WINDOW_DAYS + 1) * DAY_MS - 1);
+  return turkishDayStart(turkishDay(deliveredAt), CANCEL_WINDOW_DAYS + 1, -1);
 }
 
 /** A time as the portal's JSON shows it: Turkish wall time with its offset. */
