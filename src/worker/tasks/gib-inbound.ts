@@ -173,17 +173,9 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
       }
       invoices.push({ ...facts, documentSha: await deps.blobs.put(Buffer.from(e.document)) });
     }
-    return {
-      status: 'PROCESSED',
-      code: 1200,
-      detail: '',
-      envelope: env,
-      tenant,
-      reply: true,
-      apply: async (trx) => {
-        for (const inv of invoices) await addToInbox(trx, tenant, env, inv);
-      },
-    };
+    return processed(env, tenant, 1200, async (trx) => {
+      for (const inv of invoices) await addToInbox(trx, tenant, env, inv);
+    });
   }
 
   async function addToInbox(trx: Knex.Transaction, tenant: TenantRow, env: ParsedEnvelope, inv: IncomingInvoice): Promise<void> {
@@ -251,36 +243,28 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
         responseUuid: ar.uuid,
       });
     }
-    return {
-      status: 'PROCESSED',
-      code: 1200,
-      detail: '',
-      envelope: env,
-      tenant,
-      reply: true,
-      apply: async (trx) => {
-        for (const a of answers) {
-          let uuid = a.invoiceUuid;
-          // GİB's older responses name the invoice by its number only.
-          if (!uuid && a.invoiceNumber) {
-            const inv = await trx('invoices').where({ tenant_id: tenant.id, invoice_number: a.invoiceNumber }).first('ettn');
-            uuid = inv ? String(inv.ettn) : null;
-          }
-          if (!uuid) {
-            log.warn({ envelope: env.id, tenant: tenant.id, number: a.invoiceNumber }, 'application response for an invoice we do not have');
-            continue;
-          }
-          await deps.statusUpdates.applyApplicationResponse(trx, {
-            tenantId: tenant.id,
-            invoiceUuid: uuid,
-            code: a.code,
-            reason: a.reason,
-            responseUuid: a.responseUuid,
-            envelopeId: env.id.toLowerCase(),
-          });
+    return processed(env, tenant, 1200, async (trx) => {
+      for (const a of answers) {
+        let uuid = a.invoiceUuid;
+        // GİB's older responses name the invoice by its number only.
+        if (!uuid && a.invoiceNumber) {
+          const inv = await trx('invoices').where({ tenant_id: tenant.id, invoice_number: a.invoiceNumber }).first('ettn');
+          uuid = inv ? String(inv.ettn) : null;
         }
-      },
-    };
+        if (!uuid) {
+          log.warn({ envelope: env.id, tenant: tenant.id, number: a.invoiceNumber }, 'application response for an invoice we do not have');
+          continue;
+        }
+        await deps.statusUpdates.applyApplicationResponse(trx, {
+          tenantId: tenant.id,
+          invoiceUuid: uuid,
+          code: a.code,
+          reason: a.reason,
+          responseUuid: a.responseUuid,
+          envelopeId: env.id.toLowerCase(),
+        });
+      }
+    });
   }
 
   // --- SYSTEMENVELOPE: news about the envelopes we sent -----------------------------------------------------------
@@ -302,29 +286,26 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
       const err = firstError ?? new GibProtocolError(1160, 'sistem yaniti yok');
       return { ...refused(err.gibCode, err.detail, env, tenant), reply: false };
     }
-    return {
-      status: 'PROCESSED',
-      code: null,
-      detail: '',
-      envelope: env,
-      tenant,
-      reply: false,
-      apply: async (trx) => {
-        for (const r of responses) {
-          await deps.statusUpdates.applySystemResponse(trx, {
-            systemEnvelopeId: env.id,
-            aboutEnvelopeId: r.envelopeId,
-            code: r.code,
-            description: r.description,
-            responderVkn: r.sender.vknTckn,
-            source: 'push',
-          });
-        }
-      },
-    };
+    return processed(env, tenant, null, async (trx) => {
+      for (const r of responses) {
+        await deps.statusUpdates.applySystemResponse(trx, {
+          systemEnvelopeId: env.id,
+          aboutEnvelopeId: r.envelopeId,
+          code: r.code,
+          description: r.description,
+          responderVkn: r.sender.vknTckn,
+          source: 'push',
+        });
+      }
+    });
   }
 
   // --- recording the outcome --------------------------------------------------------------------------------------
+
+  /** Taken in: answered with `code` (1200), or not at all (null: a system envelope). */
+  function processed(env: NonNullable<Outcome['envelope']>, tenant: TenantRow | null, code: 1200 | null, apply: Outcome['apply']): Outcome {
+    return { status: 'PROCESSED', code, detail: '', envelope: env, tenant, reply: code !== null, apply };
+  }
 
   function refused(code: number, detail: string, env: Outcome['envelope'], tenant: TenantRow | null): Outcome {
     return { status: 'REFUSED', code, detail, envelope: env, tenant, reply: env !== null && env.type !== 'SYSTEMENVELOPE' };
