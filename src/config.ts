@@ -262,6 +262,27 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
   return { ...config, ...overrides };
 }
 
+/** Where GİB's three services are. */
+export interface GibUrls {
+  efaturaUrl: string;
+  earsivUrl: string;
+  cancelPortalUrl: string;
+}
+
+/**
+ * GİB's services as configured, or the built-in simulator's (its configured host and port: a worker-only process
+ * reaches the simulator its gateway runs).
+ */
+export function gibUrls(config: Pick<GatewayConfig, 'gib'>): GibUrls {
+  const { simulator } = config.gib;
+  if (!simulator.enabled) {
+    return { efaturaUrl: config.gib.efaturaUrl!, earsivUrl: config.gib.earsivUrl!, cancelPortalUrl: config.gib.cancelPortalUrl! };
+  }
+  if (simulator.port === 0) throw new ConfigError('GW_SIMULATOR_PORT=0: a process that does not start the simulator cannot know its port');
+  const base = `http://${simulator.host.includes(':') ? `[${simulator.host}]` : simulator.host}:${simulator.port}`;
+  return { efaturaUrl: `${base}/EFatura`, earsivUrl: `${base}/EArsiv`, cancelPortalUrl: `${base}/FaturaIptal` };
+}
+
 /** Where the UBL-TR XSDs are inside GİB's package, when one is configured. */
 export function ublXsdDir(config: Pick<GatewayConfig, 'gibDir'>): string | null {
   return config.gibDir ? path.join(config.gibDir, 'ubl-tr-1.2.1', 'xsdrt') : null;

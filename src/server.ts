@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { createApp } from './app';
-import { ConfigError, loadConfig, type GatewayConfig } from './config';
+import { ConfigError, gibUrls, loadConfig, type GatewayConfig, type GibUrls } from './config';
 import { createDb, migrate } from './db/connect';
 import { GIB_ENDPOINT_PATH } from './gib/endpoint';
-import type { GibUrls } from './gib/wiring';
 import { createLogger } from './log';
 import { createSimulator, type Simulator } from './simulator';
 
@@ -33,11 +32,7 @@ async function main(): Promise<void> {
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   await migrate(db);
   const embedded = config.gib.simulator.enabled ? await startEmbeddedSimulator(config, logger) : null;
-  const gib: GibUrls = embedded?.urls ?? {
-    efaturaUrl: config.gib.efaturaUrl!,
-    earsivUrl: config.gib.earsivUrl!,
-    cancelPortalUrl: config.gib.cancelPortalUrl!,
-  };
+  const gib: GibUrls = embedded?.urls ?? gibUrls(config);
   // Where the embedded simulator reaches us: an address bound to every interface is reached on the loopback.
   const selfHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const publicUrl = config.gib.publicUrl ?? `http://${selfHost}:${config.port}`;

@@ -108,6 +108,74 @@ export async function failJob(
   return exhausted ? 'exhausted' : 'retry';
 }
 
+/** When the next job of these tasks is due (null: none waiting); the worker sleeps no longer than that. */
+export async function nextRunAt(db: Knex, tasks: readonly string[]): Promise<string | null> {
+  if (tasks.length === 0) return null;
+  const row = await db('jobs').whereNull('locked_by').whereNull('failed_at').whereIn('task', tasks).min({ at: 'run_at' }).first();
+  return row?.at ? String(row.at) : null;
+}
+
+/** The PostgreSQL channel a trigger notifies when jobs are inserted (migration 003). */
+export const JOBS_CHANNEL = 'gateway_jobs';
+
+export interface JobListener {
+  close(): Promise<void>;
+}
+
+/**
+ * On PostgreSQL, calls `onJob` whenever another connection (another process) commits new jobs: a connection of its
+ * own LISTENs on JOBS_CHANNEL, and is opened again after a failure (polling covers the gap). Null on SQLite.
+ */
+export function listenForJobs(db: Knex, onJob: () => void, onError: (err: unknown) => void): JobListener | null {
+  if (dbClient(db) !== 'postgres') return null;
+  type PgConnection = { query(sql: string): Promise<unknown>; on(event: string, fn: (arg: unknown) => void): void; end(): Promise<void> };
+  const client = db.client as { acquireRawConnection(): Promise<PgConnection> };
+  let conn: PgConnection | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | null = null;
+
+  const connect = async (): Promise<void> => {
+    try {
+      const c = await client.acquireRawConnection();
+      if (closed) {
+        await c.end().catch(() => undefined);
+        return;
+      }
+      conn = c;
+      c.on('notification', () => onJob());
+      c.on('error', (err) => {
+        onError(err);
+        reconnect();
+      });
+      await c.query(`listen ${JOBS_CHANNEL}`);
+      onJob(); // anything committed while we were not listening
+    } catch (err) {
+      onError(err);
+      reconnect();
+    }
+  };
+  const reconnect = (): void => {
+    const old = conn;
+    conn = null;
+    void old?.end().catch(() => undefined);
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = null;
+      void connect();
+    }, 1000);
+  };
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      const c = conn;
+      conn = null;
+      await c?.end().catch(() => undefined);
+    },
+  };
+}
+
 /** Frees jobs whose worker died holding them (the lock is older than `staleBefore`). */
 export async function releaseStaleJobs(db: Knex, staleBefore: string): Promise<number> {
   return db('jobs').whereNotNull('locked_by').andWhere('locked_at', '<', staleBefore).update({ locked_by: null, locked_at: null });

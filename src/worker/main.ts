@@ -1,19 +1,22 @@
-import { createApp } from '../app';
-import { ConfigError, loadConfig } from '../config';
+import { composeGateway } from '../composition';
+import { ConfigError, gibUrls, loadConfig } from '../config';
 import { createDb, migrate } from '../db/connect';
 import { createLogger } from '../log';
 
 /**
- * A worker-only process: the same tasks as the gateway's in-process worker, no HTTP. Run one or more beside a
- * gateway started with GW_WORKER=false so signing and the other asynchronous steps use their own cores (several are
- * safe on PostgreSQL, where claims use `for update skip locked`; on SQLite they take turns on the one writer).
+ * A worker-only process: the same composition as the gateway (composition.ts), so the same tasks, GİB's included,
+ * and no HTTP. Run one or more beside a gateway started with GW_WORKER=false so signing and the other asynchronous
+ * steps use their own cores (several are safe on PostgreSQL, where claims use `for update skip locked`; on SQLite
+ * they take turns on the one writer). With the built-in simulator (GW_SIMULATOR), the worker reaches the one its
+ * gateway runs on GW_SIMULATOR_HOST:GW_SIMULATOR_PORT.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel).child({ role: 'worker' });
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   await migrate(db);
-  const gateway = await createApp({ config, db, logger });
+  const gateway = composeGateway({ config, db, logger, gib: gibUrls(config) });
+  await gateway.ensurePeriodicJobs();
   gateway.worker.start();
   logger.info({ workerId: gateway.worker.workerId, database: config.databaseUrl ? 'postgres' : 'sqlite' }, 'worker started');
   process.stdout.write(JSON.stringify({ ready: true, workerId: gateway.worker.workerId }) + '\n');

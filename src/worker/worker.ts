@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { claimJobs, completeJob, enqueueJob, failJob, releaseStaleJobs, rescheduleJob, type JobRow } from '../db/jobs';
+import { claimJobs, completeJob, enqueueJob, failJob, listenForJobs, nextRunAt, releaseStaleJobs, rescheduleJob, type JobListener, type JobRow } from '../db/jobs';
 import { createWriteBatcher, type WriteBatcher } from '../db/write-batcher';
 import { isGatewayError } from '../faults';
 
@@ -46,6 +46,11 @@ export interface WorkerOptions {
   backoffBaseMs?: number;
   /** A lock older than this is taken to belong to a dead worker and freed. */
   staleLockMs?: number;
+  /**
+   * On PostgreSQL, wake up when another process commits jobs (LISTEN/NOTIFY) instead of at the next poll; the poll
+   * stays as the fallback. On by default.
+   */
+  listen?: boolean;
 }
 
 /** A retryable error is one the catalogue marks so, or anything unexpected (the database, the network). */
@@ -70,6 +75,7 @@ export function createWorker(options: WorkerOptions) {
   let wake: (() => void) | null = null;
   let loop: Promise<void> | null = null;
   let lastSweep = 0;
+  let listener: JobListener | null = null;
 
   async function runJob(job: JobRow): Promise<void> {
     const task = options.tasks[job.task];
@@ -118,7 +124,7 @@ export function createWorker(options: WorkerOptions) {
     }
   }
 
-  /** Claims what is due and starts it; returns how many jobs were started. */
+  /** Claims what is due and starts it; returns how many jobs were started (-1: no room to start any). */
   async function tick(): Promise<number> {
     const now = options.clock();
     if (now.getTime() - lastSweep > staleLockMs / 2) {
@@ -126,7 +132,7 @@ export function createWorker(options: WorkerOptions) {
       await releaseStaleJobs(options.db, new Date(now.getTime() - staleLockMs).toISOString());
     }
     const room = options.concurrency - inFlight.size;
-    if (room <= 0) return 0;
+    if (room <= 0) return -1;
     const jobs = await writer.run((trx) => claimJobs(trx, workerId, room, now.toISOString(), taskNames));
     for (const job of jobs) {
       const p = runJob(job).finally(() => {
@@ -136,6 +142,13 @@ export function createWorker(options: WorkerOptions) {
       inFlight.add(p);
     }
     return jobs.length;
+  }
+
+  /** How long to sleep when nothing was due: until the next job is, at most the poll interval. */
+  async function idleMs(): Promise<number> {
+    const due = await nextRunAt(options.db, taskNames);
+    if (!due) return options.pollMs;
+    return Math.max(5, Math.min(options.pollMs, Date.parse(due) - options.clock().getTime()));
   }
 
   function sleep(ms: number): Promise<void> {
@@ -155,16 +168,21 @@ export function createWorker(options: WorkerOptions) {
     start(): void {
       if (running) return;
       running = true;
+      if (options.listen !== false) {
+        listener = listenForJobs(options.db, () => wake?.(), (err) => log.warn({ error: describeError(err) }, 'listening for new jobs failed; polling meanwhile'));
+      }
       loop = (async () => {
         while (running) {
           let started = 0;
+          let waitMs = options.pollMs;
           try {
             started = await tick();
+            if (started === 0) waitMs = await idleMs();
           } catch (err) {
             log.error({ error: describeError(err) }, 'claiming jobs failed');
           }
-          if (running && started === 0) {
-            await sleep(options.pollMs);
+          if (running && started <= 0) {
+            await sleep(waitMs);
             // Jobs finishing together (one group commit) wake us one after another: let them all finish first, so
             // one claim — one commit — takes their places instead of one claim each.
             await new Promise((resolve) => setImmediate(resolve));
@@ -179,6 +197,8 @@ export function createWorker(options: WorkerOptions) {
     async stop(): Promise<void> {
       running = false;
       wake?.();
+      await listener?.close();
+      listener = null;
       await loop;
       await Promise.allSettled([...inFlight]);
     },
@@ -189,7 +209,7 @@ export function createWorker(options: WorkerOptions) {
         // step after the claim's snapshot (they can share one group commit).
         const busyBefore = inFlight.size > 0;
         const started = await tick();
-        if (started === 0 && !busyBefore && inFlight.size === 0) return;
+        if (started <= 0 && !busyBefore && inFlight.size === 0) return;
         await Promise.race([...inFlight, new Promise((r) => setTimeout(r, 5))]);
       }
     },

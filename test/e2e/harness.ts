@@ -127,8 +127,9 @@ export interface ServiceOptions {
   script: string;
   port: number;
   env: Record<string, string>;
-  /** GET this path answers 2xx once the service is ready. */
-  readyPath: string;
+  /** GET this path answers 2xx once the service is ready; or, without HTTP, the process prints `readyLine`. */
+  readyPath?: string;
+  readyLine?: RegExp;
   readyTimeoutMs?: number;
   /** Stream the child's output to our stderr (E2E_LOG=1 sets it for all). */
   echo?: boolean;
@@ -188,15 +189,20 @@ export function serviceProcess(opts: ServiceOptions): ServiceProcess {
       record(c.stdout, 'out');
       record(c.stderr, 'err');
       const until = Date.now() + (opts.readyTimeoutMs ?? 30_000);
+      const from = logs.length;
       for (;;) {
         if (!handle.running()) throw new Error(`${opts.name} exited during start:\n${handle.logTail()}`);
         try {
-          await httpJson('GET', `${baseUrl}${opts.readyPath}`, undefined, 1000);
+          if (opts.readyLine) {
+            if (!logs.slice(from).some((l) => opts.readyLine!.test(l))) throw new Error('not yet');
+          } else {
+            await httpJson('GET', `${baseUrl}${opts.readyPath}`, undefined, 1000);
+          }
           return;
         } catch {
           if (Date.now() > until) {
             await handle.stop();
-            throw new Error(`${opts.name} not ready on ${baseUrl}${opts.readyPath} after ${opts.readyTimeoutMs ?? 30_000} ms:\n${handle.logTail()}`);
+            throw new Error(`${opts.name} not ready (${opts.readyLine ?? `${baseUrl}${opts.readyPath}`}) after ${opts.readyTimeoutMs ?? 30_000} ms:\n${handle.logTail()}`);
           }
           await sleep(50);
         }
@@ -257,6 +263,8 @@ export interface TenantSpec {
 }
 
 export interface GatewayProcess extends ServiceProcess {
+  /** The gateway's GW_* configuration (what a worker process beside it gets too). */
+  env: Record<string, string>;
   dataDir: string;
   /** Set on PostgreSQL: the gateway's own database. */
   databaseUrl: string | null;
@@ -352,6 +360,7 @@ export async function prepareGateway(opts: GatewayOptions): Promise<GatewayProce
   let db: Knex | null = null;
   const sqliteFile = path.join(dataDir, 'gateway.sqlite');
   return Object.assign(proc, {
+    env,
     dataDir,
     databaseUrl: pg?.url ?? null,
     sqliteFile,
@@ -377,6 +386,14 @@ export async function prepareGateway(opts: GatewayOptions): Promise<GatewayProce
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   });
+}
+
+/**
+ * A worker-only process (src/worker/main.ts) beside `gateway`, with the gateway's configuration and `env` on top;
+ * ready when it prints its {"ready":true} line. Not started.
+ */
+export function workerProcess(gateway: GatewayProcess, name: string, env: Record<string, string> = {}): ServiceProcess {
+  return serviceProcess({ name, script: 'src/worker/main.ts', port: 0, env: { ...gateway.env, ...env }, readyLine: /"ready":true/ });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -188,4 +188,39 @@ describe(`worker and job queue (${TEST_DB_KIND})`, () => {
       expect(new Set(rows.map((r) => r.worker)).size).to.be.greaterThan(1);
     }
   });
+
+  it('an idle worker sleeps until the next job is due, not a whole poll interval', async () => {
+    const ran: number[] = [];
+    const worker = createWorker({ db: t.db, tasks: { later: { run: async () => void ran.push(Date.now()) } }, clock: () => new Date(), logger, pollMs: 60_000, concurrency: 1 });
+    worker.start();
+    try {
+      await new Promise((r) => setTimeout(r, 50)); // the worker looked, found nothing, and sleeps for a minute
+      const due = Date.now() + 300;
+      await enqueueJob(t.db, { task: 'later', key: 'later:1', payload: {}, runAt: new Date(due).toISOString(), maxAttempts: 1, createdAt: new Date().toISOString() });
+      worker.nudge(); // what the enqueuing side does in this process (another process: NOTIFY on PostgreSQL)
+      for (let i = 0; i < 100 && ran.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(ran, 'ran within two seconds').to.have.length(1);
+      expect(ran[0]! - due, 'not before it was due, and soon after').to.be.within(0, 500);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  // PostgreSQL only (SQLite has no notifications: there the in-process worker is nudged and other processes poll).
+  if (TEST_DB_KIND === 'postgres') it('PostgreSQL: a job committed on another connection wakes a sleeping worker (LISTEN/NOTIFY)', async () => {
+    const ran: number[] = [];
+    const worker = createWorker({ db: t.db, tasks: { woken: { run: async () => void ran.push(Date.now()) } }, clock: () => new Date(), logger, pollMs: 60_000, concurrency: 1 });
+    worker.start();
+    const other = t.connectAgain(1); // another process's pool
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // listening, and asleep for a minute
+      const committed = Date.now();
+      await enqueueJob(other, { task: 'woken', key: 'woken:1', payload: {}, runAt: new Date(committed - 1000).toISOString(), maxAttempts: 1, createdAt: new Date().toISOString() });
+      for (let i = 0; i < 100 && ran.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(ran, 'ran within two seconds of the commit').to.have.length(1);
+      expect(ran[0]! - committed).to.be.below(1000);
+    } finally {
+      await worker.stop();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_core';
 import * as m002 from './002_gib';
+import * as m003 from './003_job_wakeup';
 
 export interface Migration {
   name: string;
@@ -12,4 +13,5 @@ export interface Migration {
 export const migrations: Migration[] = [
   { name: '001_core', ...m001 },
   { name: '002_gib', ...m002 },
+  { name: '003_job_wakeup', ...m003 },
 ];

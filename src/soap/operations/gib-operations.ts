@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { GatewayError } from '../../faults';
 import type { CancelRequestView } from '../../gib/cancel-portal-client';
 import { asGibFault } from '../../gib/client-errors';
-import type { GibWiring } from '../../gib/wiring';
+import type { GibServices } from '../../composition';
 import { responseDeadline } from '../../machines/invoice.guards';
 import type { Caller } from '../../security/authenticator';
 import { createInboxService, type IncomingInvoiceView } from '../../services/inbox.service';
@@ -19,7 +19,7 @@ import { invoiceStatusXml } from './invoice-status';
 const TEN_DAYS_MS = 10 * 24 * 3600_000;
 
 interface Deps extends OperationDeps {
-  gib: GibWiring;
+  gib: GibServices;
   invoices: InvoiceService;
   db: Knex;
   blobs: BlobStore;
