@@ -1,6 +1,17 @@
 import type { Knex } from 'knex';
 import { GatewayError } from '../faults';
-import { describeState, machineById, transition, type MachineSpec } from '../machines';
+import {
+  describeState,
+  machineById,
+  transition,
+  type AnyMachine,
+  type EventOf,
+  type cancelRequestMachine,
+  type earsivInvoiceMachine,
+  type earsivReportMachine,
+  type efaturaInvoiceMachine,
+  type incomingInvoiceMachine,
+} from '../machines';
 import { parseJson } from './connect';
 import { enqueueJob } from './jobs';
 import { createWriteBatcher, type WriteBatcher } from './write-batcher';
@@ -11,13 +22,23 @@ import { createWriteBatcher, type WriteBatcher } from './write-batcher';
  * transition's effects enqueued as jobs — all in one transaction, so no state is ever left without its next step.
  */
 
-export interface EntityRef {
+/** A row of a machine-driven table; `M` (never set at run time) says which machine(s) may drive it. */
+export interface EntityRef<M extends AnyMachine = AnyMachine> {
   table: string;
   id: number;
+  readonly machine?: M;
 }
 
-export interface ApplyInput {
-  event: string;
+/** Typed references to the rows of the machine-driven tables: apply() then takes only their machines' events. */
+export const entities = {
+  invoice: (id: number): EntityRef<typeof efaturaInvoiceMachine | typeof earsivInvoiceMachine> => ({ table: 'invoices', id }),
+  incomingInvoice: (id: number): EntityRef<typeof incomingInvoiceMachine> => ({ table: 'incoming_invoices', id }),
+  cancelRequest: (id: number): EntityRef<typeof cancelRequestMachine> => ({ table: 'cancel_requests', id }),
+  earsivReport: (id: number): EntityRef<typeof earsivReportMachine> => ({ table: 'earsiv_reports', id }),
+};
+
+export interface ApplyInput<E extends string = string> {
+  event: E;
   actor: string;
   reason?: string | null;
   /** A code the event carries (GİB's 11xx, a fault code) — becomes the state's code when the state's is dynamic. */
@@ -69,7 +90,7 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
     }
   }
 
-  async function enqueueEffects(trx: Knex.Transaction, machine: MachineSpec, effects: readonly string[], ref: EntityRef, version: number) {
+  async function enqueueEffects(trx: Knex.Transaction, machine: AnyMachine, effects: readonly string[], ref: EntityRef, version: number) {
     for (const task of effects) {
       await enqueueJob(trx, {
         task,
@@ -84,8 +105,7 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
 
   return {
     /** Records the birth of an entity the caller has just inserted in its initial state (inside the caller's trx). */
-    async recordCreated(trx: Knex.Transaction, machineId: string, ref: EntityRef, actor: string, reason: string | null) {
-      const machine = machineById(machineId);
+    async recordCreated<M extends AnyMachine>(trx: Knex.Transaction, machine: M, ref: EntityRef<M>, actor: string, reason: string | null) {
       const spec = machine.states[machine.initial];
       await trx('state_history').insert({
         machine: machine.id,
@@ -103,7 +123,7 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
     },
 
     /** Applies one event: the declared next state or a typed fault, and nothing changes on a fault. */
-    async apply(ref: EntityRef, input: ApplyInput, trx?: Knex | Knex.Transaction): Promise<ApplyResult> {
+    async apply<M extends AnyMachine>(ref: EntityRef<M>, input: ApplyInput<EventOf<M>>, trx?: Knex | Knex.Transaction): Promise<ApplyResult> {
       return withTransaction(trx, async (t) => {
         const row = await t(ref.table).where({ id: ref.id }).first('machine', 'state', 'version', 'context');
         if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');

@@ -12,8 +12,9 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { MachineStore } from '../db/machine-store';
+import { entities, type MachineStore } from '../db/machine-store';
 import { isGatewayError } from '../faults';
+import type { InvoiceEvent } from '../machines';
 import { GIB_PARTY, gibStatus } from './protocol';
 
 export interface SystemResponseInfo {
@@ -38,7 +39,7 @@ export interface ApplicationResponseInfo {
   envelopeId: string;
 }
 
-const MERKEZ_EVENTS: Record<number, string> = {
+const MERKEZ_EVENTS: Record<number, InvoiceEvent> = {
   1000: 'GIB_QUEUED',
   1100: 'GIB_PROCESSING',
   1200: 'GIB_ACCEPTED',
@@ -53,7 +54,7 @@ const MERKEZ_EVENTS: Record<number, string> = {
 export const FINAL_GIB_CODES: ReadonlySet<number> = new Set([1215, 1230, 1235, 1300]);
 
 /** The invoice event a system response means, or null when it means nothing for the invoice. */
-export function invoiceEventFor(code: number, fromMerkez: boolean): string | null {
+export function invoiceEventFor(code: number, fromMerkez: boolean): InvoiceEvent | null {
   if (!fromMerkez) {
     if (code === 1200 || code === 1300) return 'DELIVERED';
     return gibStatus(code).outcome === 'error' ? 'RECEIVER_FAILED' : null;
@@ -73,9 +74,9 @@ export function createGibStatusUpdates(deps: GibStatusDeps) {
   const now = () => deps.clock().toISOString();
 
   /** Applies an event unless the state does not take it (late or repeated news); returns whether it moved. */
-  async function tryApply(trx: Knex.Transaction, id: number, event: string, extra: { reason: string; code?: number; codeDescription?: string; contextPatch?: Record<string, unknown> }) {
+  async function tryApply(trx: Knex.Transaction, id: number, event: InvoiceEvent, extra: { reason: string; code?: number; codeDescription?: string; contextPatch?: Record<string, unknown> }) {
     try {
-      await deps.store.apply({ table: 'invoices', id }, { event, actor: 'gib', ...extra }, trx);
+      await deps.store.apply(entities.invoice(id), { event, actor: 'gib', ...extra }, trx);
       return true;
     } catch (err) {
       if (isGatewayError(err) && err.fault === 'ILLEGAL_TRANSITION') return false;

@@ -3,12 +3,15 @@ import { efaturaInvoiceMachine } from './efatura-invoice.machine';
 import { cancelRequestMachine } from './cancel-request.machine';
 import { earsivReportMachine } from './earsiv-report.machine';
 import { incomingInvoiceMachine } from './incoming-invoice.machine';
-import type { MachineSpec } from './machine';
+import type { AnyMachine, EventOf } from './machine';
 
 export * from './machine';
 export { earsivInvoiceMachine, efaturaInvoiceMachine, incomingInvoiceMachine, cancelRequestMachine, earsivReportMachine };
 
-export const machines: Record<string, MachineSpec> = {
+/** Events of the machines that drive the `invoices` table (an e-Fatura's or an e-Arşiv invoice's). */
+export type InvoiceEvent = EventOf<typeof efaturaInvoiceMachine> | EventOf<typeof earsivInvoiceMachine>;
+
+export const machines: Record<string, AnyMachine> = {
   [efaturaInvoiceMachine.id]: efaturaInvoiceMachine,
   [earsivInvoiceMachine.id]: earsivInvoiceMachine,
   [incomingInvoiceMachine.id]: incomingInvoiceMachine,
@@ -16,7 +19,7 @@ export const machines: Record<string, MachineSpec> = {
   [earsivReportMachine.id]: earsivReportMachine,
 };
 
-export function machineById(id: string): MachineSpec {
+export function machineById(id: string): AnyMachine {
   const machine = machines[id];
   if (!machine) throw new Error(`unknown machine ${id}`);
   return machine;

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { parseJson } from '../db/connect';
-import type { MachineStore } from '../db/machine-store';
+import { entities, type MachineStore } from '../db/machine-store';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
 import type { Outbox } from '../gib/outbox';
@@ -58,7 +58,7 @@ export function createApplicationResponseService(deps: ApplicationResponseDeps) 
       }
       const reason = (input.reason ?? '').trim() || (input.code === 'KABUL' ? 'Fatura kabul edildi.' : 'Fatura red edildi.');
       await deps.store.apply(
-        { table: 'incoming_invoices', id: Number(row.id) },
+        entities.incomingInvoice(Number(row.id)),
         {
           event: input.code === 'KABUL' ? 'ACCEPT' : 'REJECT',
           actor: `user:${caller.username}`,

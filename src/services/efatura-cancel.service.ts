@@ -11,9 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { MachineStore } from '../db/machine-store';
+import { entities, type MachineStore } from '../db/machine-store';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
+import { cancelRequestMachine } from '../machines';
 import type { CancelPortalClient, CancelRequestView } from '../gib/cancel-portal-client';
 import { asGibFault } from '../gib/client-errors';
 import {
@@ -57,13 +58,13 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
     const event = PORTAL_EVENTS[view.state];
     const row = await trx('cancel_requests').where({ id: requestRowId }).first('state', 'invoice_id');
     if (!event || !row || row.state !== 'WAITING') return;
-    await deps.store.apply({ table: 'cancel_requests', id: requestRowId }, { event, actor, reason: `GIB iptal portali: ${view.state}` }, trx);
+    await deps.store.apply(entities.cancelRequest(requestRowId), { event, actor, reason: `GIB iptal portali: ${view.state}` }, trx);
     await trx('cancel_requests').where({ id: requestRowId }).update({ decided_at: view.decidedAt ?? deps.clock().toISOString() });
     if (event === 'APPROVE') {
       const inv = await trx('invoices').where({ id: row.invoice_id }).first('state');
       if (inv && CANCELLABLE.has(inv.state)) {
         await deps.store.apply(
-          { table: 'invoices', id: Number(row.invoice_id) },
+          entities.invoice(Number(row.invoice_id)),
           { event: 'CANCEL_APPROVED', actor, reason: `iptal talebi ${view.id} alici tarafindan onaylandi`, contextPatch: { cancelledAt: view.decidedAt ?? null } },
           trx,
         );
@@ -124,7 +125,7 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
           })
           .returning('id');
         const rowId = Number(typeof row === 'object' ? row.id : row);
-        await deps.store.recordCreated(trx, 'efatura-cancel-request', { table: 'cancel_requests', id: rowId }, `user:${caller.username}`, `iptal talebi ${view.id}`);
+        await deps.store.recordCreated(trx, cancelRequestMachine, entities.cancelRequest(rowId), `user:${caller.username}`, `iptal talebi ${view.id}`);
       });
       return view;
     },
@@ -168,7 +169,7 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
           // The receiver's copy of the invoice is cancelled as well.
           const incoming = await trx('incoming_invoices').where({ tenant_id: caller.tenantId, ettn: view.ettn.toLowerCase() }).first('id', 'state');
           if (incoming && (incoming.state === 'INBOX' || incoming.state === 'ACCEPTED')) {
-            await deps.store.apply({ table: 'incoming_invoices', id: Number(incoming.id) }, { event: 'CANCEL_APPROVED', actor, reason: `iptal talebi ${view.id} onaylandi` }, trx);
+            await deps.store.apply(entities.incomingInvoice(Number(incoming.id)), { event: 'CANCEL_APPROVED', actor, reason: `iptal talebi ${view.id} onaylandi` }, trx);
           }
         }
         const own = await trx('cancel_requests').where({ portal_id: view.id.toLowerCase(), tenant_id: caller.tenantId }).first('id');

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isUniqueViolation, parseJson } from '../db/connect';
-import type { HistoryEntry, MachineStore } from '../db/machine-store';
+import { entities, type HistoryEntry, type MachineStore } from '../db/machine-store';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
 import { describeState, earsivInvoiceMachine, efaturaInvoiceMachine, machineById, portalTab, type PortalTab } from '../machines';
@@ -183,7 +183,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
             })
             .returning('id');
           const newId = Number(typeof row === 'object' ? row.id : row);
-          await deps.store.recordCreated(trx, machine.id, { table: 'invoices', id: newId }, `user:${caller.username}`, 'SendInvoice');
+          await deps.store.recordCreated(trx, machine, entities.invoice(newId), `user:${caller.username}`, 'SendInvoice');
           return newId;
         });
       } catch (err) {

@@ -9,7 +9,8 @@ import {
   incomingInvoiceMachine,
   portalTab,
   transition,
-  type MachineSpec,
+  type AnyMachine,
+  type StateSpec,
 } from '../../src/machines';
 import { responseDeadline } from '../../src/machines/invoice.guards';
 
@@ -93,7 +94,7 @@ function parseExpected(lines: string[]): Map<string, Map<string, string>> {
 /** A context and time under which every guard passes, so only the table decides. */
 const PASSING = { context: { profileId: 'TICARIFATURA', deliveredAt: '2026-01-10T09:00:00.000Z' }, now: new Date('2026-01-11T09:00:00Z') };
 
-function exhaustive(machine: MachineSpec, expectedLines: string[]) {
+function exhaustive(machine: AnyMachine, expectedLines: string[]) {
   const expected = parseExpected(expectedLines);
   it('declares exactly the expected states', () => {
     expect(Object.keys(machine.states).sort()).to.deep.equal([...expected.keys()].sort());
@@ -118,7 +119,7 @@ function exhaustive(machine: MachineSpec, expectedLines: string[]) {
     }
   }
   it('final states have no way out and every non-final state has one', () => {
-    for (const [name, spec] of Object.entries(machine.states)) {
+    for (const [name, spec] of Object.entries(machine.states as Record<string, StateSpec>)) {
       const ways = Object.keys(spec.on ?? {}).length;
       expect(ways > 0, name).to.equal(!spec.final);
     }
@@ -128,7 +129,7 @@ function exhaustive(machine: MachineSpec, expectedLines: string[]) {
     const queue = [machine.initial];
     while (queue.length) {
       const state = queue.shift()!;
-      for (const [event, step] of Object.entries(machine.states[state].on ?? {})) {
+      for (const [event, step] of Object.entries((machine.states as Record<string, StateSpec>)[state]!.on ?? {}) as [string, { target: string }][]) {
         if (!seen.has(step.target)) {
           seen.set(step.target, [...seen.get(state)!, event]);
           queue.push(step.target);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { createMachineStore } from '../../src/db/machine-store';
+import { createMachineStore, entities } from '../../src/db/machine-store';
+import { incomingInvoiceMachine } from '../../src/machines';
 import { createWriteBatcher } from '../../src/db/write-batcher';
 import { GatewayError } from '../../src/faults';
 import type { Caller } from '../../src/security/authenticator';
@@ -57,7 +58,7 @@ describe(`KABUL/RED answers: the 8-day window and once only (${TEST_DB_KIND})`, 
           updated_at: deliveredAt,
         })
         .returning('id');
-      await store.recordCreated(trx, 'incoming-invoice', { table: 'incoming_invoices', id: Number(typeof row === 'object' ? row.id : row) }, 'gib', 'test');
+      await store.recordCreated(trx, incomingInvoiceMachine, entities.incomingInvoice(Number(typeof row === 'object' ? row.id : row)), 'gib', 'test');
     });
     return ettn;
   }

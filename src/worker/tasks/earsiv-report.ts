@@ -27,9 +27,10 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { isUniqueViolation, parseJson } from '../../db/connect';
-import type { MachineStore } from '../../db/machine-store';
+import { entities, type MachineStore } from '../../db/machine-store';
 import type { WriteBatcher } from '../../db/write-batcher';
 import { GatewayError, isGatewayError } from '../../faults';
+import { earsivReportMachine } from '../../machines';
 import type { EarsivClient } from '../../gib/earsiv-client';
 import { isGibCallError, type GibCallError } from '../../gib/client-errors';
 import { earsivReportInvoice } from '../../gib/earsiv-report-lines';
@@ -290,7 +291,7 @@ async function buildOne(
         })
         .returning('id');
       const id = idOf(inserted);
-      await deps.store.recordCreated(trx, REPORT_MACHINE, { table: REPORTS, id }, 'worker', reason);
+      await deps.store.recordCreated(trx, earsivReportMachine, entities.earsivReport(id), 'worker', reason);
       const items = [
         ...lines.map((l) => ({ report_id: id, invoice_id: l.row.id, kind: 'INVOICE' })),
         ...g.cancellations.map((c) => ({ report_id: id, invoice_id: c.id, kind: 'CANCEL' })),
@@ -298,7 +299,7 @@ async function buildOne(
       for (let i = 0; i < items.length; i += 200) await trx(ITEMS).insert(items.slice(i, i + 200));
       for (const { row } of lines) {
         await deps.store.apply(
-          { table: 'invoices', id: row.id },
+          entities.invoice(row.id),
           { event: 'ADD_TO_REPORT', actor: 'worker', reason: `e-Arsiv raporuna eklendi (${g.day}, bolum ${section})`, expectedVersion: row.version },
           trx,
         );
@@ -324,7 +325,7 @@ async function refuseInvoice(deps: EarsivReportDeps, row: SignedRow, err: Gatewa
   deps.logger.warn({ invoice: row.id, error: err.message }, 'e-Arşiv invoice cannot be reported');
   try {
     await deps.store.apply(
-      { table: 'invoices', id: row.id },
+      entities.invoice(row.id),
       {
         event: 'FAIL',
         actor: 'worker',
@@ -391,14 +392,14 @@ async function failReport(deps: EarsivReportDeps, reportId: number, code: number
     if (!cur || cur.state !== 'CREATED') return;
     const plan = await planCancellations(trx, cur);
     await deps.store.apply(
-      { table: REPORTS, id: reportId },
+      entities.earsivReport(reportId),
       { event: 'FAIL', actor: 'worker', reason: description, code, codeDescription: description, contextPatch: { releasedCancellations: plan.release.map((c) => c.id) }, expectedVersion: cur.version },
       trx,
     );
     for (const inv of await itemInvoices(trx, reportId, 'INVOICE')) {
       if (inv.state !== 'IN_REPORT') continue;
       await deps.store.apply(
-        { table: 'invoices', id: inv.id },
+        entities.invoice(inv.id),
         { event: 'REPORT_REJECTED', actor: 'worker', reason: `e-Arsiv raporu gonderilemedi: ${description}`, code, codeDescription: description, expectedVersion: inv.version },
         trx,
       );
@@ -484,7 +485,7 @@ export function earsivReportSendTask(deps: EarsivReportDeps): Task {
         if (!cur || cur.state !== 'CREATED') return;
         await trx(REPORTS).where({ id }).update({ paket_id: sent.paketId });
         await deps.store.apply(
-          { table: REPORTS, id },
+          entities.earsivReport(id),
           {
             event: 'SEND',
             actor: 'worker',
@@ -496,7 +497,7 @@ export function earsivReportSendTask(deps: EarsivReportDeps): Task {
         for (const inv of await itemInvoices(trx, id, 'INVOICE')) {
           if (inv.state !== 'IN_REPORT') continue;
           await deps.store.apply(
-            { table: 'invoices', id: inv.id },
+            entities.invoice(inv.id),
             { event: 'REPORT_SENT', actor: 'worker', reason: `e-Arsiv raporu GIB'e gonderildi (paket ${sent.paketId})`, expectedVersion: inv.version },
             trx,
           );
@@ -535,7 +536,7 @@ export function earsivReportCheckTask(deps: EarsivReportDeps): Task {
         if (!cur || cur.state !== 'SENT') return;
         if (status.outcome === 'accepted') {
           await deps.store.apply(
-            { table: REPORTS, id },
+            entities.earsivReport(id),
             { event: 'ACCEPT', actor: 'gib', reason: `GIB raporu kabul etti: ${verdict}`, code: status.code, expectedVersion: cur.version },
             trx,
           );
@@ -545,7 +546,7 @@ export function earsivReportCheckTask(deps: EarsivReportDeps): Task {
               continue;
             }
             await deps.store.apply(
-              { table: 'invoices', id: inv.id },
+              entities.invoice(inv.id),
               { event: 'REPORT_ACCEPTED', actor: 'gib', reason: `e-Arsiv raporu kabul edildi (paket ${row.paket_id})`, expectedVersion: inv.version },
               trx,
             );
@@ -553,7 +554,7 @@ export function earsivReportCheckTask(deps: EarsivReportDeps): Task {
           for (const inv of await itemInvoices(trx, id, 'CANCEL')) {
             if (inv.state !== 'CANCELLED') continue;
             await deps.store.apply(
-              { table: 'invoices', id: inv.id },
+              entities.invoice(inv.id),
               { event: 'CANCEL_REPORTED', actor: 'gib', reason: `iptal e-Arsiv raporunda bildirildi (${row.period_date}, paket ${row.paket_id})`, expectedVersion: inv.version },
               trx,
             );
@@ -562,7 +563,7 @@ export function earsivReportCheckTask(deps: EarsivReportDeps): Task {
         }
         const plan = await planCancellations(trx, cur);
         await deps.store.apply(
-          { table: REPORTS, id },
+          entities.earsivReport(id),
           {
             event: 'REJECT',
             actor: 'gib',
@@ -577,7 +578,7 @@ export function earsivReportCheckTask(deps: EarsivReportDeps): Task {
         for (const inv of await itemInvoices(trx, id, 'INVOICE')) {
           if (inv.state !== 'REPORTED' && inv.state !== 'IN_REPORT') continue;
           await deps.store.apply(
-            { table: 'invoices', id: inv.id },
+            entities.invoice(inv.id),
             { event: 'REPORT_REJECTED', actor: 'gib', reason: `e-Arsiv raporu reddedildi: ${verdict}`, code: status.code, codeDescription: status.description, expectedVersion: inv.version },
             trx,
           );
@@ -631,7 +632,7 @@ export async function cancelEarsivInvoice(
   }
   const cancelledAt = deps.clock().toISOString();
   const result = await deps.store.apply(
-    { table: 'invoices', id: Number(row.id) },
+    entities.invoice(Number(row.id)),
     {
       event: 'CANCEL',
       actor,

@@ -24,9 +24,10 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import yauzl from 'yauzl';
-import type { MachineStore } from '../../db/machine-store';
+import { entities, type MachineStore } from '../../db/machine-store';
 import type { WriteBatcher } from '../../db/write-batcher';
 import { isGatewayError } from '../../faults';
+import { incomingInvoiceMachine } from '../../machines';
 import { GIB_INBOUND_TASK } from '../../gib/endpoint';
 import type { Outbox } from '../../gib/outbox';
 import {
@@ -211,7 +212,7 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
       .returning('id');
     const first = inserted[0] as number | { id: number };
     const id = Number(typeof first === 'object' ? first.id : first);
-    await deps.store.recordCreated(trx, 'incoming-invoice', { table: 'incoming_invoices', id }, 'gib', `zarf ${env.id.toLowerCase()} ile geldi`);
+    await deps.store.recordCreated(trx, incomingInvoiceMachine, entities.incomingInvoice(id), 'gib', `zarf ${env.id.toLowerCase()} ile geldi`);
   }
 
   // --- POSTBOXENVELOPE: KABUL/RED for our tenants' invoices -------------------------------------------------------

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { entities } from '../../db/machine-store';
 import { GatewayError } from '../../faults';
 import type { GibClient } from '../../gib/client';
 import type { Outbox } from '../../gib/outbox';
@@ -55,7 +56,7 @@ export function invoiceEnvelopeTask(deps: EnvelopeTaskDeps): Task {
         const stored = await deps.outbox.record(trx, prepared, { send: false });
         await trx('invoices').where({ id, version: row.version }).update({ envelope_id: stored });
         await deps.store.apply(
-          { table: 'invoices', id },
+          entities.invoice(id),
           { event: 'ENVELOPE', actor: 'worker', reason: `zarf ${envelopeId} → ${postbox}`, expectedVersion: Number(row.version) },
           trx,
         );
@@ -91,13 +92,13 @@ export function senderEnvelopeHooks(deps: Pick<InvoiceTaskDeps, 'store'>) {
   return {
     async onSent(trx: Knex.Transaction, envelope: { id: string }) {
       for (const inv of await trx('invoices').where({ envelope_id: envelope.id, state: 'ENVELOPED' }).select('id')) {
-        await deps.store.apply({ table: 'invoices', id: Number(inv.id) }, { event: 'SEND', actor: 'worker', reason: `zarf ${envelope.id} GIB'e iletildi` }, trx);
+        await deps.store.apply(entities.invoice(Number(inv.id)), { event: 'SEND', actor: 'worker', reason: `zarf ${envelope.id} GIB'e iletildi` }, trx);
       }
     },
     async onRefused(trx: Knex.Transaction, envelope: { id: string }, err: { gibCode: number | null; message: string }) {
       for (const inv of await trx('invoices').where({ envelope_id: envelope.id, state: 'ENVELOPED' }).select('id')) {
         await deps.store.apply(
-          { table: 'invoices', id: Number(inv.id) },
+          entities.invoice(Number(inv.id)),
           { event: 'FAIL', actor: 'gib', reason: err.message.slice(0, 1000), code: err.gibCode ?? 4504, codeDescription: err.message.slice(0, 500) },
           trx,
         );

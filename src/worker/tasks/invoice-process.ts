@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { JobRow } from '../../db/jobs';
-import type { MachineStore } from '../../db/machine-store';
+import { entities, type MachineStore } from '../../db/machine-store';
 import type { WriteBatcher } from '../../db/write-batcher';
 import { asGatewayError } from '../../soap/faults';
 import type { BlobStore } from '../../storage/blob-store';
@@ -21,7 +21,7 @@ export function failInvoice(deps: InvoiceTaskDeps, fromState: string) {
     if (!row || row.state !== fromState) return;
     const e = asGatewayError(err);
     await deps.store.apply(
-      { table: 'invoices', id },
+      entities.invoice(id),
       { event: 'FAIL', actor: 'worker', reason: `${job.task}: ${e.message}`, code: e.code, codeDescription: e.message },
     );
   };
@@ -42,7 +42,7 @@ export function invoiceProcessTask(deps: InvoiceTaskDeps): Task {
       await deps.blobs.get(row.document_sha256);
       await deps.writer.run(async (trx) => {
         await deps.store.apply(
-          { table: 'invoices', id },
+          entities.invoice(id),
           { event: 'PROCESS', actor: 'worker', reason: 'belge islendi', expectedVersion: Number(row.version) },
           trx,
         );

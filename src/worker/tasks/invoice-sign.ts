@@ -1,5 +1,6 @@
 import type { SignerRegistry } from '../../services/signer-registry';
 import { parseJson } from '../../db/connect';
+import { entities } from '../../db/machine-store';
 import { signXml } from '../../signing/xades';
 import { setInvoiceNumber } from '../../validation';
 import { isGatewayError } from '../../faults';
@@ -39,7 +40,7 @@ export function invoiceSignTask(deps: InvoiceTaskDeps & { signers: SignerRegistr
       await deps.writer.run(async (trx) => {
         await trx('invoices').where({ id, version: row.version }).update({ signed_sha256: signedSha });
         await deps.store.apply(
-          { table: 'invoices', id },
+          entities.invoice(id),
           { event: 'SIGN', actor: 'worker', reason, expectedVersion: Number(row.version) },
           trx,
         );
