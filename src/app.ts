@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { composeGateway, type GatewayDeps } from './composition';
-import { createGibEndpoint } from './gib/endpoint';
+import { createGibEndpoint } from './soap/gib-endpoint';
 import { mountSoap, requestLogger } from './soap/mount';
 import { getStatusOperation } from './soap/operations/GetStatus';
 import { sendInvoiceOperation } from './soap/operations/SendInvoice';
@@ -24,7 +24,7 @@ export interface AppDeps extends GatewayDeps {
 export async function createApp(deps: AppDeps) {
   const gateway = composeGateway(deps);
   const { config, db, logger, clock, worker, blobs, authenticator } = gateway;
-  const { invoices, gib } = gateway.services;
+  const { invoices, inbox, gib } = gateway.services;
 
   const app = express();
   app.disable('x-powered-by');
@@ -35,15 +35,11 @@ export async function createApp(deps: AppDeps) {
   if (gib) {
     app.use(
       createGibEndpoint({
-        db,
-        writer: gateway.writer,
-        blobs,
-        clock,
+        inbound: gib.inbound,
         logger: logger.child({ component: 'gib' }),
         maxBytes: config.limits.maxRequestBytes,
         wsdlFile: config.gibDir ? path.join(config.gibDir, 'e-fatura-paketi', 'wsdl', 'EFatura_Test.wsdl') : null,
         publicUrl: config.gib.publicUrl,
-        maxAttempts: config.worker.maxAttempts,
         onReceived: () => worker.nudge(),
       }),
     );
@@ -63,7 +59,7 @@ export async function createApp(deps: AppDeps) {
         GatewayPort: {
           SendInvoice: sendInvoiceOperation({ ...opDeps, invoices }),
           GetStatus: getStatusOperation({ ...opDeps, invoices }),
-          ...(gib ? gibOperations({ ...opDeps, gib, invoices, db, blobs, clock }) : {}),
+          ...(gib ? gibOperations({ ...opDeps, gib, invoices, inbox, blobs, clock }) : {}),
         },
       },
     },

@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
         if (!['dev', 'software', 'pkcs11'].includes(setting.type)) throw new Error('type must be dev, software or pkcs11');
         if ('pin' in setting) throw new Error('give the PIN as "pinFile" (a file readable by the gateway), never inline');
         if (setting.type === 'pkcs11' && (!setting.module || !setting.pinFile)) throw new Error('pkcs11 needs "module" and "pinFile"');
-        const updated = await db('tenants').where({ vkn: values.vkn }).update({ signer_config: JSON.stringify(setting) });
+        const updated = await tenants.setSigner(values.vkn, setting);
         console.log(updated ? 'signer set (takes effect when the gateway next starts)' : `no tenant with VKN ${values.vkn}`);
         return updated ? 0 : 1;
       }

@@ -6,33 +6,35 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { schematronDir, ublXsdDir, type GatewayConfig, type GibUrls } from './config';
-import { createMachineStore } from './db/machine-store';
-import { createWriteBatcher } from './db/write-batcher';
+import { createMachineStore, type MachineStore } from './db/machine-store';
+import { createWriteBatcher, type WriteBatcher } from './db/write-batcher';
 import { GatewayError } from './faults';
 import { createCancelPortalClient } from './gib/cancel-portal-client';
 import { createGibClient } from './gib/client';
 import { asGibFault } from './gib/client-errors';
 import { createEarsivClient } from './gib/earsiv-client';
-import { ENVELOPE_SEND_TASK, createOutbox } from './gib/outbox';
-import { createGibStatusUpdates } from './gib/status-updates';
 import { createAuthenticator } from './security/authenticator';
 import { createSecretBox, loadOrCreateKey, type SecretBox } from './security/secret-box';
-import { applicationResponseSendTask, createApplicationResponseService } from './services/application-response.service';
+import { createApplicationResponseService } from './services/application-response.service';
+import { createEarsivReportService } from './services/earsiv-report.service';
 import { createEfaturaCancelService } from './services/efatura-cancel.service';
+import { createGibInbound } from './services/gib-inbound.service';
+import { createGibStatusService } from './services/gib-status.service';
 import { createGibUserDirectory } from './services/gib-users';
+import { createInboxService } from './services/inbox.service';
+import { createInvoiceCancelService } from './services/invoice-cancel.service';
+import { createInvoicePipeline, senderEnvelopeHooks } from './services/invoice-pipeline.service';
 import { createInvoiceService, type InvoiceValidator } from './services/invoice.service';
+import { createOutbox } from './services/outbox.service';
 import { createSignerRegistry, type SignerRegistry } from './services/signer-registry';
 import { createTenantService } from './services/tenant.service';
 import { verifyXml } from './signing/verify';
 import { createFileBlobStore, type BlobStore } from './storage/blob-store';
 import { createInvoiceValidator } from './validation';
-import { ensurePeriodicJobs, periodicTask } from './worker/periodic';
-import { cancelEarsivInvoice, earsivReportBuildTask, earsivReportCheckTask, earsivReportSendTask } from './worker/tasks/earsiv-report';
-import { gibInboundTask } from './worker/tasks/gib-inbound';
-import { gibPollTask } from './worker/tasks/gib-poll';
-import { invoiceEnvelopeTask, invoiceSendTask, senderEnvelopeHooks } from './worker/tasks/invoice-envelope';
-import { invoiceProcessTask } from './worker/tasks/invoice-process';
-import { invoiceSignTask } from './worker/tasks/invoice-sign';
+import { ensurePeriodicJobs } from './worker/periodic';
+import { earsivTasks } from './worker/tasks/earsiv.tasks';
+import { gibTasks } from './worker/tasks/gib.tasks';
+import { invoiceTasks } from './worker/tasks/invoice.tasks';
 import { createWorker, type Task } from './worker/worker';
 
 export interface GatewayDeps {
@@ -74,12 +76,9 @@ export function composeGateway(deps: GatewayDeps) {
     deps.signers ??
     createSignerRegistry({ db, clock, defaultSigner: config.signing.defaultSigner, devSealDir: config.signing.devSealDir, trustedRoots: config.signing.trustedRoots });
 
-  const tasks: Record<string, Task> = {
-    'invoice.process': invoiceProcessTask({ db, store, writer, blobs }),
-    'invoice.sign': invoiceSignTask({ db, store, writer, blobs, signers }),
-  };
   const gib = deps.gib ? composeGib({ config, db, logger, urls: deps.gib, clock, blobs, writer, store, signers }) : null;
-  if (gib) Object.assign(tasks, gib.tasks);
+  const pipeline = createInvoicePipeline({ db, store, writer, blobs, signers, clock, logger, ...(gib ? { gib: { outbox: gib.services.outbox, users: gib.services.users } } : {}) });
+  const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks };
   const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency });
 
   const tenants = createTenantService({ db, secretBox, clock });
@@ -110,7 +109,7 @@ export function composeGateway(deps: GatewayDeps) {
     signers,
     worker,
     authenticator,
-    services: { tenants, invoices, gib: gib?.services ?? null },
+    services: { tenants, invoices, pipeline, inbox: createInboxService({ db }), gib: gib?.services ?? null },
     /** The periodic duties' job rows (idempotent: any number of processes may call it at every start). */
     async ensurePeriodicJobs(): Promise<void> {
       if (gib) await ensurePeriodicJobs(db, PERIODIC_TASKS, clock());
@@ -127,75 +126,71 @@ interface GibDeps {
   urls: GibUrls;
   clock: () => Date;
   blobs: BlobStore;
-  writer: ReturnType<typeof createWriteBatcher>;
-  store: ReturnType<typeof createMachineStore>;
+  writer: WriteBatcher;
+  store: MachineStore;
   signers: SignerRegistry;
 }
 
 /**
  * Everything that travels GİB's protocols: the clients of GİB's three services, the user list, the outbox, what GİB
- * tells us (pushes and polls), and the tasks of the e-Fatura and e-Arşiv pipelines.
+ * tells us (pushes and polls), KABUL/RED, cancellations and the e-Arşiv report, and their tasks.
  */
 function composeGib(deps: GibDeps) {
   const { config, db, clock, blobs, writer, store, signers } = deps;
   const settings = config.gib;
-  const log = deps.logger.child({ component: 'gib' });
+  const logger = deps.logger.child({ component: 'gib' });
   const timeoutMs = settings.timeoutMs;
   const client = createGibClient({ url: deps.urls.efaturaUrl, timeoutMs });
-  const earsiv = createEarsivClient({ url: deps.urls.earsivUrl, timeoutMs });
+  const earsivClient = createEarsivClient({ url: deps.urls.earsivUrl, timeoutMs });
   const portal = createCancelPortalClient({ url: deps.urls.cancelPortalUrl, timeoutMs });
+  const { maxAttempts } = config.worker;
 
-  const users = createGibUserDirectory({ db, writer, clock, logger: log, minIntervalMs: settings.userListSyncMs, fetchUsers: () => earsiv.getUserList() });
-  const outbox = createOutbox({
-    db,
-    writer,
-    blobs,
-    clock,
-    logger: log,
-    maxAttempts: config.worker.maxAttempts,
-    pollAfterMs: settings.pollAfterMs,
-    hooks: { SENDERENVELOPE: senderEnvelopeHooks({ store }) },
-  });
-  const statusUpdates = createGibStatusUpdates({ store, clock, logger: log, pollAfterMs: settings.pollAfterMs });
-  const applicationResponses = createApplicationResponseService({ db, store, writer, clock });
-  const efaturaCancel = createEfaturaCancelService({ db, writer, store, signers, portal, clock, logger: log });
-  const earsivDeps = {
+  const users = createGibUserDirectory({ db, writer, clock, logger, minIntervalMs: settings.userListSyncMs, fetchUsers: () => earsivClient.getUserList() });
+  const outbox = createOutbox({ db, writer, blobs, client, clock, logger, maxAttempts, pollAfterMs: settings.pollAfterMs, hooks: { SENDERENVELOPE: senderEnvelopeHooks({ store }) } });
+  const status = createGibStatusService({ db, writer, store, clock, logger, client, pollAfterMs: settings.pollAfterMs, pollEveryMs: settings.pollEveryMs });
+  const inbound = createGibInbound({ db, writer, blobs, store, outbox, status, clock, logger, maxAttempts });
+  const applicationResponses = createApplicationResponseService({ db, store, writer, clock, outbox, signers });
+  const efaturaCancel = createEfaturaCancelService({ db, writer, store, signers, portal, clock, logger });
+  const invoiceCancel = createInvoiceCancelService({ db, store, clock, efaturaCancel });
+  const earsivReports = createEarsivReportService({
     db,
     writer,
     store,
     blobs,
     signers,
-    client: earsiv,
+    client: earsivClient,
     clock,
-    logger: log,
+    logger,
     everyMs: settings.earsivReportEveryMs,
     checkEveryMs: settings.checkEveryMs,
-    maxAttempts: config.worker.maxAttempts,
     ...(settings.integratorVkn ? { integratorVkn: settings.integratorVkn } : {}),
-  };
+  });
 
-  const invoiceDeps = { db, store, writer, blobs };
   const tasks: Record<string, Task> = {
-    'invoice.envelope': invoiceEnvelopeTask({ ...invoiceDeps, outbox, users, clock, logger: log }),
-    'invoice.send': invoiceSendTask({ ...invoiceDeps, outbox, client }),
-    [ENVELOPE_SEND_TASK]: outbox.sendTask(client),
-    'gib.inbound': gibInboundTask({ db, writer, blobs, store, outbox, statusUpdates, clock, logger: log }),
-    'gib.poll': gibPollTask({ db, writer, client, statusUpdates, clock, logger: log, pollEveryMs: settings.pollEveryMs, tickMs: settings.tickMs }),
-    'gib.user-list.sync': periodicTask(() => users.sync(), () => settings.userListSyncMs, clock),
-    'application-response.send': applicationResponseSendTask({ db, store, writer, clock, outbox, signers, blobs }),
-    'cancel-requests.sync': efaturaCancel.syncTask(settings.checkEveryMs),
-    'earsiv.report': earsivReportBuildTask(earsivDeps),
-    'earsiv-report.send': earsivReportSendTask(earsivDeps),
-    'earsiv-report.check': earsivReportCheckTask(earsivDeps),
+    ...gibTasks({
+      outbox,
+      inbound,
+      status,
+      users,
+      applicationResponses,
+      efaturaCancel,
+      clock,
+      userListSyncMs: settings.userListSyncMs,
+      pollTickMs: settings.tickMs,
+      checkEveryMs: settings.checkEveryMs,
+    }),
+    ...earsivTasks(earsivReports, clock),
   };
 
   const services = {
     users,
     outbox,
-    statusUpdates,
+    status,
+    inbound,
     applicationResponses,
     efaturaCancel,
-    cancelEarsiv: (tenantId: number, ref: { ettn?: string; number?: string }, actor: string) => cancelEarsivInvoice(earsivDeps, tenantId, ref, actor),
+    invoiceCancel,
+    earsivReports,
 
     /** SendInvoice's check of the receiver against the user list (synced once first if it never was). */
     async checkReceiver(kind: 'EFATURA' | 'EARSIV', receiverId: string): Promise<void> {

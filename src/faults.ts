@@ -140,3 +140,8 @@ export function formatFault(template: string, params: Record<string, string | nu
 export function isGatewayError(err: unknown): err is GatewayError {
   return err instanceof GatewayError;
 }
+
+/** Any error as a typed fault: an unknown one becomes SISTEM HATASI (5000), its cause kept for the log only. */
+export function asGatewayError(err: unknown): GatewayError {
+  return isGatewayError(err) ? err : new GatewayError('INTERNAL', {}, err);
+}

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createApp } from './app';
 import { ConfigError, gibUrls, loadConfig, type GatewayConfig, type GibUrls } from './config';
 import { createDb, migrate } from './db/connect';
-import { GIB_ENDPOINT_PATH } from './gib/endpoint';
+import { GIB_ENDPOINT_PATH } from './soap/gib-endpoint';
 import { createLogger } from './log';
 import { createSimulator, type Simulator } from './simulator';
 
@@ -42,9 +42,9 @@ async function main(): Promise<void> {
 
   if (embedded) {
     const endpoint = `${publicUrl.replace(/\/$/, '')}${GIB_ENDPOINT_PATH}`;
-    const tenants = await db('tenants').select('vkn', 'title', 'gb_alias', 'pk_alias');
+    const tenants = await gateway.services.tenants.listTenants();
     for (const t of tenants) {
-      embedded.sim.store.upsertUser({ vknTckn: t.vkn, title: t.title, aliases: [{ alias: t.gb_alias, role: 'GB' }, { alias: t.pk_alias, role: 'PK' }] }, new Date());
+      embedded.sim.store.upsertUser({ vknTckn: t.vkn, title: t.title, aliases: [{ alias: t.gbAlias, role: 'GB' }, { alias: t.pkAlias, role: 'PK' }] }, new Date());
     }
     embedded.sim.store.registerEndpoint({ url: endpoint, aliases: [], vkns: tenants.map((t) => t.vkn), name: 'this gateway' });
     logger.info({ simulator: embedded.urls.efaturaUrl, tenants: tenants.length }, 'built-in GİB simulator started; tenants registered as e-Fatura users');

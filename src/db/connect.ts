@@ -6,6 +6,8 @@ import { CachingBetterSqlite3Client } from './sqlite-client';
 
 export type Db = Knex;
 export type DbClient = 'sqlite' | 'postgres';
+/** What a repository function runs on: the database, or the transaction of the unit of work it is part of. */
+export type Queryable = Knex | Knex.Transaction;
 
 export interface DbOptions {
   databaseUrl: string | null;
@@ -62,6 +64,12 @@ export async function migrate(db: Knex): Promise<void> {
 export function parseJson<T>(value: unknown, fallback: T): T {
   if (value === null || value === undefined || value === '') return fallback;
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** The id of a row from `insert … returning('id')` (an object on PostgreSQL, a number on SQLite). */
+export function insertedId(returned: unknown[]): number {
+  const first = returned[0];
+  return Number(typeof first === 'object' && first !== null ? (first as { id: unknown }).id : first);
 }
 
 export function isUniqueViolation(err: unknown): boolean {

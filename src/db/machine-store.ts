@@ -179,3 +179,16 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
 }
 
 export type MachineStore = ReturnType<typeof createMachineStore>;
+
+/** When each of the entities last went through `event` (from the history), by entity id. */
+export async function lastEventAt(q: Knex | Knex.Transaction, machineId: string, event: string, entityIds: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  if (entityIds.length === 0) return out;
+  const rows = await q('state_history')
+    .where({ machine: machineId, event })
+    .whereIn('entity_id', entityIds)
+    .groupBy('entity_id')
+    .select('entity_id', q.raw('max(at) as at'));
+  for (const r of rows) out.set(Number(r.entity_id), String(r.at));
+  return out;
+}

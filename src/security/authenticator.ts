@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { setLoginFailures, userLogin } from '../db/tenants';
 import { GatewayError } from '../faults';
 import { verifyPassword } from './passwords';
 import type { SecretBox } from './secret-box';
@@ -47,27 +48,14 @@ export function createAuthenticator(opts: AuthenticatorOptions) {
     const hit = cache.get(username);
     const now = Date.now();
     if (hit && now - hit.loadedAt < cacheMs) return hit;
-    const row = await opts
-      .db('users')
-      .join('tenants', 'tenants.id', 'users.tenant_id')
-      .where('users.username', username)
-      .first(
-        'users.id',
-        'users.username',
-        'users.tenant_id',
-        'users.password_hash',
-        'users.password_sealed',
-        'users.failed_attempts',
-        'users.locked_until',
-        'tenants.vkn',
-      );
+    const row = await userLogin(opts.db, username);
     if (!row) return null;
     const user: CachedUser = {
-      caller: { userId: Number(row.id), username: row.username, tenantId: Number(row.tenant_id), tenantVkn: row.vkn },
-      passwordHash: row.password_hash,
-      secret: opts.secretBox.open(row.password_sealed),
-      failedAttempts: Number(row.failed_attempts),
-      lockedUntil: row.locked_until ?? null,
+      caller: { userId: row.id, username: row.username, tenantId: row.tenantId, tenantVkn: row.tenantVkn },
+      passwordHash: row.passwordHash,
+      secret: opts.secretBox.open(row.passwordSealed),
+      failedAttempts: row.failedAttempts,
+      lockedUntil: row.lockedUntil,
       loadedAt: now,
     };
     cache.set(username, user);
@@ -78,10 +66,7 @@ export function createAuthenticator(opts: AuthenticatorOptions) {
     cache.delete(user.caller.username);
     const failures = user.failedAttempts + 1;
     const lock = failures >= opts.maxFailures ? new Date(now.getTime() + opts.lockMinutes * 60_000).toISOString() : null;
-    await opts
-      .db('users')
-      .where({ id: user.caller.userId })
-      .update({ failed_attempts: lock ? 0 : failures, locked_until: lock ?? user.lockedUntil });
+    await setLoginFailures(opts.db, user.caller.userId, lock ? 0 : failures, lock ?? user.lockedUntil);
   }
 
   function rememberNonce(key: string, until: number, now: number): boolean {
@@ -126,7 +111,7 @@ export function createAuthenticator(opts: AuthenticatorOptions) {
       if (user.failedAttempts > 0 || user.lockedUntil) {
         user.failedAttempts = 0;
         user.lockedUntil = null;
-        await opts.db('users').where({ id: user.caller.userId }).update({ failed_attempts: 0, locked_until: null });
+        await setLoginFailures(opts.db, user.caller.userId, 0, null);
       }
       return user.caller;
     },

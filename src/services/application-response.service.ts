@@ -6,17 +6,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { parseJson } from '../db/connect';
+import { findIncomingInvoice, incomingInvoiceById } from '../db/incoming-invoices';
 import { entities, type MachineStore } from '../db/machine-store';
+import { tenantById } from '../db/tenants';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
-import type { Outbox } from '../gib/outbox';
 import { buildApplicationResponse, buildEnvelope, type UblParty } from '../gib/protocol';
 import { derivedUuid } from '../gib/protocol/ubl';
+import { toEnvelopeId, type Ettn } from '../ids';
 import { responseDeadline } from '../machines/invoice.guards';
 import type { Caller } from '../security/authenticator';
 import { signXml } from '../signing/xades';
-import type { Task } from '../worker/worker';
+import type { Outbox } from './outbox.service';
 import type { SignerRegistry } from './signer-registry';
 
 export interface AnswerContext {
@@ -41,16 +42,19 @@ export interface ApplicationResponseDeps {
   store: MachineStore;
   writer: WriteBatcher;
   clock: () => Date;
+  /** Sending the answer (send()); answering alone needs neither. */
+  outbox?: Outbox;
+  signers?: SignerRegistry;
 }
 
 export function createApplicationResponseService(deps: ApplicationResponseDeps) {
   return {
     /** Records the tenant's answer; the typed fault says exactly why an answer is refused. */
-    async answer(caller: Caller, input: { ettn: string; code: 'KABUL' | 'RED'; reason?: string | null }) {
-      const row = await deps.db('incoming_invoices').where({ tenant_id: caller.tenantId, ettn: input.ettn.toLowerCase() }).first();
+    async answer(caller: Caller, input: { ettn: Ettn; code: 'KABUL' | 'RED'; reason?: string | null }) {
+      const row = await findIncomingInvoice(deps.db, caller.tenantId, input.ettn);
       if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
-      const context = parseJson<AnswerContext>(row.context, { profileId: row.profile_id, deliveredAt: row.created_at });
-      if (row.profile_id !== 'TICARIFATURA') throw new GatewayError('NOT_COMMERCIAL');
+      const context = { profileId: row.profileId, deliveredAt: row.createdAt, ...row.context } as AnswerContext;
+      if (row.profileId !== 'TICARIFATURA') throw new GatewayError('NOT_COMMERCIAL');
       if (context.answer || row.state !== 'INBOX') throw new GatewayError('ALREADY_ANSWERED', { answer: context.answer?.code ?? row.state });
       const now = deps.clock();
       if (now.getTime() > responseDeadline(new Date(context.deliveredAt)).getTime()) {
@@ -58,62 +62,61 @@ export function createApplicationResponseService(deps: ApplicationResponseDeps) 
       }
       const reason = (input.reason ?? '').trim() || (input.code === 'KABUL' ? 'Fatura kabul edildi.' : 'Fatura red edildi.');
       await deps.store.apply(
-        entities.incomingInvoice(Number(row.id)),
+        entities.incomingInvoice(row.id),
         {
           event: input.code === 'KABUL' ? 'ACCEPT' : 'REJECT',
           actor: `user:${caller.username}`,
           reason: `${input.code}: ${reason}`.slice(0, 1000),
-          expectedVersion: Number(row.version),
+          expectedVersion: row.version,
           contextPatch: { answer: { code: input.code, reason: reason.slice(0, 500), at: now.toISOString(), responseUuid: randomUUID() } },
         },
       );
-      return Number(row.id);
+      return row.id;
+    },
+
+    /**
+     * application-response.send: the recorded answer as a signed UBL ApplicationResponse in a POSTBOXENVELOPE from
+     * the tenant's postbox to the sender's GB alias, into the outbox (retried there until GİB has it).
+     */
+    async send(incomingId: number): Promise<void> {
+      const { outbox, signers } = deps;
+      if (!outbox || !signers) throw new Error('application responses: sending needs the outbox and the signers');
+      const row = await incomingInvoiceById(deps.db, incomingId);
+      if (!row) return;
+      const answer = (row.context as Partial<AnswerContext>).answer;
+      if (!answer) return;
+      // The envelope's ID is derived from the answer's own UUID: a rerun finds it already in the outbox.
+      const envelopeId = derivedUuid(answer.responseUuid, 'postbox-envelope').toUpperCase();
+      if (await outbox.has(toEnvelopeId(envelopeId))) return;
+      const tenant = (await tenantById(deps.db, row.tenantId))!;
+      const unsigned = buildApplicationResponse({
+        uuid: answer.responseUuid,
+        issuedAt: new Date(answer.at),
+        sender: ublPartyOf(tenant.vkn, tenant.title),
+        receiver: ublPartyOf(row.senderVkn, row.senderName),
+        invoice: { uuid: row.ettn, number: row.number, issueDate: row.issueDate },
+        code: answer.code,
+        reason: answer.reason,
+      });
+      const signed = await signXml(unsigned, await signers.signerFor(row.tenantId), { claimedRole: null });
+      const sender = { alias: row.receiverAlias, vknTckn: tenant.vkn, title: tenant.title };
+      const receiver = { alias: row.senderAlias, vknTckn: row.senderVkn, ...(row.senderName ? { title: row.senderName } : {}) };
+      const xml = buildEnvelope({ id: envelopeId, type: 'POSTBOXENVELOPE', createdAt: deps.clock(), sender, receiver, elementType: 'APPLICATIONRESPONSE', elements: [signed] });
+      const prepared = await outbox.prepare({
+        id: envelopeId,
+        tenantId: row.tenantId,
+        type: 'POSTBOXENVELOPE',
+        elementType: 'APPLICATIONRESPONSE',
+        sender,
+        receiver,
+        aboutEnvelopeId: row.envelopeId,
+        xml,
+      });
+      await deps.writer.run(async (trx) => {
+        if (!(await outbox.has(toEnvelopeId(envelopeId), trx))) await outbox.record(trx, prepared);
+      });
     },
   };
 }
 
 export type ApplicationResponseService = ReturnType<typeof createApplicationResponseService>;
-
-/** application-response.send: sign the answer and put it in the outbox (retried there until GİB has it). */
-export function applicationResponseSendTask(deps: ApplicationResponseDeps & { outbox: Outbox; signers: SignerRegistry; blobs: { put(b: Buffer): Promise<string> } }): Task {
-  return {
-    async run(job) {
-      const id = Number(job.payload.id);
-      const row = await deps.db('incoming_invoices as i').join('tenants as t', 't.id', 'i.tenant_id').where('i.id', id).first('i.*', 't.vkn', 't.title');
-      if (!row) return;
-      const context = parseJson<AnswerContext>(row.context, { profileId: row.profile_id, deliveredAt: row.created_at });
-      if (!context.answer) return;
-      const answer = context.answer;
-      // The envelope's ID is derived from the answer's own UUID: a rerun finds it already in the outbox.
-      const envelopeId = derivedUuid(answer.responseUuid, 'postbox-envelope').toUpperCase();
-      const sent = (trx?: Knex.Transaction) => (trx ?? deps.db)('envelopes').where({ id: envelopeId.toLowerCase(), direction: 'OUT' }).first('id');
-      if (await sent()) return;
-      const unsigned = buildApplicationResponse({
-        uuid: answer.responseUuid,
-        issuedAt: new Date(answer.at),
-        sender: ublPartyOf(row.vkn, row.title),
-        receiver: ublPartyOf(row.sender_vkn, row.sender_name),
-        invoice: { uuid: row.ettn, number: row.invoice_number, issueDate: row.issue_date },
-        code: answer.code,
-        reason: answer.reason,
-      });
-      const signed = await signXml(unsigned, await deps.signers.signerFor(Number(row.tenant_id)), { claimedRole: null });
-      const sender = { alias: row.receiver_alias, vknTckn: row.vkn, title: row.title };
-      const receiver = { alias: row.sender_alias, vknTckn: row.sender_vkn, ...(row.sender_name ? { title: row.sender_name } : {}) };
-      const xml = buildEnvelope({ id: envelopeId, type: 'POSTBOXENVELOPE', createdAt: deps.clock(), sender, receiver, elementType: 'APPLICATIONRESPONSE', elements: [signed] });
-      const prepared = await deps.outbox.prepare({
-        id: envelopeId,
-        tenantId: Number(row.tenant_id),
-        type: 'POSTBOXENVELOPE',
-        elementType: 'APPLICATIONRESPONSE',
-        sender,
-        receiver,
-        aboutEnvelopeId: row.envelope_id,
-        xml,
-      });
-      await deps.writer.run(async (trx) => {
-        if (!(await sent(trx))) await deps.outbox.record(trx, prepared);
-      });
-    },
-  };
-}

@@ -11,6 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { cancelRequestById, findCancelRequest, insertCancelRequest, latestCancelRequest, setDecidedAt, waitingCancelRequests } from '../db/cancel-requests';
+import { findIncomingInvoice } from '../db/incoming-invoices';
+import { findInvoice, invoiceById } from '../db/invoices';
 import { entities, type MachineStore } from '../db/machine-store';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
@@ -24,9 +27,9 @@ import {
   buildCancelRequest,
   type CancelDecisionKind,
 } from '../gib/protocol/cancel-request';
+import { toCancelRequestId, toEttn, type Ettn } from '../ids';
 import type { Caller } from '../security/authenticator';
 import { signXml } from '../signing/xades';
-import type { Task } from '../worker/worker';
 import type { SignerRegistry } from './signer-registry';
 
 export interface EfaturaCancelDeps {
@@ -56,15 +59,15 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
   /** Moves our request (and, on approval, our invoice) to what the portal says; a no-op when nothing changed. */
   async function follow(trx: Knex.Transaction, requestRowId: number, view: CancelRequestView, actor: string): Promise<void> {
     const event = PORTAL_EVENTS[view.state];
-    const row = await trx('cancel_requests').where({ id: requestRowId }).first('state', 'invoice_id');
+    const row = await cancelRequestById(trx, requestRowId);
     if (!event || !row || row.state !== 'WAITING') return;
     await deps.store.apply(entities.cancelRequest(requestRowId), { event, actor, reason: `GIB iptal portali: ${view.state}` }, trx);
-    await trx('cancel_requests').where({ id: requestRowId }).update({ decided_at: view.decidedAt ?? deps.clock().toISOString() });
+    await setDecidedAt(trx, requestRowId, view.decidedAt ?? deps.clock().toISOString());
     if (event === 'APPROVE') {
-      const inv = await trx('invoices').where({ id: row.invoice_id }).first('state');
+      const inv = await invoiceById(trx, row.invoiceId);
       if (inv && CANCELLABLE.has(inv.state)) {
         await deps.store.apply(
-          entities.invoice(Number(row.invoice_id)),
+          entities.invoice(row.invoiceId),
           { event: 'CANCEL_APPROVED', actor, reason: `iptal talebi ${view.id} alici tarafindan onaylandi`, contextPatch: { cancelledAt: view.decidedAt ?? null } },
           trx,
         );
@@ -74,18 +77,18 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
 
   return {
     /** The sender's request for one of its delivered e-Fatura invoices. A request already waiting is returned. */
-    async request(caller: Caller, invoiceId: number): Promise<CancelRequestView> {
-      const inv = await deps.db('invoices').where({ id: invoiceId, tenant_id: caller.tenantId }).first();
+    async request(caller: Caller, ettn: Ettn): Promise<CancelRequestView> {
+      const inv = await findInvoice(deps.db, caller.tenantId, { ettn });
       if (!inv) throw new GatewayError('DOCUMENT_NOT_FOUND');
-      const waiting = await deps.db('cancel_requests').where({ invoice_id: invoiceId, state: 'WAITING' }).first('portal_id');
+      const waiting = await latestCancelRequest(deps.db, inv.id, { waiting: true });
       if (waiting) {
-        const view = await deps.portal.get(waiting.portal_id).catch((err) => Promise.reject(asGibFault(err)));
+        const view = await deps.portal.get(waiting.portalId).catch((err) => Promise.reject(asGibFault(err)));
         if (view) return view;
       }
       // İptal/İtiraz Bildirim Kılavuzu §2: the portal cancels TEMELFATURA and HKS invoices; a TICARIFATURA is
       // undone by the receiver's RED.
-      if (inv.profile_id !== 'TEMELFATURA' && inv.profile_id !== 'HKS') {
-        throw new GatewayError('CANCEL_NOT_ALLOWED', { reason: `${inv.profile_id} SENARYOSUNDA IPTAL TALEBI OLUSTURULAMAZ; TICARIFATURA ALICININ RED YANITIYLA GERI CEVRILIR` });
+      if (inv.profileId !== 'TEMELFATURA' && inv.profileId !== 'HKS') {
+        throw new GatewayError('CANCEL_NOT_ALLOWED', { reason: `${inv.profileId} SENARYOSUNDA IPTAL TALEBI OLUSTURULAMAZ; TICARIFATURA ALICININ RED YANITIYLA GERI CEVRILIR` });
       }
       if (!CANCELLABLE.has(inv.state)) {
         throw new GatewayError('CANCEL_NOT_ALLOWED', { reason: `IPTAL TALEBI SADECE ALICIYA ULASMIS (1300) E-FATURA ICIN OLUSTURULABILIR (DURUM: ${inv.state})` });
@@ -94,11 +97,11 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
       const xml = buildCancelRequest({
         id,
         senderVknTckn: caller.tenantVkn,
-        receiverVknTckn: inv.receiver_id,
+        receiverVknTckn: inv.receiverId,
         ettn: inv.ettn,
-        invoiceNumber: inv.invoice_number,
-        invoiceDate: inv.issue_date,
-        amount: inv.payable_amount,
+        invoiceNumber: inv.number!,
+        invoiceDate: inv.issueDate,
+        amount: inv.payableAmount,
         currency: inv.currency,
         requestedAt: deps.clock(),
       });
@@ -110,21 +113,15 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
       }
       const now = deps.clock().toISOString();
       await deps.writer.run(async (trx) => {
-        const [row] = await trx('cancel_requests')
-          .insert({
-            tenant_id: caller.tenantId,
-            machine: 'efatura-cancel-request',
-            state: 'WAITING',
-            version: 1,
-            context: JSON.stringify({ ettn: inv.ettn, invoiceNumber: inv.invoice_number, amount: inv.payable_amount }),
-            invoice_id: invoiceId,
-            portal_id: view.id.toLowerCase(),
-            requested_at: now,
-            created_at: now,
-            updated_at: now,
-          })
-          .returning('id');
-        const rowId = Number(typeof row === 'object' ? row.id : row);
+        const rowId = await insertCancelRequest(trx, {
+          tenantId: caller.tenantId,
+          machine: cancelRequestMachine.id,
+          state: cancelRequestMachine.initial,
+          context: { ettn: inv.ettn, invoiceNumber: inv.number, amount: inv.payableAmount },
+          invoiceId: inv.id,
+          portalId: toCancelRequestId(view.id),
+          at: now,
+        });
         await deps.store.recordCreated(trx, cancelRequestMachine, entities.cancelRequest(rowId), `user:${caller.username}`, `iptal talebi ${view.id}`);
       });
       return view;
@@ -167,35 +164,29 @@ export function createEfaturaCancelService(deps: EfaturaCancelDeps) {
       await deps.writer.run(async (trx) => {
         if (decision === 'APPROVE') {
           // The receiver's copy of the invoice is cancelled as well.
-          const incoming = await trx('incoming_invoices').where({ tenant_id: caller.tenantId, ettn: view.ettn.toLowerCase() }).first('id', 'state');
+          const incoming = await findIncomingInvoice(trx, caller.tenantId, toEttn(view.ettn));
           if (incoming && (incoming.state === 'INBOX' || incoming.state === 'ACCEPTED')) {
-            await deps.store.apply(entities.incomingInvoice(Number(incoming.id)), { event: 'CANCEL_APPROVED', actor, reason: `iptal talebi ${view.id} onaylandi` }, trx);
+            await deps.store.apply(entities.incomingInvoice(incoming.id), { event: 'CANCEL_APPROVED', actor, reason: `iptal talebi ${view.id} onaylandi` }, trx);
           }
         }
-        const own = await trx('cancel_requests').where({ portal_id: view.id.toLowerCase(), tenant_id: caller.tenantId }).first('id');
-        if (own) await follow(trx, Number(own.id), view, actor);
+        const own = await findCancelRequest(trx, caller.tenantId, toCancelRequestId(view.id));
+        if (own) await follow(trx, own.id, view, actor);
       });
       return view;
     },
 
     /** cancel-requests.sync: asks the portal about every request still waiting and follows its answer. */
-    syncTask(everyMs: number): Task {
-      return {
-        async run() {
-          const waiting = await deps.db('cancel_requests').where({ state: 'WAITING' }).select('id', 'portal_id');
-          for (const w of waiting) {
-            let view: CancelRequestView | null;
-            try {
-              view = await deps.portal.get(w.portal_id);
-            } catch (err) {
-              deps.logger.warn({ request: w.portal_id, error: (err as Error).message }, 'cancellation portal unreachable; asking again later');
-              break;
-            }
-            if (view) await deps.writer.run((trx) => follow(trx, Number(w.id), view!, 'gib'));
-          }
-          return { runAgainAt: new Date(deps.clock().getTime() + everyMs) };
-        },
-      };
+    async syncWaiting(): Promise<void> {
+      for (const w of await waitingCancelRequests(deps.db)) {
+        let view: CancelRequestView | null;
+        try {
+          view = await deps.portal.get(w.portalId);
+        } catch (err) {
+          deps.logger.warn({ request: w.portalId, error: (err as Error).message }, 'cancellation portal unreachable; asking again later');
+          break;
+        }
+        if (view) await deps.writer.run((trx) => follow(trx, w.id, view!, 'gib'));
+      }
     },
   };
 }

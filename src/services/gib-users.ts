@@ -6,6 +6,8 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { Queryable } from '../db/connect';
+import { aliasesOf, aliasesOfRole, gatewayState, replaceGibUsers } from '../db/gib-users';
 import type { WriteBatcher } from '../db/write-batcher';
 
 /** One registered user as the list gives it (the fields the gateway keeps). */
@@ -39,41 +41,27 @@ export function createGibUserDirectory(deps: GibUserDirectoryDeps) {
   let everSynced = false;
 
   async function lastSync(): Promise<string | null> {
-    const row = await deps.db('gateway_state').where({ name: LAST_SYNC }).first('value');
-    return row ? String(row.value) : null;
+    return gatewayState(deps.db, LAST_SYNC);
   }
 
   async function doSync(): Promise<SyncResult> {
     const users = await deps.fetchUsers();
     const at = deps.clock().toISOString();
-    const rows = users.flatMap((u) =>
+    const aliases = users.flatMap((u) =>
       u.aliases
         .filter((a) => a.role === 'GB' || a.role === 'PK')
         .map((a) => ({
-          vkn_tckn: u.vknTckn,
+          vknTckn: u.vknTckn,
           alias: a.alias,
           role: a.role,
-          title: u.title.slice(0, 250),
-          document_type: a.documentType ?? 'Invoice',
-          first_creation_time: u.firstCreationTime ?? null,
-          synced_at: at,
+          title: u.title,
+          documentType: a.documentType ?? 'Invoice',
+          firstCreationTime: u.firstCreationTime ?? null,
         })),
     );
-    // Duplicates in the list (same VKN, alias, role) would break the primary key: keep the first.
-    const seen = new Set<string>();
-    const unique = rows.filter((r) => {
-      const k = `${r.vkn_tckn} ${r.alias} ${r.role}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
-    await deps.writer.run(async (trx) => {
-      await trx('gib_users').delete();
-      for (let i = 0; i < unique.length; i += 200) await trx('gib_users').insert(unique.slice(i, i + 200));
-      await trx('gateway_state').insert({ name: LAST_SYNC, value: at, updated_at: at }).onConflict('name').merge();
-    });
-    deps.logger.info({ users: users.length, aliases: unique.length }, 'GİB user list synced');
-    return { synced: true, users: users.length, aliases: unique.length, at };
+    const kept = await deps.writer.run((trx) => replaceGibUsers(trx, aliases, at, LAST_SYNC));
+    deps.logger.info({ users: users.length, aliases: kept }, 'GİB user list synced');
+    return { synced: true, users: users.length, aliases: kept, at };
   }
 
   const directory = {
@@ -101,20 +89,19 @@ export function createGibUserDirectory(deps: GibUserDirectoryDeps) {
       everSynced = true;
     },
 
-    async isEfaturaUser(vknTckn: string, trx?: Knex): Promise<boolean> {
-      const row = await (trx ?? deps.db)('gib_users').where({ vkn_tckn: vknTckn, role: 'PK' }).first('alias');
-      return Boolean(row);
+    async isEfaturaUser(vknTckn: string, q: Queryable = deps.db): Promise<boolean> {
+      return (await aliasesOfRole(q, vknTckn, 'PK')).length > 0;
     },
 
     /** The receiver's postbox (PK) alias: the one asked for if it is the receiver's, else its first. */
-    async postboxOf(vknTckn: string, preferred?: string | null, trx?: Knex): Promise<string | null> {
-      const rows = await (trx ?? deps.db)('gib_users').where({ vkn_tckn: vknTckn, role: 'PK' }).orderBy('alias').select('alias');
-      if (preferred && rows.some((r) => r.alias === preferred)) return preferred;
-      return rows[0]?.alias ?? null;
+    async postboxOf(vknTckn: string, preferred?: string | null, q: Queryable = deps.db): Promise<string | null> {
+      const aliases = await aliasesOfRole(q, vknTckn, 'PK');
+      if (preferred && aliases.includes(preferred)) return preferred;
+      return aliases[0] ?? null;
     },
 
     async aliasesOf(vknTckn: string): Promise<Array<{ alias: string; role: string; title: string | null }>> {
-      return deps.db('gib_users').where({ vkn_tckn: vknTckn }).orderBy(['role', 'alias']).select('alias', 'role', 'title');
+      return aliasesOf(deps.db, vknTckn);
     },
   };
   return directory;

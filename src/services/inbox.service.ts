@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { parseJson } from '../db/connect';
+import { findIncomingInvoice, listIncomingInvoices, type IncomingInvoiceRow } from '../db/incoming-invoices';
 import { GatewayError } from '../faults';
+import type { EnvelopeId, Ettn } from '../ids';
 import { describeState, incomingInvoiceMachine, type ElogoStatus } from '../machines';
 
 /**
@@ -10,7 +11,7 @@ import { describeState, incomingInvoiceMachine, type ElogoStatus } from '../mach
  */
 export interface IncomingInvoiceView {
   id: number;
-  ettn: string;
+  ettn: Ettn;
   invoiceNumber: string;
   profileId: string;
   typeCode: string;
@@ -23,7 +24,7 @@ export interface IncomingInvoiceView {
   payableAmount: string;
   /** SHA-256 of the invoice as it came (blob store). */
   documentSha256: string;
-  envelopeId: string;
+  envelopeId: EnvelopeId;
   state: string;
   status: ElogoStatus;
   code: number;
@@ -42,35 +43,29 @@ export interface InboxQuery {
   limit?: number;
 }
 
-const COLUMNS = [
-  'id', 'ettn', 'invoice_number', 'profile_id', 'type_code', 'issue_date', 'sender_vkn', 'sender_name', 'sender_alias',
-  'receiver_alias', 'currency', 'payable_amount', 'document_sha256', 'envelope_id', 'state', 'context', 'created_at', 'updated_at',
-];
-
-function toView(row: Record<string, unknown>): IncomingInvoiceView {
-  const state = String(row.state);
-  const d = describeState(incomingInvoiceMachine, state, parseJson<Record<string, unknown>>(row.context, {}));
+function toView(row: IncomingInvoiceRow): IncomingInvoiceView {
+  const d = describeState(incomingInvoiceMachine, row.state, row.context);
   return {
-    id: Number(row.id),
-    ettn: String(row.ettn),
-    invoiceNumber: String(row.invoice_number),
-    profileId: String(row.profile_id),
-    typeCode: String(row.type_code),
-    issueDate: String(row.issue_date),
-    senderVkn: String(row.sender_vkn),
-    senderName: (row.sender_name as string | null) ?? null,
-    senderAlias: String(row.sender_alias),
-    receiverAlias: String(row.receiver_alias),
-    currency: String(row.currency),
-    payableAmount: String(row.payable_amount),
-    documentSha256: String(row.document_sha256),
-    envelopeId: String(row.envelope_id),
-    state,
+    id: row.id,
+    ettn: row.ettn,
+    invoiceNumber: row.number,
+    profileId: row.profileId,
+    typeCode: row.typeCode,
+    issueDate: row.issueDate,
+    senderVkn: row.senderVkn,
+    senderName: row.senderName,
+    senderAlias: row.senderAlias,
+    receiverAlias: row.receiverAlias,
+    currency: row.currency,
+    payableAmount: row.payableAmount,
+    documentSha256: row.documentSha256,
+    envelopeId: row.envelopeId,
+    state: row.state,
     status: d.status,
     code: d.code,
     description: d.description,
-    receivedAt: String(row.created_at),
-    updatedAt: String(row.updated_at),
+    receivedAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }
 
@@ -79,16 +74,12 @@ export function createInboxService(deps: { db: Knex }) {
     async listInbox(tenantId: number, q: InboxQuery = {}): Promise<IncomingInvoiceView[]> {
       const limit = q.limit ?? 1000;
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new GatewayError('REQUEST_FIELD', { field: 'limit (1–10000)' });
-      const query = deps.db('incoming_invoices').where({ tenant_id: tenantId });
-      if (q.from) query.andWhere('created_at', '>=', q.from);
-      if (q.to) query.andWhere('created_at', '<', q.to);
-      const rows = await query.orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(limit).select(COLUMNS);
-      return rows.map(toView);
+      return (await listIncomingInvoices(deps.db, tenantId, { from: q.from, to: q.to, limit })).map(toView);
     },
 
-    /** One incoming invoice by its ETTN (any case); DOCUMENT_NOT_FOUND when the tenant has none. */
-    async getIncoming(tenantId: number, ettn: string): Promise<IncomingInvoiceView> {
-      const row = await deps.db('incoming_invoices').where({ tenant_id: tenantId, ettn: ettn.trim().toLowerCase() }).first(COLUMNS);
+    /** One incoming invoice by its ETTN; DOCUMENT_NOT_FOUND when the tenant has none. */
+    async getIncoming(tenantId: number, ettn: Ettn): Promise<IncomingInvoiceView> {
+      const row = await findIncomingInvoice(deps.db, tenantId, ettn);
       if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
       return toView(row);
     },

@@ -1,13 +1,16 @@
 import type { Knex } from 'knex';
-import { isUniqueViolation, parseJson } from '../db/connect';
+import { latestCancelRequest } from '../db/cancel-requests';
+import { isUniqueViolation } from '../db/connect';
+import { findInvoice, insertInvoice, invoiceById, nextInvoiceNumber, type InvoiceRow } from '../db/invoices';
 import { entities, type HistoryEntry, type MachineStore } from '../db/machine-store';
+import { tenantById } from '../db/tenants';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
+import { displayEnvelopeId, toEttn, type Ettn } from '../ids';
 import { describeState, earsivInvoiceMachine, efaturaInvoiceMachine, machineById, portalTab, type PortalTab } from '../machines';
 import type { Caller } from '../security/authenticator';
 import { sha256Hex, type BlobStore } from '../storage/blob-store';
 import type { InvoiceFacts } from '../validation';
-import { nextInvoiceNumber } from './number-series';
 
 export interface SendInvoiceInput {
   document: Buffer;
@@ -21,7 +24,7 @@ export interface SendInvoiceInput {
 }
 
 export interface InvoiceStatusView {
-  ettn: string;
+  ettn: Ettn;
   invoiceNumber: string | null;
   documentKind: 'EFATURA' | 'EARSIV';
   profileId: string;
@@ -66,49 +69,43 @@ export interface InvoiceServiceDeps {
   onEnqueued?: () => void;
 }
 
-const INVOICE_COLUMNS = [
-  'id', 'tenant_id', 'machine', 'state', 'version', 'ettn', 'invoice_number', 'kind', 'profile_id',
-  'received_sha256', 'context', 'created_at', 'updated_at', 'envelope_id', 'receiver_id',
-] as const;
-
 /** States in which an e-Fatura can have a cancellation request (delivered, answered KABUL, cancelled). */
 const CANCELLABLE_OR_CANCELLED = new Set(['DELIVERED', 'ACCEPTED', 'CANCELLED']);
 
 export function createInvoiceService(deps: InvoiceServiceDeps) {
   const { db } = deps;
 
-  async function latestCancelRequest(invoiceId: number, trx?: Knex): Promise<{ requestId: string; state: string } | null> {
-    const r = await (trx ?? db)('cancel_requests').where({ invoice_id: invoiceId }).orderBy('id', 'desc').first('portal_id', 'machine', 'state', 'context');
+  async function latestCancel(invoiceId: number, q: Knex): Promise<{ requestId: string; state: string } | null> {
+    const r = await latestCancelRequest(q, invoiceId);
     if (!r) return null;
-    return { requestId: r.portal_id, state: describeState(machineById(r.machine), r.state, parseJson(r.context, {})).description };
+    return { requestId: r.portalId, state: describeState(machineById(r.machine), r.state, r.context).description };
   }
 
-  async function statusView(row: Record<string, any>, trx?: Knex): Promise<InvoiceStatusView> {
+  async function statusView(row: InvoiceRow, q: Knex = db): Promise<InvoiceStatusView> {
     const machine = machineById(row.machine);
-    const context = parseJson<Record<string, unknown>>(row.context, {});
-    const state = describeState(machine, row.state, context);
+    const state = describeState(machine, row.state, row.context);
     return {
       ettn: row.ettn,
-      invoiceNumber: row.invoice_number ?? null,
+      invoiceNumber: row.number,
       documentKind: row.kind,
-      profileId: row.profile_id,
+      profileId: row.profileId,
       state: row.state,
       ...state,
       portalTab: row.kind === 'EARSIV' ? portalTab(state.status) : null,
-      envelopeId: row.envelope_id ? String(row.envelope_id).toUpperCase() : null,
-      applicationResponse: (context.applicationResponse as { code?: 'KABUL' | 'RED' } | undefined)?.code ?? null,
-      cancelRequest: row.kind === 'EFATURA' && CANCELLABLE_OR_CANCELLED.has(row.state) ? await latestCancelRequest(Number(row.id), trx) : null,
-      receivedAt: row.created_at,
-      updatedAt: row.updated_at,
-      history: await deps.store.history(machine.id, Number(row.id), trx),
+      envelopeId: row.envelopeId ? displayEnvelopeId(row.envelopeId) : null,
+      applicationResponse: (row.context.applicationResponse as { code?: 'KABUL' | 'RED' } | undefined)?.code ?? null,
+      cancelRequest: row.kind === 'EFATURA' && CANCELLABLE_OR_CANCELLED.has(row.state) ? await latestCancel(row.id, q) : null,
+      receivedAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      history: await deps.store.history(machine.id, row.id, q),
     };
   }
 
   /** A resend of a known ETTN: the first result when the content is the same, a fault when it is not. */
-  async function existingResult(tenantId: number, ettn: string, receivedSha: string): Promise<InvoiceStatusView | null> {
-    const row = await db('invoices').where({ tenant_id: tenantId, ettn }).first(INVOICE_COLUMNS);
+  async function existingResult(tenantId: number, ettn: Ettn, receivedSha: string): Promise<InvoiceStatusView | null> {
+    const row = await findInvoice(db, tenantId, { ettn });
     if (!row) return null;
-    if (row.received_sha256 !== receivedSha) throw new GatewayError('ETTN_CONFLICT', { ettn });
+    if (row.receivedSha256 !== receivedSha) throw new GatewayError('ETTN_CONFLICT', { ettn });
     return statusView(row);
   }
 
@@ -132,7 +129,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       }
 
       const receivedSha = sha256Hex(xml);
-      const ettn = facts.ettn.toLowerCase(); // stored and looked up in one case: a UUID's case carries no meaning
+      const ettn = toEttn(facts.ettn);
       const known = await existingResult(caller.tenantId, ettn, receivedSha);
       if (known) return known;
 
@@ -150,39 +147,33 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       try {
         id = await deps.writer.run(async (trx) => {
           if (input.assignNumber) {
-            const tenant = await trx('tenants').where({ id: caller.tenantId }).first('efatura_series', 'earsiv_series');
+            const tenant = (await tenantById(trx, caller.tenantId))!;
             number = await nextInvoiceNumber(trx, {
               tenantId: caller.tenantId,
               kind: facts.kind,
-              prefix: input.numberSeries ?? (facts.kind === 'EARSIV' ? tenant.earsiv_series : tenant.efatura_series),
+              prefix: input.numberSeries ?? (facts.kind === 'EARSIV' ? tenant.earsivSeries : tenant.efaturaSeries),
               year: Number(facts.issueDate.slice(0, 4)),
             });
           }
-          const [row] = await trx('invoices')
-            .insert({
-              tenant_id: caller.tenantId,
-              machine: machine.id,
-              state: machine.initial,
-              version: 1,
-              ettn,
-              invoice_number: number,
-              kind: facts.kind,
-              profile_id: facts.profileId,
-              type_code: facts.typeCode,
-              issue_date: facts.issueDate,
-              receiver_id: facts.receiverId,
-              receiver_name: facts.receiverName.slice(0, 250),
-              currency: facts.currency,
-              payable_amount: facts.payableAmount,
-              received_sha256: receivedSha,
-              document_sha256: receivedSha,
-              caller_signed: input.signed,
-              context: JSON.stringify({ profileId: facts.profileId, numberAssigned: input.assignNumber, lineCount: facts.lineCount }),
-              created_at: now,
-              updated_at: now,
-            })
-            .returning('id');
-          const newId = Number(typeof row === 'object' ? row.id : row);
+          const newId = await insertInvoice(trx, {
+            tenantId: caller.tenantId,
+            machine: machine.id,
+            state: machine.initial,
+            ettn,
+            number,
+            kind: facts.kind,
+            profileId: facts.profileId,
+            typeCode: facts.typeCode,
+            issueDate: facts.issueDate,
+            receiverId: facts.receiverId,
+            receiverName: facts.receiverName,
+            currency: facts.currency,
+            payableAmount: facts.payableAmount,
+            receivedSha256: receivedSha,
+            callerSigned: input.signed,
+            context: { profileId: facts.profileId, numberAssigned: input.assignNumber, lineCount: facts.lineCount },
+            createdAt: now,
+          });
           await deps.store.recordCreated(trx, machine, entities.invoice(newId), `user:${caller.username}`, 'SendInvoice');
           return newId;
         });
@@ -194,17 +185,13 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
         throw new GatewayError('NUMBER_IN_USE', { number: number ?? '' });
       }
       deps.onEnqueued?.();
-      const row = await db('invoices').where({ id }).first(INVOICE_COLUMNS);
-      return statusView(row);
+      return statusView((await invoiceById(db, id))!);
     },
 
-    async getStatus(caller: Caller, query: { ettn?: string | null; invoiceNumber?: string | null }): Promise<InvoiceStatusView> {
+    async getStatus(caller: Caller, query: { ettn?: Ettn | null; invoiceNumber?: string | null }): Promise<InvoiceStatusView> {
       if (!query.ettn && !query.invoiceNumber) throw new GatewayError('REQUEST_FIELD', { field: 'ettn veya invoiceNumber' });
       // Always scoped by tenant: another tenant's document gets the same answer as one that does not exist.
-      const where: Record<string, unknown> = { tenant_id: caller.tenantId };
-      if (query.ettn) where.ettn = query.ettn.toLowerCase();
-      if (query.invoiceNumber) where.invoice_number = query.invoiceNumber;
-      const row = await db('invoices').where(where).first(INVOICE_COLUMNS);
+      const row = await findInvoice(db, caller.tenantId, { ettn: query.ettn, number: query.invoiceNumber });
       if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
       return statusView(row);
     },

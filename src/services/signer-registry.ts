@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { SignerSetting } from '../config';
+import { tenantById } from '../db/tenants';
 import { GatewayError } from '../faults';
 import { certificatesFrom } from '../signing/cert';
 import { developmentSealPaths, ensureDevelopmentSeal } from '../signing/dev-seal';
@@ -49,9 +50,9 @@ export function createSignerRegistry(opts: SignerRegistryOptions) {
   let roots: Promise<Buffer[]> | null = null;
 
   async function settingFor(tenantId: number): Promise<{ setting: SignerSetting; vkn: string; title: string }> {
-    const row = await opts.db('tenants').where({ id: tenantId }).first('vkn', 'title', 'signer_config');
+    const row = await tenantById(opts.db, tenantId);
     if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
-    const own = row.signer_config ? (JSON.parse(row.signer_config) as SignerSetting) : null;
+    const own = row.signerConfig ? (JSON.parse(row.signerConfig) as SignerSetting) : null;
     return { setting: own ?? opts.defaultSigner, vkn: row.vkn, title: row.title };
   }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import * as tenantRows from '../db/tenants';
 import { GatewayError } from '../faults';
 import { hashPassword } from '../security/passwords';
 import type { SecretBox } from '../security/secret-box';
@@ -12,30 +13,15 @@ export interface NewTenant {
   earsivSeries?: string;
 }
 
-export interface Tenant {
-  id: number;
-  vkn: string;
-  title: string;
-  gbAlias: string;
-  pkAlias: string;
-  efaturaSeries: string;
-  earsivSeries: string;
+export type Tenant = Omit<tenantRows.TenantRow, 'signerConfig'>;
+
+function toTenant(row: tenantRows.TenantRow): Tenant {
+  const { signerConfig: _secretless, ...tenant } = row;
+  return tenant;
 }
 
 const VKN_TCKN = /^(\d{10}|\d{11})$/;
 const SERIES = /^[A-Z0-9]{3}$/;
-
-function toTenant(row: Record<string, unknown>): Tenant {
-  return {
-    id: Number(row.id),
-    vkn: String(row.vkn),
-    title: String(row.title),
-    gbAlias: String(row.gb_alias),
-    pkAlias: String(row.pk_alias),
-    efaturaSeries: String(row.efatura_series),
-    earsivSeries: String(row.earsiv_series),
-  };
-}
 
 /** Tenants (companies) and their users; used by the CLI and by tests. */
 export function createTenantService(deps: { db: Knex; secretBox: SecretBox; clock: () => Date }) {
@@ -48,53 +34,52 @@ export function createTenantService(deps: { db: Knex; secretBox: SecretBox; cloc
         if (value !== undefined && !SERIES.test(value)) throw new GatewayError('REQUEST_FIELD', { field });
       }
       const domain = `${input.vkn}.gateway.local`;
-      const [row] = await db('tenants')
-        .insert({
-          vkn: input.vkn,
-          title: input.title.trim(),
-          gb_alias: input.gbAlias ?? `urn:mail:defaultgb@${domain}`,
-          pk_alias: input.pkAlias ?? `urn:mail:defaultpk@${domain}`,
-          efatura_series: input.efaturaSeries ?? 'EFT',
-          earsiv_series: input.earsivSeries ?? 'EAR',
-          created_at: deps.clock().toISOString(),
-        })
-        .returning('*');
+      const row = await tenantRows.insertTenant(db, {
+        vkn: input.vkn,
+        title: input.title.trim(),
+        gbAlias: input.gbAlias ?? `urn:mail:defaultgb@${domain}`,
+        pkAlias: input.pkAlias ?? `urn:mail:defaultpk@${domain}`,
+        efaturaSeries: input.efaturaSeries ?? 'EFT',
+        earsivSeries: input.earsivSeries ?? 'EAR',
+        createdAt: deps.clock().toISOString(),
+      });
       return toTenant(row);
     },
 
     async findTenantByVkn(vkn: string): Promise<Tenant | null> {
-      const row = await db('tenants').where({ vkn }).first();
+      const row = await tenantRows.tenantByVkn(db, vkn);
       return row ? toTenant(row) : null;
     },
 
     async getTenant(id: number): Promise<Tenant> {
-      const row = await db('tenants').where({ id }).first();
+      const row = await tenantRows.tenantById(db, id);
       if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
       return toTenant(row);
     },
 
     async listTenants(): Promise<Tenant[]> {
-      return (await db('tenants').orderBy('id')).map(toTenant);
+      return (await tenantRows.listTenants(db)).map(toTenant);
+    },
+
+    /** Gives a tenant its own signer (JSON of GW_SIGNER's shape); false when no tenant has the VKN. */
+    async setSigner(vkn: string, setting: unknown): Promise<boolean> {
+      return tenantRows.setSignerConfig(db, vkn, JSON.stringify(setting));
     },
 
     async createUser(tenantId: number, username: string, password: string): Promise<{ id: number; username: string }> {
       if (!/^[A-Za-z0-9._@-]{3,100}$/.test(username)) throw new GatewayError('REQUEST_FIELD', { field: 'username' });
       if (password.length < 10) throw new GatewayError('REQUEST_FIELD', { field: 'password (en az 10 karakter)' });
-      const [row] = await db('users')
-        .insert({
-          tenant_id: tenantId,
-          username,
-          password_hash: await hashPassword(password),
-          password_sealed: deps.secretBox.seal(password),
-          failed_attempts: 0,
-          created_at: deps.clock().toISOString(),
-        })
-        .returning(['id', 'username']);
-      return { id: Number(row.id), username: row.username };
+      return tenantRows.insertUser(db, {
+        tenantId,
+        username,
+        passwordHash: await hashPassword(password),
+        passwordSealed: deps.secretBox.seal(password),
+        createdAt: deps.clock().toISOString(),
+      });
     },
 
     async unlockUser(username: string): Promise<boolean> {
-      return (await db('users').where({ username }).update({ failed_attempts: 0, locked_until: null })) > 0;
+      return tenantRows.unlockUser(db, username);
     },
   };
 }

@@ -1,14 +1,10 @@
-import { GatewayError, isGatewayError } from '../faults';
+import { asGatewayError, type GatewayError } from '../faults';
 
 /**
  * One function turns any error into the WSDL's typed GatewayFault. Unknown errors become SISTEM HATASI (5000):
  * internal text never reaches the caller (node-soap would otherwise answer with `err.toString()`).
  */
 export const GATEWAY_NS = 'urn:acik-entegrator:gateway:1';
-
-export function asGatewayError(err: unknown): GatewayError {
-  return isGatewayError(err) ? err : new GatewayError('INTERNAL', {}, err);
-}
 
 function escapeXml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

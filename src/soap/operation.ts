@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
+import { toEttn, type Ettn } from '../ids';
 import type { Authenticator, Caller } from '../security/authenticator';
 import { readUsernameToken } from '../security/wsse';
 import { requestContext } from './context';
-import { asGatewayError, toSoapFault } from './faults';
+import { asGatewayError } from '../faults';
+import { toSoapFault } from './faults';
 
 export interface OperationDeps {
   authenticator: Authenticator;
@@ -51,4 +53,10 @@ export function argString(value: unknown): string | null {
   if (typeof value === 'object' && '$value' in (value as object)) return String((value as { $value: unknown }).$value);
   const text = String(value).trim();
   return text === '' ? null : text;
+}
+
+/** An ETTN argument, normalised here where it enters (any case, surrounding spaces). */
+export function argEttn(value: unknown): Ettn | null {
+  const text = argString(value);
+  return text === null ? null : toEttn(text);
 }

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import * as soap from 'soap';
-import { GIB_ENDPOINT_PATH } from '../../src/gib/endpoint';
+import { GIB_ENDPOINT_PATH } from '../../src/soap/gib-endpoint';
 
 export const REPO_DIR = path.resolve(__dirname, '..', '..');
 export const SHARED_DIR = process.env.GW_SHARED_DIR ?? path.resolve(REPO_DIR, '..', 'shared');

@@ -13,23 +13,19 @@ import type { JobRow } from '../../src/db/jobs';
 import { createMachineStore } from '../../src/db/machine-store';
 import { createWriteBatcher } from '../../src/db/write-batcher';
 import { createEarsivClient, type EarsivClient } from '../../src/gib/earsiv-client';
+import type { Ettn } from '../../src/ids';
 import type { Caller } from '../../src/security/authenticator';
 import { createInvoiceService, type InvoiceService } from '../../src/services/invoice.service';
 import { createSignerRegistry } from '../../src/services/signer-registry';
 import { createSimulator, type Simulator } from '../../src/simulator';
 import { createFileBlobStore } from '../../src/storage/blob-store';
 import { createInvoiceValidator } from '../../src/validation';
+import { createEarsivReportService, istanbulDay, type EarsivReportDeps, type EarsivReportService } from '../../src/services/earsiv-report.service';
+import { createInvoiceCancelService, type InvoiceCancelService } from '../../src/services/invoice-cancel.service';
+import { createInvoicePipeline } from '../../src/services/invoice-pipeline.service';
 import { ensurePeriodicJobs } from '../../src/worker/periodic';
-import { invoiceProcessTask } from '../../src/worker/tasks/invoice-process';
-import { invoiceSignTask } from '../../src/worker/tasks/invoice-sign';
-import {
-  EARSIV_REPORT_BUILD_TASK,
-  earsivReportBuildTask,
-  earsivReportCheckTask,
-  earsivReportSendTask,
-  istanbulDay,
-  type EarsivReportDeps,
-} from '../../src/worker/tasks/earsiv-report';
+import { EARSIV_REPORT_BUILD_TASK, earsivTasks } from '../../src/worker/tasks/earsiv.tasks';
+import { invoiceTasks } from '../../src/worker/tasks/invoice.tasks';
 import { createWorker, type Worker } from '../../src/worker/worker';
 import { makeInvoice } from '../helpers/invoices';
 import { GIB_DIR } from '../helpers/paths';
@@ -61,6 +57,10 @@ export interface Harness {
   db: TestDb['db'];
   sim: Simulator;
   deps: EarsivReportDeps;
+  /** The e-Arşiv report service over `deps`. */
+  reports: EarsivReportService;
+  /** CancelInvoice's service (e-Arşiv cancellations). */
+  cancels: InvoiceCancelService;
   worker: Worker;
   invoices: InvoiceService;
   tenantId: number;
@@ -81,7 +81,7 @@ export interface Harness {
   /** GİB reachable (true) or not: the client in deps then calls a port nobody listens on. */
   setGibUp(up: boolean): void;
   /** SendInvoice with an assigned number (the real service), e-Arşiv, issued on `issueDate`. */
-  send(o?: { issueDate?: string; customerVkn?: string; caller?: Caller }): Promise<{ ettn: string; number: string; id: number }>;
+  send(o?: { issueDate?: string; customerVkn?: string; caller?: Caller }): Promise<{ ettn: Ettn; number: string; id: number }>;
   /** Enqueues the periodic earsiv.report job (due now). */
   schedule(): Promise<void>;
   /** Runs the worker until idle, lets the simulator decide, moves the clock `stepMs` and again, `rounds` times. */
@@ -156,10 +156,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     logger,
     everyMs: opts.everyMs === undefined ? 1000 : opts.everyMs,
     checkEveryMs: opts.checkEveryMs ?? 1000,
-    maxAttempts,
     integratorVkn: INTEGRATOR_VKN,
     ...(opts.maxPerReport ? { maxPerReport: opts.maxPerReport } : {}),
   };
+  const reports = createEarsivReportService(deps);
+  const pipeline = createInvoicePipeline({ db, store, writer, blobs, signers, clock, logger });
   const worker = createWorker({
     db,
     writer,
@@ -168,13 +169,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     pollMs: 50,
     concurrency: 4,
     backoffBaseMs: 10,
-    tasks: {
-      'invoice.process': invoiceProcessTask({ db, store, writer, blobs }),
-      'invoice.sign': invoiceSignTask({ db, store, writer, blobs, signers }),
-      'earsiv.report': earsivReportBuildTask(deps),
-      'earsiv-report.send': earsivReportSendTask(deps),
-      'earsiv-report.check': earsivReportCheckTask(deps),
-    },
+    tasks: { ...invoiceTasks(pipeline, { gib: false }), ...earsivTasks(reports, clock) },
   });
 
   const h: Harness = {
@@ -182,6 +177,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     db,
     sim,
     deps,
+    reports,
+    cancels: createInvoiceCancelService({ db, store, clock }),
     worker,
     invoices,
     tenantId,

@@ -7,7 +7,8 @@ import { earsivReportInvoice } from '../../src/gib/earsiv-report-lines';
 import { EARSIV_REPORT_SIGNATURE_PLACEMENT, buildEarsivReport, parseEarsivReport } from '../../src/gib/protocol/earsiv-report';
 import { verifyXml } from '../../src/signing/verify';
 import { signXml } from '../../src/signing/xades';
-import { buildEarsivReports, cancelEarsivInvoice, earsivReportBuildTask, istanbulDay } from '../../src/worker/tasks/earsiv-report';
+import { istanbulDay } from '../../src/services/earsiv-report.service';
+import { earsivTasks } from '../../src/worker/tasks/earsiv.tasks';
 import { TEST_DB_KIND } from '../helpers/db';
 import { UBL_SAMPLES_DIR } from '../helpers/paths';
 import { insertInvoice } from '../helpers/rows';
@@ -98,10 +99,10 @@ describe(`e-Arşiv report pipeline: build, sign, send, GİB's verdict, cancellat
     h = await startHarness();
     const xs = [await h.send(), await h.send(), await h.send()];
     await h.worker.runUntilIdle();
-    const [s1, s2] = await Promise.all([buildEarsivReports(h.deps), buildEarsivReports(h.deps)]);
+    const [s1, s2] = await Promise.all([h.reports.build(), h.reports.build()]);
     expect(s1.reports + s2.reports).to.equal(1);
     expect(s1.invoices + s2.invoices).to.equal(3);
-    expect(await buildEarsivReports(h.deps)).to.include({ reports: 0, invoices: 0, cancellations: 0 });
+    expect(await h.reports.build()).to.include({ reports: 0, invoices: 0, cancellations: 0 });
     const [report] = await h.db('earsiv_reports').select('id');
     expect(await h.db('earsiv_report_items').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 3);
 
@@ -140,7 +141,7 @@ describe(`e-Arşiv report pipeline: build, sign, send, GİB's verdict, cancellat
     expect(report.state).to.equal('REJECTED');
     expect(JSON.parse(report.context)).to.include({ code: 1150 });
 
-    const e = await gatewayErrorOf(() => cancelEarsivInvoice(h!.deps, h!.tenantId, { ettn: a.ettn }, 'user:erp'));
+    const e = await gatewayErrorOf(() => h!.cancels.cancelEarsiv(h!.tenantId, { ettn: a.ettn }, 'user:erp'));
     expect(e.code).to.equal(4508);
     expect(e.message).to.equal('FATURA IPTAL EDILEMEZ: SADECE BASARILI DURUMDAKI E-ARSIV FATURALARI IPTAL EDILEBILIR (DURUM: HATALI)');
   });
@@ -171,7 +172,7 @@ describe(`e-Arşiv report pipeline: build, sign, send, GİB's verdict, cancellat
     h = await startHarness();
     const a = await h.send();
     await h.worker.runUntilIdle();
-    let e = await gatewayErrorOf(() => cancelEarsivInvoice(h!.deps, h!.tenantId, { ettn: a.ettn }, 'user:erp'));
+    let e = await gatewayErrorOf(() => h!.cancels.cancelEarsiv(h!.tenantId, { ettn: a.ettn }, 'user:erp'));
     expect(e.fault).to.equal('CANCEL_NOT_ALLOWED');
     expect(e.code).to.equal(4508);
     expect(e.message).to.equal('FATURA IPTAL EDILEMEZ: SADECE BASARILI DURUMDAKI E-ARSIV FATURALARI IPTAL EDILEBILIR (DURUM: HENUZ SONUCLANMAMIS)');
@@ -181,19 +182,19 @@ describe(`e-Arşiv report pipeline: build, sign, send, GİB's verdict, cancellat
     await h.settle();
     expect((await h.invoice(a.id)).state).to.equal('SUCCESS');
     // Another tenant's invoice is answered as one that does not exist.
-    e = await gatewayErrorOf(() => cancelEarsivInvoice(h!.deps, h!.otherCaller.tenantId, { ettn: a.ettn }, 'user:diger'));
+    e = await gatewayErrorOf(() => h!.cancels.cancelEarsiv(h!.otherCaller.tenantId, { ettn: a.ettn }, 'user:diger'));
     expect(e.fault).to.equal('DOCUMENT_NOT_FOUND');
-    e = await gatewayErrorOf(() => cancelEarsivInvoice(h!.deps, h!.tenantId, { number: 'EAR2026999999999' }, 'user:erp'));
+    e = await gatewayErrorOf(() => h!.cancels.cancelEarsiv(h!.tenantId, { number: 'EAR2026999999999' }, 'user:erp'));
     expect(e.fault).to.equal('DOCUMENT_NOT_FOUND');
 
     h.setNow(h.at(3, '15:30'));
-    const done = await cancelEarsivInvoice(h.deps, h.tenantId, { number: a.number }, 'user:erp');
+    const done = await h.cancels.cancelEarsiv(h.tenantId, { number: a.number }, 'user:erp');
     expect(done.state).to.equal('CANCELLED');
     expect(istanbulDay(new Date(done.cancelledAt))).to.equal(h.day(3));
     const st = await h.invoices.getStatus(h.caller, { ettn: a.ettn });
     expect(st).to.include({ state: 'CANCELLED', status: 2, code: 1235 });
     expect(st.history.at(-1)).to.include({ event: 'CANCEL', actor: 'user:erp' });
-    e = await gatewayErrorOf(() => cancelEarsivInvoice(h!.deps, h!.tenantId, { ettn: a.ettn }, 'user:erp'));
+    e = await gatewayErrorOf(() => h!.cancels.cancelEarsiv(h!.tenantId, { ettn: a.ettn }, 'user:erp'));
     expect(e.message).to.contain('(DURUM: IPTAL EDILMIS)');
 
     await h.settle();
@@ -226,8 +227,8 @@ describe(`e-Arşiv report pipeline: build, sign, send, GİB's verdict, cancellat
     await h.schedule();
     await h.settle();
     h.setNow(h.at(3));
-    await cancelEarsivInvoice(h.deps, h.tenantId, { ettn: a.ettn }, 'user:erp');
-    await cancelEarsivInvoice(h.deps, h.tenantId, { ettn: b.ettn }, 'user:erp');
+    await h.cancels.cancelEarsiv(h.tenantId, { ettn: a.ettn }, 'user:erp');
+    await h.cancels.cancelEarsiv(h.tenantId, { ettn: b.ettn }, 'user:erp');
 
     // Once rejected: both cancellations are reported again, in section 2 of day 3, and accepted there.
     h.sim.faults.rejectReports = 1;
@@ -250,7 +251,7 @@ describe(`e-Arşiv report pipeline: build, sign, send, GİB's verdict, cancellat
     await h.settle();
     expect((await h.invoice(c.id)).state).to.equal('SUCCESS');
     h.setNow(h.at(4));
-    await cancelEarsivInvoice(h.deps, h.tenantId, { ettn: c.ettn }, 'user:erp');
+    await h.cancels.cancelEarsiv(h.tenantId, { ettn: c.ettn }, 'user:erp');
     h.sim.faults.rejectReports = 10;
     await h.settle(14);
     reports = (await h.db('earsiv_reports').where({ period_date: h.day(4) }).orderBy('section').select('id', 'section', 'state', 'blob_sha256')).map((r) => ({ ...r, section: Number(r.section) }));
@@ -270,7 +271,7 @@ describe(`e-Arşiv report pipeline: build, sign, send, GİB's verdict, cancellat
     h = await startHarness({ everyMs: null });
     const a = await h.send();
     await h.worker.runUntilIdle();
-    const task = earsivReportBuildTask(h.deps);
+    const task = earsivTasks(h.reports, h.now)['earsiv.report']!;
     const first = (await task.run(DUMMY_JOB)) as { runAgainAt: Date };
     expect(await h.db('earsiv_reports').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
     expect(first.runAgainAt.toISOString()).to.equal(h.at(2, '00:05').toISOString());

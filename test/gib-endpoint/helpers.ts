@@ -15,8 +15,6 @@ import yazl from 'yazl';
 import { createMachineStore } from '../../src/db/machine-store';
 import { createWriteBatcher } from '../../src/db/write-batcher';
 import { createGibClient } from '../../src/gib/client';
-import { GIB_ENDPOINT_PATH, createGibEndpoint } from '../../src/gib/endpoint';
-import { ENVELOPE_SEND_TASK, createOutbox } from '../../src/gib/outbox';
 import {
   buildEFaturaFault,
   buildEnvelope,
@@ -32,9 +30,12 @@ import {
   type ParsedSystemResponse,
   type SoapMessage,
 } from '../../src/gib/protocol';
-import { createGibStatusUpdates } from '../../src/gib/status-updates';
+import { createGibInbound, GIB_INBOUND_TASK } from '../../src/services/gib-inbound.service';
+import { createGibStatusService } from '../../src/services/gib-status.service';
+import { createOutbox, ENVELOPE_SEND_TASK } from '../../src/services/outbox.service';
+import { GIB_ENDPOINT_PATH, createGibEndpoint } from '../../src/soap/gib-endpoint';
 import { createFileBlobStore, type BlobStore } from '../../src/storage/blob-store';
-import { GIB_INBOUND_TASK, gibInboundTask } from '../../src/worker/tasks/gib-inbound';
+import { gibTasks } from '../../src/worker/tasks/gib.tasks';
 import { createWorker, type Worker } from '../../src/worker/worker';
 import { createTestDb, tempDir, type TestDb } from '../helpers/db';
 import { makeInvoice } from '../helpers/invoices';
@@ -79,9 +80,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) });
   const writer = createWriteBatcher(db);
   const store = createMachineStore(db, { clock, maxAttempts: 3, writer });
-  const outbox = createOutbox({ db, writer, blobs, clock, logger, maxAttempts: opts.sendAttempts ?? 3, pollAfterMs: 24 * 3600_000 });
-  const statusUpdates = createGibStatusUpdates({ store, clock, logger, pollAfterMs: 24 * 3600_000 });
   const client = createGibClient({ url: opts.gibUrl, timeoutMs: 2000 });
+  const outbox = createOutbox({ db, writer, blobs, client, clock, logger, maxAttempts: opts.sendAttempts ?? 3, pollAfterMs: 24 * 3600_000 });
+  const status = createGibStatusService({ db, writer, store, clock, logger, pollAfterMs: 24 * 3600_000, pollEveryMs: 5 * 3600_000 });
+  const inbound = createGibInbound({ db, writer, blobs, store, outbox, status, clock, logger });
+  // The gateway's own tasks for these two jobs (the harness has no poll, user list or answers of its own).
+  const tasks = gibTasks({ outbox, inbound, status, users: null as never, applicationResponses: null as never, efaturaCancel: null as never, clock, userListSyncMs: 0, pollTickMs: 0, checkEveryMs: 0 });
   const worker = createWorker({
     db,
     writer,
@@ -90,10 +94,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     pollMs: 50,
     concurrency: 2,
     backoffBaseMs: 1000,
-    tasks: {
-      [GIB_INBOUND_TASK]: gibInboundTask({ db, writer, blobs, store, outbox, statusUpdates, clock, logger }),
-      [ENVELOPE_SEND_TASK]: outbox.sendTask(client),
-    },
+    tasks: { [GIB_INBOUND_TASK]: tasks[GIB_INBOUND_TASK]!, [ENVELOPE_SEND_TASK]: tasks[ENVELOPE_SEND_TASK]! },
   });
 
   const [row] = await db('tenants')
@@ -102,7 +103,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const tenantId = Number(typeof row === 'object' ? row.id : row);
 
   const app = express();
-  app.use(createGibEndpoint({ db, writer, blobs, clock, logger, maxBytes: opts.maxBytes ?? 256 * 1024, wsdlFile: opts.wsdlFile ?? null }));
+  app.use(createGibEndpoint({ inbound, logger, maxBytes: opts.maxBytes ?? 256 * 1024, wsdlFile: opts.wsdlFile ?? null }));
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -12,9 +12,9 @@ import {
   md5Hex,
   type EnvelopeParty,
 } from '../../src/gib/protocol';
-import { ENVELOPE_SEND_TASK } from '../../src/gib/outbox';
+import { GIB_INBOUND_TASK } from '../../src/services/gib-inbound.service';
+import { ENVELOPE_SEND_TASK } from '../../src/services/outbox.service';
 import { sha256Hex } from '../../src/storage/blob-store';
-import { GIB_INBOUND_TASK } from '../../src/worker/tasks/gib-inbound';
 import {
   A,
   A_PK,

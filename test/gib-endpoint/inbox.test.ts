@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { isGatewayError } from '../../src/faults';
+import { toEttn } from '../../src/ids';
 import { createInboxService } from '../../src/services/inbox.service';
 import { createTestDb, type TestDb } from '../helpers/db';
 
@@ -43,10 +44,10 @@ describe('inbox service', function () {
     expect((await inbox.listInbox(mine)).map((x) => x.ettn)).to.deep.equal([e1, e2, e3]);
     expect((await inbox.listInbox(mine, { from: '2026-03-02T00:00:00.000Z', to: '2026-03-03T10:00:00.000Z' })).map((x) => x.ettn)).to.deep.equal([e2]);
     expect((await inbox.listInbox(mine, { limit: 1 })).map((x) => x.ettn)).to.deep.equal([e1]);
-    const view = await inbox.getIncoming(mine, e2.toUpperCase());
+    const view = await inbox.getIncoming(mine, toEttn(e2.toUpperCase())); // any case, normalised where it enters
     expect(view).to.include({ ettn: e2, state: 'ACCEPTED', description: 'KABUL EDILDI', status: 2, receivedAt: '2026-03-02T10:00:00.000Z' });
     // Another tenant's invoice: the answer of one that does not exist.
-    const err = await inbox.getIncoming(mine, theirs).then(() => null, (e: unknown) => e);
+    const err = await inbox.getIncoming(mine, toEttn(theirs)).then(() => null, (e: unknown) => e);
     expect(isGatewayError(err) && err.fault).to.equal('DOCUMENT_NOT_FOUND');
   });
 });

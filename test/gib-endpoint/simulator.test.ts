@@ -5,6 +5,7 @@
  * on to A (Ek-2 §4.1, §4.2).
  */
 import { expect } from 'chai';
+import { toEttn } from '../../src/ids';
 import { createSimulator, type Simulator } from '../../src/simulator';
 import { createInboxService } from '../../src/services/inbox.service';
 import { A, A_PK, B, B_GB, USERS, closeSeal, packedEnvelope, sendDocument, signedInvoice, startFakeIntegrator, type FakeIntegrator } from '../simulator/helpers';
@@ -50,7 +51,7 @@ describe('GİB endpoint with the GİB simulator: an invoice from A reaches B’s
     const [item] = await inbox.listInbox(h.tenantId);
     const ettn = /<cbc:UUID>([^<]+)<\/cbc:UUID>/.exec(invoice.toString('utf8'))![1]!;
     expect(item).to.include({ ettn: ettn.toLowerCase(), profileId: 'TICARIFATURA', senderVkn: A.vknTckn, senderAlias: A.alias, receiverAlias: B.alias, state: 'INBOX', status: 2, code: 1300, description: 'GELEN FATURA', envelopeId: env.id.toLowerCase() });
-    expect((await inbox.getIncoming(h.tenantId, ettn.toUpperCase())).id).to.equal(item!.id);
+    expect((await inbox.getIncoming(h.tenantId, toEttn(ettn))).id).to.equal(item!.id);
     // The signed invoice byte for byte (as enveloped), so its signature still verifies.
     expect(invoice.includes(await h.blobs.get(item!.documentSha256))).to.equal(true);
 

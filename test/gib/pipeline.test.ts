@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import type * as soap from 'soap';
-import { GIB_ENDPOINT_PATH } from '../../src/gib/endpoint';
+import { GIB_ENDPOINT_PATH } from '../../src/soap/gib-endpoint';
 import { createSimulator, type Simulator } from '../../src/simulator';
 import { faultOf, OTHER_VKN, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { makeInvoice } from '../helpers/invoices';

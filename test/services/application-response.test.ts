@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createMachineStore, entities } from '../../src/db/machine-store';
+import { toEttn, type Ettn } from '../../src/ids';
 import { incomingInvoiceMachine } from '../../src/machines';
 import { createWriteBatcher } from '../../src/db/write-batcher';
 import { GatewayError } from '../../src/faults';
@@ -30,9 +31,9 @@ describe(`KABUL/RED answers: the 8-day window and once only (${TEST_DB_KIND})`, 
     await t?.destroy();
   });
 
-  async function inbox(profileId: string, deliveredAt: string): Promise<string> {
+  async function inbox(profileId: string, deliveredAt: string): Promise<Ettn> {
     seq++;
-    const ettn = `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
+    const ettn = toEttn(`00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`);
     const store = createMachineStore(t.db, { clock, maxAttempts: 3 });
     await createWriteBatcher(t.db).run(async (trx) => {
       const [row] = await trx('incoming_invoices')

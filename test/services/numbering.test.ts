@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { nextInvoiceNumber } from '../../src/services/number-series';
+import { nextInvoiceNumber } from '../../src/db/invoices';
 import { makeInvoice } from '../helpers/invoices';
 import { soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { createTestDb, TEST_DB_KIND } from '../helpers/db';
@@ -12,7 +12,7 @@ describe(`invoice numbering (${TEST_DB_KIND})`, function () {
     const t = await createTestDb();
     try {
       const tenantId = await insertTenant(t.db);
-      const series = { tenantId, kind: 'EARSIV', prefix: 'GAP', year: 2026 };
+      const series = { tenantId, kind: 'EARSIV' as const, prefix: 'GAP', year: 2026 };
       await t.db.transaction((trx) => nextInvoiceNumber(trx, series));
       await t.db
         .transaction(async (trx) => {

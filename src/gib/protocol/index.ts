@@ -8,6 +8,7 @@ export * from './errors';
 export * from './envelope';
 export * from './package';
 export * from './soap';
+export { readRequest } from './mtom';
 export {
   buildSystemResponse,
   buildSystemEnvelope,

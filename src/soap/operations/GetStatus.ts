@@ -1,11 +1,11 @@
 import type { InvoiceService } from '../../services/invoice.service';
-import { argString, soapOperation, type OperationDeps } from '../operation';
+import { argEttn, argString, soapOperation, type OperationDeps } from '../operation';
 import { invoiceStatusXml } from './invoice-status';
 
 export function getStatusOperation(deps: OperationDeps & { invoices: InvoiceService }) {
   return soapOperation('GetStatus', deps, async (caller, args) => {
     const view = await deps.invoices.getStatus(caller, {
-      ettn: argString(args.ettn),
+      ettn: argEttn(args.ettn),
       invoiceNumber: argString(args.invoiceNumber),
     });
     return { invoice: invoiceStatusXml(view) };

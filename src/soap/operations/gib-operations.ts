@@ -3,25 +3,33 @@
  * the cancellation requests of GİB's portal, and the user list. Thin handlers: arguments → one service call → the
  * WSDL's types (wsdl/gateway.wsdl).
  */
-import type { Knex } from 'knex';
 import { GatewayError } from '../../faults';
 import type { CancelRequestView } from '../../gib/cancel-portal-client';
 import { asGibFault } from '../../gib/client-errors';
-import type { GibServices } from '../../composition';
+import { displayEnvelopeId, type Ettn } from '../../ids';
 import { responseDeadline } from '../../machines/invoice.guards';
 import type { Caller } from '../../security/authenticator';
-import { createInboxService, type IncomingInvoiceView } from '../../services/inbox.service';
+import type { ApplicationResponseService } from '../../services/application-response.service';
+import type { EfaturaCancelService } from '../../services/efatura-cancel.service';
+import type { GibUserDirectory } from '../../services/gib-users';
+import type { InboxService, IncomingInvoiceView } from '../../services/inbox.service';
+import type { InvoiceCancelService } from '../../services/invoice-cancel.service';
 import type { InvoiceService } from '../../services/invoice.service';
 import type { BlobStore } from '../../storage/blob-store';
-import { argBool, argString, soapOperation, type OperationDeps } from '../operation';
+import { argBool, argEttn, argString, soapOperation, type OperationDeps } from '../operation';
 import { invoiceStatusXml } from './invoice-status';
 
 const TEN_DAYS_MS = 10 * 24 * 3600_000;
 
 interface Deps extends OperationDeps {
-  gib: GibServices;
   invoices: InvoiceService;
-  db: Knex;
+  inbox: InboxService;
+  gib: {
+    applicationResponses: ApplicationResponseService;
+    efaturaCancel: EfaturaCancelService;
+    invoiceCancel: InvoiceCancelService;
+    users: GibUserDirectory;
+  };
   blobs: BlobStore;
   clock: () => Date;
 }
@@ -47,7 +55,7 @@ function incomingView(v: IncomingInvoiceView, document?: Buffer) {
     receiverAlias: v.receiverAlias,
     payableAmount: v.payableAmount,
     currency: v.currency,
-    envelopeId: v.envelopeId.toUpperCase(),
+    envelopeId: displayEnvelopeId(v.envelopeId),
     state: v.state,
     status: v.status,
     code: v.code,
@@ -75,15 +83,15 @@ function cancelRequestView(v: CancelRequestView) {
 }
 
 export function gibOperations(deps: Deps) {
-  const inbox = createInboxService({ db: deps.db });
-  const incoming = async (caller: Caller, ettn: string | null) => {
+  const { inbox } = deps;
+  const incoming = async (caller: Caller, ettn: Ettn | null) => {
     if (!ettn) throw new GatewayError('REQUEST_FIELD', { field: 'ettn' });
     return inbox.getIncoming(caller.tenantId, ettn);
   };
 
   return {
     SendApplicationResponse: soapOperation('SendApplicationResponse', deps, async (caller, args) => {
-      const ettn = argString(args.ettn);
+      const ettn = argEttn(args.ettn);
       const code = argString(args.response);
       if (!ettn) throw new GatewayError('REQUEST_FIELD', { field: 'ettn' });
       if (code !== 'KABUL' && code !== 'RED') throw new GatewayError('REQUEST_FIELD', { field: 'response (KABUL veya RED)' });
@@ -101,20 +109,14 @@ export function gibOperations(deps: Deps) {
     }),
 
     GetIncomingInvoice: soapOperation('GetIncomingInvoice', deps, async (caller, args) => {
-      const view = await incoming(caller, argString(args.ettn));
+      const view = await incoming(caller, argEttn(args.ettn));
       return { invoice: incomingView(view, await deps.blobs.get(view.documentSha256)) };
     }),
 
     CancelInvoice: soapOperation('CancelInvoice', deps, async (caller, args) => {
-      const query = { ettn: argString(args.ettn), invoiceNumber: argString(args.invoiceNumber) };
-      const before = await deps.invoices.getStatus(caller, query);
-      if (before.documentKind === 'EARSIV') {
-        await deps.gib.cancelEarsiv(caller.tenantId, { ettn: before.ettn }, `user:${caller.username}`);
-        return { invoice: invoiceStatusXml(await deps.invoices.getStatus(caller, { ettn: before.ettn })) };
-      }
-      const row = await deps.db('invoices').where({ tenant_id: caller.tenantId, ettn: before.ettn }).first('id');
-      const request = await deps.gib.efaturaCancel.request(caller, Number(row.id));
-      return { invoice: invoiceStatusXml(await deps.invoices.getStatus(caller, { ettn: before.ettn })), cancelRequest: cancelRequestView(request) };
+      const done = await deps.gib.invoiceCancel.cancel(caller, { ettn: argEttn(args.ettn), number: argString(args.invoiceNumber) });
+      const invoice = invoiceStatusXml(await deps.invoices.getStatus(caller, { ettn: done.ettn }));
+      return done.cancelRequest ? { invoice, cancelRequest: cancelRequestView(done.cancelRequest) } : { invoice };
     }),
 
     ListCancelRequests: soapOperation('ListCancelRequests', deps, async (caller, args) => {

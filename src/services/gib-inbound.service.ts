@@ -1,6 +1,14 @@
 /**
- * gib.inbound — processes one envelope GİB pushed to our EFatura endpoint (src/gib/endpoint.ts stored its ZIP and
- * an IN row in RECEIVED). The receiving side of Ek-2 §4.2: every envelope but a system envelope is answered with a
+ * What GİB pushes to our EFatura endpoint (src/soap/gib-endpoint.ts is its HTTP side).
+ *
+ * receive() is sendDocument's synchronous part, answered at once (Ek-2 §4.2: the receiving side takes the envelope,
+ * then answers with a system response of its own): the transport checks GİB makes synchronously (Ek-3 §8) — 2000
+ * OZET DEGERLER ESIT DEGIL when the hash is not the ZIP's MD5, 2006 GECERSIZ ZARF ADI when the file name is not
+ * `<UUID>.zip`, 2001 ZARF ID SISTEMDE MEVCUT for an envelope ID we hold already — then the ZIP goes to the blob store
+ * (fsynced) and the `envelopes` row (IN, RECEIVED) and its 'gib.inbound' job are committed in one transaction before
+ * the answer leaves. A pusher that counts 2001 as delivered (GİB, the simulator) can resend safely.
+ *
+ * process() is the 'gib.inbound' job: it reads the envelope. The receiving side of Ek-2 §4.2: every envelope but a system envelope is answered with a
  * system response of our own, 1200 ZARF BASARIYLA ISLENDI or the error code, in a SYSTEMENVELOPE from the party the
  * envelope was addressed to back to its sender (Ek-2 §1, replyParties), sent through the outbox — so it is retried
  * until GİB has it.
@@ -11,8 +19,8 @@
  *                                                when they do not belong together); each invoice into the tenant's
  *                                                inbox (incoming_invoices, machine incoming-invoice), once per ETTN
  *   POSTBOXENVELOPE                              KABUL/RED for our tenant's invoices (receiver by VKN + GB alias:
- *                                                1181 / 1171 GONDERICI BIRIM YETKISI YOK), via statusUpdates
- *   SYSTEMENVELOPE                               each system response to statusUpdates.applySystemResponse; never
+ *                                                1181 / 1171 GONDERICI BIRIM YETKISI YOK), via the status service
+ *   SYSTEMENVELOPE                               each system response to status.applySystemResponse; never
  *                                                answered (a system response is not answered with another one)
  *
  * The envelope's status change, the inbox rows (or status updates) and the reply's row and send job are one
@@ -24,12 +32,15 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import yauzl from 'yauzl';
-import { entities, type MachineStore } from '../../db/machine-store';
-import type { WriteBatcher } from '../../db/write-batcher';
-import { isGatewayError } from '../../faults';
-import { incomingInvoiceMachine } from '../../machines';
-import { GIB_INBOUND_TASK } from '../../gib/endpoint';
-import type { Outbox } from '../../gib/outbox';
+import { isUniqueViolation } from '../db/connect';
+import { envelopeById, insertIncoming, latestReplyTo, markIncomingDone } from '../db/envelopes';
+import { findIncomingInvoice, insertIncomingInvoice } from '../db/incoming-invoices';
+import { findInvoice } from '../db/invoices';
+import { enqueueJob } from '../db/jobs';
+import { entities, type MachineStore } from '../db/machine-store';
+import { aliasIsOurs, tenantByVkn, type TenantRow } from '../db/tenants';
+import type { WriteBatcher } from '../db/write-batcher';
+import { isGatewayError } from '../faults';
 import {
   ENVELOPE_TYPES,
   GibProtocolError,
@@ -43,15 +54,20 @@ import {
   replyParties,
   type AnsweredEnvelopeType,
   type EnvelopeParty,
+  envelopeIdFromFileName,
+  md5Hex,
   type ParsedEnvelope,
-} from '../../gib/protocol';
-import { NS, UUID_RE, child, childText } from '../../gib/protocol/markup';
-import type { GibStatusUpdates } from '../../gib/status-updates';
-import type { BlobStore } from '../../storage/blob-store';
-import type { XmlElement } from '../../xml/parse';
-import { RETRY_LATER_MS, type Task, type TaskContext } from '../worker';
+} from '../gib/protocol';
+import { NS, UUID_RE, child, childText } from '../gib/protocol/markup';
+import { toEnvelopeId, toEttn, type EnvelopeId, type Ettn } from '../ids';
+import { incomingInvoiceMachine } from '../machines';
+import type { BlobStore } from '../storage/blob-store';
+import type { XmlElement } from '../xml/parse';
+import type { GibStatusService } from './gib-status.service';
+import type { InTransaction, Outbox } from './outbox.service';
 
-export { GIB_INBOUND_TASK } from '../../gib/endpoint';
+/** The job that processes one received envelope (payload {envelopeId}). */
+export const GIB_INBOUND_TASK = 'gib.inbound';
 
 export interface GibInboundDeps {
   db: Knex;
@@ -59,30 +75,16 @@ export interface GibInboundDeps {
   blobs: BlobStore;
   store: MachineStore;
   outbox: Outbox;
-  statusUpdates: GibStatusUpdates;
+  status: GibStatusService;
   clock: () => Date;
   logger: Logger;
+  /** Attempts of the 'gib.inbound' job before it is retried an hour later (default 8). */
+  maxAttempts?: number;
   /** Largest envelope accepted once unzipped (default 100 MiB, as GİB's codec). */
   maxXmlBytes?: number;
 }
 
 const DEFAULT_MAX_XML_BYTES = 100 * 1024 * 1024;
-
-interface EnvelopeRow {
-  id: string;
-  status: string;
-  blob_sha256: string;
-  file_name: string;
-  md5: string;
-}
-
-interface TenantRow {
-  id: number;
-  vkn: string;
-  title: string;
-  gb_alias: string;
-  pk_alias: string;
-}
 
 /** What becomes of the envelope, decided before the one transaction that records it. */
 interface Outcome {
@@ -101,7 +103,7 @@ interface Outcome {
 
 /** An invoice read from a SENDERENVELOPE, its bytes already in the blob store. */
 interface IncomingInvoice {
-  ettn: string;
+  ettn: Ettn;
   number: string;
   profileId: string;
   typeCode: string;
@@ -113,37 +115,80 @@ interface IncomingInvoice {
   documentSha: string;
 }
 
-export function gibInboundTask(deps: GibInboundDeps): Task {
-  const log = deps.logger.child({ task: GIB_INBOUND_TASK });
+export function createGibInbound(deps: GibInboundDeps) {
+  const log = deps.logger.child({ component: 'gib-inbound' });
   const maxXmlBytes = deps.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
+  const maxAttempts = deps.maxAttempts ?? 8;
 
   return {
-    async run(job, ctx) {
-      const id = String(job.payload.envelopeId).toLowerCase();
-      const row = (await deps.db('envelopes').where({ id, direction: 'IN' }).first('id', 'status', 'blob_sha256', 'file_name', 'md5')) as EnvelopeRow | undefined;
+    /**
+     * The synchronous part of sendDocument: GİB's transport checks, then the ZIP and the row with its job, durable
+     * before we answer. Throws GibProtocolError (2000, 2001, 2006) for what GİB would refuse at once.
+     */
+    async receive(fileName: string, zip: Buffer, hash: string): Promise<{ id: EnvelopeId; md5: string }> {
+      const md5 = md5Hex(zip);
+      if (hash.trim().toLowerCase() !== md5) throw new GibProtocolError(2000, `gelen ozet ${hash.slice(0, 40)}, hesaplanan ${md5}`);
+      let id: EnvelopeId;
+      try {
+        id = toEnvelopeId(envelopeIdFromFileName(fileName));
+      } catch (err) {
+        // 1111 (a name of the wrong length) is a file name that is not `<UUID>.zip` too: nothing to queue under it.
+        if (err instanceof GibProtocolError) throw new GibProtocolError(2006, err.detail || err.message, err);
+        throw err;
+      }
+      // Known already: answer before storing anything (GİB and the simulator resend after a lost answer).
+      await refuseKnown(deps.db, id);
+      const blobSha = await deps.blobs.put(zip);
+      const at = deps.clock().toISOString();
+      try {
+        await deps.writer.run(async (trx) => {
+          await refuseKnown(trx, id);
+          await insertIncoming(trx, { id, blobSha256: blobSha, fileName, md5, at });
+          await enqueueJob(trx, { task: GIB_INBOUND_TASK, key: `${GIB_INBOUND_TASK}:${id}`, payload: { envelopeId: id }, runAt: at, maxAttempts, createdAt: at });
+        });
+      } catch (err) {
+        if (err instanceof GibProtocolError || !isUniqueViolation(err)) throw err;
+        // Two pushes of the same envelope at once: the loser's insert hits the key (id, IN) and is told 2001. (An
+        // envelope between two of our tenants is stored twice, as OUT and as IN: the key includes the direction.)
+        await refuseKnown(deps.db, id);
+        throw err;
+      }
+      log.info({ envelope: id, bytes: zip.length }, 'envelope received');
+      return { id, md5 };
+    },
+
+    /** getApplicationResponse on our side: the SYSTEMENVELOPE we answered an incoming envelope with, or 2004. */
+    async systemResponseFor(instanceIdentifier: string): Promise<Buffer> {
+      const id = toEnvelopeId(instanceIdentifier);
+      const reply = await latestReplyTo(deps.db, id);
+      if (!reply) throw new GibProtocolError(2004, id.slice(0, 100));
+      return deps.blobs.get(reply);
+    },
+
+    /** The 'gib.inbound' job: reads a received envelope and records what it is, answering it. */
+    async process(envelopeId: EnvelopeId, inTransaction?: InTransaction): Promise<void> {
+      const row = await envelopeById(deps.db, envelopeId, 'IN');
       if (!row || row.status !== 'RECEIVED') return;
-      const zip = await deps.blobs.get(row.blob_sha256);
+      const fileName = row.fileName!;
+      const zip = await deps.blobs.get(row.blobSha256);
       let outcome: Outcome;
       try {
-        const { envelope } = await openEnvelope(row.file_name, zip, row.md5, { maxXmlBytes });
+        const { envelope } = await openEnvelope(fileName, zip, row.md5!, { maxXmlBytes });
         outcome = await decide(envelope);
       } catch (err) {
         if (!(err instanceof GibProtocolError)) throw err;
         // Unreadable as GİB requires it: read what we can of the sender, to tell it why (Ek-2 §4.2).
-        const salvaged = await salvageEnvelope(zip, row.file_name, maxXmlBytes);
-        outcome = refused(err.gibCode, err.detail, salvaged, salvaged ? await tenantByVkn(salvaged.receiver.vknTckn) : null);
+        const salvaged = await salvageEnvelope(zip, fileName, maxXmlBytes);
+        outcome = refused(err.gibCode, err.detail, salvaged, salvaged ? await tenantOf(salvaged.receiver.vknTckn) : null);
       }
-      await commit(row, outcome, ctx);
-    },
-    // Every envelope we accepted must be answered: attempts used up (the database or the blob store away), even by
-    // a fault that looks permanent, and it is tried again an hour later.
-    retryLater: {
-      afterMs: RETRY_LATER_MS,
-      key: (job, n) => `${GIB_INBOUND_TASK}:${String(job.payload.envelopeId).toLowerCase()}:${n}`,
-      message: 'incoming envelope could not be processed: trying again later',
-      alsoPermanent: true,
+      await commit(row.id, fileName, outcome, inTransaction);
     },
   };
+
+  /** 2001 ZARF ID SISTEMDE MEVCUT for an envelope ID we received already. */
+  async function refuseKnown(q: Knex | Knex.Transaction, id: EnvelopeId): Promise<void> {
+    if (await envelopeById(q, id, 'IN')) throw new GibProtocolError(2001, id);
+  }
 
   async function decide(env: ParsedEnvelope): Promise<Outcome> {
     if (env.type === 'SYSTEMENVELOPE') return takeSystemEnvelope(env);
@@ -158,7 +203,7 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
   // --- SENDERENVELOPE: invoices into the tenant's inbox -----------------------------------------------------------
 
   async function takeSenderEnvelope(env: ParsedEnvelope): Promise<Outcome> {
-    const found = await receiverTenant(env.receiver, 'pk_alias', 1172);
+    const found = await receiverTenant(env.receiver, 'PK', 1172);
     if ('code' in found) return refused(found.code, found.detail, env, null);
     const tenant = found.tenant;
     if (env.elementType !== 'INVOICE') return refused(1150, `${env.elementType} belgeleri bu posta kutusuna alinmiyor`, env, tenant);
@@ -180,45 +225,40 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
   }
 
   async function addToInbox(trx: Knex.Transaction, tenant: TenantRow, env: ParsedEnvelope, inv: IncomingInvoice): Promise<void> {
-    const known = await trx('incoming_invoices').where({ tenant_id: tenant.id, ettn: inv.ettn }).first('id', 'envelope_id');
+    const known = await findIncomingInvoice(trx, tenant.id, inv.ettn);
     if (known) {
-      log.info({ tenant: tenant.id, ettn: inv.ettn, envelope: env.id, first: known.envelope_id }, 'invoice already in the inbox: not added again');
+      log.info({ tenant: tenant.id, ettn: inv.ettn, envelope: env.id, first: known.envelopeId }, 'invoice already in the inbox: not added again');
       return;
     }
     const at = deps.clock().toISOString();
-    const inserted = await trx('incoming_invoices')
-      .insert({
-        tenant_id: tenant.id,
-        machine: 'incoming-invoice',
-        state: 'INBOX',
-        version: 1,
-        context: JSON.stringify({ profileId: inv.profileId, deliveredAt: at }),
-        ettn: inv.ettn,
-        invoice_number: inv.number,
-        profile_id: inv.profileId,
-        type_code: inv.typeCode,
-        issue_date: inv.issueDate,
-        sender_vkn: inv.senderVkn,
-        sender_name: inv.senderName,
-        sender_alias: clip(env.sender.alias, 250),
-        receiver_alias: clip(env.receiver.alias, 250),
-        currency: inv.currency,
-        payable_amount: inv.payableAmount,
-        document_sha256: inv.documentSha,
-        envelope_id: env.id.toLowerCase(),
-        created_at: at,
-        updated_at: at,
-      })
-      .returning('id');
-    const first = inserted[0] as number | { id: number };
-    const id = Number(typeof first === 'object' ? first.id : first);
-    await deps.store.recordCreated(trx, incomingInvoiceMachine, entities.incomingInvoice(id), 'gib', `zarf ${env.id.toLowerCase()} ile geldi`);
+    const envelopeId = toEnvelopeId(env.id);
+    const id = await insertIncomingInvoice(trx, {
+      tenantId: tenant.id,
+      machine: incomingInvoiceMachine.id,
+      state: incomingInvoiceMachine.initial,
+      context: { profileId: inv.profileId, deliveredAt: at },
+      ettn: inv.ettn,
+      number: inv.number,
+      profileId: inv.profileId,
+      typeCode: inv.typeCode,
+      issueDate: inv.issueDate,
+      senderVkn: inv.senderVkn,
+      senderName: inv.senderName,
+      senderAlias: clip(env.sender.alias, 250),
+      receiverAlias: clip(env.receiver.alias, 250),
+      currency: inv.currency,
+      payableAmount: inv.payableAmount,
+      documentSha256: inv.documentSha,
+      envelopeId,
+      createdAt: at,
+    });
+    await deps.store.recordCreated(trx, incomingInvoiceMachine, entities.incomingInvoice(id), 'gib', `zarf ${envelopeId} ile geldi`);
   }
 
   // --- POSTBOXENVELOPE: KABUL/RED for our tenants' invoices -------------------------------------------------------
 
   async function takePostboxEnvelope(env: ParsedEnvelope): Promise<Outcome> {
-    const found = await receiverTenant(env.receiver, 'gb_alias', 1171);
+    const found = await receiverTenant(env.receiver, 'GB', 1171);
     if ('code' in found) return refused(found.code, found.detail, env, null);
     const tenant = found.tenant;
     if (env.elementType !== 'APPLICATIONRESPONSE') return refused(1150, `${env.elementType} belgeleri bu adrese alinmiyor`, env, tenant);
@@ -246,23 +286,20 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
     }
     return processed(env, tenant, 1200, async (trx) => {
       for (const a of answers) {
-        let uuid = a.invoiceUuid;
+        let uuid = a.invoiceUuid ? toEttn(a.invoiceUuid) : null;
         // GİB's older responses name the invoice by its number only.
-        if (!uuid && a.invoiceNumber) {
-          const inv = await trx('invoices').where({ tenant_id: tenant.id, invoice_number: a.invoiceNumber }).first('ettn');
-          uuid = inv ? String(inv.ettn) : null;
-        }
+        if (!uuid && a.invoiceNumber) uuid = (await findInvoice(trx, tenant.id, { number: a.invoiceNumber }))?.ettn ?? null;
         if (!uuid) {
           log.warn({ envelope: env.id, tenant: tenant.id, number: a.invoiceNumber }, 'application response for an invoice we do not have');
           continue;
         }
-        await deps.statusUpdates.applyApplicationResponse(trx, {
+        await deps.status.applyApplicationResponse(trx, {
           tenantId: tenant.id,
           invoiceUuid: uuid,
           code: a.code,
           reason: a.reason,
           responseUuid: a.responseUuid,
-          envelopeId: env.id.toLowerCase(),
+          envelopeId: toEnvelopeId(env.id),
         });
       }
     });
@@ -282,16 +319,16 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
         log.warn({ envelope: env.id, gibCode: err.gibCode, error: err.message }, 'unreadable system response in a system envelope: skipped');
       }
     }
-    const tenant = await tenantByVkn(env.receiver.vknTckn);
+    const tenant = await tenantOf(env.receiver.vknTckn);
     if (responses.length === 0) {
       const err = firstError ?? new GibProtocolError(1160, 'sistem yaniti yok');
       return { ...refused(err.gibCode, err.detail, env, tenant), reply: false };
     }
     return processed(env, tenant, null, async (trx) => {
       for (const r of responses) {
-        await deps.statusUpdates.applySystemResponse(trx, {
-          systemEnvelopeId: env.id,
-          aboutEnvelopeId: r.envelopeId,
+        await deps.status.applySystemResponse(trx, {
+          systemEnvelopeId: toEnvelopeId(env.id),
+          aboutEnvelopeId: toEnvelopeId(r.envelopeId),
           code: r.code,
           description: r.description,
           responderVkn: r.sender.vknTckn,
@@ -312,37 +349,33 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
     return { status: 'REFUSED', code, detail, envelope: env, tenant, reply: env !== null && env.type !== 'SYSTEMENVELOPE' };
   }
 
-  async function commit(row: EnvelopeRow, o: Outcome, ctx?: TaskContext): Promise<void> {
-    const receivedId = row.file_name.slice(0, -4); // as the transport named it (GİB's reference)
+  async function commit(id: EnvelopeId, fileName: string, o: Outcome, inTransaction?: InTransaction): Promise<void> {
+    const receivedId = fileName.slice(0, -4); // as the transport named it (GİB's reference)
     const description = o.code === null ? null : clip(o.detail ? `${gibText(o.code)}: ${o.detail}` : gibText(o.code), 1000);
     const prepared = o.reply && o.envelope && o.code !== null ? await prepareReply(receivedId, o.envelope, o.tenant, o.code, description!) : null;
     const env = o.envelope;
     const done = await deps.writer.run(async (trx) => {
       const at = deps.clock().toISOString();
-      const updated = await trx('envelopes')
-        .where({ id: row.id, direction: 'IN', status: 'RECEIVED' })
-        .update({
-          status: o.status,
-          type: env && (ENVELOPE_TYPES as readonly string[]).includes(env.type) ? env.type : 'UNKNOWN',
-          element_type: env ? clip(env.elementType, 30) || null : null,
-          sender_vkn: env ? vknOrNull(env.sender.vknTckn) : null,
-          sender_alias: env ? clip(env.sender.alias, 250) || null : null,
-          receiver_vkn: env ? vknOrNull(env.receiver.vknTckn) : null,
-          receiver_alias: env ? clip(env.receiver.alias, 250) || null : null,
-          tenant_id: o.tenant?.id ?? null,
-          gib_code: o.code,
-          gib_description: description,
-          response_at: prepared ? at : null,
-          updated_at: at,
-        });
-      if (updated !== 1) return false; // processed meanwhile (a rerun, another worker)
+      const marked = await markIncomingDone(trx, id, {
+        status: o.status,
+        type: env && (ENVELOPE_TYPES as readonly string[]).includes(env.type) ? env.type : 'UNKNOWN',
+        elementType: env ? clip(env.elementType, 30) || null : null,
+        sender: { vknTckn: env ? vknOrNull(env.sender.vknTckn) : null, alias: env ? clip(env.sender.alias, 250) || null : null },
+        receiver: { vknTckn: env ? vknOrNull(env.receiver.vknTckn) : null, alias: env ? clip(env.receiver.alias, 250) || null : null },
+        tenantId: o.tenant?.id ?? null,
+        gibCode: o.code,
+        gibDescription: description,
+        responseAt: prepared ? at : null,
+        at,
+      });
+      if (!marked) return false; // processed meanwhile (a rerun, another worker)
       await o.apply?.(trx);
       if (prepared) await deps.outbox.record(trx, prepared, { send: true });
-      await ctx?.complete(trx);
+      await inTransaction?.(trx);
       return true;
     });
     if (!done) return;
-    const fields = { envelope: row.id, type: env?.type ?? 'UNKNOWN', tenant: o.tenant?.id ?? null, code: o.code, replied: prepared !== null };
+    const fields = { envelope: id, type: env?.type ?? 'UNKNOWN', tenant: o.tenant?.id ?? null, code: o.code, replied: prepared !== null };
     if (o.status === 'REFUSED') log.warn({ ...fields, detail: o.detail }, 'incoming envelope refused');
     else log.info(fields, 'incoming envelope processed');
   }
@@ -391,16 +424,16 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
       elementType: 'APPLICATIONRESPONSE',
       sender: ours,
       receiver: parties.receiver,
-      aboutEnvelopeId: receivedId,
+      aboutEnvelopeId: toEnvelopeId(receivedId),
       xml,
     });
   }
 
   // --- tenants ----------------------------------------------------------------------------------------------------
 
-  async function tenantByVkn(vkn: string): Promise<TenantRow | null> {
+  async function tenantOf(vkn: string): Promise<TenantRow | null> {
     if (!/^[0-9]{10,11}$/.test(vkn)) return null;
-    return ((await deps.db('tenants').where({ vkn }).first('id', 'vkn', 'title', 'gb_alias', 'pk_alias')) as TenantRow | undefined) ?? null;
+    return tenantByVkn(deps.db, vkn);
   }
 
   /**
@@ -409,15 +442,17 @@ export function gibInboundTask(deps: GibInboundDeps): Task {
    * them): 1181 ADRES BULUNAMADI when neither the VKN nor the alias is ours, else `mismatch` (1172 for a postbox,
    * 1171 for a sender unit) when they do not belong together.
    */
-  async function receiverTenant(receiver: ParsedEnvelope['receiver'], column: 'pk_alias' | 'gb_alias', mismatch: number): Promise<{ tenant: TenantRow } | { code: number; detail: string }> {
+  async function receiverTenant(receiver: ParsedEnvelope['receiver'], role: 'PK' | 'GB', mismatch: number): Promise<{ tenant: TenantRow } | { code: number; detail: string }> {
     const alias = receiver.alias.trim().toLowerCase();
-    const tenant = await tenantByVkn(receiver.vknTckn);
-    if (tenant && tenant[column].trim().toLowerCase() === alias) return { tenant };
-    const aliasOwner = await deps.db('tenants').whereRaw(`lower(${column}) = ?`, [alias]).first('id');
+    const tenant = await tenantOf(receiver.vknTckn);
+    if (tenant && (role === 'PK' ? tenant.pkAlias : tenant.gbAlias).trim().toLowerCase() === alias) return { tenant };
+    const aliasOwner = await aliasIsOurs(deps.db, role, alias);
     const detail = `alici ${clip(receiver.vknTckn, 11)} ${clip(receiver.alias, 200)}`;
     return { code: tenant || aliasOwner ? mismatch : 1181, detail };
   }
 }
+
+export type GibInbound = ReturnType<typeof createGibInbound>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading
@@ -458,7 +493,7 @@ function readInvoice(root: XmlElement, envelopeSenderVkn: string): Omit<Incoming
   if (payable === '' || payable.length > 30) throw new GibProtocolError(1160, 'cac:LegalMonetaryTotal/cbc:PayableAmount bulunamadi');
   const supplier = readSupplier(root);
   return {
-    ettn: ettn.toLowerCase(), // stored and looked up in one case, as the sender's side does
+    ettn: toEttn(ettn),
     number,
     profileId: need('ProfileID', 40),
     typeCode: need('InvoiceTypeCode', 40),

@@ -12,15 +12,20 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { dueForPoll, envelopeById, insertGibResponse, postponePoll, recordGibStatus } from '../db/envelopes';
+import { findInvoice, invoicesOfEnvelope } from '../db/invoices';
 import { entities, type MachineStore } from '../db/machine-store';
+import type { WriteBatcher } from '../db/write-batcher';
 import { isGatewayError } from '../faults';
+import type { GibClient } from '../gib/client';
+import { GIB_PARTY, gibStatus } from '../gib/protocol';
+import { toEnvelopeId, type EnvelopeId, type Ettn } from '../ids';
 import type { InvoiceEvent } from '../machines';
-import { GIB_PARTY, gibStatus } from './protocol';
 
 export interface SystemResponseInfo {
-  systemEnvelopeId: string;
+  systemEnvelopeId: EnvelopeId;
   /** The envelope the response is about. */
-  aboutEnvelopeId: string;
+  aboutEnvelopeId: EnvelopeId;
   code: number;
   description: string;
   /** VKN/TCKN of the party that answered: GİB's for Merkez, the receiver's for a forwarded postbox response. */
@@ -32,11 +37,11 @@ export interface SystemResponseInfo {
 export interface ApplicationResponseInfo {
   /** Our tenant: the invoice's sender, to whom the answer was addressed. */
   tenantId: number;
-  invoiceUuid: string;
+  invoiceUuid: Ettn;
   code: 'KABUL' | 'RED';
   reason: string;
   responseUuid: string;
-  envelopeId: string;
+  envelopeId: EnvelopeId;
 }
 
 const MERKEZ_EVENTS: Record<number, InvoiceEvent> = {
@@ -64,13 +69,20 @@ export function invoiceEventFor(code: number, fromMerkez: boolean): InvoiceEvent
 }
 
 export interface GibStatusDeps {
+  db: Knex;
+  writer: WriteBatcher;
   store: MachineStore;
   clock: () => Date;
   logger: Logger;
+  /** When a sent envelope with no system response is first polled (GW_GIB_POLL_AFTER_MS, 24 h). */
   pollAfterMs: number;
+  /** Then at most this often (GW_GIB_POLL_EVERY_MS, 5 h). */
+  pollEveryMs: number;
+  /** getApplicationResponse; only the poll needs it. */
+  client?: Pick<GibClient, 'getApplicationResponse'>;
 }
 
-export function createGibStatusUpdates(deps: GibStatusDeps) {
+export function createGibStatusService(deps: GibStatusDeps) {
   const now = () => deps.clock().toISOString();
 
   /** Applies an event unless the state does not take it (late or repeated news); returns whether it moved. */
@@ -84,52 +96,37 @@ export function createGibStatusUpdates(deps: GibStatusDeps) {
     }
   }
 
-  return {
+  const service = {
     /** Records one system response and moves the invoices of the envelope it is about. Returns whether it matched. */
     async applySystemResponse(trx: Knex.Transaction, r: SystemResponseInfo): Promise<boolean> {
-      const about = r.aboutEnvelopeId.toLowerCase();
-      const envelope = await trx('envelopes').where({ id: about, direction: 'OUT' }).first('id', 'type', 'gib_code');
-      const inserted = await trx('gib_responses')
-        .insert({
-          system_envelope_id: r.systemEnvelopeId.toLowerCase(),
-          about_envelope_id: about,
-          code: r.code,
-          description: r.description.slice(0, 2000),
-          matched: Boolean(envelope),
-          received_at: now(),
-        })
-        .onConflict(['system_envelope_id', 'about_envelope_id'])
-        .ignore()
-        .returning('id');
+      const about = r.aboutEnvelopeId;
+      const envelope = await envelopeById(trx, about, 'OUT');
+      const inserted = await insertGibResponse(trx, { systemEnvelopeId: r.systemEnvelopeId, aboutEnvelopeId: about, code: r.code, description: r.description, matched: Boolean(envelope), at: now() });
       if (!envelope) {
         deps.logger.warn({ systemEnvelope: r.systemEnvelopeId, about, code: r.code, source: r.source }, 'system response about an envelope we did not send: kept, ignored');
         return false;
       }
       // A push GİB repeated: the same system envelope about the same envelope changes nothing the second time.
-      if (r.source === 'push' && inserted.length === 0) return true;
+      if (r.source === 'push' && !inserted) return true;
 
       const at = deps.clock();
       const fromMerkez = r.responderVkn === GIB_PARTY.vknTckn;
       const merkezCode = fromMerkez ? r.code : r.code === 1200 ? 1300 : gibStatus(r.code).outcome === 'error' ? 1230 : r.code;
       const final = FINAL_GIB_CODES.has(merkezCode) || (fromMerkez && gibStatus(r.code).outcome === 'error');
-      await trx('envelopes')
-        .where({ id: about, direction: 'OUT' })
-        .update({
-          gib_code: merkezCode,
-          gib_description: r.description.slice(0, 1000),
-          response_at: at.toISOString(),
-          next_poll_at: final ? null : new Date(at.getTime() + deps.pollAfterMs).toISOString(),
-          updated_at: at.toISOString(),
-        });
+      await recordGibStatus(trx, about, {
+        code: merkezCode,
+        description: r.description,
+        at: at.toISOString(),
+        nextPollAt: final ? null : new Date(at.getTime() + deps.pollAfterMs).toISOString(),
+      });
       if (envelope.type !== 'SENDERENVELOPE') return true;
 
       const event = invoiceEventFor(r.code, fromMerkez);
       if (!event) return true;
-      const invoices = await trx('invoices').where({ envelope_id: about }).select('id', 'state');
-      for (const inv of invoices) {
+      for (const inv of await invoicesOfEnvelope(trx, about)) {
         const reason = `${fromMerkez ? 'GIB' : 'alici'} sistem yaniti (${r.source}): ${r.code} ${r.description}`.slice(0, 1000);
         const patch: Record<string, unknown> = event === 'DELIVERED' ? { deliveredAt: at.toISOString() } : {};
-        const moved = await tryApply(trx, Number(inv.id), event, {
+        const moved = await tryApply(trx, inv.id, event, {
           reason,
           ...(event === 'GIB_REJECTED' || event === 'RECEIVER_FAILED' ? { code: r.code, codeDescription: r.description.slice(0, 500) } : {}),
           contextPatch: patch,
@@ -145,12 +142,12 @@ export function createGibStatusUpdates(deps: GibStatusDeps) {
      * is not allowed (not TICARIFATURA, outside the 8 days, answered already).
      */
     async applyApplicationResponse(trx: Knex.Transaction, r: ApplicationResponseInfo): Promise<boolean> {
-      const inv = await trx('invoices').where({ tenant_id: r.tenantId }).whereRaw('lower(ettn) = ?', [r.invoiceUuid.toLowerCase()]).first('id', 'state', 'kind');
+      const inv = await findInvoice(trx, r.tenantId, { ettn: r.invoiceUuid });
       if (!inv || inv.kind !== 'EFATURA') {
         deps.logger.warn({ tenant: r.tenantId, invoice: r.invoiceUuid }, 'application response for an invoice we do not have');
         return false;
       }
-      const id = Number(inv.id);
+      const id = inv.id;
       const at = now();
       if (['SENT', 'GIB_QUEUED', 'GIB_PROCESSING', 'GIB_ACCEPTED', 'DELIVERY_RETRY', 'AWAITING_RECEIVER'].includes(inv.state)) {
         await tryApply(trx, id, 'DELIVERED', { reason: `alicinin ${r.code} yaniti teslimi gosteriyor`, contextPatch: { deliveredAt: at } });
@@ -163,7 +160,43 @@ export function createGibStatusUpdates(deps: GibStatusDeps) {
       if (!moved) deps.logger.warn({ invoice: id, state: inv.state, answer: r.code }, 'application response not accepted (late, repeated or not TICARIFATURA)');
       return moved;
     },
+
+    /**
+     * The poll (gib.poll): getApplicationResponse only for the sent envelopes whose system response has not come
+     * within the configured wait (next_poll_at, set when sent and moved on by every response: 24 h by default), then
+     * at most every `pollEveryMs` (5 h) until GİB gives a final code (ÖEBSD audit guide J15: no polling in a loop).
+     */
+    async pollDue(batch = 50): Promise<void> {
+      const client = deps.client;
+      if (!client) throw new Error('gib status: polling needs a GİB client');
+      for (const { id, fileName } of await dueForPoll(deps.db, now(), batch)) {
+        const next = new Date(deps.clock().getTime() + deps.pollEveryMs).toISOString();
+        let answer;
+        try {
+          answer = await client.getApplicationResponse((fileName ?? id).replace(/\.zip$/, '')); // in the envelope's own case
+        } catch (err) {
+          deps.logger.warn({ envelope: id, error: (err as Error).message }, 'polling GİB failed; trying again later');
+          await deps.writer.run((trx) => postponePoll(trx, id, next));
+          continue;
+        }
+        await deps.writer.run(async (trx) => {
+          if (answer) {
+            await service.applySystemResponse(trx, {
+              systemEnvelopeId: toEnvelopeId(answer.uuid),
+              aboutEnvelopeId: id,
+              code: answer.code,
+              description: answer.description,
+              responderVkn: answer.sender.vknTckn,
+              source: 'poll',
+            });
+          } else deps.logger.warn({ envelope: id }, 'GİB does not know the envelope (2004)');
+          // Still not final: ask again no sooner than pollEveryMs.
+          await postponePoll(trx, id, next);
+        });
+      }
+    },
   };
+  return service;
 }
 
-export type GibStatusUpdates = ReturnType<typeof createGibStatusUpdates>;
+export type GibStatusService = ReturnType<typeof createGibStatusService>;

@@ -1,0 +1,60 @@
+/**
+ * GİB's user list as last synced (`gib_users`: e-Fatura registered users and their GB/PK aliases, replaced as a
+ * whole on each sync) and `gateway_state`, small named facts that must survive restarts.
+ */
+import type { Queryable } from './connect';
+
+export interface GibUserAlias {
+  vknTckn: string;
+  alias: string;
+  role: 'GB' | 'PK';
+  title: string;
+  documentType: string;
+  firstCreationTime: string | null;
+}
+
+/** Replaces the list (duplicates of VKN + alias + role keep their first) and records when, in one transaction. */
+export async function replaceGibUsers(q: Queryable, aliases: readonly GibUserAlias[], syncedAt: string, stateName: string): Promise<number> {
+  const seen = new Set<string>();
+  const rows = [];
+  for (const a of aliases) {
+    const key = `${a.vknTckn} ${a.alias} ${a.role}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    rows.push({
+      vkn_tckn: a.vknTckn,
+      alias: a.alias,
+      role: a.role,
+      title: a.title.slice(0, 250),
+      document_type: a.documentType,
+      first_creation_time: a.firstCreationTime,
+      synced_at: syncedAt,
+    });
+  }
+  await q('gib_users').delete();
+  for (let i = 0; i < rows.length; i += 200) await q('gib_users').insert(rows.slice(i, i + 200));
+  await setGatewayState(q, stateName, syncedAt, syncedAt);
+  return rows.length;
+}
+
+/** A registered user's aliases of one role, in alias order. */
+export async function aliasesOfRole(q: Queryable, vknTckn: string, role: 'GB' | 'PK'): Promise<string[]> {
+  return (await q('gib_users').where({ vkn_tckn: vknTckn, role }).orderBy('alias').select('alias')).map((r) => String(r.alias));
+}
+
+export async function aliasesOf(q: Queryable, vknTckn: string): Promise<Array<{ alias: string; role: string; title: string | null }>> {
+  const rows = await q('gib_users').where({ vkn_tckn: vknTckn }).orderBy(['role', 'alias']).select('alias', 'role', 'title');
+  return rows.map((r) => ({ alias: String(r.alias), role: String(r.role), title: (r.title as string | null) ?? null }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// gateway_state
+
+export async function gatewayState(q: Queryable, name: string): Promise<string | null> {
+  const row = await q('gateway_state').where({ name }).first('value');
+  return row ? String(row.value) : null;
+}
+
+export async function setGatewayState(q: Queryable, name: string, value: string, at: string): Promise<void> {
+  await q('gateway_state').insert({ name, value, updated_at: at }).onConflict('name').merge();
+}

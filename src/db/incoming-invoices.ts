@@ -1,0 +1,107 @@
+/**
+ * The `incoming_invoices` table: the receiver side, invoices other companies sent to a tenant (its inbox), driven by
+ * the incoming-invoice machine.
+ */
+import type { EnvelopeId, Ettn } from '../ids';
+import { insertedId, parseJson, type Queryable } from './connect';
+
+export interface IncomingInvoiceRow {
+  id: number;
+  tenantId: number;
+  machine: string;
+  state: string;
+  version: number;
+  context: Record<string, unknown>;
+  ettn: Ettn;
+  number: string;
+  profileId: string;
+  typeCode: string;
+  issueDate: string;
+  senderVkn: string;
+  senderName: string | null;
+  senderAlias: string;
+  receiverAlias: string;
+  currency: string;
+  payableAmount: string;
+  /** SHA-256 of the invoice as it came (blob store). */
+  documentSha256: string;
+  envelopeId: EnvelopeId;
+  /** When it reached the inbox. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewIncomingInvoiceRow = Omit<IncomingInvoiceRow, 'id' | 'version' | 'updatedAt'>;
+
+function toIncoming(r: Record<string, unknown>): IncomingInvoiceRow {
+  return {
+    id: Number(r.id),
+    tenantId: Number(r.tenant_id),
+    machine: String(r.machine),
+    state: String(r.state),
+    version: Number(r.version),
+    context: parseJson<Record<string, unknown>>(r.context, {}),
+    ettn: r.ettn as Ettn,
+    number: String(r.invoice_number),
+    profileId: String(r.profile_id),
+    typeCode: String(r.type_code),
+    issueDate: String(r.issue_date),
+    senderVkn: String(r.sender_vkn),
+    senderName: (r.sender_name as string | null) ?? null,
+    senderAlias: String(r.sender_alias),
+    receiverAlias: String(r.receiver_alias),
+    currency: String(r.currency),
+    payableAmount: String(r.payable_amount),
+    documentSha256: String(r.document_sha256),
+    envelopeId: r.envelope_id as EnvelopeId,
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
+  };
+}
+
+export async function insertIncomingInvoice(q: Queryable, i: NewIncomingInvoiceRow): Promise<number> {
+  const returned = await q('incoming_invoices')
+    .insert({
+      tenant_id: i.tenantId,
+      machine: i.machine,
+      state: i.state,
+      version: 1,
+      context: JSON.stringify(i.context),
+      ettn: i.ettn,
+      invoice_number: i.number,
+      profile_id: i.profileId,
+      type_code: i.typeCode,
+      issue_date: i.issueDate,
+      sender_vkn: i.senderVkn,
+      sender_name: i.senderName,
+      sender_alias: i.senderAlias,
+      receiver_alias: i.receiverAlias,
+      currency: i.currency,
+      payable_amount: i.payableAmount,
+      document_sha256: i.documentSha256,
+      envelope_id: i.envelopeId,
+      created_at: i.createdAt,
+      updated_at: i.createdAt,
+    })
+    .returning('id');
+  return insertedId(returned);
+}
+
+export async function incomingInvoiceById(q: Queryable, id: number): Promise<IncomingInvoiceRow | null> {
+  const row = await q('incoming_invoices').where({ id }).first();
+  return row ? toIncoming(row) : null;
+}
+
+/** A tenant's incoming invoice by ETTN; another tenant's is not found. */
+export async function findIncomingInvoice(q: Queryable, tenantId: number, ettn: Ettn): Promise<IncomingInvoiceRow | null> {
+  const row = await q('incoming_invoices').where({ tenant_id: tenantId, ettn }).first();
+  return row ? toIncoming(row) : null;
+}
+
+/** A tenant's inbox, oldest first: received at or after `from`, before `to` (ISO-8601), at most `limit`. */
+export async function listIncomingInvoices(q: Queryable, tenantId: number, w: { from?: string | null; to?: string | null; limit: number }): Promise<IncomingInvoiceRow[]> {
+  const query = q('incoming_invoices').where({ tenant_id: tenantId });
+  if (w.from) query.andWhere('created_at', '>=', w.from);
+  if (w.to) query.andWhere('created_at', '<', w.to);
+  return (await query.orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(w.limit).select()).map(toIncoming);
+}
