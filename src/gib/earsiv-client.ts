@@ -11,8 +11,8 @@
  * (Paket sisteme daha önce yüklenmiş), which sendReport reports as a duplicate delivery of the same package, not
  * as an error. Everything else follows client-errors.ts (service 'earsiv').
  */
-import yazl from 'yazl';
-import { unpackDocument } from '../validation/archive';
+import { unpackDocument } from '../zip/read';
+import { zipOne } from '../zip/write';
 import {
   buildGetBatchStatusRequest,
   buildGetUserListRequest,
@@ -56,8 +56,6 @@ export interface EarsivClientOptions {
 
 /** Largest user list accepted once unzipped. */
 const MAX_USER_LIST_BYTES = 512 * 1024 * 1024;
-/** See package.ts ENTRY_TIME: a fixed entry time makes the packing a pure function. */
-const ENTRY_TIME = new Date(1980, 0, 1, 0, 0, 0);
 
 type Answer = SoapAnswer<EarsivSoapMessage>;
 
@@ -67,12 +65,7 @@ export async function packReport(reportXml: Buffer, reportId: string): Promise<{
   const head = reportXml.toString('utf8', 0, Math.min(reportXml.length, 64 * 1024));
   const m = /<(?:[A-Za-z_][\w.-]*:)?raporNo\s*>\s*([^<]*?)\s*<\//.exec(head);
   if (!m || m[1]!.toLowerCase() !== reportId.toLowerCase()) throw invalidField('reportId', `raporun raporNo değeri ${m ? m[1] : 'yok'}, ${reportId} değil`);
-  const zipFile = new yazl.ZipFile();
-  zipFile.addBuffer(reportXml, `${reportId}.xml`, { mtime: ENTRY_TIME, compress: true });
-  zipFile.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zipFile.outputStream) chunks.push(chunk as Buffer);
-  return { fileName: `${reportId}.zip`, zip: Buffer.concat(chunks) };
+  return { fileName: `${reportId}.zip`, zip: await zipOne(`${reportId}.xml`, reportXml) };
 }
 
 export function createEarsivClient(opts: EarsivClientOptions): EarsivClient {

@@ -47,7 +47,7 @@ import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError, isGatewayError } from '../faults';
 import { isGibCallError, type GibCallError } from '../gib/client-errors';
 import type { EarsivClient } from '../gib/earsiv-client';
-import { earsivReportInvoice } from '../gib/earsiv-report-lines';
+import { earsivReportInvoice } from '../gib/protocol/earsiv-report-lines';
 import {
   EARSIV_REPORT_SIGNATURE_PLACEMENT,
   buildEarsivReport,

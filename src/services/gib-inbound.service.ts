@@ -31,7 +31,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import yauzl from 'yauzl';
 import { isUniqueViolation } from '../db/connect';
 import { envelopeById, insertIncoming, latestReplyTo, markIncomingDone } from '../db/envelopes';
 import { findIncomingInvoice, insertIncomingInvoice } from '../db/incoming-invoices';
@@ -58,10 +57,12 @@ import {
   md5Hex,
   type ParsedEnvelope,
 } from '../gib/protocol';
-import { NS, UUID_RE, child, childText } from '../gib/protocol/markup';
+import { UUID_RE } from '../gib/protocol/markup';
 import { toEnvelopeId, toEttn, type EnvelopeId, type Ettn } from '../ids';
 import { incomingInvoiceMachine } from '../machines';
 import type { BlobStore } from '../storage/blob-store';
+import { readInvoiceFields } from '../ubl/invoice-fields';
+import { looksLikeZip, readXmlEntry } from '../zip/read';
 import type { XmlElement } from '../xml/parse';
 import type { GibStatusService } from './gib-status.service';
 import type { InTransaction, Outbox } from './outbox.service';
@@ -476,55 +477,38 @@ function ublParty(p: EnvelopeParty): { vknTckn: string; name?: string } {
  * missing element is in GİB's words), and the number must be a GİB invoice number (1150, InvoiceIDCheck).
  */
 function readInvoice(root: XmlElement, envelopeSenderVkn: string): Omit<IncomingInvoice, 'documentSha'> {
-  const need = (local: string, max: number): string => {
-    const v = childText(root, NS.cbc, local);
+  const f = readInvoiceFields(root);
+  const need = (value: string | undefined, local: string, max: number): string => {
+    const v = (value ?? '').trim();
     if (v === '') throw new GibProtocolError(1160, `cbc:${local} bulunamadi`);
     if (v.length > max) throw new GibProtocolError(1160, `cbc:${local} cok uzun`);
     return v;
   };
-  const ettn = need('UUID', 36);
+  const ettn = need(f.uuid, 'UUID', 36);
   if (!UUID_RE.test(ettn)) throw new GibProtocolError(1160, `cbc:UUID UUID degil: ${ettn}`);
-  const number = need('ID', 16);
+  const number = need(f.id, 'ID', 16);
   if (!/^[A-Z0-9]{3}20[0-9]{2}[0-9]{9}$/.test(number)) throw new GibProtocolError(1150, `gecersiz fatura numarasi (InvoiceIDCheck): ${number}`);
-  const issueDate = need('IssueDate', 40).slice(0, 10);
+  const issueDate = need(f.issueDate, 'IssueDate', 40).slice(0, 10);
   if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(issueDate)) throw new GibProtocolError(1160, `cbc:IssueDate tarih degil: ${issueDate}`);
-  const lmt = child(root, NS.cac, 'LegalMonetaryTotal');
-  const payable = lmt ? childText(lmt, NS.cbc, 'PayableAmount') : '';
+  const payable = (f.totals?.payable ?? '').trim();
   if (payable === '' || payable.length > 30) throw new GibProtocolError(1160, 'cac:LegalMonetaryTotal/cbc:PayableAmount bulunamadi');
-  const supplier = readSupplier(root);
+  const supplier = f.supplier.party;
+  if (!supplier) throw new GibProtocolError(1160, 'cac:AccountingSupplierParty/cac:Party bulunamadi');
+  const supplierVkn = supplier.ids.find((i) => (i.scheme === 'VKN' || i.scheme === 'TCKN') && /^[0-9]{10,11}$/.test(i.value.trim()))?.value.trim() ?? null;
+  let supplierName = (supplier.name ?? '').trim();
+  if (!supplierName && supplier.person) supplierName = [supplier.person.firstName, supplier.person.familyName].map((n) => (n ?? '').trim()).filter(Boolean).join(' ');
   return {
     ettn: toEttn(ettn),
     number,
-    profileId: need('ProfileID', 40),
-    typeCode: need('InvoiceTypeCode', 40),
+    profileId: need(f.profileId, 'ProfileID', 40),
+    typeCode: need(f.typeCode, 'InvoiceTypeCode', 40),
     issueDate,
     // The party the envelope came from: the address a KABUL/RED goes back to (normally the supplier itself).
-    senderVkn: vknOrNull(envelopeSenderVkn) ?? supplier.vkn ?? clip(envelopeSenderVkn, 11),
-    senderName: supplier.name,
-    currency: need('DocumentCurrencyCode', 3),
+    senderVkn: vknOrNull(envelopeSenderVkn) ?? supplierVkn ?? clip(envelopeSenderVkn, 11),
+    senderName: supplierName ? clip(supplierName, 250) : null,
+    currency: need(f.currency, 'DocumentCurrencyCode', 3),
     payableAmount: payable,
   };
-}
-
-function readSupplier(root: XmlElement): { vkn: string | null; name: string | null } {
-  const holder = child(root, NS.cac, 'AccountingSupplierParty');
-  const party = holder && child(holder, NS.cac, 'Party');
-  if (!party) throw new GibProtocolError(1160, 'cac:AccountingSupplierParty/cac:Party bulunamadi');
-  let vkn: string | null = null;
-  for (const pi of party.children) {
-    if (pi.ns !== NS.cac || pi.local !== 'PartyIdentification') continue;
-    const id = child(pi, NS.cbc, 'ID');
-    const scheme = id?.attrs.find((a) => a.ns === '' && a.local === 'schemeID')?.value;
-    if (id && (scheme === 'VKN' || scheme === 'TCKN') && /^[0-9]{10,11}$/.test(id.text.trim())) {
-      vkn = id.text.trim();
-      break;
-    }
-  }
-  const partyName = child(party, NS.cac, 'PartyName');
-  const person = child(party, NS.cac, 'Person');
-  let name = partyName ? childText(partyName, NS.cbc, 'Name') : '';
-  if (!name && person) name = [childText(person, NS.cbc, 'FirstName'), childText(person, NS.cbc, 'FamilyName')].filter(Boolean).join(' ');
-  return { vkn, name: name ? clip(name, 250) : null };
 }
 
 /**
@@ -534,60 +518,11 @@ function readSupplier(root: XmlElement): { vkn: string | null; name: string | nu
  */
 async function salvageEnvelope(zip: Buffer, fileName: string, limit: number): Promise<ParsedEnvelope | null> {
   try {
-    const xml = zip[0] === 0x50 && zip[1] === 0x4b ? await xmlEntry(zip, `${fileName.slice(0, -4)}.xml`, limit) : zip;
+    const xml = looksLikeZip(zip) ? await readXmlEntry(zip, `${fileName.slice(0, -4)}.xml`, limit) : zip;
     if (!xml) return null;
     const env = parseEnvelope(xml);
     return env.sender.vknTckn && env.receiver.vknTckn ? env : null;
   } catch {
     return null;
   }
-}
-
-function xmlEntry(zip: Buffer, preferred: string, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true, autoClose: false }, (err, archive) => {
-      if (err || !archive) {
-        reject(err ?? new Error('no zip'));
-        return;
-      }
-      const finish = (e: unknown, value: Buffer | null): void => {
-        if (archive.isOpen) archive.close();
-        if (e) reject(e);
-        else resolve(value);
-      };
-      let chosen: yauzl.Entry | null = null;
-      archive.on('error', (e) => finish(e, null));
-      archive.on('entry', (entry: yauzl.Entry) => {
-        const name = entry.fileName;
-        if (!name.endsWith('/') && /\.xml$/i.test(name)) {
-          if (name === preferred) chosen = entry;
-          else chosen ??= entry;
-        }
-        archive.readEntry();
-      });
-      archive.on('end', () => {
-        const entry = chosen;
-        if (!entry || entry.uncompressedSize > limit) {
-          finish(null, null);
-          return;
-        }
-        archive.openReadStream(entry, (e, stream) => {
-          if (e || !stream) {
-            finish(e ?? new Error('no stream'), null);
-            return;
-          }
-          const chunks: Buffer[] = [];
-          let total = 0;
-          stream.on('data', (c: Buffer) => {
-            total += c.length;
-            if (total > limit) stream.destroy(new Error('too large'));
-            else chunks.push(c);
-          });
-          stream.on('error', (se) => finish(se, null));
-          stream.on('end', () => finish(null, Buffer.concat(chunks)));
-        });
-      });
-      archive.readEntry();
-    });
-  });
 }

@@ -28,7 +28,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
-import yazl from 'yazl';
 import type { Logger } from 'pino';
 import { isGatewayError } from '../faults';
 import {
@@ -56,7 +55,8 @@ import {
 import { UUID_RE } from '../gib/protocol/markup';
 import { verifyXml } from '../signing/verify';
 import { createXsdValidator, type XsdValidator } from '../validation/ubl-tr/xsd';
-import { unpackDocument } from '../validation/archive';
+import { unpackDocument } from '../zip/read';
+import { zipOne } from '../zip/write';
 import { parseXml } from '../xml/parse';
 import type { FaultInjection, SimulatorTimings } from './options';
 import type { SimulatorStore, StateEntry } from './store';
@@ -467,12 +467,3 @@ export function schemaProblems(p: ParsedEarsivReport): string[] {
   return out;
 }
 
-/** A ZIP holding one file (the user list), with a fixed entry time. */
-async function zipOne(name: string, bytes: Buffer): Promise<Buffer> {
-  const zipFile = new yazl.ZipFile();
-  zipFile.addBuffer(bytes, name, { mtime: new Date(1980, 0, 1), compress: true });
-  zipFile.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zipFile.outputStream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}

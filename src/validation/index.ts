@@ -18,17 +18,17 @@
  * alone 0.21 ms plus 1.2 ms to read the tree back; a DOMParser (@xmldom/xmldom) parse 1.7 ms; GİB's schematron
  * as XSLT (Saxon) 5–60 ms.
  */
-import { unpackDocument } from './archive';
+import { unpackDocument } from '../zip/read';
 import { parseXml } from '../xml/parse';
 import { checkAmounts } from './ubl-tr/amounts';
-import { checkDocumentKind, checkInvoice, hasSignature, type InvoiceFacts } from './ubl-tr/rules';
+import { checkDocumentKind, checkInvoice, type InvoiceFacts } from './ubl-tr/rules';
 import { createXsdValidator, type XsdValidator } from './ubl-tr/xsd';
 import { loadCodeLists, SchematronChecks } from './ubl-tr/schematron';
 
 export type { InvoiceFacts } from './ubl-tr/rules';
 export { checkInvoiceNumber } from './ubl-tr/rules';
 export { setInvoiceNumber } from './number';
-export { unpackDocument } from './archive';
+export { unpackDocument } from '../zip/read';
 export { parseXml } from '../xml/parse';
 export { createXsdValidator } from './ubl-tr/xsd';
 
@@ -76,13 +76,13 @@ export function createInvoiceValidator(opts: InvoiceValidatorOptions): InvoiceVa
       const { fileName, xml } = await unpackDocument(input, { container: o.container, maxUnzippedBytes: opts.maxUnzippedBytes });
       const doc = parseXml(xml);
       // The kind and version decide which schema applies, so GİB checks them before the XSD (code 1143).
-      checkDocumentKind(doc);
+      const fields = checkDocumentKind(doc);
       if (xsd) {
         // An unsigned invoice is validated as the signer will complete it, and one whose number the gateway assigns
         // as if the number were there (see XsdValidateOptions).
-        xsd.validate(doc, { signatureSlot: !hasSignature(doc.root), invoiceIdSlot: o.numberWillBeAssigned });
+        xsd.validate(doc, { signatureSlot: !fields.hasSignature, invoiceIdSlot: o.numberWillBeAssigned });
       }
-      const facts = checkInvoice(doc, { numberWillBeAssigned: o.numberWillBeAssigned, now: opts.now, amounts: false });
+      const facts = checkInvoice(doc, { numberWillBeAssigned: o.numberWillBeAssigned, now: opts.now, amounts: false }, fields);
       schematron?.check(doc.root, { earsiv: facts.kind === 'EARSIV', signed: facts.hasSignature });
       // The arithmetic is the gateway's own (GİB's schematron has none): checked once GİB's rules hold.
       checkAmounts(doc.root, { profileId: facts.profileId, typeCode: facts.typeCode });

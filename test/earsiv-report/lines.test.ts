@@ -8,7 +8,7 @@ import {
   earsivReportInvoice,
   sendingTypeOf,
   sumDecimals,
-} from '../../src/gib/earsiv-report-lines';
+} from '../../src/gib/protocol/earsiv-report-lines';
 import { EARSIV_REPORT_SIGNATURE_PLACEMENT, buildEarsivReport, parseEarsivReport } from '../../src/gib/protocol/earsiv-report';
 import { ensureDevelopmentSeal } from '../../src/signing/dev-seal';
 import { createSigner, type Signer } from '../../src/signing/signer';

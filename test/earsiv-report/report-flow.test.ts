@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { isUniqueViolation } from '../../src/db/connect';
-import { earsivReportInvoice } from '../../src/gib/earsiv-report-lines';
+import { earsivReportInvoice } from '../../src/gib/protocol/earsiv-report-lines';
 import { EARSIV_REPORT_SIGNATURE_PLACEMENT, buildEarsivReport, parseEarsivReport } from '../../src/gib/protocol/earsiv-report';
 import { verifyXml } from '../../src/signing/verify';
 import { signXml } from '../../src/signing/xades';

@@ -5,7 +5,7 @@ import { buildEnvelope } from '../../src/gib/protocol/envelope';
 import { isGibProtocolError } from '../../src/gib/protocol/errors';
 import { envelopeIdFromFileName, md5Hex, openEnvelope, packEnvelope, unpackEnvelope } from '../../src/gib/protocol/package';
 import yauzl from 'yauzl';
-import { deflatedEntry, rawZip, storedEntry, yazlZip, zeroBomb } from '../validation/zip-fixtures';
+import { deflatedEntry, rawZip, storedEntry, yazlZip, zeroBomb } from '../zip/zip-fixtures';
 import { sample } from './helpers';
 
 const ID = 'e002da78-223f-438c-addb-16badeb047b5'; // the envelope of GİB's 1_TEMEL_FATURA_ZARF.xml

@@ -5,7 +5,7 @@
 import { createInvoiceValidator, type InvoiceValidator, type ValidateOptions } from '../../src/validation';
 import { makeInvoice } from '../helpers/invoices';
 import { GIB_DIR, UBL_XSD_DIR } from '../helpers/paths';
-import { yazlZip } from './zip-fixtures';
+import { yazlZip } from '../zip/zip-fixtures';
 
 async function meanMs(v: InvoiceValidator, input: Buffer, o: ValidateOptions, runs: number): Promise<number> {
   for (let i = 0; i < 1000; i++) await v.validate(input, o);

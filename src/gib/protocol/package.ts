@@ -21,14 +21,14 @@
  * (Ek-2 §4). The 2xxx answer the SOAP call itself; the 11xx go back in a system response. Parsing the envelope
  * (1140, 1141, 1142 ZARF ID VE ZIP DOSYASI ADI AYNI OLMALI) follows in openEnvelope.
  *
- * The ZIP reading is src/validation/archive.ts (yauzl, the entry inflated here under a hard byte limit that does not
+ * The ZIP reading is src/zip/read.ts (yauzl, the entry inflated here under a hard byte limit that does not
  * trust the archive's own size fields, CRC checked, path-like names refused), whose gateway faults map onto GİB's
  * codes above.
  */
 import crypto from 'node:crypto';
-import yazl from 'yazl';
 import { isGatewayError } from '../../faults';
-import { unpackDocument } from '../../validation/archive';
+import { unpackDocument } from '../../zip/read';
+import { zipOne } from '../../zip/write';
 import { parseEnvelope, type ParsedEnvelope } from './envelope';
 import { GibProtocolError, invalidField } from './errors';
 import { UUID_RE, requireUuid } from './markup';
@@ -41,13 +41,6 @@ export interface PackedEnvelope {
   /** MD5 of `zip`, 32 lowercase hexadecimal characters. */
   md5: string;
 }
-
-/**
- * Entry time written into the ZIP. A fixed one makes the packing a pure function: the same envelope always gives
- * the same bytes and the same MD5, so a resent envelope is recognisably the same. (yazl writes the DOS time from
- * the Date's local fields; a Date built from local fields gives the same entry in every time zone.)
- */
-const ENTRY_TIME = new Date(1980, 0, 1, 0, 0, 0);
 
 export function md5Hex(bytes: Buffer): string {
   return crypto.createHash('md5').update(bytes).digest('hex');
@@ -63,12 +56,7 @@ export async function packEnvelope(envelopeXml: Buffer, envelopeId: string): Pro
   if (inHeader !== envelopeId) {
     throw invalidField('envelopeId', `zarfın InstanceIdentifier değeri ${inHeader ?? 'yok'}, ${envelopeId} değil`);
   }
-  const zipFile = new yazl.ZipFile();
-  zipFile.addBuffer(envelopeXml, `${envelopeId}.xml`, { mtime: ENTRY_TIME, compress: true });
-  zipFile.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zipFile.outputStream) chunks.push(chunk as Buffer);
-  const zip = Buffer.concat(chunks);
+  const zip = await zipOne(`${envelopeId}.xml`, envelopeXml);
   return { fileName: `${envelopeId}.zip`, zip, md5: md5Hex(zip) };
 }
 

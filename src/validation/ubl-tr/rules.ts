@@ -9,15 +9,14 @@
  */
 import { turkishDay } from '../../turkish-time';
 import { GatewayError } from '../../faults';
+import { readInvoiceFields, type UblInvoiceFields, type UblPartyHolder } from '../../ubl/invoice-fields';
 import type { XmlDocument, XmlElement } from '../../xml/parse';
-import { attrValue, childrenNamed, firstChild } from '../../xml/query';
 import { checkAmounts } from './amounts';
 import { EARSIV_PROFILES, EFATURA_PROFILES, INVOICE_TYPE_CODES } from './codes';
 import * as NS from './names';
 import { isValidDate } from './xsd-types';
 
 // Local copies of the namespaces: imported bindings are property reads on every use.
-const CAC = NS.CAC;
 const CBC = NS.CBC;
 const DS = NS.DS;
 const EXT = NS.EXT;
@@ -73,9 +72,9 @@ const ROOT_NAMES: Record<string, string> = {
 
 /**
  * Is this a UBL invoice (root `Invoice` in the Invoice-2 namespace) → NOT_AN_INVOICE, and does it claim UBL 2.1 /
- * UBL-TR 1.2 or 1.2.1 (UBLVersionIDCheck, CustomizationIDCheck) → UBL_VERSION.
+ * UBL-TR 1.2 or 1.2.1 (UBLVersionIDCheck, CustomizationIDCheck) → UBL_VERSION. Returns the invoice's fields.
  */
-export function checkDocumentKind(doc: XmlDocument): void {
+export function checkDocumentKind(doc: XmlDocument): UblInvoiceFields {
   const root = doc.root;
   if (!(root.ns === INV && root.local === 'Invoice')) {
     const what = ROOT_NAMES[root.ns];
@@ -86,17 +85,19 @@ export function checkDocumentKind(doc: XmlDocument): void {
     else detail = `root element ${name}${root.ns ? ` {${root.ns}}` : ''} is not ${INV} Invoice`;
     throw new GatewayError('NOT_AN_INVOICE', { detail });
   }
-  const version = firstChild(root, CBC, 'UBLVersionID');
-  const customization = firstChild(root, CBC, 'CustomizationID');
+  const fields = readInvoiceFields(root);
+  const version = fields.ublVersionId;
+  const customization = fields.customizationId;
   const problems: string[] = [];
-  if (!version) problems.push('cbc:UBLVersionID is missing (2.1 expected)');
-  else if (version.text !== '2.1') problems.push(`cbc:UBLVersionID is '${version.text.slice(0, 20)}', 2.1 expected`);
-  if (!customization) problems.push('cbc:CustomizationID is missing (TR1.2 or TR1.2.1 expected)');
-  else if (customization.text !== 'TR1.2' && customization.text !== 'TR1.2.1') {
-    const old = /^TR1\.[01]$/.test(customization.text) ? ' (UBL-TR 1.0 documents are no longer accepted)' : '';
-    problems.push(`cbc:CustomizationID is '${customization.text.slice(0, 20)}', TR1.2 or TR1.2.1 expected${old}`);
+  if (version === undefined) problems.push('cbc:UBLVersionID is missing (2.1 expected)');
+  else if (version !== '2.1') problems.push(`cbc:UBLVersionID is '${version.slice(0, 20)}', 2.1 expected`);
+  if (customization === undefined) problems.push('cbc:CustomizationID is missing (TR1.2 or TR1.2.1 expected)');
+  else if (customization !== 'TR1.2' && customization !== 'TR1.2.1') {
+    const old = /^TR1\.[01]$/.test(customization) ? ' (UBL-TR 1.0 documents are no longer accepted)' : '';
+    problems.push(`cbc:CustomizationID is '${customization.slice(0, 20)}', TR1.2 or TR1.2.1 expected${old}`);
   }
   if (problems.length > 0) throw new GatewayError('UBL_VERSION', { detail: problems.join('; ') });
+  return fields;
 }
 
 /**
@@ -110,56 +111,44 @@ export function checkInvoiceNumber(value: string | undefined, numberWillBeAssign
   throw new GatewayError('INVOICE_NUMBER_FORMAT', { value: value.slice(0, 40) });
 }
 
-/** ds:Signature in Invoice/ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent. */
-export function hasSignature(root: XmlElement): boolean {
-  const exts = firstChild(root, EXT, 'UBLExtensions');
-  if (!exts) return false;
-  for (const ext of childrenNamed(exts, EXT, 'UBLExtension')) {
-    const content = firstChild(ext, EXT, 'ExtensionContent');
-    if (content && firstChild(content, DS, 'Signature')) return true;
-  }
-  return false;
-}
+export { hasSignature } from '../../ubl/invoice-fields';
 
-
-/** The content rules after the XSD; returns the facts. */
-export function checkInvoice(doc: XmlDocument, opts: RuleOptions): InvoiceFacts {
+/** The content rules after the XSD, on the invoice's fields (readInvoiceFields, e.g. from checkDocumentKind); returns the facts. */
+export function checkInvoice(doc: XmlDocument, opts: RuleOptions, fields: UblInvoiceFields = readInvoiceFields(doc.root)): InvoiceFacts {
   const root = doc.root;
-  const text = (local: string): string | undefined => firstChild(root, CBC, local)?.text;
 
   // ProfileIDCheck: e-Fatura scenarios, or EARSIVFATURA (the schematron's type=earchive run).
-  const profileId = text('ProfileID') ?? '';
+  const profileId = fields.profileId ?? '';
   const earsiv = EARSIV_PROFILES.has(profileId);
   if (!earsiv && !EFATURA_PROFILES.has(profileId)) throw new GatewayError('PROFILE_UNKNOWN', { value: profileId.slice(0, 40) });
 
   // InvoiceTypeCodeCheck: the code list and the profile/type pairs GİB allows.
-  const typeCode = text('InvoiceTypeCode') ?? '';
+  const typeCode = fields.typeCode ?? '';
   if (!INVOICE_TYPE_CODES.has(typeCode)) throw new GatewayError('INVOICE_TYPE_UNKNOWN', { value: typeCode.slice(0, 40) });
   checkTypeForProfile(typeCode, profileId, earsiv);
 
-  const number = checkInvoiceNumber(text('ID'), opts.numberWillBeAssigned);
+  const number = checkInvoiceNumber(fields.id, opts.numberWillBeAssigned);
 
-  const ettn = text('UUID');
+  const ettn = fields.uuid;
   if (ettn === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:UUID (ETTN)' });
   if (!UUID.test(ettn)) throw new GatewayError('ETTN_FORMAT', { value: ettn.slice(0, 40) });
 
-  const issueDate = text('IssueDate');
+  const issueDate = fields.issueDate;
   if (issueDate === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:IssueDate' });
   const today = opts.now ? turkishDay(opts.now()) : null; // as GİB's current-date() sees it
   checkIssueDate(issueDate, today);
   // TimeCheck applies to every cbc:IssueDate in the document (referenced invoices, despatches, …).
   if (today) checkOtherIssueDates(root, today);
 
-  const sender = party(root, 'AccountingSupplierParty');
-  const receiver = party(root, 'AccountingCustomerParty');
+  const sender = party(fields.supplier, 'AccountingSupplierParty');
+  const receiver = party(fields.customer, 'AccountingCustomerParty');
 
-  const currency = text('DocumentCurrencyCode');
+  const currency = fields.currency;
   if (currency === undefined || currency.trim() === '') throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:DocumentCurrencyCode' });
 
   if (opts.amounts !== false) checkAmounts(root, { profileId, typeCode });
-  const lmt = firstChild(root, CAC, 'LegalMonetaryTotal');
-  const payable = lmt && firstChild(lmt, CBC, 'PayableAmount');
-  if (!payable) throw new GatewayError('REQUIRED_FIELD', { field: 'cac:LegalMonetaryTotal/cbc:PayableAmount' });
+  const payable = fields.totals?.payable;
+  if (payable === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cac:LegalMonetaryTotal/cbc:PayableAmount' });
 
   return {
     ettn,
@@ -168,7 +157,7 @@ export function checkInvoice(doc: XmlDocument, opts: RuleOptions): InvoiceFacts 
     kind: earsiv ? 'EARSIV' : 'EFATURA',
     typeCode,
     issueDate: issueDate.trim().slice(0, 10),
-    customizationId: text('CustomizationID') ?? '',
+    customizationId: fields.customizationId ?? '',
     senderId: sender.id,
     senderScheme: sender.scheme,
     senderName: sender.name,
@@ -176,9 +165,9 @@ export function checkInvoice(doc: XmlDocument, opts: RuleOptions): InvoiceFacts 
     receiverScheme: receiver.scheme,
     receiverName: receiver.name,
     currency: currency.trim(),
-    payableAmount: payable.text.trim(),
-    lineCount: childrenNamed(root, CAC, 'InvoiceLine').length,
-    hasSignature: hasSignature(root),
+    payableAmount: payable.trim(),
+    lineCount: fields.lineCount,
+    hasSignature: fields.hasSignature,
   };
 }
 
@@ -234,19 +223,13 @@ interface PartyFacts {
  * counts characters, the gateway wants digits), and the name that goes with it: PartyName/Name for a VKN,
  * Person/FirstName and FamilyName for a TCKN.
  */
-function party(root: XmlElement, role: 'AccountingSupplierParty' | 'AccountingCustomerParty'): PartyFacts {
+function party(holder: UblPartyHolder, role: 'AccountingSupplierParty' | 'AccountingCustomerParty'): PartyFacts {
   const base = `cac:${role}`;
-  const holder = firstChild(root, CAC, role);
-  if (!holder) throw new GatewayError('REQUIRED_FIELD', { field: base });
-  const p = firstChild(holder, CAC, 'Party');
+  if (!holder.present) throw new GatewayError('REQUIRED_FIELD', { field: base });
+  const p = holder.party;
   if (!p) throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party` });
   const idField = `${base}/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='VKN' or @schemeID='TCKN']`;
-  const ids: Array<{ scheme: 'VKN' | 'TCKN'; value: string }> = [];
-  for (const pi of childrenNamed(p, CAC, 'PartyIdentification')) {
-    const id = firstChild(pi, CBC, 'ID');
-    const scheme = id && attrValue(id, 'schemeID');
-    if (id && (scheme === 'VKN' || scheme === 'TCKN')) ids.push({ scheme, value: id.text });
-  }
+  const ids = p.ids.filter((i): i is { scheme: 'VKN' | 'TCKN'; value: string } => i.scheme === 'VKN' || i.scheme === 'TCKN');
   if (ids.length === 0) throw new GatewayError('REQUIRED_FIELD', { field: idField });
   if (ids.length > 1) throw new GatewayError('REQUIRED_FIELD', { field: `${idField} (tam bir tane olmali, ${ids.length} bulundu)` });
   const { scheme, value } = ids[0]!;
@@ -255,13 +238,11 @@ function party(root: XmlElement, role: 'AccountingSupplierParty' | 'AccountingCu
   }
   let name: string;
   if (scheme === 'VKN') {
-    const pn = firstChild(p, CAC, 'PartyName');
-    name = normalizeSpace(pn ? firstChild(pn, CBC, 'Name')?.text ?? '' : '');
+    name = normalizeSpace(p.name ?? '');
     if (name === '') throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:PartyName/cbc:Name` });
   } else {
-    const person = firstChild(p, CAC, 'Person');
-    const first = normalizeSpace((person && firstChild(person, CBC, 'FirstName')?.text) ?? '');
-    const family = normalizeSpace((person && firstChild(person, CBC, 'FamilyName')?.text) ?? '');
+    const first = normalizeSpace(p.person?.firstName ?? '');
+    const family = normalizeSpace(p.person?.familyName ?? '');
     if (first === '') throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:Person/cbc:FirstName` });
     if (family === '') throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:Person/cbc:FamilyName` });
     name = `${first} ${family}`;

@@ -41,11 +41,12 @@
  * which are rounded half up in decimal arithmetic, never through a float.
  */
 import { createHash } from 'node:crypto';
-import { GatewayError } from '../faults';
-import { parseXml, type XmlDocument, type XmlElement } from '../xml/parse';
-import { attrValue, childrenNamed, firstChild, textContent } from '../xml/query';
-import { NS } from '../xml/namespaces';
-import { invalidField } from './protocol/errors';
+import { GatewayError } from '../../faults';
+import { readInvoiceFields, taxIdOf, type UblPartyFields } from '../../ubl/invoice-fields';
+import { parseXml, type XmlDocument, type XmlElement } from '../../xml/parse';
+import { attrValue, childrenNamed, firstChild, textContent } from '../../xml/query';
+import { NS } from '../../xml/namespaces';
+import { invalidField } from './errors';
 import {
   EARSIV_INVOICE_TYPES,
   type EarsivInvoiceType,
@@ -53,7 +54,7 @@ import {
   type EarsivReportTax,
   type EarsivReportWithholding,
   type EarsivSendingType,
-} from './protocol/earsiv-report';
+} from './earsiv-report';
 
 /** The hash of ozetDeger (see the file comment). */
 export const EARSIV_DIGEST_ALGORITHM = 'sha256';
@@ -78,6 +79,18 @@ export function earsivInvoiceDigest(bytes: Buffer): string {
 }
 
 const { cbc: CBC, cac: CAC, ext: EXT, ds: DS, xades: XADES, inv: INV } = NS;
+
+/** A field as the report reads it: trimmed, and absent when empty. */
+function present(value: string | undefined): string | undefined {
+  const t = value?.trim();
+  return t ? t : undefined;
+}
+
+function requiredField(value: string | undefined, what: string): string {
+  const t = present(value);
+  if (t === undefined) throw missing(what);
+  return t;
+}
 
 function missing(field: string): GatewayError {
   return new GatewayError('REQUIRED_FIELD', { field });
@@ -194,29 +207,18 @@ export function invoiceSigningTime(doc: XmlDocument): Date | null {
   return null;
 }
 
-function personName(doc: XmlDocument, party: XmlElement): string | undefined {
-  const person = firstChild(party, CAC, 'Person');
-  if (!person) return undefined;
-  const parts = ['FirstName', 'MiddleName', 'FamilyName'].map((n) => textAt(doc, person, n)).filter((x): x is string => !!x);
+function personName(party: UblPartyFields): string | undefined {
+  if (!party.person) return undefined;
+  const parts = [party.person.firstName, party.person.middleName, party.person.familyName].map(present).filter((x): x is string => !!x);
   return parts.length ? parts.join(' ') : undefined;
 }
 
-function receiverOf(doc: XmlDocument): EarsivReportInvoice['receiver'] {
-  const customer = firstChild(doc.root, CAC, 'AccountingCustomerParty');
-  const party = customer && firstChild(customer, CAC, 'Party');
+function receiverOf(party: UblPartyFields | undefined): EarsivReportInvoice['receiver'] {
   if (!party) throw missing('cac:AccountingCustomerParty/cac:Party');
-  let id: string | undefined;
-  for (const pid of childrenNamed(party, CAC, 'PartyIdentification')) {
-    const idEl = firstChild(pid, CBC, 'ID');
-    const scheme = idEl ? attrValue(idEl, 'schemeID') : undefined;
-    if (idEl && (scheme === 'VKN' || scheme === 'TCKN')) {
-      id = textContent(doc, idEl).trim();
-      break;
-    }
-  }
+  const id = present(taxIdOf(party)?.value);
   if (!id) throw missing('cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID=VKN|TCKN]');
-  const partyName = textAt(doc, party, 'PartyName', 'Name');
-  const person = personName(doc, party);
+  const partyName = present(party.name);
+  const person = personName(party);
   const name = id.length === 11 ? person ?? partyName : partyName ?? person;
   if (!name) throw missing('cac:AccountingCustomerParty/cac:Party (cac:PartyName/cbc:Name veya cac:Person)');
   return { vknTckn: id, name };
@@ -275,34 +277,35 @@ export function earsivReportInvoice(signedInvoice: Buffer, known: EarsivLineKnow
   const doc = parseXml(signedInvoice);
   const root = doc.root;
   if (root.ns !== INV || root.local !== 'Invoice') throw new GatewayError('NOT_AN_INVOICE', { detail: `${root.qname}` });
-  const profile = textAt(doc, root, 'ProfileID');
+  const f = readInvoiceFields(root);
+  const profile = present(f.profileId);
   if (profile !== 'EARSIVFATURA') throw new GatewayError('PROFILE_UNKNOWN', { value: `${profile ?? ''} (e-Arşiv raporuna yalnız EARSIVFATURA girer)` });
 
-  const ettn = requiredText(doc, root, 'cbc:UUID', 'UUID');
-  const number = requiredText(doc, root, 'cbc:ID', 'ID');
+  const ettn = requiredField(f.uuid, 'cbc:UUID');
+  const number = requiredField(f.id, 'cbc:ID');
   if (known.ettn !== undefined && known.ettn.toLowerCase() !== ettn.toLowerCase()) throw invalidField('cbc:UUID', `belgedeki ETTN ${ettn}, kayıttaki ${known.ettn}`);
   if (known.number !== undefined && known.number !== number) throw invalidField('cbc:ID', `belgedeki numara ${number}, kayıttaki ${known.number}`);
 
-  const typeCode = requiredText(doc, root, 'cbc:InvoiceTypeCode', 'InvoiceTypeCode');
+  const typeCode = requiredField(f.typeCode, 'cbc:InvoiceTypeCode');
   if (!(EARSIV_INVOICE_TYPES as readonly string[]).includes(typeCode)) {
     throw new GatewayError('INVOICE_TYPE_UNKNOWN', { value: `${typeCode} (e-Arşiv raporunda (EArsiv.xsd faturaTip) karşılığı yok)` });
   }
   const ytb = ytbOf(doc);
 
-  const issueDate = requiredText(doc, root, 'cbc:IssueDate', 'IssueDate');
-  const issueTimeText = textAt(doc, root, 'IssueTime');
+  const issueDate = requiredField(f.issueDate, 'cbc:IssueDate');
+  const issueTimeText = present(f.issueTime);
   const issueTime = issueTimeText ? /^([0-9]{2}:[0-9]{2}:[0-9]{2})/.exec(issueTimeText)?.[1] : '00:00:00';
   if (!issueTime) throw invalidField('cbc:IssueTime', `SS:DD:ss biçiminde olmalı: ${issueTimeText}`);
 
-  const totals = firstChild(root, CAC, 'LegalMonetaryTotal');
+  const totals = f.totals;
   if (!totals) throw missing('cac:LegalMonetaryTotal');
-  const money = (local: string, fallback?: string): string => {
-    const t = textAt(doc, totals, local) ?? fallback;
+  const money = (local: string, value: string | undefined, fallback?: string): string => {
+    const t = present(value) ?? fallback;
     if (t === undefined) throw missing(`cac:LegalMonetaryTotal/cbc:${local}`);
     return decimalAt(t, 2, `cac:LegalMonetaryTotal/cbc:${local}`);
   };
 
-  const currency = requiredText(doc, root, 'cbc:DocumentCurrencyCode', 'DocumentCurrencyCode').toUpperCase();
+  const currency = requiredField(f.currency, 'cbc:DocumentCurrencyCode').toUpperCase();
   const exchangeRate =
     currency === 'TRY'
       ? '1'
@@ -326,16 +329,16 @@ export function earsivReportInvoice(signedInvoice: Buffer, known: EarsivLineKnow
     digest: earsivInvoiceDigest(signedInvoice),
     issueDate,
     issueTime,
-    total: money('LineExtensionAmount'),
-    discount: money('AllowanceTotalAmount', '0'),
-    payable: money('PayableAmount'),
+    total: money('LineExtensionAmount', totals.lineExtension),
+    discount: money('AllowanceTotalAmount', totals.allowanceTotal, '0'),
+    payable: money('PayableAmount', totals.payable),
     currency,
     exchangeRate,
     url: known.url ?? '',
     taxTotal,
     taxes,
     ...(withholdings.length ? { withholdings } : {}),
-    receiver: receiverOf(doc),
+    receiver: receiverOf(f.customer.party),
     signedAt,
   };
 }

@@ -1,8 +1,10 @@
 /**
- * The ZIP step of GİB's order (ZIP → XML → XSD → rules): an incoming document is either one XML file or a ZIP
- * holding exactly one XML file (Ek-2 codes 1110 ZIP DOSYASI DEGIL, 1130 ZIP ACILAMADI, 1131 ZIP BIR DOSYA
- * ICERMELI, 1132 XML DOSYASI DEGIL), plus the gateway's own guards: no path-like entry names (4005) and a hard
- * limit on inflated bytes that does not trust the sizes the archive declares (4006, zip bombs).
+ * The one ZIP reader (SendInvoice's documents, GİB's envelopes, reports and user lists). unpackDocument is the ZIP
+ * step of GİB's order (ZIP → XML → XSD → rules): an incoming document is either one XML file or a ZIP holding
+ * exactly one XML file (Ek-2 codes 1110 ZIP DOSYASI DEGIL, 1130 ZIP ACILAMADI, 1131 ZIP BIR DOSYA ICERMELI, 1132 XML
+ * DOSYASI DEGIL), plus the gateway's own guards: no path-like entry names (4005) and a hard limit on inflated bytes
+ * that does not trust the sizes the archive declares (4006, zip bombs). readXmlEntry reads what it can of an archive
+ * those checks refused (one XML entry of several), under the same limit.
  *
  * yauzl reads the central directory; the entry's raw bytes are inflated here, under the limit:
  * - a small entry (declared ≤ 1 MB) is inflated synchronously with zlib's maxOutputLength, which stops inflating as
@@ -190,4 +192,37 @@ function inflateStream(archive: yauzl.ZipFile, entry: yauzl.Entry, limit: number
       rawStream.pipe(inflate);
     });
   });
+}
+
+/**
+ * The XML entry named `preferred` of a ZIP, else its first `.xml` entry, inflated under `limit` like any other
+ * (CRC checked, a bomb stopped at the limit); null when there is none or it cannot be read. For reading what can be
+ * read of an archive unpackDocument refused (e.g. to tell the sender of a bad envelope why).
+ */
+export async function readXmlEntry(input: Buffer, preferred: string, limit: number): Promise<Buffer | null> {
+  let archive: yauzl.ZipFile;
+  try {
+    archive = await openZip(input);
+  } catch {
+    return null;
+  }
+  try {
+    let chosen: yauzl.Entry | null = null;
+    for (let entry = await nextEntry(archive); entry; entry = await nextEntry(archive)) {
+      const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, true);
+      if (name.endsWith('/') || !/\.xml$/i.test(name)) continue;
+      if (name === preferred) {
+        chosen = entry;
+        break;
+      }
+      chosen ??= entry;
+    }
+    if (!chosen || chosen.isEncrypted() || (chosen.compressionMethod !== 0 && chosen.compressionMethod !== 8) || chosen.uncompressedSize > limit) return null;
+    const xml = await inflateEntry(archive, chosen, input, limit);
+    return xml.length === chosen.uncompressedSize && zlib.crc32(xml) === chosen.crc32 ? xml : null;
+  } catch {
+    return null;
+  } finally {
+    if (archive.isOpen) archive.close();
+  }
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { unpackDocument } from '../../src/validation/archive';
+import { unpackDocument } from '../../src/zip/read';
 import { GatewayError, type FaultName } from '../../src/faults';
 import { makeInvoice } from '../helpers/invoices';
 import { deflatedEntry, rawZip, storedEntry, yazlZip, zeroBomb } from './zip-fixtures';
