@@ -13,6 +13,7 @@
  *   BENCH_LINES (10)               invoice lines
  *   BENCH_SIM_GIB_DIR=1            the simulator also runs GİB's XSD and schematron on every invoice (as GİB does)
  *   BENCH_LOG_LEVEL (warn)         GW_LOG_LEVEL / SIM_LOG_LEVEL
+ *   BENCH_RESULT_FILE              also write the results there as JSON (bench/lib/result.ts; bench/run.ts uses it)
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -22,6 +23,7 @@ import type { Knex } from 'knex';
 import { buildUsernameTokenHeader } from '../src/security/wsse';
 import { makeInvoice } from '../test/helpers/invoices';
 import { E2E_DB_KIND, freePorts, GIB_DIR, prepareGateway, simulatorProcess, sleep, tempDir, type GatewayProcess, type ServiceProcess } from '../test/e2e/harness';
+import { writeBenchResult } from './lib/result';
 
 const N = Number(process.argv[2] ?? 300);
 const IN_FLIGHT = Number(process.argv[3] ?? 16);
@@ -310,6 +312,24 @@ async function run(sim: ServiceProcess, gwA: GatewayProcess, gwB: GatewayProcess
   console.log(`\nLimiting stage: ${busiest[0]} (${busiest[1]} % of one core — a Node process's event loop tops out near 100 %); ` +
     `mean jobs waiting: gateway A ${fmt(backlog(jobsA), 1)}, gateway B ${fmt(backlog(jobsB), 1)}. ` +
     `Longest stage: "${slowest.label}" (mean ${fmt(slowest.mean)} ms). Cores ${fmt((totalCpu / (os.cpus().length * wall)) * 100)} % busy.`);
+  const cpuOf = (name: string, used: number) => ({ process: name, seconds: used, ofOneCorePct: (used / wall) * 100, msPerInvoice: (used / N) * 1000 });
+  writeBenchResult({
+    bench: 'e2e',
+    n: N,
+    inFlight: IN_FLIGHT,
+    workerConcurrency: WORKER_CONCURRENCY,
+    lines: LINES,
+    simChecks: SIM_CHECKS,
+    database: E2E_DB_KIND,
+    invoicesPerSecond: N / wall,
+    wallSeconds: wall,
+    sendDoneSeconds: (sentAllAt - t0) / 1000,
+    sendLatencyMs: { p50: pct(latencies, 50), p95: pct(latencies, 95) },
+    stages,
+    summary,
+    cpu: [...Object.keys(pids).map((k) => cpuOf(k, cpu1[k]! - cpu0[k]!)), cpuOf('load generator + sampler (this process)', benchUsed)],
+    coresBusyPct: (totalCpu / (os.cpus().length * wall)) * 100,
+  });
   agent.destroy();
 }
 

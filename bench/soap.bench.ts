@@ -6,11 +6,13 @@ import readline from 'node:readline';
 import { buildUsernameTokenHeader } from '../src/security/wsse';
 import { makeInvoice } from '../test/helpers/invoices';
 import { runLoad, type LoadResult } from './lib/load';
+import { writeBenchResult } from './lib/result';
 
 /**
  * SendInvoice and GetStatus throughput and latency against a bare node-soap Echo, all in one run on this machine.
  * Server processes are separate from this load generator. Usage: npx tsx bench/soap.bench.ts [seconds] [concurrency]
  * Goals (issue 2): GetStatus ≥ 75 % of the echo rate; SendInvoice ≥ 40 % of it with durable commits.
+ * With BENCH_RESULT_FILE set, the results are also written there as JSON (bench/lib/result.ts; bench/run.ts uses it).
  */
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
@@ -82,6 +84,17 @@ async function main() {
   if (ONLY.has('echo')) console.log(row('node-soap Echo (yardstick)', echoResult));
   if (statusResult) console.log(row('GetStatus (digest auth, history)', statusResult));
   if (sendResult) console.log(row('SendInvoice (10-line e-Arşiv, assigned number, durable)', sendResult));
+  writeBenchResult({
+    bench: 'soap',
+    seconds: SECONDS,
+    connections: CONCURRENCY,
+    scenarios: [...ONLY],
+    database: process.env.GW_DATABASE_URL ? 'postgres' : 'sqlite',
+    worker: process.env.GW_WORKER !== 'false',
+    echo: ONLY.has('echo') ? echoResult : null,
+    status: statusResult,
+    send: sendResult,
+  });
   process.exit(0);
 }
 
