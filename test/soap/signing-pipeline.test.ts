@@ -12,6 +12,7 @@ import { faultOf, OTHER_VKN, soapClient, startTestGateway, TEST_VKN, type TestGa
 import { TEST_DB_KIND, tempDir } from '../helpers/db';
 import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, type SoftHsmToken } from '../helpers/softhsm';
 import { softwareSeal, xmlsecVerify } from '../signing/fixtures';
+import { assertXmlCryptoVerifies, xmlCryptoVerify } from '../helpers/xml-crypto-verify';
 
 /** Issue 3 in the pipeline: invoices signed by the tenant's mali mühür on a real token, and caller-signed ones verified. */
 describe(`signing in the invoice pipeline (${TEST_DB_KIND})`, function () {
@@ -51,7 +52,7 @@ describe(`signing in the invoice pipeline (${TEST_DB_KIND})`, function () {
     return { status: status.invoice, row };
   }
 
-  it('signs with the tenant’s SoftHSM token; xmlsec1 and our verifier accept it, and both reject a one-character change', async () => {
+  it('signs with the tenant’s SoftHSM token; xmlsec1, xml-crypto and our verifier accept it, and all reject a one-character change', async () => {
     await useToken(token.pin);
     const { status, row } = await sendAndRun(makeInvoice({ profile: 'TEMELFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN, number: null, lines: 5 }), { assignNumber: true });
     expect(status).to.include({ state: 'SIGNED' });
@@ -62,12 +63,14 @@ describe(`signing in the invoice pipeline (${TEST_DB_KIND})`, function () {
     const ours = await verifyXml(signed, { trustedRoots: [Buffer.from(testRootCa().certPem)], expectedSignerId: TEST_VKN });
     expect(ours.signerId).to.equal(TEST_VKN);
     expect((await xmlsecVerify(signed, testRootCa().certPem)).ok).to.equal(true);
+    assertXmlCryptoVerifies(signed);
 
     const number: string = status.invoiceNumber;
     const other = `${number.slice(0, -1)}${number.endsWith('9') ? '8' : '9'}`;
     const tampered = Buffer.from(signed.toString().replace(`<cbc:ID>${number}</cbc:ID>`, `<cbc:ID>${other}</cbc:ID>`));
     expect(tampered.equals(signed)).to.equal(false);
     expect((await xmlsecVerify(tampered, testRootCa().certPem)).ok).to.equal(false);
+    expect(xmlCryptoVerify(tampered).ok).to.equal(false);
     let fault: unknown;
     await verifyXml(tampered, { trustedRoots: [Buffer.from(testRootCa().certPem)] }).catch((e) => (fault = e));
     expect((fault as { fault?: string }).fault).to.equal('SIGNATURE_INVALID');
