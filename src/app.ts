@@ -3,7 +3,8 @@ import path from 'node:path';
 import express from 'express';
 import { composeGateway, type GatewayDeps } from './composition';
 import { createGibEndpoint } from './soap/gib-endpoint';
-import { mountSoap, requestLogger } from './soap/mount';
+import { requestLogger } from './soap/request-log';
+import { mountSoapServer } from './soap/server';
 import { getStatusOperation } from './soap/operations/GetStatus';
 import { sendInvoiceOperation } from './soap/operations/SendInvoice';
 import { gibOperations } from './soap/operations/gib-operations';
@@ -48,20 +49,15 @@ export async function createApp(deps: AppDeps) {
 
   const wsdlXml = fs.readFileSync(WSDL_FILE, 'utf8');
   const opDeps = { authenticator, logger };
-  await mountSoap(app, {
+  mountSoapServer(app, {
     path: SOAP_PATH,
     wsdlXml,
     publicUrl: deps.publicUrl,
     maxRequestBytes: config.limits.maxRequestBytes,
-    logger,
-    services: {
-      GatewayService: {
-        GatewayPort: {
-          SendInvoice: sendInvoiceOperation({ ...opDeps, invoices }),
-          GetStatus: getStatusOperation({ ...opDeps, invoices }),
-          ...(gib ? gibOperations({ ...opDeps, gib, invoices, inbox, blobs, clock }) : {}),
-        },
-      },
+    operations: {
+      SendInvoice: sendInvoiceOperation({ ...opDeps, invoices }),
+      GetStatus: getStatusOperation({ ...opDeps, invoices }),
+      ...(gib ? gibOperations({ ...opDeps, gib, invoices, inbox, blobs, clock }) : {}),
     },
   });
 

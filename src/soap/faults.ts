@@ -1,8 +1,8 @@
-import { asGatewayError, type GatewayError } from '../faults';
+import type { GatewayError } from '../faults';
 
 /**
- * One function turns any error into the WSDL's typed GatewayFault. Unknown errors become SISTEM HATASI (5000):
- * internal text never reaches the caller (node-soap would otherwise answer with `err.toString()`).
+ * The WSDL's typed GatewayFault. Unknown errors become SISTEM HATASI (5000) before they get here (asGatewayError):
+ * internal text never reaches the caller.
  */
 export const GATEWAY_NS = 'urn:acik-entegrator:gateway:1';
 
@@ -19,20 +19,7 @@ export function faultDetailXml(err: GatewayError): string {
   );
 }
 
-/** The shape node-soap serialises as a SOAP 1.1 Fault (faultcode, faultstring, detail). */
-export function toSoapFault(err: unknown): { Fault: Record<string, unknown> } {
-  const e = asGatewayError(err);
-  return {
-    Fault: {
-      faultcode: e.spec.soap,
-      faultstring: `${e.code}: ${e.message}`,
-      detail: { $xml: faultDetailXml(e) },
-      statusCode: e.spec.http,
-    },
-  };
-}
-
-/** A whole SOAP 1.1 fault envelope, for answers given before node-soap sees the request (size, DOCTYPE). */
+/** A whole SOAP 1.1 fault envelope: every fault the gateway's SOAP service answers. */
 export function faultEnvelope(err: GatewayError): string {
   return (
     '<?xml version="1.0" encoding="utf-8"?>' +

@@ -34,8 +34,8 @@ interface Deps extends OperationDeps {
   clock: () => Date;
 }
 
-function dateArg(value: unknown, field: string): string | null {
-  const v = argString(value instanceof Date ? value.toISOString().slice(0, 10) : value);
+function dateArg(value: string | undefined, field: string): string | null {
+  const v = argString(value);
   if (v === null) return null;
   if (!/^\d{4}-\d{2}-\d{2}/.test(v)) throw new GatewayError('REQUEST_FIELD', { field });
   return v.slice(0, 10);
