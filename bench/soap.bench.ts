@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -29,6 +30,12 @@ function start(script: string, env: Record<string, string> = {}): Promise<{ chil
     readline.createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, info: JSON.parse(line) }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
+}
+
+/** utime + stime of a process, all threads, in ms (Linux /proc; clock ticks of 100 Hz). */
+function processCpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 const SOAP_NS = 'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:gw="urn:acik-entegrator:gateway:1"';
@@ -63,10 +70,16 @@ async function main() {
 
   const ms = SECONDS * 1000;
   const warm = Math.min(2000, ms / 4);
+  /** The server's CPU time per answered request over the measured run (user + system, all threads, /proc). */
+  const cpuMs = new Map<string, number>();
   const measure = async (name: string, url: string, makeRequest: () => { body: string }) => {
     if (!ONLY.has(name)) return null;
     await runLoad({ url, concurrency: CONCURRENCY, durationMs: warm, makeRequest });
-    return runLoad({ url, concurrency: CONCURRENCY, durationMs: ms, makeRequest });
+    const server = name === 'echo' ? echo.child : gateway.child;
+    const before = processCpuMs(server.pid!);
+    const result = await runLoad({ url, concurrency: CONCURRENCY, durationMs: ms, makeRequest });
+    cpuMs.set(name, (processCpuMs(server.pid!) - before) / Math.max(1, result.requests));
+    return result;
   };
   const echoResult = (await measure('echo', echoUrl, echoRequest)) ?? { rps: NaN } as LoadResult;
   const statusResult = await measure('status', gwUrl, statusRequest);
@@ -76,14 +89,14 @@ async function main() {
   gateway.child.kill('SIGTERM');
   await new Promise((r) => gateway.child.once('exit', r));
 
-  const row = (name: string, r: LoadResult) =>
-    `| ${name} | ${r.rps.toFixed(0)} | ${((r.rps / echoResult.rps) * 100).toFixed(0)} % | ${r.p50.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.requests} | ${r.errors} |`;
+  const row = (name: string, key: string, r: LoadResult) =>
+    `| ${name} | ${r.rps.toFixed(0)} | ${((r.rps / echoResult.rps) * 100).toFixed(0)} % | ${r.p50.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.p99.toFixed(1)} | ${(cpuMs.get(key) ?? NaN).toFixed(3)} | ${r.requests} | ${r.errors} |`;
   console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, ${SECONDS} s per scenario, ${CONCURRENCY} connections, SQLite synchronous=FULL\n`);
-  console.log('| scenario | req/s | of echo | p50 ms | p90 ms | p99 ms | requests | errors |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  if (ONLY.has('echo')) console.log(row('node-soap Echo (yardstick)', echoResult));
-  if (statusResult) console.log(row('GetStatus (digest auth, history)', statusResult));
-  if (sendResult) console.log(row('SendInvoice (10-line e-Arşiv, assigned number, durable)', sendResult));
+  console.log('| scenario | req/s | of echo | p50 ms | p90 ms | p99 ms | server CPU ms/req | requests | errors |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  if (ONLY.has('echo')) console.log(row('node-soap Echo (yardstick)', 'echo', echoResult));
+  if (statusResult) console.log(row('GetStatus (digest auth, history)', 'status', statusResult));
+  if (sendResult) console.log(row('SendInvoice (10-line e-Arşiv, assigned number, durable)', 'send', sendResult));
   writeBenchResult({
     bench: 'soap',
     seconds: SECONDS,

@@ -3,7 +3,7 @@
  * driven by the efatura-cancel-request machine.
  */
 import type { CancelRequestId } from '../ids';
-import { insertedId, parseJson, type Queryable } from './connect';
+import { insertedId, parseJson, reading, type Queryable } from './connect';
 
 export interface CancelRequestRow {
   id: number;
@@ -55,19 +55,19 @@ export async function insertCancelRequest(
 }
 
 export async function cancelRequestById(q: Queryable, id: number): Promise<CancelRequestRow | null> {
-  const row = await q('cancel_requests').where({ id }).first();
+  const row = await reading(q)('cancel_requests').where({ id }).first();
   return row ? toRequest(row) : null;
 }
 
 /** The tenant's own request with this portal id. */
 export async function findCancelRequest(q: Queryable, tenantId: number, portalId: CancelRequestId): Promise<CancelRequestRow | null> {
-  const row = await q('cancel_requests').where({ tenant_id: tenantId, portal_id: portalId }).first();
+  const row = await reading(q)('cancel_requests').where({ tenant_id: tenantId, portal_id: portalId }).first();
   return row ? toRequest(row) : null;
 }
 
 /** The newest request for an invoice, or only a waiting one. */
 export async function latestCancelRequest(q: Queryable, invoiceId: number, opts: { waiting?: boolean } = {}): Promise<CancelRequestRow | null> {
-  const query = q('cancel_requests').where({ invoice_id: invoiceId });
+  const query = reading(q)('cancel_requests').where({ invoice_id: invoiceId });
   if (opts.waiting) query.andWhere({ state: 'WAITING' });
   const row = await query.orderBy('id', 'desc').first();
   return row ? toRequest(row) : null;
@@ -75,7 +75,7 @@ export async function latestCancelRequest(q: Queryable, invoiceId: number, opts:
 
 /** Every request still waiting for the receiver, all tenants. */
 export async function waitingCancelRequests(q: Queryable): Promise<CancelRequestRow[]> {
-  return (await q('cancel_requests').where({ state: 'WAITING' }).orderBy('id')).map(toRequest);
+  return (await reading(q)('cancel_requests').where({ state: 'WAITING' }).orderBy('id')).map(toRequest);
 }
 
 export async function setDecidedAt(q: Queryable, id: number, at: string): Promise<void> {

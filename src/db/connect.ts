@@ -29,9 +29,37 @@ export function createDb(options: DbOptions): Knex {
     });
   }
   fs.mkdirSync(path.dirname(options.sqliteFile), { recursive: true });
+  const db = sqliteDb(options.sqliteFile, false);
+  // A second, read-only connection for the reads made outside any transaction (see `reading`), opened on first use
+  // and closed with the database.
+  let reader: Knex | null = null;
+  readers.set(db, () => (reader ??= sqliteDb(options.sqliteFile, true)));
+  // knex's destroy() is read-only; it ends in client.destroy(), which closes the reader too.
+  const client = db.client as { destroy(callback?: unknown): Promise<void> };
+  const destroy = client.destroy.bind(client);
+  client.destroy = async (callback?: unknown) => {
+    await Promise.all([destroy(callback), reader?.destroy()]);
+  };
+  return db;
+}
+
+/**
+ * SQLite has one writer. Its knex pool is one connection, so a read outside a transaction used to wait for whatever
+ * group-commit transaction held it — its statements, its async gaps and its fsync. In WAL mode a reader on a second
+ * connection never waits: it sees the last committed state, which is what a read outside a transaction means.
+ */
+const readers = new WeakMap<Knex, () => Knex>();
+
+/** Where a repository reads: `q` itself inside a transaction, else the read-only connection (SQLite) or the pool. */
+export function reading(q: Queryable): Queryable {
+  if ((q as Knex.Transaction).isTransaction) return q;
+  return readers.get(q as Knex)?.() ?? q;
+}
+
+function sqliteDb(file: string, readonly: boolean): Knex {
   return knex({
     client: CachingBetterSqlite3Client as unknown as string,
-    connection: { filename: options.sqliteFile },
+    connection: { filename: file, ...(readonly ? { options: { readonly: true } } : {}) },
     useNullAsDefault: true,
     pool: {
       min: 1,
@@ -39,10 +67,12 @@ export function createDb(options: DbOptions): Knex {
       afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
         // WAL lets readers run beside the writer; synchronous=FULL makes a commit durable before we answer;
         // busy_timeout lets a second process (CLI, another worker) wait for the lock instead of failing.
-        conn.pragma('journal_mode = WAL');
-        conn.pragma('synchronous = FULL');
+        if (!readonly) {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('synchronous = FULL');
+          conn.pragma('foreign_keys = ON');
+        }
         conn.pragma('busy_timeout = 5000');
-        conn.pragma('foreign_keys = ON');
         done(null, conn);
       },
     },

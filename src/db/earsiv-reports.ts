@@ -4,7 +4,7 @@
  * e-Arşiv invoices still to be reported.
  */
 import type { Ettn } from '../ids';
-import { insertedId, parseJson, type Queryable } from './connect';
+import { insertedId, parseJson, reading, type Queryable } from './connect';
 
 export type ReportItemKind = 'INVOICE' | 'CANCEL';
 
@@ -42,7 +42,7 @@ function toReport(r: Record<string, unknown>): ReportRow {
 
 /** Tenants with a signed e-Arşiv invoice or a cancellation that may still need reporting. */
 export async function tenantsWithEarsivToReport(q: Queryable): Promise<number[]> {
-  const rows = await q('invoices')
+  const rows = await reading(q)('invoices')
     .where({ kind: 'EARSIV', machine: INVOICE_MACHINE })
     .whereIn('state', ['SIGNED', 'CANCELLED'])
     .distinct('tenant_id')
@@ -67,10 +67,10 @@ export interface SignedEarsivInvoice {
 
 /** A tenant's signed e-Arşiv invoices issued up to `lastDay` and in no report yet, oldest first. */
 export async function signedEarsivNotReported(q: Queryable, tenantId: number, lastDay: string): Promise<SignedEarsivInvoice[]> {
-  const rows = await q('invoices')
+  const rows = await reading(q)('invoices')
     .where({ tenant_id: tenantId, kind: 'EARSIV', machine: INVOICE_MACHINE, state: 'SIGNED' })
     .andWhere('issue_date', '<=', lastDay)
-    .whereNotExists(notInAReport(q, 'INVOICE'))
+    .whereNotExists(notInAReport(reading(q), 'INVOICE'))
     .orderBy('id')
     .select('id', 'version', 'ettn', 'invoice_number', 'issue_date', 'signed_sha256');
   return rows.map((r) => ({
@@ -94,9 +94,9 @@ export interface CancelledEarsivInvoice {
 
 /** A tenant's cancelled e-Arşiv invoices whose cancellation is in no report yet, oldest first. */
 export async function cancellationsNotReported(q: Queryable, tenantId: number): Promise<CancelledEarsivInvoice[]> {
-  const rows = await q('invoices')
+  const rows = await reading(q)('invoices')
     .where({ tenant_id: tenantId, kind: 'EARSIV', machine: INVOICE_MACHINE, state: 'CANCELLED' })
-    .whereNotExists(notInAReport(q, 'CANCEL'))
+    .whereNotExists(notInAReport(reading(q), 'CANCEL'))
     .orderBy('id')
     .select('id', 'ettn', 'invoice_number', 'payable_amount', 'context', 'updated_at');
   return rows.map((r) => ({
@@ -110,7 +110,7 @@ export async function cancellationsNotReported(q: Queryable, tenantId: number): 
 
 /** The highest section of a tenant's reports of a day (0: none yet). */
 export async function lastSection(q: Queryable, tenantId: number, day: string): Promise<number> {
-  const row = await q('earsiv_reports').where({ tenant_id: tenantId, period_date: day }).max({ section: 'section' }).first();
+  const row = await reading(q)('earsiv_reports').where({ tenant_id: tenantId, period_date: day }).max({ section: 'section' }).first();
   return Number(row?.section ?? 0);
 }
 
@@ -142,7 +142,7 @@ export async function insertReportItems(q: Queryable, reportId: number, items: R
 }
 
 export async function reportById(q: Queryable, id: number): Promise<ReportRow | null> {
-  const row = await q('earsiv_reports').where({ id }).first();
+  const row = await reading(q)('earsiv_reports').where({ id }).first();
   return row ? toReport(row) : null;
 }
 
@@ -152,7 +152,7 @@ export async function setPaketId(q: Queryable, id: number, paketId: string): Pro
 
 /** The invoices a report carries (or whose cancellation it carries), oldest first. */
 export async function reportInvoices(q: Queryable, reportId: number, kind: ReportItemKind): Promise<Array<{ id: number; state: string; version: number; number: string }>> {
-  const rows = await q('earsiv_report_items as i')
+  const rows = await reading(q)('earsiv_report_items as i')
     .join('invoices as v', 'v.id', 'i.invoice_id')
     .where('i.report_id', reportId)
     .andWhere('i.kind', kind)
@@ -163,7 +163,7 @@ export async function reportInvoices(q: Queryable, reportId: number, kind: Repor
 
 /** The contexts of a tenant's failed reports (rejected or not sent), but one. */
 export async function failedReportContexts(q: Queryable, tenantId: number, exceptId: number): Promise<Array<Record<string, unknown>>> {
-  const rows = await q('earsiv_reports').where({ tenant_id: tenantId }).whereIn('state', ['REJECTED', 'ERROR']).whereNot({ id: exceptId }).select('context');
+  const rows = await reading(q)('earsiv_reports').where({ tenant_id: tenantId }).whereIn('state', ['REJECTED', 'ERROR']).whereNot({ id: exceptId }).select('context');
   return rows.map((r) => parseJson<Record<string, unknown>>(r.context, {}));
 }
 

@@ -6,7 +6,7 @@
  * error system response). The same id may be both (an envelope between two tenants of this gateway).
  */
 import type { EnvelopeId } from '../ids';
-import type { Queryable } from './connect';
+import { reading, type Queryable } from './connect';
 
 export type Direction = 'OUT' | 'IN';
 
@@ -65,7 +65,7 @@ function toEnvelope(r: Record<string, unknown>): EnvelopeRow {
 }
 
 export async function envelopeById(q: Queryable, id: EnvelopeId, direction: Direction): Promise<EnvelopeRow | null> {
-  const row = await q('envelopes').where({ id, direction }).first();
+  const row = await reading(q)('envelopes').where({ id, direction }).first();
   return row ? toEnvelope(row) : null;
 }
 
@@ -175,7 +175,7 @@ export async function recordGibStatus(q: Queryable, id: EnvelopeId, s: { code: n
 
 /** Sent envelopes whose poll is due. */
 export async function dueForPoll(q: Queryable, now: string, limit: number): Promise<Array<{ id: EnvelopeId; fileName: string | null }>> {
-  const rows = await q('envelopes')
+  const rows = await reading(q)('envelopes')
     .where({ direction: 'OUT', status: 'SENT' })
     .whereNotNull('next_poll_at')
     .andWhere('next_poll_at', '<=', now)
@@ -192,7 +192,7 @@ export async function postponePoll(q: Queryable, id: EnvelopeId, at: string): Pr
 
 /** The blob of our latest system response to an envelope we received (what getApplicationResponse returns). */
 export async function latestReplyTo(q: Queryable, aboutId: EnvelopeId): Promise<string | null> {
-  const row = await q('envelopes')
+  const row = await reading(q)('envelopes')
     .where({ about_envelope_id: aboutId, direction: 'OUT', type: 'SYSTEMENVELOPE' })
     .orderBy('created_at', 'desc')
     .first('blob_sha256');

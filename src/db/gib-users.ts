@@ -2,7 +2,7 @@
  * GİB's user list as last synced (`gib_users`: e-Fatura registered users and their GB/PK aliases, replaced as a
  * whole on each sync) and `gateway_state`, small named facts that must survive restarts.
  */
-import type { Queryable } from './connect';
+import { reading, type Queryable } from './connect';
 
 export interface GibUserAlias {
   vknTckn: string;
@@ -39,11 +39,11 @@ export async function replaceGibUsers(q: Queryable, aliases: readonly GibUserAli
 
 /** A registered user's aliases of one role, in alias order. */
 export async function aliasesOfRole(q: Queryable, vknTckn: string, role: 'GB' | 'PK'): Promise<string[]> {
-  return (await q('gib_users').where({ vkn_tckn: vknTckn, role }).orderBy('alias').select('alias')).map((r) => String(r.alias));
+  return (await reading(q)('gib_users').where({ vkn_tckn: vknTckn, role }).orderBy('alias').select('alias')).map((r) => String(r.alias));
 }
 
 export async function aliasesOf(q: Queryable, vknTckn: string): Promise<Array<{ alias: string; role: string; title: string | null }>> {
-  const rows = await q('gib_users').where({ vkn_tckn: vknTckn }).orderBy(['role', 'alias']).select('alias', 'role', 'title');
+  const rows = await reading(q)('gib_users').where({ vkn_tckn: vknTckn }).orderBy(['role', 'alias']).select('alias', 'role', 'title');
   return rows.map((r) => ({ alias: String(r.alias), role: String(r.role), title: (r.title as string | null) ?? null }));
 }
 
@@ -51,7 +51,7 @@ export async function aliasesOf(q: Queryable, vknTckn: string): Promise<Array<{ 
 // gateway_state
 
 export async function gatewayState(q: Queryable, name: string): Promise<string | null> {
-  const row = await q('gateway_state').where({ name }).first('value');
+  const row = await reading(q)('gateway_state').where({ name }).first('value');
   return row ? String(row.value) : null;
 }
 

@@ -3,7 +3,7 @@
  * the incoming-invoice machine.
  */
 import type { EnvelopeId, Ettn } from '../ids';
-import { insertedId, parseJson, type Queryable } from './connect';
+import { insertedId, parseJson, reading, type Queryable } from './connect';
 
 export interface IncomingInvoiceRow {
   id: number;
@@ -88,19 +88,19 @@ export async function insertIncomingInvoice(q: Queryable, i: NewIncomingInvoiceR
 }
 
 export async function incomingInvoiceById(q: Queryable, id: number): Promise<IncomingInvoiceRow | null> {
-  const row = await q('incoming_invoices').where({ id }).first();
+  const row = await reading(q)('incoming_invoices').where({ id }).first();
   return row ? toIncoming(row) : null;
 }
 
 /** A tenant's incoming invoice by ETTN; another tenant's is not found. */
 export async function findIncomingInvoice(q: Queryable, tenantId: number, ettn: Ettn): Promise<IncomingInvoiceRow | null> {
-  const row = await q('incoming_invoices').where({ tenant_id: tenantId, ettn }).first();
+  const row = await reading(q)('incoming_invoices').where({ tenant_id: tenantId, ettn }).first();
   return row ? toIncoming(row) : null;
 }
 
 /** A tenant's inbox, oldest first: received at or after `from`, before `to` (ISO-8601), at most `limit`. */
 export async function listIncomingInvoices(q: Queryable, tenantId: number, w: { from?: string | null; to?: string | null; limit: number }): Promise<IncomingInvoiceRow[]> {
-  const query = q('incoming_invoices').where({ tenant_id: tenantId });
+  const query = reading(q)('incoming_invoices').where({ tenant_id: tenantId });
   if (w.from) query.andWhere('created_at', '>=', w.from);
   if (w.to) query.andWhere('created_at', '<', w.to);
   return (await query.orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(w.limit).select()).map(toIncoming);

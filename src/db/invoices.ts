@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { GatewayError } from '../faults';
 import type { EnvelopeId, Ettn } from '../ids';
-import { insertedId, parseJson, type Queryable } from './connect';
+import { insertedId, parseJson, reading, type Queryable } from './connect';
 
 export type DocumentKind = 'EFATURA' | 'EARSIV';
 
@@ -115,7 +115,7 @@ export async function insertInvoice(q: Queryable, i: NewInvoiceRow): Promise<num
 }
 
 export async function invoiceById(q: Queryable, id: number): Promise<InvoiceRow | null> {
-  const row = await q('invoices').where({ id }).first();
+  const row = await reading(q)('invoices').where({ id }).first();
   return row ? toInvoice(row) : null;
 }
 
@@ -124,7 +124,7 @@ export async function findInvoice(q: Queryable, tenantId: number, ref: { ettn?: 
   const where: Record<string, unknown> = { tenant_id: tenantId };
   if (ref.ettn) where.ettn = ref.ettn;
   if (ref.number) where.invoice_number = ref.number;
-  const row = await q('invoices').where(where).first();
+  const row = await reading(q)('invoices').where(where).first();
   return row ? toInvoice(row) : null;
 }
 
@@ -132,7 +132,7 @@ export async function findInvoice(q: Queryable, tenantId: number, ref: { ettn?: 
 export async function invoicesOfEnvelope(q: Queryable, envelopeId: EnvelopeId, state?: string): Promise<Array<{ id: number; state: string }>> {
   const where: Record<string, unknown> = { envelope_id: envelopeId };
   if (state) where.state = state;
-  return (await q('invoices').where(where).select('id', 'state')).map((r) => ({ id: Number(r.id), state: String(r.state) }));
+  return (await reading(q)('invoices').where(where).select('id', 'state')).map((r) => ({ id: Number(r.id), state: String(r.state) }));
 }
 
 /** Records the signed document, unless the row moved on meanwhile (false). */

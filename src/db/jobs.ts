@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dbClient, parseJson } from './connect';
+import { dbClient, parseJson, reading } from './connect';
 
 /**
  * The job queue's SQL (graphile-worker's shape): one statement claims, `locked_by` guards every later change, no
@@ -111,7 +111,7 @@ export async function failJob(
 /** When the next job of these tasks is due (null: none waiting); the worker sleeps no longer than that. */
 export async function nextRunAt(db: Knex, tasks: readonly string[]): Promise<string | null> {
   if (tasks.length === 0) return null;
-  const row = await db('jobs').whereNull('locked_by').whereNull('failed_at').whereIn('task', tasks).min({ at: 'run_at' }).first();
+  const row = await reading(db)('jobs').whereNull('locked_by').whereNull('failed_at').whereIn('task', tasks).min({ at: 'run_at' }).first();
   return row?.at ? String(row.at) : null;
 }
 

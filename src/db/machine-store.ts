@@ -12,7 +12,7 @@ import {
   type efaturaInvoiceMachine,
   type incomingInvoiceMachine,
 } from '../machines';
-import { parseJson } from './connect';
+import { parseJson, reading } from './connect';
 import { enqueueJob } from './jobs';
 import { createWriteBatcher, type WriteBatcher } from './write-batcher';
 
@@ -160,7 +160,7 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
     },
 
     async history(machineId: string, entityId: number, trx?: Knex): Promise<HistoryEntry[]> {
-      const rows = await (trx ?? db)('state_history')
+      const rows = await reading(trx ?? db)('state_history')
         .where({ machine: machineId, entity_id: entityId })
         .orderBy('id', 'asc')
         .select('at', 'from_state', 'to_state', 'event', 'actor', 'reason', 'code', 'version');
@@ -184,7 +184,7 @@ export type MachineStore = ReturnType<typeof createMachineStore>;
 export async function lastEventAt(q: Knex | Knex.Transaction, machineId: string, event: string, entityIds: readonly number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (entityIds.length === 0) return out;
-  const rows = await q('state_history')
+  const rows = await reading(q)('state_history')
     .where({ machine: machineId, event })
     .whereIn('entity_id', entityIds)
     .groupBy('entity_id')

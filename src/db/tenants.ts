@@ -1,7 +1,7 @@
 /**
  * The `tenants` and `users` tables: the companies the gateway serves and the users their ERPs log in as.
  */
-import { insertedId, type Queryable } from './connect';
+import { insertedId, reading, type Queryable } from './connect';
 
 export interface TenantRow {
   id: number;
@@ -47,23 +47,23 @@ export async function insertTenant(q: Queryable, t: NewTenantRow): Promise<Tenan
 }
 
 export async function tenantById(q: Queryable, id: number): Promise<TenantRow | null> {
-  const row = await q('tenants').where({ id }).first();
+  const row = await reading(q)('tenants').where({ id }).first();
   return row ? toTenant(row) : null;
 }
 
 export async function tenantByVkn(q: Queryable, vkn: string): Promise<TenantRow | null> {
-  const row = await q('tenants').where({ vkn }).first();
+  const row = await reading(q)('tenants').where({ vkn }).first();
   return row ? toTenant(row) : null;
 }
 
 export async function listTenants(q: Queryable): Promise<TenantRow[]> {
-  return (await q('tenants').orderBy('id')).map(toTenant);
+  return (await reading(q)('tenants').orderBy('id')).map(toTenant);
 }
 
 /** Whether any tenant has `alias` (compared without regard to case) as its GB or PK alias. */
 export async function aliasIsOurs(q: Queryable, role: 'GB' | 'PK', alias: string): Promise<boolean> {
   const column = role === 'GB' ? 'gb_alias' : 'pk_alias';
-  return Boolean(await q('tenants').whereRaw(`lower(${column}) = ?`, [alias.trim().toLowerCase()]).first('id'));
+  return Boolean(await reading(q)('tenants').whereRaw(`lower(${column}) = ?`, [alias.trim().toLowerCase()]).first('id'));
 }
 
 /** Sets a tenant's own signer; false when no tenant has the VKN. */
@@ -106,7 +106,7 @@ export async function insertUser(
 }
 
 export async function userLogin(q: Queryable, username: string): Promise<UserLogin | null> {
-  const row = await q('users')
+  const row = await reading(q)('users')
     .join('tenants', 'tenants.id', 'users.tenant_id')
     .where('users.username', username)
     .first(
