@@ -81,6 +81,15 @@ export async function completeJob(db: Knex | Knex.Transaction, job: JobRow, work
   await db('jobs').where({ id: job.id, locked_by: workerId }).delete();
 }
 
+/** Hands claimed jobs back unrun: unlocked, the claim's attempt not counted. */
+export async function releaseClaimed(db: Knex | Knex.Transaction, jobs: readonly JobRow[], workerId: string): Promise<void> {
+  if (jobs.length === 0) return;
+  await db('jobs')
+    .whereIn('id', jobs.map((j) => j.id))
+    .andWhere({ locked_by: workerId })
+    .update({ locked_by: null, locked_at: null, attempts: db.raw('attempts - 1') });
+}
+
 /** Keeps the job for another run at `runAt`, as if new (attempts start again). */
 export async function rescheduleJob(db: Knex | Knex.Transaction, job: JobRow, workerId: string, runAt: string): Promise<void> {
   await db('jobs').where({ id: job.id, locked_by: workerId }).update({ locked_by: null, locked_at: null, attempts: 0, last_error: null, run_at: runAt });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { claimJobs, completeJob, enqueueJob, failJob, listenForJobs, nextRunAt, releaseStaleJobs, rescheduleJob, type JobListener, type JobRow } from '../db/jobs';
+import { claimJobs, completeJob, enqueueJob, failJob, listenForJobs, nextRunAt, releaseClaimed, releaseStaleJobs, rescheduleJob, type JobListener, type JobRow } from '../db/jobs';
 import { createWriteBatcher, type WriteBatcher } from '../db/write-batcher';
 import { isGatewayError } from '../faults';
 
@@ -76,15 +76,44 @@ export function createWorker(options: WorkerOptions) {
   let loop: Promise<void> | null = null;
   let lastSweep = 0;
   let listener: JobListener | null = null;
+  let stopped = false;
+  /** Jobs claimed inside a task's transaction and not started yet (they count against the concurrency). */
+  let reserved = 0;
 
-  async function runJob(job: JobRow): Promise<void> {
+  function start(job: JobRow): void {
+    const p = runJob(job)
+      .catch((err: unknown) => {
+        // Recording the failure failed too (the database away): the lock expires and the job runs again.
+        log.error({ job: job.id, task: job.task, error: describeError(err) }, 'job outcome not recorded');
+        return false;
+      })
+      .then((claimed) => {
+        inFlight.delete(p);
+        // A job that looked for its successors in its own transaction took what was due then; anything enqueued
+        // since wakes the loop by itself (nudge, NOTIFY, the poll). Otherwise look now.
+        if (!claimed) wake?.();
+      });
+    inFlight.add(p);
+  }
+
+  /** Runs one job (never throws); true when it looked for the next jobs in its own transaction. */
+  async function runJob(job: JobRow): Promise<boolean> {
     const task = options.tasks[job.task];
     const started = Date.now();
     let completedInTask = false;
+    let claimed = false;
+    let next: JobRow[] = [];
     const ctx: TaskContext = {
       async complete(trx) {
         await completeJob(trx, job, workerId);
         completedInTask = true; // if that transaction rolls back, the task throws and the failure path below runs
+        // The jobs that take this one's place are claimed in the same transaction: under load a claim costs no
+        // commit of its own (its rows are locked only if that transaction commits; they start once it has).
+        const room = options.concurrency - inFlight.size - reserved + 1;
+        if (stopped || room <= 0) return;
+        next = await claimJobs(trx, workerId, room, options.clock().toISOString(), taskNames);
+        reserved += next.length;
+        claimed = true;
       },
     };
     try {
@@ -92,7 +121,16 @@ export function createWorker(options: WorkerOptions) {
       if (result && result.runAgainAt) await writer.run((trx) => rescheduleJob(trx, job, workerId, result.runAgainAt.toISOString()));
       else if (!completedInTask) await writer.run((trx) => completeJob(trx, job, workerId));
       log.debug({ job: job.id, task: job.task, ms: Date.now() - started }, 'job done');
+      reserved -= next.length;
+      for (const j of next) start(j);
+      return claimed;
     } catch (err) {
+      if (next.length > 0) {
+        // The task failed after completing its job: whether that transaction committed or not, the jobs it claimed
+        // are handed back (a no-op for rows the rollback never locked).
+        reserved -= next.length;
+        await writer.run((trx) => releaseClaimed(trx, next, workerId)).catch((e) => log.error({ error: describeError(e) }, 'handing back claimed jobs failed'));
+      }
       const now = options.clock();
       const permanent = isPermanent(err);
       const later = task.retryLater && (!permanent || task.retryLater.alsoPermanent) ? task.retryLater : null;
@@ -121,6 +159,7 @@ export function createWorker(options: WorkerOptions) {
           log.error({ job: job.id, error: describeError(hookErr) }, 'recording the failed job failed');
         }
       }
+      return false;
     }
   }
 
@@ -131,16 +170,10 @@ export function createWorker(options: WorkerOptions) {
       lastSweep = now.getTime();
       await releaseStaleJobs(options.db, new Date(now.getTime() - staleLockMs).toISOString());
     }
-    const room = options.concurrency - inFlight.size;
+    const room = options.concurrency - inFlight.size - reserved;
     if (room <= 0) return -1;
     const jobs = await writer.run((trx) => claimJobs(trx, workerId, room, now.toISOString(), taskNames));
-    for (const job of jobs) {
-      const p = runJob(job).finally(() => {
-        inFlight.delete(p);
-        wake?.();
-      });
-      inFlight.add(p);
-    }
+    for (const job of jobs) start(job);
     return jobs.length;
   }
 
@@ -196,6 +229,7 @@ export function createWorker(options: WorkerOptions) {
     },
     async stop(): Promise<void> {
       running = false;
+      stopped = true;
       wake?.();
       await listener?.close();
       listener = null;

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import pino from 'pino';
+import type { Knex } from 'knex';
 import { enqueueJob } from '../../src/db/jobs';
+import { createWriteBatcher } from '../../src/db/write-batcher';
 import { GatewayError } from '../../src/faults';
 import { createWorker, type Task } from '../../src/worker/worker';
 import { createTestDb, TEST_DB_KIND, type TestDb } from '../helpers/db';
@@ -222,5 +224,69 @@ describe(`worker and job queue (${TEST_DB_KIND})`, () => {
     } finally {
       await worker.stop();
     }
+  });
+
+  it('a task that completes its job also claims the next ones in that transaction: a chain of jobs costs one transaction a job', async () => {
+    const writer = createWriteBatcher(t.db);
+    let units = 0;
+    const counting = { run: <T>(work: (trx: Knex.Transaction) => Promise<T>) => ((units += 1), writer.run(work)) };
+    const ran: number[] = [];
+    const chain: Task = {
+      run: async (job, ctx) => {
+        const n = Number(job.payload.n);
+        ran.push(n);
+        await counting.run(async (trx) => {
+          if (n < 40) await enqueueJob(trx, { task: 'chain', key: `chain:${n + 1}`, payload: { n: n + 1 }, runAt: '2000-01-01T00:00:00.000Z', maxAttempts: 3, createdAt: new Date().toISOString() });
+          await ctx!.complete(trx);
+        });
+      },
+    };
+    await enqueueJob(t.db, { task: 'chain', key: 'chain:1', payload: { n: 1 }, runAt: '2000-01-01T00:00:00.000Z', maxAttempts: 3, createdAt: new Date().toISOString() });
+    // listen: false — on PostgreSQL each enqueue also NOTIFYs, and those wakes look again (cheap there: no fsync).
+    const worker = createWorker({ db: t.db, writer: counting, tasks: { chain }, clock: () => new Date(), logger, pollMs: 60_000, concurrency: 2, listen: false });
+    worker.start();
+    try {
+      for (let i = 0; i < 200 && ran.length < 40; i++) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      await worker.stop();
+    }
+    expect(ran).to.deep.equal([...Array(40).keys()].map((i) => i + 1));
+    // 40 task transactions, and the loop's own two looks at the start (the first finds job 1, the second nothing):
+    // each next job was claimed in the transaction of the one before (a claim of its own each would make it 80).
+    expect(units, 'transactions').to.be.at.most(42);
+    expect(await t.db('jobs').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
+  });
+
+  it('jobs claimed in a task’s transaction that then fails are handed back, never left locked', async () => {
+    await addJobs(t, 'next', 3);
+    let failFirst = true;
+    const worker = createWorker({
+      db: t.db,
+      tasks: {
+        first: {
+          run: async (_job, ctx) => {
+            await t.db.transaction(async (trx) => {
+              await ctx!.complete(trx); // claims the three 'next' jobs in this transaction…
+              if (failFirst) {
+                failFirst = false;
+                throw new Error('…which then rolls back');
+              }
+            });
+          },
+        },
+        next: { run: async () => undefined },
+      },
+      clock: () => new Date(),
+      logger,
+      pollMs: 10,
+      concurrency: 4,
+      backoffBaseMs: 1,
+    });
+    await addJobs(t, 'first', 1);
+    await worker.runUntilIdle();
+    await new Promise((r) => setTimeout(r, 20));
+    await worker.runUntilIdle();
+    expect(failFirst).to.equal(false);
+    expect(await t.db('jobs').count({ n: '*' }).first(), 'every job ran and was completed').to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
   });
 });
