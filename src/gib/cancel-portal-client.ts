@@ -14,7 +14,7 @@
  * TALEP_NO_KULLANILMIS, a resent decision TALEP_ONAY_BEKLEMIYOR; `get(id)` tells which.
  */
 import { GibCallError, type GibCallFailure } from './client-errors';
-import { TransportFailure, describeNetworkError, timedFetch, type HttpAnswer } from './soap-call';
+import { TransportFailure, describeNetworkError, httpExchange, type HttpAnswer } from './soap-call';
 import { CANCEL_REQUEST_STATES, type CancelRequestView } from './protocol/cancel-request';
 
 export type { CancelRequestView, CancelRequestState, CancelPortalRefusalCode } from './protocol/cancel-request';
@@ -35,8 +35,6 @@ export interface CancelPortalClientOptions {
   url: string;
   /** Longest a call may take, answer included. */
   timeoutMs: number;
-  /** Defaults to the global fetch (undici). */
-  fetch?: typeof fetch;
 }
 
 export class CancelPortalError extends GibCallError {
@@ -62,13 +60,12 @@ interface Answer {
 export function createCancelPortalClient(opts: CancelPortalClientOptions): CancelPortalClient {
   const base = new URL(opts.url).toString().replace(/\/+$/, ''); // fails at start, not on the first call
   if (!Number.isFinite(opts.timeoutMs) || opts.timeoutMs <= 0) throw new Error(`cancel portal client: timeoutMs must be a positive number, got ${opts.timeoutMs}`);
-  const doFetch = opts.fetch ?? fetch;
 
   async function call(what: string, method: 'GET' | 'POST', path: string, body?: Buffer): Promise<Answer> {
     let answer: HttpAnswer;
     try {
       const headers = { accept: 'application/json', ...(body ? { 'content-type': 'application/xml' } : {}) };
-      answer = await timedFetch(doFetch, `${base}${path}`, { method, headers, ...(body ? { body } : {}) }, opts.timeoutMs);
+      answer = await httpExchange(`${base}${path}`, { method, headers, ...(body ? { body } : {}) }, opts.timeoutMs);
     } catch (err) {
       if (!(err instanceof TransportFailure)) throw err;
       const detail = err.failure === 'timeout' ? `${opts.timeoutMs} ms içinde yanıt gelmedi` : describeNetworkError(err.cause);

@@ -18,6 +18,8 @@ export interface SendResult {
 export class OutgoingHttp {
   private readonly open = new Set<http.ClientRequest>();
   private closed = false;
+  /** Keep-alive: GİB pushes to the same few integrators all day; close() ends the idle sockets too. */
+  private readonly agents = { http: new http.Agent({ keepAlive: true, maxSockets: 32 }), https: new https.Agent({ keepAlive: true, maxSockets: 32 }) };
 
   constructor(private readonly timeoutMs: number) {}
 
@@ -50,10 +52,10 @@ export class OutgoingHttp {
   private post(url: string, body: Buffer, contentType: string): Promise<{ status: number; body: Buffer }> {
     if (this.closed) return Promise.reject(new Error('simulator stopped'));
     const u = new URL(url);
-    const mod = u.protocol === 'https:' ? https : http;
+    const secure = u.protocol === 'https:';
     return new Promise((resolve, reject) => {
-      // agent: false — no keep-alive socket outlives the call (Node ≥ 19's global agent keeps them).
-      const req = mod.request(u, { method: 'POST', agent: false, headers: { 'content-type': contentType, 'content-length': body.length } }, (res) => {
+      const agent = secure ? this.agents.https : this.agents.http;
+      const req = (secure ? https : http).request(u, { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': body.length } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
@@ -71,6 +73,8 @@ export class OutgoingHttp {
     this.closed = true;
     for (const req of this.open) req.destroy(new Error('simulator stopped'));
     this.open.clear();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 }
 
