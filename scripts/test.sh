@@ -59,7 +59,7 @@ if [ $# -gt 0 ]; then
   run_suite postgres "$@"
 else
   run_suite sqlite 'test/**/*.test.ts'
-  run_suite postgres 'test/db/**/*.test.ts' 'test/worker/**/*.test.ts' 'test/services/**/*.test.ts' 'test/soap/**/*.test.ts' \
+  run_suite postgres 'test/db/**/*.test.ts' 'test/storage/**/*.test.ts' 'test/worker/**/*.test.ts' 'test/services/**/*.test.ts' 'test/soap/**/*.test.ts' \
     'test/gib-endpoint/**/*.test.ts' 'test/earsiv-report/**/*.test.ts' test/gib/pipeline.test.ts 'test/e2e/**/*.test.ts'
 fi
 

@@ -29,7 +29,7 @@ import { createOutbox } from './services/outbox.service';
 import { createSignerRegistry, type SignerRegistry } from './services/signer-registry';
 import { createTenantService } from './services/tenant.service';
 import { verifyXml } from './signing/verify';
-import { createFileBlobStore, type BlobStore } from './storage/blob-store';
+import { createBlobStore, type BlobStore } from './storage/blob-store';
 import { createInvoiceValidator } from './validation';
 import { ensurePeriodicJobs } from './worker/periodic';
 import { earsivTasks } from './worker/tasks/earsiv.tasks';
@@ -61,7 +61,7 @@ export function composeGateway(deps: GatewayDeps) {
   const { config, db, logger } = deps;
   const clock = deps.clock ?? (() => new Date());
   const secretBox = deps.secretBox ?? createSecretBox(loadOrCreateKey(config.auth.secretKeyFile));
-  const blobs = deps.blobs ?? createFileBlobStore(config.blobDir);
+  const blobs = deps.blobs ?? createBlobStore({ db, dir: config.blobDir, clock });
   const validator =
     deps.validator ??
     createInvoiceValidator({

@@ -47,6 +47,11 @@ export interface ApplyInput<E extends string = string> {
   contextPatch?: Record<string, unknown>;
   /** When given, the change is refused unless the row is still at this version. */
   expectedVersion?: number;
+  /**
+   * Effects of the transition not to enqueue, because the caller does that work itself in this same transaction
+   * (the next step of a chain run by one job); the transition and its history row are recorded as usual.
+   */
+  doneInline?: readonly string[];
 }
 
 export interface ApplyResult {
@@ -154,7 +159,8 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
           code: describeState(machine, result.to, nextContext).code,
           at: at.toISOString(),
         });
-        await enqueueEffects(t, machine, result.effects, ref, version);
+        const effects = input.doneInline ? result.effects.filter((e) => !input.doneInline!.includes(e)) : result.effects;
+        await enqueueEffects(t, machine, effects, ref, version);
         return { from: result.from, to: result.to, version, context: nextContext };
       });
     },

@@ -220,12 +220,12 @@ async function buildOne(
     if (isGatewayError(err) && err.spec.retryable) await deps.signers.drop(g.tenantId);
     throw err;
   }
-  const blobSha = await deps.blobs.put(signed);
 
   const at = deps.clock().toISOString();
   const reason = `e-Arsiv raporu ${g.day} bolum ${section}: ${lines.length} fatura, ${cancellations.length} iptal`;
   try {
     await deps.writer.run(async (trx) => {
+      const blobSha = await deps.blobs.put(signed, trx);
       const id = await insertReport(trx, {
         tenantId: g.tenantId,
         machine: earsivReportMachine.id,

@@ -8,10 +8,10 @@
  * (fsynced) and the `envelopes` row (IN, RECEIVED) and its 'gib.inbound' job are committed in one transaction before
  * the answer leaves. A pusher that counts 2001 as delivered (GİB, the simulator) can resend safely.
  *
- * process() is the 'gib.inbound' job: it reads the envelope. The receiving side of Ek-2 §4.2: every envelope but a system envelope is answered with a
- * system response of our own, 1200 ZARF BASARIYLA ISLENDI or the error code, in a SYSTEMENVELOPE from the party the
- * envelope was addressed to back to its sender (Ek-2 §1, replyParties), sent through the outbox — so it is retried
- * until GİB has it.
+ * process() is the 'gib.inbound' job: it reads the envelope. The receiving side of Ek-2 §4.2: every envelope but a
+ * system envelope is answered with a system response of our own, 1200 ZARF BASARIYLA ISLENDI or the error code, in
+ * a SYSTEMENVELOPE from the party the envelope was addressed to back to its sender (Ek-2 §1, replyParties), sent
+ * through the outbox — so it is retried until GİB has it.
  *
  *   unreadable (openEnvelope: 1110–1142, 1160)   REFUSED with the code; answered when the sender can still be read
  *   SENDERENVELOPE                               the receiver must be our tenant by VKN with that PK alias (1181
@@ -21,12 +21,14 @@
  *   POSTBOXENVELOPE                              KABUL/RED for our tenant's invoices (receiver by VKN + GB alias:
  *                                                1181 / 1171 GONDERICI BIRIM YETKISI YOK), via the status service
  *   SYSTEMENVELOPE                               each system response to status.applySystemResponse; never
- *                                                answered (a system response is not answered with another one)
+ *                                                answered (a system response is not answered with another one).
+ *                                                Taken in by receive() itself, in the transaction that stores it:
+ *                                                every invoice brings two, and they ask nothing of us but a few
+ *                                                updates (an unreadable one is left to the job, which says why)
  *
  * The envelope's status change, the inbox rows (or status updates) and the reply's row and send job are one
  * transaction, guarded by `status = 'RECEIVED'`: a rerun after a crash or a second worker finds the envelope
- * processed and does nothing. The reply's bytes and the invoices' bytes are written to the blob store before that
- * transaction (a blob nobody names is harmless).
+ * processed and does nothing. The reply's bytes and the invoices' bytes are stored in that transaction too.
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -65,7 +67,7 @@ import { readInvoiceFields } from '../ubl/invoice-fields';
 import { looksLikeZip, readXmlEntry } from '../zip/read';
 import type { XmlElement } from '../xml/parse';
 import type { GibStatusService } from './gib-status.service';
-import type { InTransaction, Outbox } from './outbox.service';
+import type { InTransaction, Outbox, PreparedEnvelope } from './outbox.service';
 
 /** The job that processes one received envelope (payload {envelopeId}). */
 export const GIB_INBOUND_TASK = 'gib.inbound';
@@ -102,7 +104,7 @@ interface Outcome {
   apply?: (trx: Knex.Transaction) => Promise<void>;
 }
 
-/** An invoice read from a SENDERENVELOPE, its bytes already in the blob store. */
+/** An invoice read from a SENDERENVELOPE, with its bytes as they came. */
 interface IncomingInvoice {
   ettn: Ettn;
   number: string;
@@ -113,7 +115,7 @@ interface IncomingInvoice {
   senderName: string | null;
   currency: string;
   payableAmount: string;
-  documentSha: string;
+  document: Buffer;
 }
 
 export function createGibInbound(deps: GibInboundDeps) {
@@ -139,13 +141,17 @@ export function createGibInbound(deps: GibInboundDeps) {
       }
       // Known already: answer before storing anything (GİB and the simulator resend after a lost answer).
       await refuseKnown(deps.db, id);
-      const blobSha = await deps.blobs.put(zip);
+      // A system envelope (GİB's news about an envelope we sent: two of them for every invoice) is small and asks
+      // nothing of us: it is taken in right here, in the transaction that stores it, instead of by a job of its own.
+      const system = await readSystemEnvelope(fileName, zip, md5);
       const at = deps.clock().toISOString();
       try {
         await deps.writer.run(async (trx) => {
           await refuseKnown(trx, id);
+          const blobSha = await deps.blobs.put(zip, trx);
           await insertIncoming(trx, { id, blobSha256: blobSha, fileName, md5, at });
-          await enqueueJob(trx, { task: GIB_INBOUND_TASK, key: `${GIB_INBOUND_TASK}:${id}`, payload: { envelopeId: id }, runAt: at, maxAttempts, createdAt: at });
+          if (system) await record(trx, id, system);
+          else await enqueueJob(trx, { task: GIB_INBOUND_TASK, key: `${GIB_INBOUND_TASK}:${id}`, payload: { envelopeId: id }, runAt: at, maxAttempts, createdAt: at });
         });
       } catch (err) {
         if (err instanceof GibProtocolError || !isUniqueViolation(err)) throw err;
@@ -155,6 +161,7 @@ export function createGibInbound(deps: GibInboundDeps) {
         throw err;
       }
       log.info({ envelope: id, bytes: zip.length }, 'envelope received');
+      if (system) logOutcome(id, system, false);
       return { id, md5 };
     },
 
@@ -186,6 +193,17 @@ export function createGibInbound(deps: GibInboundDeps) {
     },
   };
 
+  /** What a readable SYSTEMENVELOPE means (its responses applied); null for any other or an unreadable envelope. */
+  async function readSystemEnvelope(fileName: string, zip: Buffer, md5: string): Promise<Outcome | null> {
+    try {
+      const { envelope } = await openEnvelope(fileName, zip, md5, { maxXmlBytes });
+      return envelope.type === 'SYSTEMENVELOPE' ? await takeSystemEnvelope(envelope) : null;
+    } catch (err) {
+      if (err instanceof GibProtocolError) return null; // the job reads it again and answers why
+      throw err;
+    }
+  }
+
   /** 2001 ZARF ID SISTEMDE MEVCUT for an envelope ID we received already. */
   async function refuseKnown(q: Knex | Knex.Transaction, id: EnvelopeId): Promise<void> {
     if (await envelopeById(q, id, 'IN')) throw new GibProtocolError(2001, id);
@@ -211,14 +229,14 @@ export function createGibInbound(deps: GibInboundDeps) {
 
     const invoices: IncomingInvoice[] = [];
     for (const [i, e] of env.elements.entries()) {
-      let facts: Omit<IncomingInvoice, 'documentSha'>;
+      let facts: Omit<IncomingInvoice, 'document'>;
       try {
         facts = readInvoice(e.element, env.sender.vknTckn);
       } catch (err) {
         if (err instanceof GibProtocolError) return refused(err.gibCode, `${i + 1}. belge: ${err.detail}`, env, tenant);
         throw err;
       }
-      invoices.push({ ...facts, documentSha: await deps.blobs.put(Buffer.from(e.document)) });
+      invoices.push({ ...facts, document: Buffer.from(e.document) });
     }
     return processed(env, tenant, 1200, async (trx) => {
       for (const inv of invoices) await addToInbox(trx, tenant, env, inv);
@@ -249,7 +267,7 @@ export function createGibInbound(deps: GibInboundDeps) {
       receiverAlias: clip(env.receiver.alias, 250),
       currency: inv.currency,
       payableAmount: inv.payableAmount,
-      documentSha256: inv.documentSha,
+      documentSha256: await deps.blobs.put(inv.document, trx),
       envelopeId,
       createdAt: at,
     });
@@ -350,35 +368,47 @@ export function createGibInbound(deps: GibInboundDeps) {
     return { status: 'REFUSED', code, detail, envelope: env, tenant, reply: env !== null && env.type !== 'SYSTEMENVELOPE' };
   }
 
-  async function commit(id: EnvelopeId, fileName: string, o: Outcome, inTransaction?: InTransaction): Promise<void> {
-    const receivedId = fileName.slice(0, -4); // as the transport named it (GİB's reference)
-    const description = o.code === null ? null : clip(o.detail ? `${gibText(o.code)}: ${o.detail}` : gibText(o.code), 1000);
-    const prepared = o.reply && o.envelope && o.code !== null ? await prepareReply(receivedId, o.envelope, o.tenant, o.code, description!) : null;
+  function describeOutcome(o: Outcome): string | null {
+    return o.code === null ? null : clip(o.detail ? `${gibText(o.code)}: ${o.detail}` : gibText(o.code), 1000);
+  }
+
+  /** In `trx`: the envelope RECEIVED → PROCESSED | REFUSED, its effects and our reply; false if done meanwhile. */
+  async function record(trx: Knex.Transaction, id: EnvelopeId, o: Outcome, reply: PreparedEnvelope | null = null): Promise<boolean> {
     const env = o.envelope;
-    const done = await deps.writer.run(async (trx) => {
-      const at = deps.clock().toISOString();
-      const marked = await markIncomingDone(trx, id, {
-        status: o.status,
-        type: env && (ENVELOPE_TYPES as readonly string[]).includes(env.type) ? env.type : 'UNKNOWN',
-        elementType: env ? clip(env.elementType, 30) || null : null,
-        sender: { vknTckn: env ? vknOrNull(env.sender.vknTckn) : null, alias: env ? clip(env.sender.alias, 250) || null : null },
-        receiver: { vknTckn: env ? vknOrNull(env.receiver.vknTckn) : null, alias: env ? clip(env.receiver.alias, 250) || null : null },
-        tenantId: o.tenant?.id ?? null,
-        gibCode: o.code,
-        gibDescription: description,
-        responseAt: prepared ? at : null,
-        at,
-      });
-      if (!marked) return false; // processed meanwhile (a rerun, another worker)
-      await o.apply?.(trx);
-      if (prepared) await deps.outbox.record(trx, prepared, { send: true });
-      await inTransaction?.(trx);
-      return true;
+    const at = deps.clock().toISOString();
+    const marked = await markIncomingDone(trx, id, {
+      status: o.status,
+      type: env && (ENVELOPE_TYPES as readonly string[]).includes(env.type) ? env.type : 'UNKNOWN',
+      elementType: env ? clip(env.elementType, 30) || null : null,
+      sender: { vknTckn: env ? vknOrNull(env.sender.vknTckn) : null, alias: env ? clip(env.sender.alias, 250) || null : null },
+      receiver: { vknTckn: env ? vknOrNull(env.receiver.vknTckn) : null, alias: env ? clip(env.receiver.alias, 250) || null : null },
+      tenantId: o.tenant?.id ?? null,
+      gibCode: o.code,
+      gibDescription: describeOutcome(o),
+      responseAt: reply ? at : null,
+      at,
     });
-    if (!done) return;
-    const fields = { envelope: id, type: env?.type ?? 'UNKNOWN', tenant: o.tenant?.id ?? null, code: o.code, replied: prepared !== null };
+    if (!marked) return false; // processed meanwhile (a rerun, another worker)
+    await o.apply?.(trx);
+    if (reply) await deps.outbox.record(trx, reply, { send: true });
+    return true;
+  }
+
+  function logOutcome(id: EnvelopeId, o: Outcome, replied: boolean): void {
+    const fields = { envelope: id, type: o.envelope?.type ?? 'UNKNOWN', tenant: o.tenant?.id ?? null, code: o.code, replied };
     if (o.status === 'REFUSED') log.warn({ ...fields, detail: o.detail }, 'incoming envelope refused');
     else log.info(fields, 'incoming envelope processed');
+  }
+
+  async function commit(id: EnvelopeId, fileName: string, o: Outcome, inTransaction?: InTransaction): Promise<void> {
+    const receivedId = fileName.slice(0, -4); // as the transport named it (GİB's reference)
+    const reply = o.reply && o.envelope && o.code !== null ? await prepareReply(receivedId, o.envelope, o.tenant, o.code, describeOutcome(o)!) : null;
+    const done = await deps.writer.run(async (trx) => {
+      const marked = await record(trx, id, o, reply);
+      await inTransaction?.(trx);
+      return marked;
+    });
+    if (done) logOutcome(id, o, reply !== null);
   }
 
   /** Our SYSTEMENVELOPE for the received envelope (Ek-2 §1), its bytes stored; null when it cannot be addressed. */
@@ -476,7 +506,7 @@ function ublParty(p: EnvelopeParty): { vknTckn: string; name?: string } {
  * so this only reads: what the inbox needs must be there and fit (else 1160 XML SEMA KONTROLUNDEN GECEMEDI, as a
  * missing element is in GİB's words), and the number must be a GİB invoice number (1150, InvoiceIDCheck).
  */
-function readInvoice(root: XmlElement, envelopeSenderVkn: string): Omit<IncomingInvoice, 'documentSha'> {
+function readInvoice(root: XmlElement, envelopeSenderVkn: string): Omit<IncomingInvoice, 'document'> {
   const f = readInvoiceFields(root);
   const need = (value: string | undefined, local: string, max: number): string => {
     const v = (value ?? '').trim();

@@ -1,14 +1,14 @@
 /**
- * The steps an invoice takes after SendInvoice accepted it, each run by a job the previous step's transition
- * enqueued (the machines' effects): 20 İşlendi, 30 İmzalandı, and for an e-Fatura 40 Zarflandı and 50 GİB'e
- * gönderildi. Every step reads the invoice, does its work outside any transaction, then moves the invoice in one
- * transaction guarded by the version it read: rerun after a crash, a step finds the invoice past its state and does
- * nothing (a blob it stored twice is harmless: blobs are content-addressed and only the committed row names one).
+ * The steps an invoice takes after SendInvoice accepted it: 20 İşlendi, 30 İmzalandı, and for an e-Fatura 40
+ * Zarflandı (advance: one job, one transaction) and 50 GİB'e gönderildi (send). Every run reads the invoice, does its
+ * work outside any transaction, then moves the invoice in one transaction guarded by the version it read: rerun after
+ * a crash, it finds the invoice past what it did and does only what remains (a blob stored twice is harmless: blobs
+ * are content-addressed and only the committed row names one).
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { invoiceById, invoicesOfEnvelope, setEnvelope, setSignedDocument } from '../db/invoices';
+import { invoiceById, invoicesOfEnvelope, setEnvelope, setSignedDocument, type InvoiceRow } from '../db/invoices';
 import { entities, type MachineStore } from '../db/machine-store';
 import { tenantById } from '../db/tenants';
 import type { WriteBatcher } from '../db/write-batcher';
@@ -34,92 +34,95 @@ export interface InvoicePipelineDeps {
   gib?: { outbox: Outbox; users: GibUserDirectory };
 }
 
+/** States before the invoice leaves the gateway: a step that fails for good moves the invoice from these to ERROR. */
+const PREPARING = new Set(['RECEIVED', 'PROCESSED', 'SIGNED']);
+
 export function createInvoicePipeline(deps: InvoicePipelineDeps) {
+  /** The signed invoice, in the envelope GİB gets (stored, not yet recorded). */
+  async function buildSenderEnvelope(row: InvoiceRow, signed: Buffer) {
+    const gib = requireGib();
+    const tenant = (await tenantById(deps.db, row.tenantId))!;
+    const preferred = typeof row.context.receiverAlias === 'string' ? row.context.receiverAlias : undefined;
+    let postbox = await gib.users.postboxOf(row.receiverId, preferred);
+    if (!postbox) {
+      await gib.users.sync({ force: true });
+      postbox = await gib.users.postboxOf(row.receiverId, preferred);
+    }
+    if (!postbox) throw new GatewayError('RECEIVER_NOT_EFATURA_USER', { vkn: row.receiverId });
+    const envelopeId = randomUUID().toUpperCase();
+    const sender = { alias: tenant.gbAlias, vknTckn: tenant.vkn, title: tenant.title };
+    const receiver = { alias: postbox, vknTckn: row.receiverId, ...(row.receiverName ? { title: row.receiverName } : {}) };
+    const xml = buildEnvelope({ id: envelopeId, type: 'SENDERENVELOPE', createdAt: deps.clock(), sender, receiver, elementType: 'INVOICE', elements: [signed] });
+    const prepared = await gib.outbox.prepare({ id: envelopeId, tenantId: row.tenantId, type: 'SENDERENVELOPE', elementType: 'INVOICE', sender, receiver, xml });
+    return { prepared, reason: `zarf ${envelopeId} → ${postbox}` };
+  }
+
+  /** The invoice with the number the gateway assigned written in, signed with the tenant's mali mühür. */
+  async function sign(row: InvoiceRow): Promise<{ bytes: Buffer; reason: string }> {
+    let document = await deps.blobs.get(row.documentSha256);
+    // A number the gateway assigned goes into the document now, so the signature covers it.
+    if (row.context.numberAssigned) document = setInvoiceNumber(document, row.number!);
+    const signer = await deps.signers.signerFor(row.tenantId);
+    try {
+      return { bytes: await signXml(document, signer), reason: `mali muhur ile imzalandi (${signer.kind})` };
+    } catch (err) {
+      // A token pulled out or a session gone bad: open it afresh on the next attempt.
+      if (isGatewayError(err) && err.spec.retryable) await deps.signers.drop(row.tenantId);
+      throw err;
+    }
+  }
+
+  function requireGib(): NonNullable<InvoicePipelineDeps['gib']> {
+    if (!deps.gib) throw new Error('invoice pipeline: the GİB steps need GİB');
+    return deps.gib;
+  }
+
   return {
     /**
-     * 20 İşlendi: reads the stored original back (its hash is checked on read, proving the blob is whole). The
-     * assigned number is written into the document at signing, so no unsigned numbered copy is stored (each blob
-     * write costs two fsyncs).
+     * Takes the invoice as far as it goes without waiting for anyone, from whatever state it is in: 20 İşlendi (the
+     * stored original read back, its hash checked on read), 30 İmzalandı (the assigned number written in, XAdES-BES
+     * in UBLExtensions with the tenant's mali mühür; an invoice the caller signed was verified at SendInvoice and is
+     * kept), and for an e-Fatura 40 Zarflandı (a SENDERENVELOPE, Ek-1, from the tenant's GB alias to the receiver's
+     * postbox alias from GİB's user list). The work is done first, outside any transaction; then one transaction
+     * records every step — each its own transition and history row, the next step's job not enqueued since this
+     * run does it (`doneInline`) — guarded by the version read. The last step's effect (invoice.send) is enqueued.
+     * The machines' tasks invoice.process, invoice.sign and invoice.envelope all run this: a job left over from an
+     * earlier run finds the invoice further on and does what remains.
      */
-    async process(id: number, inTransaction?: InTransaction): Promise<void> {
+    async advance(id: number, inTransaction?: InTransaction): Promise<void> {
       const row = await invoiceById(deps.db, id);
-      if (!row || row.state !== 'RECEIVED') return;
-      await deps.blobs.get(row.documentSha256);
+      if (!row || !PREPARING.has(row.state)) return;
+      const envelopes = row.kind === 'EFATURA' && deps.gib !== undefined;
+      if (row.state === 'SIGNED' && !envelopes) return;
+      if (row.state === 'RECEIVED') await deps.blobs.get(row.documentSha256);
+      let signed: { sha: string | null; bytes: Buffer | null; reason: string } | null = null;
+      if (row.state !== 'SIGNED') {
+        if (row.callerSigned) signed = { sha: row.documentSha256, bytes: null, reason: 'belge cagiranin imzasiyla kabul edildi' };
+        else signed = { sha: null, ...(await sign(row)) };
+      }
+      const envelope = envelopes
+        ? await buildSenderEnvelope(row, signed?.bytes ?? (await deps.blobs.get(signed?.sha ?? row.signedSha256!)))
+        : null;
       await deps.writer.run(async (trx) => {
-        await deps.store.apply(entities.invoice(id), { event: 'PROCESS', actor: 'worker', reason: 'belge islendi', expectedVersion: row.version }, trx);
-        await inTransaction?.(trx);
-      });
-    },
-
-    /**
-     * 30 İmzalandı: writes the assigned number into the invoice, signs it with the tenant's mali mühür (XAdES-BES in
-     * UBLExtensions) and stores the signed document; an invoice the caller signed itself was verified at SendInvoice
-     * and is kept as it is.
-     */
-    async sign(id: number, inTransaction?: InTransaction): Promise<void> {
-      const row = await invoiceById(deps.db, id);
-      if (!row || row.state !== 'PROCESSED') return;
-      let signedSha = row.documentSha256;
-      let reason = 'belge cagiranin imzasiyla kabul edildi';
-      if (!row.callerSigned) {
-        let document = await deps.blobs.get(row.documentSha256);
-        // A number the gateway assigned goes into the document now, so the signature covers it.
-        if (row.context.numberAssigned) document = setInvoiceNumber(document, row.number!);
-        const signer = await deps.signers.signerFor(row.tenantId);
-        try {
-          signedSha = await deps.blobs.put(await signXml(document, signer));
-        } catch (err) {
-          // A token pulled out or a session gone bad: open it afresh on the next attempt.
-          if (isGatewayError(err) && err.spec.retryable) await deps.signers.drop(row.tenantId);
-          throw err;
+        const ref = entities.invoice(id);
+        // The row must still be at the version read; each step moves it one on (checked by setSignedDocument and
+        // setEnvelope too), so a concurrent change anywhere in the chain rolls all of it back.
+        let version = row.version;
+        const step = async (event: 'PROCESS' | 'SIGN' | 'ENVELOPE', reason: string, doneInline: readonly string[]) => {
+          await deps.store.apply(ref, { event, actor: 'worker', reason, expectedVersion: version, doneInline }, trx);
+          version++;
+        };
+        if (row.state === 'RECEIVED') await step('PROCESS', 'belge islendi', ['invoice.sign']);
+        if (signed) {
+          const sha = signed.sha ?? (await deps.blobs.put(signed.bytes!, trx));
+          if (!(await setSignedDocument(trx, id, version, sha))) throw new GatewayError('VERSION_CONFLICT');
+          await step('SIGN', signed.reason, envelope ? ['invoice.envelope'] : []);
         }
-        reason = `mali muhur ile imzalandi (${signer.kind})`;
-      }
-      await deps.writer.run(async (trx) => {
-        await setSignedDocument(trx, id, row.version, signedSha);
-        await deps.store.apply(entities.invoice(id), { event: 'SIGN', actor: 'worker', reason, expectedVersion: row.version }, trx);
-        await inTransaction?.(trx);
-      });
-    },
-
-    /**
-     * 40 Zarflandı: the signed invoice goes into a SENDERENVELOPE (Ek-1) from the tenant's GB alias to the receiver's
-     * postbox (PK) alias from GİB's user list (synced once more on demand when the receiver is not in it). The
-     * envelope is stored and recorded, and the invoice moved, in one transaction; the send step follows.
-     */
-    async envelope(id: number, inTransaction?: InTransaction): Promise<void> {
-      const gib = requireGib();
-      const row = await invoiceById(deps.db, id);
-      if (!row || row.state !== 'SIGNED') return;
-      const tenant = (await tenantById(deps.db, row.tenantId))!;
-      const preferred = typeof row.context.receiverAlias === 'string' ? row.context.receiverAlias : undefined;
-      let postbox = await gib.users.postboxOf(row.receiverId, preferred);
-      if (!postbox) {
-        await gib.users.sync({ force: true });
-        postbox = await gib.users.postboxOf(row.receiverId, preferred);
-      }
-      if (!postbox) throw new GatewayError('RECEIVER_NOT_EFATURA_USER', { vkn: row.receiverId });
-      const envelopeId = randomUUID().toUpperCase();
-      const sender = { alias: tenant.gbAlias, vknTckn: tenant.vkn, title: tenant.title };
-      const receiver = { alias: postbox, vknTckn: row.receiverId, ...(row.receiverName ? { title: row.receiverName } : {}) };
-      const xml = buildEnvelope({
-        id: envelopeId,
-        type: 'SENDERENVELOPE',
-        createdAt: deps.clock(),
-        sender,
-        receiver,
-        elementType: 'INVOICE',
-        elements: [await deps.blobs.get(row.signedSha256!)],
-      });
-      const prepared = await gib.outbox.prepare({ id: envelopeId, tenantId: row.tenantId, type: 'SENDERENVELOPE', elementType: 'INVOICE', sender, receiver, xml });
-      await deps.writer.run(async (trx) => {
-        const stored = await gib.outbox.record(trx, prepared, { send: false });
-        await setEnvelope(trx, id, row.version, stored);
-        await deps.store.apply(
-          entities.invoice(id),
-          { event: 'ENVELOPE', actor: 'worker', reason: `zarf ${envelopeId} → ${postbox}`, expectedVersion: row.version },
-          trx,
-        );
+        if (envelope) {
+          const stored = await requireGib().outbox.record(trx, envelope.prepared, { send: false });
+          if (!(await setEnvelope(trx, id, version, stored))) throw new GatewayError('VERSION_CONFLICT');
+          await step('ENVELOPE', envelope.reason, []);
+        }
         await inTransaction?.(trx);
       });
     },
@@ -140,19 +143,14 @@ export function createInvoicePipeline(deps: InvoicePipelineDeps) {
       requireGib().outbox.reportCannotSend({ invoiceId: id }, err);
     },
 
-    /** A step failed for good: the invoice goes to its error state with the fault's code, unless it moved on. */
-    async fail(id: number, fromState: string, step: string, err: unknown): Promise<void> {
+    /** Preparing failed for good: the invoice goes to its error state with the fault's code, unless it left already. */
+    async fail(id: number, step: string, err: unknown): Promise<void> {
       const row = await invoiceById(deps.db, id);
-      if (!row || row.state !== fromState) return;
+      if (!row || !PREPARING.has(row.state)) return;
       const e = asGatewayError(err);
       await deps.store.apply(entities.invoice(id), { event: 'FAIL', actor: 'worker', reason: `${step}: ${e.message}`, code: e.code, codeDescription: e.message });
     },
   };
-
-  function requireGib(): NonNullable<InvoicePipelineDeps['gib']> {
-    if (!deps.gib) throw new Error('invoice pipeline: the GİB steps need GİB');
-    return deps.gib;
-  }
 }
 
 export type InvoicePipeline = ReturnType<typeof createInvoicePipeline>;

@@ -136,16 +136,14 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       if (input.signed) await deps.verifySignature(xml, caller.tenantVkn);
       await deps.checkReceiver?.(facts.kind, facts.receiverId);
 
-      // The original is stored (fsynced) before the row that names it is committed; a blob left by a failed
-      // transaction is harmless, since blobs are content-addressed.
-      await deps.blobs.put(xml);
-
       const machine = facts.kind === 'EARSIV' ? earsivInvoiceMachine : efaturaInvoiceMachine;
       const now = deps.clock().toISOString();
       let number = input.assignNumber ? null : facts.number;
       let id: number;
       try {
         id = await deps.writer.run(async (trx) => {
+          // The original commits with the row that names it (a large one is a file, fsynced first).
+          await deps.blobs.put(xml, trx);
           if (input.assignNumber) {
             const tenant = (await tenantById(trx, caller.tenantId))!;
             number = await nextInvoiceNumber(trx, {

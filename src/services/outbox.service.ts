@@ -32,10 +32,9 @@ export interface OutgoingEnvelope {
   xml: Buffer;
 }
 
-/** An envelope whose bytes are stored, ready to be recorded in a transaction. */
+/** An envelope ready to be recorded in a transaction. */
 export interface PreparedEnvelope {
   env: OutgoingEnvelope;
-  blobSha: string;
 }
 
 /** What happens to the documents of a sent envelope: called inside the transaction that marks it SENT / FAILED. */
@@ -90,16 +89,17 @@ export function createOutbox(deps: OutboxDeps) {
   }
 
   return {
-    /** Stores the envelope's bytes (outside any transaction: a blob nobody names is harmless). */
+    /** An envelope to record (nothing is stored before the transaction that records it). */
     async prepare(env: OutgoingEnvelope): Promise<PreparedEnvelope> {
-      return { env, blobSha: await deps.blobs.put(env.xml) };
+      return { env };
     },
 
-    /** In `trx`: the envelope's row and (unless `send: false`) the job that sends it. Returns its id. */
+    /** In `trx`: the envelope's bytes, its row and (unless `send: false`) the job that sends it. Returns its id. */
     async record(trx: Knex.Transaction, prepared: PreparedEnvelope, opts: { send?: boolean } = {}): Promise<EnvelopeId> {
-      const { env, blobSha } = prepared;
+      const { env } = prepared;
       const id = toEnvelopeId(env.id);
       const at = now();
+      const blobSha = await deps.blobs.put(env.xml, trx);
       await insertOutgoing(trx, {
         id,
         tenantId: env.tenantId,

@@ -17,10 +17,10 @@ const SRC = path.join(REPO_DIR, 'src');
  */
 export const LAYERS: ReadonlyArray<{ name: string; paths: RegExp }> = [
   { name: 'shared (faults, ids, time, log)', paths: /^(faults|ids|turkish-time|log)\.ts$/ },
-  { name: 'xml, zip, ubl, machines, storage', paths: /^(xml|zip|ubl|machines|storage)\// },
+  { name: 'xml, zip, ubl, machines', paths: /^(xml|zip|ubl|machines)\// },
   { name: 'pure checks and codecs: validation, signing, GİB protocol', paths: /^(validation|signing|gib\/protocol)\// },
   { name: 'configuration (describes the signers, so above signing)', paths: /^config\.ts$/ },
-  { name: 'GİB clients, database (repositories, machine store, job queue)', paths: /^(gib|db)\// },
+  { name: 'GİB clients, database (repositories, machine store, job queue), blob storage', paths: /^(gib|db|storage)\// },
   { name: 'security', paths: /^security\// },
   { name: 'services', paths: /^services\// },
   { name: 'worker (queue, tasks)', paths: /^worker\/(?!main\.ts$)/ },

@@ -18,7 +18,7 @@ import type { Caller } from '../../src/security/authenticator';
 import { createInvoiceService, type InvoiceService } from '../../src/services/invoice.service';
 import { createSignerRegistry } from '../../src/services/signer-registry';
 import { createSimulator, type Simulator } from '../../src/simulator';
-import { createFileBlobStore } from '../../src/storage/blob-store';
+import { createBlobStore } from '../../src/storage/blob-store';
 import { createInvoiceValidator } from '../../src/validation';
 import { createEarsivReportService, istanbulDay, type EarsivReportDeps, type EarsivReportService } from '../../src/services/earsiv-report.service';
 import { createInvoiceCancelService, type InvoiceCancelService } from '../../src/services/invoice-cancel.service';
@@ -117,7 +117,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 
   const writer = createWriteBatcher(db);
   const store = createMachineStore(db, { clock, maxAttempts, writer });
-  const blobs = createFileBlobStore(path.join(dir, 'blobs'));
+  const blobs = createBlobStore({ db, dir: path.join(dir, 'blobs'), clock });
   const signers = createSignerRegistry({ db, clock, defaultSigner: { type: 'dev' }, devSealDir: SEAL_DIR, trustedRoots: [] });
   const created = new Date().toISOString();
   const [t1] = await db('tenants').insert({ vkn: TENANT_VKN, title: 'TEST TICARET A.S.', gb_alias: 'urn:mail:defaultgb@test', pk_alias: 'urn:mail:defaultpk@test', created_at: created }).returning('id');

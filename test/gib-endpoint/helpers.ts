@@ -34,7 +34,7 @@ import { createGibInbound, GIB_INBOUND_TASK } from '../../src/services/gib-inbou
 import { createGibStatusService } from '../../src/services/gib-status.service';
 import { createOutbox, ENVELOPE_SEND_TASK } from '../../src/services/outbox.service';
 import { GIB_ENDPOINT_PATH, createGibEndpoint } from '../../src/soap/gib-endpoint';
-import { createFileBlobStore, type BlobStore } from '../../src/storage/blob-store';
+import { createBlobStore, type BlobStore } from '../../src/storage/blob-store';
 import { gibTasks } from '../../src/worker/tasks/gib.tasks';
 import { createWorker, type Worker } from '../../src/worker/worker';
 import { createTestDb, tempDir, type TestDb } from '../helpers/db';
@@ -73,7 +73,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const testDb = await createTestDb();
   const db = testDb.db;
   const blobDir = tempDir('gw-blobs-');
-  const blobs = createFileBlobStore(blobDir);
+  const blobs = createBlobStore({ db, dir: blobDir });
   let offset = 0;
   const clock = () => new Date(Date.now() + offset);
   const logs: Array<Record<string, unknown>> = [];

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_core';
 import * as m002 from './002_gib';
 import * as m003 from './003_job_wakeup';
+import * as m004 from './004_blobs';
 
 export interface Migration {
   name: string;
@@ -14,4 +15,5 @@ export const migrations: Migration[] = [
   { name: '001_core', ...m001 },
   { name: '002_gib', ...m002 },
   { name: '003_job_wakeup', ...m003 },
+  { name: '004_blobs', ...m004 },
 ];
