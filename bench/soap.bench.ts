@@ -19,6 +19,8 @@ const SECONDS = Number(process.argv[2] ?? 10);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
 /** Optional third argument: a comma list of scenarios to run (echo,status,send); all by default. */
 const ONLY = new Set((process.argv[4] ?? 'echo,status,send').split(','));
+/** BENCH_WORKERS=n: the gateway answers SOAP only (GW_WORKER=false) and n worker processes sign beside it. */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 0);
 
 function start(script: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; info: any }> {
   const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
@@ -40,9 +42,32 @@ function processCpuMs(pid: number): number {
 
 const SOAP_NS = 'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:gw="urn:acik-entegrator:gateway:1"';
 
+/** A worker-only process (src/worker/main.ts) on the gateway's data; GİB is nowhere (a port nobody listens on). */
+function startWorker(dataDir: string): Promise<ChildProcess> {
+  const dead = 'http://127.0.0.1:9';
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'src', 'worker', 'main.ts')], {
+    env: {
+      ...process.env,
+      GW_DATA_DIR: dataDir,
+      GW_SIMULATOR: 'false',
+      GW_GIB_EFATURA_URL: `${dead}/EFatura`,
+      GW_GIB_EARSIV_URL: `${dead}/EArsiv`,
+      GW_GIB_CANCEL_PORTAL_URL: `${dead}/FaturaIptal`,
+      GW_WORKER_CONCURRENCY: '16',
+      GW_LOG_LEVEL: 'error',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).once('line', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+}
+
 async function main() {
   const echo = await start('echo-server.ts');
-  const gateway = await start('gateway-server.ts', { GW_LOG_LEVEL: 'info' });
+  const gateway = await start('gateway-server.ts', { GW_LOG_LEVEL: 'info', ...(WORKERS > 0 ? { GW_WORKER: 'false' } : {}) });
+  const workers = await Promise.all(Array.from({ length: WORKERS }, () => startWorker(gateway.info.dataDir)));
   const { username, password } = gateway.info;
   const echoUrl = `http://127.0.0.1:${echo.info.port}/echo`;
   const gwUrl = `http://127.0.0.1:${gateway.info.port}/soap/gateway`;
@@ -86,12 +111,16 @@ async function main() {
   const sendResult = await measure('send', gwUrl, sendRequest);
 
   echo.child.kill('SIGTERM');
+  for (const w of workers) w.kill('SIGTERM');
+  await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode === null ? w.once('exit', r) : r(null)))));
   gateway.child.kill('SIGTERM');
   await new Promise((r) => gateway.child.once('exit', r));
 
   const row = (name: string, key: string, r: LoadResult) =>
     `| ${name} | ${r.rps.toFixed(0)} | ${((r.rps / echoResult.rps) * 100).toFixed(0)} % | ${r.p50.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.p99.toFixed(1)} | ${(cpuMs.get(key) ?? NaN).toFixed(3)} | ${r.requests} | ${r.errors} |`;
-  console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, ${SECONDS} s per scenario, ${CONCURRENCY} connections, SQLite synchronous=FULL\n`);
+  const db = process.env.GW_DATABASE_URL ? 'PostgreSQL' : 'SQLite synchronous=FULL';
+  const where = WORKERS > 0 ? `worker in ${WORKERS} process${WORKERS > 1 ? 'es' : ''} of its own` : 'worker in the gateway process';
+  console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, ${SECONDS} s per scenario, ${CONCURRENCY} connections, ${db}, ${where}\n`);
   console.log('| scenario | req/s | of echo | p50 ms | p90 ms | p99 ms | server CPU ms/req | requests | errors |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   if (ONLY.has('echo')) console.log(row('node-soap Echo (yardstick)', 'echo', echoResult));
@@ -104,6 +133,8 @@ async function main() {
     scenarios: [...ONLY],
     database: process.env.GW_DATABASE_URL ? 'postgres' : 'sqlite',
     worker: process.env.GW_WORKER !== 'false',
+    workerProcesses: WORKERS,
+    serverCpuMsPerRequest: Object.fromEntries(cpuMs),
     echo: ONLY.has('echo') ? echoResult : null,
     status: statusResult,
     send: sendResult,

@@ -13,6 +13,10 @@ export interface SoapBenchResult {
   scenarios: string[];
   database: 'sqlite' | 'postgres';
   worker: boolean;
+  /** Worker processes of their own beside the gateway (BENCH_WORKERS); 0: the worker runs in the gateway. */
+  workerProcesses: number;
+  /** The server's CPU time per answered request, by scenario (echo, status, send). */
+  serverCpuMsPerRequest: Record<string, number>;
   echo: LoadResult | null;
   status: LoadResult | null;
   send: LoadResult | null;

@@ -7,6 +7,7 @@
  */
 import type { EnvelopeId } from '../ids';
 import { reading, type Queryable } from './connect';
+import { selectFirst } from './sql';
 
 export type Direction = 'OUT' | 'IN';
 
@@ -65,7 +66,7 @@ function toEnvelope(r: Record<string, unknown>): EnvelopeRow {
 }
 
 export async function envelopeById(q: Queryable, id: EnvelopeId, direction: Direction): Promise<EnvelopeRow | null> {
-  const row = await reading(q)('envelopes').where({ id, direction }).first();
+  const row = await selectFirst(q, 'select * from envelopes where id = ? and direction = ?', [id, direction]);
   return row ? toEnvelope(row) : null;
 }
 

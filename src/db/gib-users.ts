@@ -3,6 +3,7 @@
  * whole on each sync) and `gateway_state`, small named facts that must survive restarts.
  */
 import { reading, type Queryable } from './connect';
+import { selectAll } from './sql';
 
 export interface GibUserAlias {
   vknTckn: string;
@@ -39,7 +40,7 @@ export async function replaceGibUsers(q: Queryable, aliases: readonly GibUserAli
 
 /** A registered user's aliases of one role, in alias order. */
 export async function aliasesOfRole(q: Queryable, vknTckn: string, role: 'GB' | 'PK'): Promise<string[]> {
-  return (await reading(q)('gib_users').where({ vkn_tckn: vknTckn, role }).orderBy('alias').select('alias')).map((r) => String(r.alias));
+  return (await selectAll(q, 'select alias from gib_users where vkn_tckn = ? and role = ? order by alias', [vknTckn, role])).map((r) => String(r.alias));
 }
 
 export async function aliasesOf(q: Queryable, vknTckn: string): Promise<Array<{ alias: string; role: string; title: string | null }>> {

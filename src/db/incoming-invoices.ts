@@ -4,6 +4,7 @@
  */
 import type { EnvelopeId, Ettn } from '../ids';
 import { insertedId, parseJson, reading, type Queryable } from './connect';
+import { selectFirst } from './sql';
 
 export interface IncomingInvoiceRow {
   id: number;
@@ -94,7 +95,7 @@ export async function incomingInvoiceById(q: Queryable, id: number): Promise<Inc
 
 /** A tenant's incoming invoice by ETTN; another tenant's is not found. */
 export async function findIncomingInvoice(q: Queryable, tenantId: number, ettn: Ettn): Promise<IncomingInvoiceRow | null> {
-  const row = await reading(q)('incoming_invoices').where({ tenant_id: tenantId, ettn }).first();
+  const row = await selectFirst(q, 'select * from incoming_invoices where tenant_id = ? and ettn = ?', [tenantId, ettn]);
   return row ? toIncoming(row) : null;
 }
 

@@ -5,7 +5,8 @@
 import type { Knex } from 'knex';
 import { GatewayError } from '../faults';
 import type { EnvelopeId, Ettn } from '../ids';
-import { insertedId, parseJson, reading, type Queryable } from './connect';
+import { insertedId, parseJson, type Queryable } from './connect';
+import { selectAll, selectFirst } from './sql';
 
 export type DocumentKind = 'EFATURA' | 'EARSIV';
 
@@ -115,24 +116,32 @@ export async function insertInvoice(q: Queryable, i: NewInvoiceRow): Promise<num
 }
 
 export async function invoiceById(q: Queryable, id: number): Promise<InvoiceRow | null> {
-  const row = await reading(q)('invoices').where({ id }).first();
+  const row = await selectFirst(q, 'select * from invoices where id = ?', [id]);
   return row ? toInvoice(row) : null;
 }
 
 /** A tenant's invoice by ETTN and/or number; another tenant's is not found. */
 export async function findInvoice(q: Queryable, tenantId: number, ref: { ettn?: Ettn | null; number?: string | null }): Promise<InvoiceRow | null> {
-  const where: Record<string, unknown> = { tenant_id: tenantId };
-  if (ref.ettn) where.ettn = ref.ettn;
-  if (ref.number) where.invoice_number = ref.number;
-  const row = await reading(q)('invoices').where(where).first();
+  const where = ['tenant_id = ?'];
+  const params: unknown[] = [tenantId];
+  if (ref.ettn) {
+    where.push('ettn = ?');
+    params.push(ref.ettn);
+  }
+  if (ref.number) {
+    where.push('invoice_number = ?');
+    params.push(ref.number);
+  }
+  const row = await selectFirst(q, `select * from invoices where ${where.join(' and ')}`, params);
   return row ? toInvoice(row) : null;
 }
 
 /** The invoices an envelope carries, optionally only those in `state`. */
 export async function invoicesOfEnvelope(q: Queryable, envelopeId: EnvelopeId, state?: string): Promise<Array<{ id: number; state: string }>> {
-  const where: Record<string, unknown> = { envelope_id: envelopeId };
-  if (state) where.state = state;
-  return (await reading(q)('invoices').where(where).select('id', 'state')).map((r) => ({ id: Number(r.id), state: String(r.state) }));
+  const rows = state
+    ? await selectAll(q, 'select id, state from invoices where envelope_id = ? and state = ?', [envelopeId, state])
+    : await selectAll(q, 'select id, state from invoices where envelope_id = ?', [envelopeId]);
+  return rows.map((r) => ({ id: Number(r.id), state: String(r.state) }));
 }
 
 /** Records the signed document, unless the row moved on meanwhile (false). */

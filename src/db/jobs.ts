@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dbClient, parseJson, reading } from './connect';
+import { execute } from './sql';
 
 /**
  * The job queue's SQL (graphile-worker's shape): one statement claims, `locked_by` guards every later change, no
@@ -27,18 +28,11 @@ export interface NewJob {
 
 /** Enqueue inside the caller's transaction; a job with the same key already waiting is kept (idempotent). */
 export async function enqueueJob(trx: Knex | Knex.Transaction, job: NewJob): Promise<void> {
-  await trx('jobs')
-    .insert({
-      task: job.task,
-      job_key: job.key,
-      payload: JSON.stringify(job.payload),
-      run_at: job.runAt,
-      attempts: 0,
-      max_attempts: job.maxAttempts,
-      created_at: job.createdAt,
-    })
-    .onConflict('job_key')
-    .ignore();
+  await execute(
+    trx,
+    'insert into jobs (task, job_key, payload, run_at, attempts, max_attempts, created_at) values (?, ?, ?, ?, 0, ?, ?) on conflict (job_key) do nothing',
+    [job.task, job.key, JSON.stringify(job.payload), job.runAt, job.maxAttempts, job.createdAt],
+  );
 }
 
 function toJob(row: Record<string, unknown>): JobRow {
@@ -78,7 +72,7 @@ export async function claimJobs(db: Knex | Knex.Transaction, workerId: string, l
 }
 
 export async function completeJob(db: Knex | Knex.Transaction, job: JobRow, workerId: string): Promise<void> {
-  await db('jobs').where({ id: job.id, locked_by: workerId }).delete();
+  await execute(db, 'delete from jobs where id = ? and locked_by = ?', [job.id, workerId]);
 }
 
 /** Hands claimed jobs back unrun: unlocked, the claim's attempt not counted. */

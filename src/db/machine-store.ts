@@ -13,6 +13,7 @@ import {
   type incomingInvoiceMachine,
 } from '../machines';
 import { parseJson, reading } from './connect';
+import { execute, selectAll, selectFirst } from './sql';
 import { enqueueJob } from './jobs';
 import { createWriteBatcher, type WriteBatcher } from './write-batcher';
 
@@ -112,26 +113,21 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
     /** Records the birth of an entity the caller has just inserted in its initial state (inside the caller's trx). */
     async recordCreated<M extends AnyMachine>(trx: Knex.Transaction, machine: M, ref: EntityRef<M>, actor: string, reason: string | null) {
       const spec = machine.states[machine.initial];
-      await trx('state_history').insert({
-        machine: machine.id,
-        entity_id: ref.id,
-        version: 1,
-        from_state: null,
-        to_state: machine.initial,
-        event: 'CREATE',
-        actor,
-        reason,
-        code: spec.code,
-        at: now(),
-      });
+      await insertHistory(trx, [machine.id, ref.id, 1, null, machine.initial, 'CREATE', actor, reason, spec.code, now()]);
       await enqueueEffects(trx, machine, machine.initialEffects, ref, 1);
     },
 
     /** Applies one event: the declared next state or a typed fault, and nothing changes on a fault. */
     async apply<M extends AnyMachine>(ref: EntityRef<M>, input: ApplyInput<EventOf<M>>, trx?: Knex | Knex.Transaction): Promise<ApplyResult> {
       return withTransaction(trx, async (t) => {
-        const row = await t(ref.table).where({ id: ref.id }).first('machine', 'state', 'version', 'context');
+        const table = machineTable(ref.table);
+        const row = await selectFirst<{ machine: string; state: string; version: number; context: unknown }>(
+          t,
+          `select machine, state, version, context from ${table} where id = ?`,
+          [ref.id],
+        );
         if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
+        row.version = Number(row.version);
         const machine = machineById(row.machine);
         if (input.expectedVersion !== undefined && input.expectedVersion !== row.version) {
           throw new GatewayError('VERSION_CONFLICT');
@@ -143,22 +139,17 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
         if (input.code !== undefined && input.code !== null) nextContext.code = input.code;
         if (input.codeDescription) nextContext.codeDescription = input.codeDescription;
         const version = row.version + 1;
-        const updated = await t(ref.table)
-          .where({ id: ref.id, version: row.version })
-          .update({ state: result.to, version, context: JSON.stringify(nextContext), updated_at: at.toISOString() });
-        if (updated !== 1) throw new GatewayError('VERSION_CONFLICT');
-        await t('state_history').insert({
-          machine: machine.id,
-          entity_id: ref.id,
+        const updated = await execute(t, `update ${table} set state = ?, version = ?, context = ?, updated_at = ? where id = ? and version = ?`, [
+          result.to,
           version,
-          from_state: result.from,
-          to_state: result.to,
-          event: input.event,
-          actor: input.actor,
-          reason: input.reason ?? null,
-          code: describeState(machine, result.to, nextContext).code,
-          at: at.toISOString(),
-        });
+          JSON.stringify(nextContext),
+          at.toISOString(),
+          ref.id,
+          row.version,
+        ]);
+        if (updated !== 1) throw new GatewayError('VERSION_CONFLICT');
+        const code = describeState(machine, result.to, nextContext).code;
+        await insertHistory(t, [machine.id, ref.id, version, result.from, result.to, input.event, input.actor, input.reason ?? null, code, at.toISOString()]);
         const effects = input.doneInline ? result.effects.filter((e) => !input.doneInline!.includes(e)) : result.effects;
         await enqueueEffects(t, machine, effects, ref, version);
         return { from: result.from, to: result.to, version, context: nextContext };
@@ -166,10 +157,11 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
     },
 
     async history(machineId: string, entityId: number, trx?: Knex): Promise<HistoryEntry[]> {
-      const rows = await reading(trx ?? db)('state_history')
-        .where({ machine: machineId, entity_id: entityId })
-        .orderBy('id', 'asc')
-        .select('at', 'from_state', 'to_state', 'event', 'actor', 'reason', 'code', 'version');
+      const rows = await selectAll<Record<string, any>>(
+        trx ?? db,
+        'select at, from_state, to_state, event, actor, reason, code, version from state_history where machine = ? and entity_id = ? order by id',
+        [machineId, entityId],
+      );
       return rows.map((r) => ({
         at: r.at,
         fromState: r.from_state,
@@ -185,6 +177,19 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
 }
 
 export type MachineStore = ReturnType<typeof createMachineStore>;
+
+/** The tables machines drive (the names an EntityRef may carry: they go into SQL text). */
+const MACHINE_TABLES = new Set(['invoices', 'incoming_invoices', 'cancel_requests', 'earsiv_reports']);
+
+function machineTable(table: string): string {
+  if (!MACHINE_TABLES.has(table)) throw new Error(`machine store: ${table} is not a machine-driven table`);
+  return table;
+}
+
+/** machine, entity_id, version, from_state, to_state, event, actor, reason, code, at */
+function insertHistory(q: Knex.Transaction, values: readonly unknown[]): Promise<number> {
+  return execute(q, 'insert into state_history (machine, entity_id, version, from_state, to_state, event, actor, reason, code, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', values);
+}
 
 /** When each of the entities last went through `event` (from the history), by entity id. */
 export async function lastEventAt(q: Knex | Knex.Transaction, machineId: string, event: string, entityIds: readonly number[]): Promise<Map<number, string>> {

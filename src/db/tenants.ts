@@ -2,6 +2,7 @@
  * The `tenants` and `users` tables: the companies the gateway serves and the users their ERPs log in as.
  */
 import { insertedId, reading, type Queryable } from './connect';
+import { selectFirst } from './sql';
 
 export interface TenantRow {
   id: number;
@@ -47,12 +48,12 @@ export async function insertTenant(q: Queryable, t: NewTenantRow): Promise<Tenan
 }
 
 export async function tenantById(q: Queryable, id: number): Promise<TenantRow | null> {
-  const row = await reading(q)('tenants').where({ id }).first();
+  const row = await selectFirst(q, 'select * from tenants where id = ?', [id]);
   return row ? toTenant(row) : null;
 }
 
 export async function tenantByVkn(q: Queryable, vkn: string): Promise<TenantRow | null> {
-  const row = await reading(q)('tenants').where({ vkn }).first();
+  const row = await selectFirst(q, 'select * from tenants where vkn = ?', [vkn]);
   return row ? toTenant(row) : null;
 }
 
