@@ -7,7 +7,7 @@
  */
 import type { EnvelopeId } from '../ids';
 import { reading, type Queryable } from './connect';
-import { selectFirst } from './sql';
+import { execute, executeReturning, selectFirst } from './sql';
 
 export type Direction = 'OUT' | 'IN';
 
@@ -80,46 +80,32 @@ export async function insertOutgoing(
   q: Queryable,
   e: { id: EnvelopeId; tenantId: number | null; type: string; elementType: string; sender: Party; receiver: Party; aboutEnvelopeId: EnvelopeId | null; blobSha256: string; fileName: string; at: string },
 ): Promise<void> {
-  await q('envelopes').insert({
-    id: e.id,
-    direction: 'OUT',
-    tenant_id: e.tenantId,
-    type: e.type,
-    element_type: e.elementType,
-    sender_vkn: e.sender.vknTckn,
-    sender_alias: e.sender.alias,
-    receiver_vkn: e.receiver.vknTckn,
-    receiver_alias: e.receiver.alias,
-    about_envelope_id: e.aboutEnvelopeId,
-    blob_sha256: e.blobSha256,
-    file_name: e.fileName,
-    status: 'CREATED',
-    created_at: e.at,
-    updated_at: e.at,
-  });
+  await execute(
+    q,
+    `insert into envelopes (id, direction, tenant_id, type, element_type, sender_vkn, sender_alias, receiver_vkn, receiver_alias,
+       about_envelope_id, blob_sha256, file_name, status, created_at, updated_at) values (?, 'OUT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'CREATED', ?, ?)`,
+    [e.id, e.tenantId, e.type, e.elementType, e.sender.vknTckn, e.sender.alias, e.receiver.vknTckn, e.receiver.alias, e.aboutEnvelopeId, e.blobSha256, e.fileName, e.at, e.at],
+  );
 }
 
 /** An envelope GİB pushed, in RECEIVED (its content is read later). */
 export async function insertIncoming(q: Queryable, e: { id: EnvelopeId; blobSha256: string; fileName: string; md5: string; at: string }): Promise<void> {
-  await q('envelopes').insert({
-    id: e.id,
-    direction: 'IN',
-    tenant_id: null,
-    type: 'UNKNOWN',
-    blob_sha256: e.blobSha256,
-    file_name: e.fileName,
-    md5: e.md5,
-    status: 'RECEIVED',
-    created_at: e.at,
-    updated_at: e.at,
-  });
+  await execute(
+    q,
+    `insert into envelopes (id, direction, tenant_id, type, blob_sha256, file_name, md5, status, created_at, updated_at)
+     values (?, 'IN', null, 'UNKNOWN', ?, ?, ?, 'RECEIVED', ?, ?)`,
+    [e.id, e.blobSha256, e.fileName, e.md5, e.at, e.at],
+  );
 }
 
 /** CREATED → SENT; false when it was not CREATED any more. */
 export async function markSent(q: Queryable, id: EnvelopeId, s: { fileName: string; md5: string; at: string; nextPollAt: string | null }): Promise<boolean> {
-  const updated = await q('envelopes')
-    .where({ id, direction: 'OUT', status: 'CREATED' })
-    .update({ status: 'SENT', file_name: s.fileName, md5: s.md5, sent_at: s.at, next_poll_at: s.nextPollAt, updated_at: s.at });
+  const updated = await execute(
+    q,
+    `update envelopes set status = 'SENT', file_name = ?, md5 = ?, sent_at = ?, next_poll_at = ?, updated_at = ?
+     where id = ? and direction = 'OUT' and status = 'CREATED'`,
+    [s.fileName, s.md5, s.at, s.nextPollAt, s.at, id],
+  );
   return updated === 1;
 }
 
@@ -148,30 +134,23 @@ export interface IncomingOutcome {
 
 /** RECEIVED → PROCESSED | REFUSED; false when another run got there first. */
 export async function markIncomingDone(q: Queryable, id: EnvelopeId, o: IncomingOutcome): Promise<boolean> {
-  const updated = await q('envelopes')
-    .where({ id, direction: 'IN', status: 'RECEIVED' })
-    .update({
-      status: o.status,
-      type: o.type,
-      element_type: o.elementType,
-      sender_vkn: o.sender.vknTckn,
-      sender_alias: o.sender.alias,
-      receiver_vkn: o.receiver.vknTckn,
-      receiver_alias: o.receiver.alias,
-      tenant_id: o.tenantId,
-      gib_code: o.gibCode,
-      gib_description: o.gibDescription,
-      response_at: o.responseAt,
-      updated_at: o.at,
-    });
+  const updated = await execute(
+    q,
+    `update envelopes set status = ?, type = ?, element_type = ?, sender_vkn = ?, sender_alias = ?, receiver_vkn = ?, receiver_alias = ?,
+       tenant_id = ?, gib_code = ?, gib_description = ?, response_at = ?, updated_at = ?
+     where id = ? and direction = 'IN' and status = 'RECEIVED'`,
+    [o.status, o.type, o.elementType, o.sender.vknTckn, o.sender.alias, o.receiver.vknTckn, o.receiver.alias, o.tenantId, o.gibCode, o.gibDescription, o.responseAt, o.at, id],
+  );
   return updated === 1;
 }
 
 /** The last GİB status heard about an envelope we sent, and when to poll it next (null: not any more). */
 export async function recordGibStatus(q: Queryable, id: EnvelopeId, s: { code: number; description: string; at: string; nextPollAt: string | null }): Promise<void> {
-  await q('envelopes')
-    .where({ id, direction: 'OUT' })
-    .update({ gib_code: s.code, gib_description: s.description.slice(0, 1000), response_at: s.at, next_poll_at: s.nextPollAt, updated_at: s.at });
+  await execute(
+    q,
+    "update envelopes set gib_code = ?, gib_description = ?, response_at = ?, next_poll_at = ?, updated_at = ? where id = ? and direction = 'OUT'",
+    [s.code, s.description.slice(0, 1000), s.at, s.nextPollAt, s.at, id],
+  );
 }
 
 /** Sent envelopes whose poll is due. */
@@ -205,17 +184,11 @@ export async function insertGibResponse(
   q: Queryable,
   r: { systemEnvelopeId: EnvelopeId; aboutEnvelopeId: EnvelopeId; code: number; description: string; matched: boolean; at: string },
 ): Promise<boolean> {
-  const inserted = await q('gib_responses')
-    .insert({
-      system_envelope_id: r.systemEnvelopeId,
-      about_envelope_id: r.aboutEnvelopeId,
-      code: r.code,
-      description: r.description.slice(0, 2000),
-      matched: r.matched,
-      received_at: r.at,
-    })
-    .onConflict(['system_envelope_id', 'about_envelope_id'])
-    .ignore()
-    .returning('id');
+  const inserted = await executeReturning(
+    q,
+    `insert into gib_responses (system_envelope_id, about_envelope_id, code, description, matched, received_at) values (?, ?, ?, ?, ?, ?)
+     on conflict (system_envelope_id, about_envelope_id) do nothing returning id`,
+    [r.systemEnvelopeId, r.aboutEnvelopeId, r.code, r.description.slice(0, 2000), r.matched, r.at],
+  );
   return inserted.length > 0;
 }

@@ -5,8 +5,8 @@
 import type { Knex } from 'knex';
 import { GatewayError } from '../faults';
 import type { EnvelopeId, Ettn } from '../ids';
-import { insertedId, parseJson, type Queryable } from './connect';
-import { selectAll, selectFirst } from './sql';
+import { parseJson, type Queryable } from './connect';
+import { execute, executeReturning, selectAll, selectFirst } from './sql';
 
 export type DocumentKind = 'EFATURA' | 'EARSIV';
 
@@ -88,31 +88,17 @@ function toInvoice(r: Record<string, unknown>): InvoiceRow {
 }
 
 export async function insertInvoice(q: Queryable, i: NewInvoiceRow): Promise<number> {
-  const returned = await q('invoices')
-    .insert({
-      tenant_id: i.tenantId,
-      machine: i.machine,
-      state: i.state,
-      version: 1,
-      ettn: i.ettn,
-      invoice_number: i.number,
-      kind: i.kind,
-      profile_id: i.profileId,
-      type_code: i.typeCode,
-      issue_date: i.issueDate,
-      receiver_id: i.receiverId,
-      receiver_name: i.receiverName.slice(0, 250),
-      currency: i.currency,
-      payable_amount: i.payableAmount,
-      received_sha256: i.receivedSha256,
-      document_sha256: i.receivedSha256,
-      caller_signed: i.callerSigned,
-      context: JSON.stringify(i.context),
-      created_at: i.createdAt,
-      updated_at: i.createdAt,
-    })
-    .returning('id');
-  return insertedId(returned);
+  const [row] = await executeReturning<{ id: unknown }>(
+    q,
+    `insert into invoices (tenant_id, machine, state, version, ettn, invoice_number, kind, profile_id, type_code, issue_date, receiver_id,
+       receiver_name, currency, payable_amount, received_sha256, document_sha256, caller_signed, context, created_at, updated_at)
+     values (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id`,
+    [
+      i.tenantId, i.machine, i.state, i.ettn, i.number, i.kind, i.profileId, i.typeCode, i.issueDate, i.receiverId, i.receiverName.slice(0, 250),
+      i.currency, i.payableAmount, i.receivedSha256, i.receivedSha256, i.callerSigned, JSON.stringify(i.context), i.createdAt, i.createdAt,
+    ],
+  );
+  return Number(row!.id);
 }
 
 export async function invoiceById(q: Queryable, id: number): Promise<InvoiceRow | null> {
@@ -146,12 +132,12 @@ export async function invoicesOfEnvelope(q: Queryable, envelopeId: EnvelopeId, s
 
 /** Records the signed document, unless the row moved on meanwhile (false). */
 export async function setSignedDocument(q: Queryable, id: number, version: number, sha256: string): Promise<boolean> {
-  return (await q('invoices').where({ id, version }).update({ signed_sha256: sha256 })) === 1;
+  return (await execute(q, 'update invoices set signed_sha256 = ? where id = ? and version = ?', [sha256, id, version])) === 1;
 }
 
 /** Records the envelope that carries the invoice, unless the row moved on meanwhile (false). */
 export async function setEnvelope(q: Queryable, id: number, version: number, envelopeId: EnvelopeId): Promise<boolean> {
-  return (await q('invoices').where({ id, version }).update({ envelope_id: envelopeId })) === 1;
+  return (await execute(q, 'update invoices set envelope_id = ? where id = ? and version = ?', [envelopeId, id, version])) === 1;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -169,14 +155,16 @@ export async function nextInvoiceNumber(
   trx: Knex.Transaction,
   series: { tenantId: number; kind: DocumentKind; prefix: string; year: number },
 ): Promise<string> {
-  await trx('number_series')
-    .insert({ tenant_id: series.tenantId, kind: series.kind, prefix: series.prefix, year: series.year, last_value: 0 })
-    .onConflict(['tenant_id', 'prefix', 'year'])
-    .ignore();
-  const [row] = await trx('number_series')
-    .where({ tenant_id: series.tenantId, prefix: series.prefix, year: series.year })
-    .increment('last_value', 1)
-    .returning(['last_value', 'kind']);
+  await execute(
+    trx,
+    'insert into number_series (tenant_id, kind, prefix, year, last_value) values (?, ?, ?, ?, 0) on conflict (tenant_id, prefix, year) do nothing',
+    [series.tenantId, series.kind, series.prefix, series.year],
+  );
+  const [row] = await executeReturning<{ last_value: unknown; kind: string }>(
+    trx,
+    'update number_series set last_value = last_value + 1 where tenant_id = ? and prefix = ? and year = ? returning last_value, kind',
+    [series.tenantId, series.prefix, series.year],
+  );
   if (row.kind !== series.kind) {
     throw new GatewayError('REQUEST_FIELD', { field: `numberSeries (${series.prefix} serisi ${row.kind} icin kullaniliyor)` });
   }

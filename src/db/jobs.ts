@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { dbClient, parseJson, reading } from './connect';
-import { execute } from './sql';
+import { execute, executeReturning } from './sql';
 
 /**
  * The job queue's SQL (graphile-worker's shape): one statement claims, `locked_by` guards every later change, no
@@ -56,7 +56,8 @@ export async function claimJobs(db: Knex | Knex.Transaction, workerId: string, l
   if (tasks.length === 0) return [];
   const lock = dbClient(db as Knex) === 'postgres' ? 'for update skip locked' : '';
   const taskList = tasks.map(() => '?').join(', ');
-  const rows = await db.raw(
+  const rows = await executeReturning(
+    db,
     `update jobs set locked_by = ?, locked_at = ?, attempts = attempts + 1
      where id in (
        select id from jobs
@@ -67,8 +68,7 @@ export async function claimJobs(db: Knex | Knex.Transaction, workerId: string, l
      returning *`,
     [workerId, now, now, ...tasks, limit],
   );
-  const list: Record<string, unknown>[] = Array.isArray(rows) ? rows : rows.rows;
-  return list.map(toJob);
+  return rows.map(toJob);
 }
 
 export async function completeJob(db: Knex | Knex.Transaction, job: JobRow, workerId: string): Promise<void> {

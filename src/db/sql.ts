@@ -71,3 +71,9 @@ export async function execute(q: Queryable, text: string, params: readonly unkno
     return st.reader ? st.all(sqliteParams(params)).length : st.run(sqliteParams(params)).changes;
   });
 }
+
+/** Runs a write that returns rows (`… returning …`). */
+export async function executeReturning<T = Record<string, unknown>>(q: Queryable, text: string, params: readonly unknown[] = []): Promise<T[]> {
+  if (dbClient(q as Knex) === 'postgres') return ((await q.raw(text, params as Knex.RawBinding[])) as { rows: T[] }).rows;
+  return onSqlite(q, false, (conn) => prepared(conn, text).all(sqliteParams(params)) as T[]);
+}
