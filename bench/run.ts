@@ -38,7 +38,7 @@ type BenchName = (typeof BENCHES)[number];
 const DEFAULT_ARGS: Record<BenchName, string> = { soap: '8 16', signing: '2 16 3', e2e: '300 16' };
 const QUICK_ARGS: Record<BenchName, string> = { soap: '1 16', signing: '1 16 1', e2e: '30 16' };
 /** Environment variables that change what a benchmark measures, shown in the section's heading (values of URLs never). */
-const KNOBS = ['GW_DATABASE_URL', 'GW_TEST_DB', 'GW_WORKER', 'BENCH_WORKER_CONCURRENCY', 'BENCH_LINES', 'BENCH_SIM_GIB_DIR', 'BENCH_LOG_LEVEL', 'BENCH_NODE_ARGS', 'E2E_NODE_ARGS'];
+const KNOBS = ['GW_DATABASE_URL', 'GW_TEST_DB', 'GW_WORKER', 'BENCH_WORKERS', 'BENCH_WORKER_CONCURRENCY', 'BENCH_LINES', 'BENCH_SIM_GIB_DIR', 'BENCH_LOG_LEVEL', 'BENCH_NODE_ARGS', 'E2E_NODE_ARGS'];
 
 interface Options {
   names: BenchName[];
@@ -100,7 +100,13 @@ function splitArgs(s: string): string[] {
   return s.trim() === '' ? [] : s.trim().split(/\s+/);
 }
 
-async function runOnce<R extends BenchResult>(name: BenchName, args: string): Promise<Run<R>> {
+/**
+ * The soap benchmark runs twice per round: with the worker in the gateway's process, and with the gateway answering
+ * SOAP only and the worker in a process of its own (BENCH_WORKERS=1), as issue 8 asks SendInvoice to be measured.
+ */
+const VARIANTS: Record<BenchName, Array<Record<string, string>>> = { soap: [{}, { BENCH_WORKERS: '1' }], signing: [{}], e2e: [{}] };
+
+async function runOnce<R extends BenchResult>(name: BenchName, args: string, env: Record<string, string> = {}): Promise<Run<R>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gw-bench-${name}-`));
   const file = path.join(dir, 'result.json');
   const startedAt = new Date();
@@ -108,7 +114,7 @@ async function runOnce<R extends BenchResult>(name: BenchName, args: string): Pr
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, `${name}.bench.ts`), ...splitArgs(args)], {
       cwd: REPO_DIR,
-      env: { ...process.env, BENCH_RESULT_FILE: file },
+      env: { ...process.env, ...env, BENCH_RESULT_FILE: file },
       stdio: 'inherit',
     });
     // Ctrl-C reaches the benchmark directly (same process group; it cleans up its servers on SIGINT, once); here it
@@ -172,7 +178,9 @@ function heading(name: BenchName, runs: Array<Run<BenchResult>>, args: string, c
   return (
     `<!-- Written by bench/run.ts from the JSON of bench/${name}.bench.ts; edit outside the bench:${name} markers. -->\n` +
     `Last written by \`${command}\` on ${date} UTC: \`npx tsx bench/${name}.bench.ts ${args}\`${knobs()}` +
-    `${runs.length > 1 ? `, ${runs.length} runs back to back` : ''}. Machine: ${machine()}; load average ${loads} before ` +
+    `${runs.length / VARIANTS[name].length > 1 ? `, ${runs.length / VARIANTS[name].length} rounds back to back` : ''}` +
+    `${VARIANTS[name].length > 1 ? ` (${VARIANTS[name].map((v) => Object.entries(v).map(([k, x]) => `${k}=${x}`).join(' ') || 'as is').join(', then ')})` : ''}` +
+    `. Machine: ${machine()}; load average ${loads} before ` +
     `${runs.length > 1 ? 'each run' : 'the run'}.`
   );
 }
@@ -180,9 +188,17 @@ function heading(name: BenchName, runs: Array<Run<BenchResult>>, args: string, c
 function soapSection(runs: Array<Run<SoapBenchResult>>): string {
   const r0 = runs[0]!.result;
   const db = r0.database === 'postgres' ? 'PostgreSQL (GW_DATABASE_URL)' : 'SQLite synchronous=FULL';
-  const intro = `${r0.connections} keep-alive connections, ${r0.seconds} s per scenario after a warm-up, ${db}, worker ${r0.worker ? 'on' : 'off'}; the load generator shares the cores with the servers:`;
+  const where = (r: SoapBenchResult) =>
+    r.workerProcesses > 0 ? `worker in ${r.workerProcesses} process${r.workerProcesses > 1 ? 'es' : ''} of its own` : r.worker ? 'worker in the gateway' : 'worker off';
+  const intro =
+    `${r0.connections} keep-alive connections, ${r0.seconds} s per scenario after a warm-up, ${db}, ${where(r0)}; the load ` +
+    'generator shares the cores with the servers. "CPU ms/req" is the server process\'s CPU time (user + system, all ' +
+    'threads) per answered request — the figure that does not depend on what else runs on the VM:';
+  const base = (r: SoapBenchResult) => `${r.database === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${where(r)}`;
+  const rounds = runs.filter((x) => base(x.result) === base(r0)).length;
   const label = (r: SoapBenchResult, i: number) =>
-    `${r.database === 'postgres' ? 'PostgreSQL' : 'SQLite'}${r.worker ? '' : ', worker off'}${runs.length > 1 ? ` ${i + 1}` : ''}`;
+    `${base(r)}${rounds > 1 ? ` ${runs.slice(0, i + 1).filter((x) => base(x.result) === base(r)).length}` : ''}`;
+  const cpu = (r: SoapBenchResult, key: string) => num(r.serverCpuMsPerRequest?.[key], 3);
   const rows = runs.map(({ result: r }, i) => {
     const echo = r.echo?.rps ?? NaN;
     const of = (x: number | undefined) => pctOf(x !== undefined && Number.isFinite(echo) ? x / echo : null);
@@ -190,12 +206,15 @@ function soapSection(runs: Array<Run<SoapBenchResult>>): string {
     return [
       label(r, i),
       num(r.echo?.rps),
+      cpu(r, 'echo'),
       num(r.status?.rps),
       of(r.status?.rps),
       r.status ? `${num(r.status.p50, 1)} / ${num(r.status.p99, 1)}` : '',
+      cpu(r, 'status'),
       num(r.send?.rps),
       of(r.send?.rps),
       r.send ? `${num(r.send.p50, 1)} / ${num(r.send.p99, 1)}` : '',
+      cpu(r, 'send'),
       String(errors),
     ];
   });
@@ -203,8 +222,11 @@ function soapSection(runs: Array<Run<SoapBenchResult>>): string {
     intro +
     '\n\n' +
     table(
-      [`run (${r0.seconds} s per scenario)`, 'Echo req/s', 'GetStatus req/s', 'GetStatus / echo', 'GetStatus p50 / p99 ms', 'SendInvoice req/s', 'SendInvoice / echo', 'SendInvoice p50 / p99 ms', 'errors'],
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      [
+        `run (${r0.seconds} s per scenario)`, 'Echo req/s', 'Echo CPU ms/req', 'GetStatus req/s', 'GetStatus / echo', 'GetStatus p50 / p99 ms', 'GetStatus CPU ms/req',
+        'SendInvoice req/s', 'SendInvoice / echo', 'SendInvoice p50 / p99 ms', 'SendInvoice CPU ms/req', 'errors',
+      ],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       rows,
     )
   );
@@ -309,8 +331,11 @@ async function main(): Promise<void> {
     const times = name === 'signing' ? 1 : opts.runs;
     try {
       for (let i = 0; i < times; i++) {
-        console.log(`\n=== bench/${name}.bench.ts ${opts.args[name]}${times > 1 ? ` (run ${i + 1} of ${times})` : ''} ===`);
-        runs.push(await runOnce(name, opts.args[name]));
+        for (const env of VARIANTS[name]) {
+          const set = Object.entries(env).map(([k, v]) => `${k}=${v} `).join('');
+          console.log(`\n=== ${set}bench/${name}.bench.ts ${opts.args[name]}${times > 1 ? ` (run ${i + 1} of ${times})` : ''} ===`);
+          runs.push(await runOnce(name, opts.args[name], env));
+        }
       }
     } catch (err) {
       if (err instanceof Interrupted) {
