@@ -39,25 +39,10 @@ export interface InvoiceRow {
   envelopeId: EnvelopeId | null;
 }
 
-export interface NewInvoiceRow {
-  tenantId: number;
-  machine: string;
-  state: string;
-  ettn: Ettn;
-  number: string | null;
-  kind: DocumentKind;
-  profileId: string;
-  typeCode: string;
-  issueDate: string;
-  receiverId: string;
-  receiverName: string;
-  currency: string;
-  payableAmount: string;
-  receivedSha256: string;
-  callerSigned: boolean;
-  context: Record<string, unknown>;
-  createdAt: string;
-}
+export type NewInvoiceRow = Pick<
+  InvoiceRow,
+  'tenantId' | 'machine' | 'state' | 'ettn' | 'number' | 'kind' | 'profileId' | 'typeCode' | 'issueDate' | 'receiverId' | 'currency' | 'payableAmount' | 'receivedSha256' | 'callerSigned' | 'context' | 'createdAt'
+> & { receiverName: string };
 
 function toInvoice(r: Record<string, unknown>): InvoiceRow {
   return {

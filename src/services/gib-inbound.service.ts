@@ -35,7 +35,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { isUniqueViolation } from '../db/connect';
 import { envelopeById, insertIncoming, latestReplyTo, markIncomingDone } from '../db/envelopes';
-import { findIncomingInvoice, insertIncomingInvoice } from '../db/incoming-invoices';
+import { findIncomingInvoice, insertIncomingInvoice, type IncomingInvoiceRow } from '../db/incoming-invoices';
 import { findInvoice } from '../db/invoices';
 import { enqueueJob } from '../db/jobs';
 import { entities, type MachineStore } from '../db/machine-store';
@@ -105,18 +105,10 @@ interface Outcome {
 }
 
 /** An invoice read from a SENDERENVELOPE, with its bytes as they came. */
-interface IncomingInvoice {
-  ettn: Ettn;
-  number: string;
-  profileId: string;
-  typeCode: string;
-  issueDate: string;
-  senderVkn: string;
-  senderName: string | null;
-  currency: string;
-  payableAmount: string;
-  document: Buffer;
-}
+type IncomingInvoice = Pick<
+  IncomingInvoiceRow,
+  'ettn' | 'number' | 'profileId' | 'typeCode' | 'issueDate' | 'senderVkn' | 'senderName' | 'currency' | 'payableAmount'
+> & { document: Buffer };
 
 export function createGibInbound(deps: GibInboundDeps) {
   const log = deps.logger.child({ component: 'gib-inbound' });

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { findIncomingInvoice, listIncomingInvoices, type IncomingInvoiceRow } from '../db/incoming-invoices';
 import { GatewayError } from '../faults';
-import type { EnvelopeId, Ettn } from '../ids';
+import type { Ettn } from '../ids';
 import { describeState, incomingInvoiceMachine, type ElogoStatus } from '../machines';
 
 /**
@@ -9,30 +9,18 @@ import { describeState, incomingInvoiceMachine, type ElogoStatus } from '../mach
  * only; answering an invoice (KABUL/RED) is an event of its machine. Another tenant's invoice gets the answer of one
  * that does not exist.
  */
-export interface IncomingInvoiceView {
-  id: number;
-  ettn: Ettn;
+export type IncomingInvoiceView = Pick<
+  IncomingInvoiceRow,
+  | 'id' | 'ettn' | 'profileId' | 'typeCode' | 'issueDate' | 'senderVkn' | 'senderName' | 'senderAlias' | 'receiverAlias' | 'currency'
+  | 'payableAmount' | 'documentSha256' | 'envelopeId' | 'state' | 'updatedAt'
+> & {
   invoiceNumber: string;
-  profileId: string;
-  typeCode: string;
-  issueDate: string;
-  senderVkn: string;
-  senderName: string | null;
-  senderAlias: string;
-  receiverAlias: string;
-  currency: string;
-  payableAmount: string;
-  /** SHA-256 of the invoice as it came (blob store). */
-  documentSha256: string;
-  envelopeId: EnvelopeId;
-  state: string;
   status: ElogoStatus;
   code: number;
   description: string;
   /** When it reached the inbox. */
   receivedAt: string;
-  updatedAt: string;
-}
+};
 
 export interface InboxQuery {
   /** Received at or after (ISO-8601); inclusive. */
