@@ -100,9 +100,11 @@ export async function insertIncoming(q: Queryable, e: { id: EnvelopeId; blobSha2
 
 /** CREATED → SENT; false when it was not CREATED any more. */
 export async function markSent(q: Queryable, id: EnvelopeId, s: { fileName: string; md5: string; at: string; nextPollAt: string | null }): Promise<boolean> {
+  // GİB's answers may have come before the send was recorded (response_at set): their poll time stands.
   const updated = await execute(
     q,
-    `update envelopes set status = 'SENT', file_name = ?, md5 = ?, sent_at = ?, next_poll_at = ?, updated_at = ?
+    `update envelopes set status = 'SENT', file_name = ?, md5 = ?, sent_at = ?,
+       next_poll_at = case when response_at is null then ? else next_poll_at end, updated_at = ?
      where id = ? and direction = 'OUT' and status = 'CREATED'`,
     [s.fileName, s.md5, s.at, s.nextPollAt, s.at, id],
   );

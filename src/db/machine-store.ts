@@ -6,6 +6,7 @@ import {
   transition,
   type AnyMachine,
   type EventOf,
+  type StateOf,
   type cancelRequestMachine,
   type earsivInvoiceMachine,
   type earsivReportMachine,
@@ -53,6 +54,13 @@ export interface ApplyInput<E extends string = string> {
    * (the next step of a chain run by one job); the transition and its history row are recorded as usual.
    */
   doneInline?: readonly string[];
+  /**
+   * For news that can overtake the state it belongs to (GİB's answers to an envelope whose send we have not recorded
+   * yet, after a crash between GİB's acceptance and our commit): while the entity is in one of these states the
+   * event is kept in its context instead of refused, and applied — in arrival order, with the rules of the state
+   * reached then — by the transition that leaves them.
+   */
+  holdWhileIn?: readonly string[];
 }
 
 export interface ApplyResult {
@@ -60,6 +68,20 @@ export interface ApplyResult {
   to: string;
   version: number;
   context: Record<string, unknown>;
+  /** The event was kept for later (holdWhileIn): the state did not change. */
+  held?: boolean;
+}
+
+/** An event kept in the entity's context (`heldEvents`) until it leaves the states that hold it. */
+interface HeldEvent {
+  event: string;
+  actor: string;
+  reason: string | null;
+  code: number | null;
+  codeDescription: string | null;
+  contextPatch: Record<string, unknown> | null;
+  holdWhileIn: readonly string[];
+  heldAt: string;
 }
 
 export interface HistoryEntry {
@@ -109,6 +131,88 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
     }
   }
 
+  /** apply() inside a transaction: the transition, its history and effects, then any held events it releases. */
+  async function applyIn(t: Knex.Transaction, ref: EntityRef, input: ApplyInput): Promise<ApplyResult> {
+    const table = machineTable(ref.table);
+    const row = await selectFirst<{ machine: string; state: string; version: number; context: unknown }>(
+      t,
+      `select machine, state, version, context from ${table} where id = ?`,
+      [ref.id],
+    );
+    if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
+    row.version = Number(row.version);
+    const machine = machineById(row.machine);
+    if (input.expectedVersion !== undefined && input.expectedVersion !== row.version) {
+      throw new GatewayError('VERSION_CONFLICT');
+    }
+    const context = parseJson<Record<string, unknown>>(row.context, {});
+    const at = deps.clock();
+    const version = row.version + 1;
+    const held = (context.heldEvents as HeldEvent[] | undefined) ?? [];
+
+    if (input.holdWhileIn?.includes(row.state)) {
+      const kept: HeldEvent = {
+        event: input.event,
+        actor: input.actor,
+        reason: input.reason ?? null,
+        code: input.code ?? null,
+        codeDescription: input.codeDescription ?? null,
+        contextPatch: input.contextPatch ?? null,
+        holdWhileIn: input.holdWhileIn,
+        heldAt: at.toISOString(),
+      };
+      const nextContext = { ...context, heldEvents: [...held, kept] };
+      await update(t, table, ref.id, row.version, row.state, nextContext, at);
+      return { from: row.state, to: row.state, version, context: nextContext, held: true };
+    }
+
+    const result = transition(machine, row.state, input.event, { context, now: at });
+    const nextContext: Record<string, unknown> = { ...context, ...input.contextPatch };
+    if (input.code !== undefined && input.code !== null) nextContext.code = input.code;
+    if (input.codeDescription) nextContext.codeDescription = input.codeDescription;
+    const released = held.filter((h) => !h.holdWhileIn.includes(result.to));
+    if (released.length > 0) {
+      const still = held.filter((h) => h.holdWhileIn.includes(result.to));
+      if (still.length > 0) nextContext.heldEvents = still;
+      else delete nextContext.heldEvents;
+    }
+    await update(t, table, ref.id, row.version, result.to, nextContext, at);
+    const code = describeState(machine, result.to, nextContext).code;
+    await insertHistory(t, [machine.id, ref.id, version, result.from, result.to, input.event, input.actor, input.reason ?? null, code, at.toISOString()]);
+    const effects = input.doneInline ? result.effects.filter((e) => !input.doneInline!.includes(e)) : result.effects;
+    await enqueueEffects(t, machine, effects, ref, version);
+
+    // Held news, in the order it came, judged by the state it meets now: what that state does not take is late
+    // news and dropped, as it would have been had it come now (the raw answers stay on record where they arrived).
+    for (const h of released) {
+      try {
+        await applyIn(t, ref, {
+          event: h.event,
+          actor: h.actor,
+          reason: `${h.reason ?? ''} [${h.heldAt} tarihinde geldi, bekletildi]`.trim().slice(0, 1000),
+          code: h.code,
+          codeDescription: h.codeDescription,
+          ...(h.contextPatch ? { contextPatch: h.contextPatch } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof GatewayError && err.fault === 'ILLEGAL_TRANSITION')) throw err;
+      }
+    }
+    return { from: result.from, to: result.to, version, context: nextContext };
+  }
+
+  async function update(t: Knex.Transaction, table: string, id: number, fromVersion: number, state: string, context: Record<string, unknown>, at: Date) {
+    const updated = await execute(t, `update ${table} set state = ?, version = ?, context = ?, updated_at = ? where id = ? and version = ?`, [
+      state,
+      fromVersion + 1,
+      JSON.stringify(context),
+      at.toISOString(),
+      id,
+      fromVersion,
+    ]);
+    if (updated !== 1) throw new GatewayError('VERSION_CONFLICT');
+  }
+
   return {
     /** Records the birth of an entity the caller has just inserted in its initial state (inside the caller's trx). */
     async recordCreated<M extends AnyMachine>(trx: Knex.Transaction, machine: M, ref: EntityRef<M>, actor: string, reason: string | null) {
@@ -117,43 +221,16 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
       await enqueueEffects(trx, machine, machine.initialEffects, ref, 1);
     },
 
-    /** Applies one event: the declared next state or a typed fault, and nothing changes on a fault. */
-    async apply<M extends AnyMachine>(ref: EntityRef<M>, input: ApplyInput<EventOf<M>>, trx?: Knex | Knex.Transaction): Promise<ApplyResult> {
-      return withTransaction(trx, async (t) => {
-        const table = machineTable(ref.table);
-        const row = await selectFirst<{ machine: string; state: string; version: number; context: unknown }>(
-          t,
-          `select machine, state, version, context from ${table} where id = ?`,
-          [ref.id],
-        );
-        if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
-        row.version = Number(row.version);
-        const machine = machineById(row.machine);
-        if (input.expectedVersion !== undefined && input.expectedVersion !== row.version) {
-          throw new GatewayError('VERSION_CONFLICT');
-        }
-        const context = parseJson<Record<string, unknown>>(row.context, {});
-        const at = deps.clock();
-        const result = transition(machine, row.state, input.event, { context, now: at });
-        const nextContext: Record<string, unknown> = { ...context, ...input.contextPatch };
-        if (input.code !== undefined && input.code !== null) nextContext.code = input.code;
-        if (input.codeDescription) nextContext.codeDescription = input.codeDescription;
-        const version = row.version + 1;
-        const updated = await execute(t, `update ${table} set state = ?, version = ?, context = ?, updated_at = ? where id = ? and version = ?`, [
-          result.to,
-          version,
-          JSON.stringify(nextContext),
-          at.toISOString(),
-          ref.id,
-          row.version,
-        ]);
-        if (updated !== 1) throw new GatewayError('VERSION_CONFLICT');
-        const code = describeState(machine, result.to, nextContext).code;
-        await insertHistory(t, [machine.id, ref.id, version, result.from, result.to, input.event, input.actor, input.reason ?? null, code, at.toISOString()]);
-        const effects = input.doneInline ? result.effects.filter((e) => !input.doneInline!.includes(e)) : result.effects;
-        await enqueueEffects(t, machine, effects, ref, version);
-        return { from: result.from, to: result.to, version, context: nextContext };
-      });
+    /**
+     * Applies one event: the declared next state or a typed fault, and nothing changes on a fault. An event the
+     * caller allows to wait (`holdWhileIn`) is kept while the entity is in those states (result.held).
+     */
+    async apply<M extends AnyMachine>(
+      ref: EntityRef<M>,
+      input: ApplyInput<EventOf<M>> & { holdWhileIn?: readonly StateOf<M>[] },
+      trx?: Knex | Knex.Transaction,
+    ): Promise<ApplyResult> {
+      return withTransaction(trx, (t) => applyIn(t, ref, input));
     },
 
     async history(machineId: string, entityId: number, trx?: Knex): Promise<HistoryEntry[]> {

@@ -55,6 +55,9 @@ const MERKEZ_EVENTS: Record<number, InvoiceEvent> = {
   1300: 'DELIVERED',
 };
 
+/** The invoice's state between its envelope and the recorded send: GİB's answers that come then are kept. */
+const BEFORE_SENT = ['ENVELOPED'] as const;
+
 /** Codes after which GİB has nothing more to say about an envelope (no more polling). */
 export const FINAL_GIB_CODES: ReadonlySet<number> = new Set([1215, 1230, 1235, 1300]);
 
@@ -85,13 +88,17 @@ export interface GibStatusDeps {
 export function createGibStatusService(deps: GibStatusDeps) {
   const now = () => deps.clock().toISOString();
 
-  /** Applies an event unless the state does not take it (late or repeated news); returns whether it moved. */
-  async function tryApply(trx: Knex.Transaction, id: number, event: InvoiceEvent, extra: { reason: string; code?: number; codeDescription?: string; contextPatch?: Record<string, unknown> }) {
+  /**
+   * Applies an event unless the state does not take it (late or repeated news). An answer about an envelope whose
+   * send we have not recorded yet (the invoice still ENVELOPED: GİB took it, then we crashed or timed out before the
+   * commit) is kept and applied when the send is recorded — also when that is a resend GİB answers with 2001.
+   */
+  async function tryApply(trx: Knex.Transaction, id: number, event: InvoiceEvent, extra: { reason: string; code?: number; codeDescription?: string; contextPatch?: Record<string, unknown> }): Promise<'moved' | 'held' | 'ignored'> {
     try {
-      await deps.store.apply(entities.invoice(id), { event, actor: 'gib', ...extra }, trx);
-      return true;
+      const r = await deps.store.apply(entities.invoice(id), { event, actor: 'gib', ...extra, holdWhileIn: BEFORE_SENT }, trx);
+      return r.held ? 'held' : 'moved';
     } catch (err) {
-      if (isGatewayError(err) && err.fault === 'ILLEGAL_TRANSITION') return false;
+      if (isGatewayError(err) && err.fault === 'ILLEGAL_TRANSITION') return 'ignored';
       throw err;
     }
   }
@@ -131,7 +138,8 @@ export function createGibStatusService(deps: GibStatusDeps) {
           ...(event === 'GIB_REJECTED' || event === 'RECEIVER_FAILED' ? { code: r.code, codeDescription: r.description.slice(0, 500) } : {}),
           contextPatch: patch,
         });
-        if (!moved) deps.logger.info({ invoice: inv.id, state: inv.state, event, code: r.code }, 'system response does not move the invoice (late or repeated)');
+        if (moved === 'ignored') deps.logger.info({ invoice: inv.id, state: inv.state, event, code: r.code }, 'system response does not move the invoice (late or repeated)');
+        if (moved === 'held') deps.logger.warn({ invoice: inv.id, envelope: about, event, code: r.code }, 'system response before the send was recorded: kept until it is');
       }
       return true;
     },
@@ -149,7 +157,7 @@ export function createGibStatusService(deps: GibStatusDeps) {
       }
       const id = inv.id;
       const at = now();
-      if (['SENT', 'GIB_QUEUED', 'GIB_PROCESSING', 'GIB_ACCEPTED', 'DELIVERY_RETRY', 'AWAITING_RECEIVER'].includes(inv.state)) {
+      if (['ENVELOPED', 'SENT', 'GIB_QUEUED', 'GIB_PROCESSING', 'GIB_ACCEPTED', 'DELIVERY_RETRY', 'AWAITING_RECEIVER'].includes(inv.state)) {
         await tryApply(trx, id, 'DELIVERED', { reason: `alicinin ${r.code} yaniti teslimi gosteriyor`, contextPatch: { deliveredAt: at } });
       }
       const event = r.code === 'KABUL' ? 'APPLICATION_ACCEPTED' : 'APPLICATION_REJECTED';
@@ -157,8 +165,8 @@ export function createGibStatusService(deps: GibStatusDeps) {
         reason: `alici ${r.code}: ${r.reason}`.slice(0, 1000),
         contextPatch: { applicationResponse: { code: r.code, reason: r.reason, uuid: r.responseUuid, envelopeId: r.envelopeId, at } },
       });
-      if (!moved) deps.logger.warn({ invoice: id, state: inv.state, answer: r.code }, 'application response not accepted (late, repeated or not TICARIFATURA)');
-      return moved;
+      if (moved === 'ignored') deps.logger.warn({ invoice: id, state: inv.state, answer: r.code }, 'application response not accepted (late, repeated or not TICARIFATURA)');
+      return moved !== 'ignored';
     },
 
     /**

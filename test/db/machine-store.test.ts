@@ -80,6 +80,43 @@ describe(`machine store (${TEST_DB_KIND})`, () => {
     expect(entry).to.include({ toState: 'ERROR', code: 4403 });
   });
 
+  it('holds an event that overtook its state and applies it, in arrival order, when the state is left; late news is dropped then', async () => {
+    const store = createMachineStore(t.db, { clock, maxAttempts: 3 });
+    const id = await insertInvoice(t.db, tenantId, { machine: 'efatura-invoice', state: 'ENVELOPED' });
+    const ref = { table: 'invoices', id };
+    const hold = ['ENVELOPED'] as const;
+    const first = await store.apply(ref, { event: 'GIB_ACCEPTED', actor: 'gib', reason: '1200', holdWhileIn: hold });
+    expect(first).to.include({ held: true, from: 'ENVELOPED', to: 'ENVELOPED', version: 2 });
+    await store.apply(ref, { event: 'DELIVERED', actor: 'gib', reason: '1300', contextPatch: { deliveredAt: 'x' }, holdWhileIn: hold });
+    // Comes after 1300 and is late news once the invoice is delivered: dropped at the release.
+    await store.apply(ref, { event: 'GIB_QUEUED', actor: 'gib', reason: '1000', holdWhileIn: hold });
+    let row = await t.db('invoices').where({ id }).first();
+    expect(row.state).to.equal('ENVELOPED');
+    expect(Number(row.version)).to.equal(4);
+    expect(JSON.parse(row.context).heldEvents.map((h: { event: string }) => h.event)).to.deep.equal(['GIB_ACCEPTED', 'DELIVERED', 'GIB_QUEUED']);
+    expect(await store.history('efatura-invoice', id), 'holding is not a state change').to.have.length(0);
+
+    await store.apply(ref, { event: 'SEND', actor: 'worker', reason: 'sent' });
+    const history = await store.history('efatura-invoice', id);
+    expect(history.map((h) => h.toState)).to.deep.equal(['SENT', 'GIB_ACCEPTED', 'DELIVERED']);
+    expect(history[1]!.reason).to.equal('1200 [2026-05-01T10:00:00.000Z tarihinde geldi, bekletildi]');
+    expect(history[2]).to.include({ actor: 'gib', code: 1300 });
+    row = await t.db('invoices').where({ id }).first();
+    expect(row.state).to.equal('DELIVERED');
+    const context = JSON.parse(row.context);
+    expect(context.deliveredAt).to.equal('x');
+    expect(context.heldEvents).to.equal(undefined);
+
+    // Outside the holding states the same call is an ordinary apply: a refused event is refused, not kept.
+    let caught: unknown;
+    try {
+      await store.apply(ref, { event: 'GIB_QUEUED', actor: 'gib', holdWhileIn: hold });
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as GatewayError).fault).to.equal('ILLEGAL_TRANSITION');
+  });
+
   it('a missing row is DOCUMENT_NOT_FOUND', async () => {
     const store = createMachineStore(t.db, { clock, maxAttempts: 3 });
     let caught: unknown;

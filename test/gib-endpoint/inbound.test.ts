@@ -12,6 +12,7 @@ import {
   md5Hex,
   type EnvelopeParty,
 } from '../../src/gib/protocol';
+import { createMachineStore, entities } from '../../src/db/machine-store';
 import { GIB_INBOUND_TASK } from '../../src/services/gib-inbound.service';
 import { ENVELOPE_SEND_TASK } from '../../src/services/outbox.service';
 import { sha256Hex } from '../../src/storage/blob-store';
@@ -287,6 +288,29 @@ describe('gib.inbound: processing what GİB pushed, answering through the outbox
     expect(answers[0]!.call.responses[0]!.envelopeType).to.equal('POSTBOXENVELOPE');
   });
 
+  it('a KABUL that overtakes our record of the send (invoice still ENVELOPED): kept, then DELIVERED and ACCEPTED by the send', async () => {
+    const ettn = randomUUID();
+    const invoiceId = await insertSentInvoice(h, ettn, 'ENVELOPED');
+    const kabul = buildApplicationResponse({
+      uuid: randomUUID(),
+      issuedAt: new Date(),
+      sender: { vknTckn: A.vknTckn, name: A.title! },
+      receiver: { vknTckn: B.vknTckn, name: B.title! },
+      invoice: { uuid: ettn.toUpperCase(), issueDate: '2026-01-01' },
+      code: 'KABUL',
+    });
+    const env = await packed(envelopeXml({ type: 'POSTBOXENVELOPE', elementType: 'APPLICATIONRESPONSE', sender: { ...A, alias: A_PK }, receiver: { ...B, alias: B_GB }, elements: [kabul] }));
+    await push(h, env.fileName, env.zip);
+    await h.worker.runUntilIdle();
+    const waiting = await h.db('invoices').where({ id: invoiceId }).first();
+    expect(waiting.state).to.equal('ENVELOPED');
+    expect(JSON.parse(waiting.context).heldEvents.map((e: { event: string }) => e.event)).to.deep.equal(['DELIVERED', 'APPLICATION_ACCEPTED']);
+    expect(answersAbout(gib, env.id).map((a) => a.code), 'the answer is taken: 1200').to.deep.equal([1200]);
+
+    await createMachineStore(h.db, { clock: h.clock, maxAttempts: 3 }).apply(entities.invoice(invoiceId), { event: 'SEND', actor: 'worker' });
+    expect(await h.db('invoices').where({ id: invoiceId }).first('state')).to.deep.equal({ state: 'ACCEPTED' });
+  });
+
   it('a KABUL addressed to a GB alias that is not our tenant’s: 1171, nothing applied', async () => {
     const ettn = randomUUID();
     const invoiceId = await insertSentInvoice(h, ettn);
@@ -364,13 +388,13 @@ async function systemEnvelope(about: string, code: number): Promise<{ id: string
 }
 
 /** Our tenant's TICARIFATURA, delivered to A (waiting for KABUL/RED). */
-async function insertSentInvoice(h: Harness, ettn: string): Promise<number> {
+async function insertSentInvoice(h: Harness, ettn: string, state = 'DELIVERED'): Promise<number> {
   const at = h.clock().toISOString();
   const [row] = await h.db('invoices')
     .insert({
       tenant_id: h.tenantId,
       machine: 'efatura-invoice',
-      state: 'DELIVERED',
+      state,
       version: 1,
       ettn,
       invoice_number: `EFT2026${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`,

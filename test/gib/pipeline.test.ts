@@ -124,6 +124,27 @@ describe('GİB pipeline in one process (gateway + simulator over HTTP)', functio
       expect(done.envelopeId).to.equal(envelopesAtGib(ettn)[0].id.toUpperCase());
     });
 
+    it('GİB answers 1200 and 1300 before the send is recorded (its answer to sendDocument lost): the answers are kept, applied by the resend GİB answers 2001 — no poll', async () => {
+      Object.assign(sim.faults, { sendDocumentTimeouts: 1, acceptHeld: true, holdMs: 3000 });
+      const ettn = await sendTemel();
+      await waitFor('1300', async () => (await status(ettn)).state === 'DELIVERED');
+      const db = gw.testDb.db;
+      const invoice = await db('invoices').where({ ettn }).first();
+      const history = await db('state_history').where({ machine: 'efatura-invoice', entity_id: invoice.id }).orderBy('version');
+      const after = history.slice(history.findIndex((h) => h.to_state === 'SENT'));
+      expect(after.map((h) => h.to_state)).to.deep.equal(['SENT', 'GIB_ACCEPTED', 'DELIVERED']);
+      // Both answers came while the invoice was ENVELOPED, were kept, and moved it in the transaction of the send.
+      for (const h of after.slice(1)) {
+        expect(h.reason).to.match(/\(push\).*tarihinde geldi, bekletildi/);
+        expect(h.at).to.equal(after[0].at);
+      }
+      expect(JSON.parse(invoice.context).heldEvents).to.equal(undefined);
+      const envelope = await db('envelopes').where({ id: invoice.envelope_id, direction: 'OUT' }).first();
+      expect(envelope).to.include({ status: 'SENT', next_poll_at: null });
+      expect(Number(envelope.gib_code)).to.equal(1300);
+      expect(envelopesAtGib(ettn)).to.have.length(1);
+    });
+
     it('system responses lost on the way: the envelope is polled after the configured wait and still ends in 1300', async () => {
       Object.assign(sim.faults, { losePushes: 2 });
       const ettn = await sendTemel();
