@@ -7,7 +7,8 @@
  *   the receiver's postbox (forwarded)      1200 → delivered (1300, as Merkez records it); an error → 1230
  *
  * Answers arrive late, twice or out of order (a poll can overtake a push): an event the invoice's state does not
- * accept is recorded in gib_responses and otherwise ignored, never an error. A response about an envelope we do not
+ * accept is recorded in gib_responses and otherwise ignored, never an error — except one that comes before our
+ * record of the send, which is kept until the send is recorded (tryApply). A response about an envelope we do not
  * know is kept too (GİB sends such noise) and logged.
  */
 import type { Knex } from 'knex';
