@@ -45,6 +45,8 @@ export interface GatewayConfig {
     pollMs: number;
     concurrency: number;
     maxAttempts: number;
+    /** How long a job's claim lives without its worker's heartbeat (a dead worker's jobs run again after it). */
+    leaseMs: number;
   };
   gib: GibSettings;
   logLevel: string;
@@ -255,6 +257,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       pollMs: int(env, 'GW_WORKER_POLL_MS', 500, 10, 60000),
       concurrency: int(env, 'GW_WORKER_CONCURRENCY', 4, 1, 256),
       maxAttempts: int(env, 'GW_JOB_MAX_ATTEMPTS', 8, 1, 100),
+      leaseMs: int(env, 'GW_WORKER_LEASE_MS', 20_000, 1000, 3_600_000),
     },
     gib: gibSettings(env),
     logLevel: env.GW_LOG_LEVEL ?? 'info',

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { dbClient, parseJson, reading } from './connect';
-import { execute, executeReturning } from './sql';
+import { execute, executeReturning, selectAll } from './sql';
 
 /**
  * The job queue's SQL (graphile-worker's shape): one statement claims, `locked_by` guards every later change, no
@@ -48,11 +48,17 @@ function toJob(row: Record<string, unknown>): JobRow {
 }
 
 /**
- * Claims up to `limit` due jobs in one statement. PostgreSQL: `for update skip locked` inside `update … returning`,
- * so several workers never claim the same job. SQLite has one writer, so the same statement is already atomic there
- * (knex silently drops forUpdate and throws on skipLocked on SQLite, hence the raw SQL).
+ * Claims up to `limit` jobs due by `dueBy` (the business clock) in one statement; `lockedAt` starts the claim's
+ * lease (wall-clock time: a lease is about the worker being alive, not about the tenants' clock). PostgreSQL:
+ * `for update skip locked` inside `update … returning`, so several workers never claim the same job. SQLite has one
+ * writer, so the same statement is already atomic there (knex silently drops forUpdate and throws on skipLocked on
+ * SQLite, hence the raw SQL).
  */
-export async function claimJobs(db: Knex | Knex.Transaction, workerId: string, limit: number, now: string, tasks: readonly string[]): Promise<JobRow[]> {
+export async function claimJobs(
+  db: Knex | Knex.Transaction,
+  claim: { workerId: string; limit: number; dueBy: string; lockedAt: string; tasks: readonly string[] },
+): Promise<JobRow[]> {
+  const { workerId, limit, dueBy, lockedAt, tasks } = claim;
   if (tasks.length === 0) return [];
   const lock = dbClient(db as Knex) === 'postgres' ? 'for update skip locked' : '';
   const taskList = tasks.map(() => '?').join(', ');
@@ -66,7 +72,7 @@ export async function claimJobs(db: Knex | Knex.Transaction, workerId: string, l
        limit ? ${lock}
      )
      returning *`,
-    [workerId, now, now, ...tasks, limit],
+    [workerId, lockedAt, dueBy, ...tasks, limit],
   );
   return rows.map(toJob);
 }
@@ -179,7 +185,23 @@ export function listenForJobs(db: Knex, onJob: () => void, onError: (err: unknow
   };
 }
 
-/** Frees jobs whose worker died holding them (the lock is older than `staleBefore`). */
-export async function releaseStaleJobs(db: Knex, staleBefore: string): Promise<number> {
-  return db('jobs').whereNotNull('locked_by').andWhere('locked_at', '<', staleBefore).update({ locked_by: null, locked_at: null });
+/** Renews the lease of every job the worker holds (its heartbeat). */
+export async function renewLeases(db: Knex | Knex.Transaction, workerId: string, at: string): Promise<number> {
+  return execute(db, 'update jobs set locked_at = ? where locked_by = ?', [at, workerId]);
+}
+
+/** Frees jobs whose worker stopped renewing their lease before `staleBefore`; returns how many. */
+export async function releaseStaleJobs(db: Knex | Knex.Transaction, staleBefore: string): Promise<number> {
+  return execute(db, 'update jobs set locked_by = null, locked_at = null where locked_by is not null and locked_at < ?', [staleBefore]);
+}
+
+/** The workers holding jobs whose id starts with `prefix` (e.g. this host's). */
+export async function lockHolders(db: Knex | Knex.Transaction, prefix: string): Promise<string[]> {
+  const rows = await selectAll<{ locked_by: string }>(db, 'select distinct locked_by from jobs where substr(locked_by, 1, ?) = ?', [prefix.length, prefix]);
+  return rows.map((r) => r.locked_by);
+}
+
+/** Frees every job a (dead) worker holds; returns how many. */
+export async function releaseJobsOf(db: Knex | Knex.Transaction, workerId: string): Promise<number> {
+  return execute(db, 'update jobs set locked_by = null, locked_at = null where locked_by = ?', [workerId]);
 }

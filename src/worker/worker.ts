@@ -1,7 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { claimJobs, completeJob, enqueueJob, failJob, listenForJobs, nextRunAt, releaseClaimed, releaseStaleJobs, rescheduleJob, type JobListener, type JobRow } from '../db/jobs';
+import {
+  claimJobs,
+  completeJob,
+  enqueueJob,
+  failJob,
+  listenForJobs,
+  lockHolders,
+  nextRunAt,
+  releaseClaimed,
+  releaseJobsOf,
+  releaseStaleJobs,
+  renewLeases,
+  rescheduleJob,
+  type JobListener,
+  type JobRow,
+} from '../db/jobs';
 import { createWriteBatcher, type WriteBatcher } from '../db/write-batcher';
 import { isGatewayError } from '../faults';
 
@@ -44,8 +60,12 @@ export interface WorkerOptions {
   pollMs: number;
   concurrency: number;
   backoffBaseMs?: number;
-  /** A lock older than this is taken to belong to a dead worker and freed. */
-  staleLockMs?: number;
+  /**
+   * How long a claim lives without its worker's heartbeat (GW_WORKER_LEASE_MS): a running worker renews the leases
+   * of its jobs every quarter of it, and any worker frees the claims whose lease ran out — a crashed process's jobs
+   * (periodic duties included) run again within about 1¼ leases.
+   */
+  leaseMs?: number;
   /**
    * On PostgreSQL, wake up when another process commits jobs (LISTEN/NOTIFY) instead of at the next poll; the poll
    * stays as the fallback. On by default.
@@ -63,11 +83,40 @@ function describeError(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/** The default lease: a dead worker's claims are free again within ≈ 25 s. */
+export const DEFAULT_LEASE_MS = 20_000;
+
+/**
+ * A worker's id says where it runs — `host:pid:random` — so that a process starting on a host frees the claims of
+ * workers of that host whose process is gone (a restart after a crash), without waiting for their leases.
+ */
+function newWorkerId(): string {
+  return `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/** Workers running in this process: a predecessor with our pid (a container restarted as pid 1) is not one of them. */
+const liveWorkers = new Set<string>();
+
+/** Whether the worker that wrote this id is certainly dead: same host, and its process is gone. */
+function isDeadOnThisHost(workerId: string): boolean {
+  const parts = workerId.split(':');
+  if (parts.length < 3 || parts.slice(0, -2).join(':') !== os.hostname()) return false;
+  const pid = Number(parts.at(-2));
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return !liveWorkers.has(workerId);
+  try {
+    process.kill(pid, 0);
+    return false; // alive (or a new process reusing the pid: its lease settles it)
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export function createWorker(options: WorkerOptions) {
-  const workerId = options.workerId ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const workerId = options.workerId ?? newWorkerId();
   const taskNames = Object.keys(options.tasks);
   const backoffBaseMs = options.backoffBaseMs ?? 1000;
-  const staleLockMs = options.staleLockMs ?? 10 * 60 * 1000;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const log = options.logger.child({ workerId });
   const writer = options.writer ?? createWriteBatcher(options.db);
   const inFlight = new Set<Promise<void>>();
@@ -76,6 +125,7 @@ export function createWorker(options: WorkerOptions) {
   let loop: Promise<void> | null = null;
   let lastSweep = 0;
   let listener: JobListener | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
   let stopped = false;
   /** Jobs claimed inside a task's transaction and not started yet (they count against the concurrency). */
   let reserved = 0;
@@ -111,7 +161,7 @@ export function createWorker(options: WorkerOptions) {
         // commit of its own (its rows are locked only if that transaction commits; they start once it has).
         const room = options.concurrency - inFlight.size - reserved + 1;
         if (stopped || room <= 0) return;
-        next = await claimJobs(trx, workerId, room, options.clock().toISOString(), taskNames);
+        next = await claimJobs(trx, { workerId, limit: room, dueBy: options.clock().toISOString(), lockedAt: new Date().toISOString(), tasks: taskNames });
         reserved += next.length;
         claimed = true;
       },
@@ -166,13 +216,15 @@ export function createWorker(options: WorkerOptions) {
   /** Claims what is due and starts it; returns how many jobs were started (-1: no room to start any). */
   async function tick(): Promise<number> {
     const now = options.clock();
-    if (now.getTime() - lastSweep > staleLockMs / 2) {
-      lastSweep = now.getTime();
-      await releaseStaleJobs(options.db, new Date(now.getTime() - staleLockMs).toISOString());
+    if (Date.now() - lastSweep >= leaseMs / 4) {
+      lastSweep = Date.now();
+      const staleBefore = new Date(lastSweep - leaseMs).toISOString();
+      const freed = await writer.run((trx) => releaseStaleJobs(trx, staleBefore));
+      if (freed > 0) log.warn({ jobs: freed, leaseMs }, 'freed the jobs of a worker whose lease ran out');
     }
     const room = options.concurrency - inFlight.size - reserved;
     if (room <= 0) return -1;
-    const jobs = await writer.run((trx) => claimJobs(trx, workerId, room, now.toISOString(), taskNames));
+    const jobs = await writer.run((trx) => claimJobs(trx, { workerId, limit: room, dueBy: now.toISOString(), lockedAt: new Date().toISOString(), tasks: taskNames }));
     for (const job of jobs) start(job);
     return jobs.length;
   }
@@ -196,15 +248,35 @@ export function createWorker(options: WorkerOptions) {
     });
   }
 
+  /** At start: the claims of this host's workers whose process is gone are freed at once. */
+  async function freeDeadPredecessors(): Promise<void> {
+    for (const holder of await lockHolders(options.db, `${os.hostname()}:`)) {
+      if (!isDeadOnThisHost(holder)) continue;
+      const freed = await writer.run((trx) => releaseJobsOf(trx, holder));
+      if (freed > 0) log.warn({ deadWorker: holder, jobs: freed }, 'freed the jobs of a worker that died on this host');
+    }
+  }
+
+  /** The lease of every job held is renewed while the worker lives. */
+  function beat(): void {
+    if (inFlight.size + reserved === 0) return;
+    writer.run((trx) => renewLeases(trx, workerId, new Date().toISOString())).catch((err) => log.warn({ error: describeError(err) }, 'renewing job leases failed'));
+  }
+
   return {
     workerId,
+    leaseMs,
     start(): void {
       if (running) return;
       running = true;
+      liveWorkers.add(workerId);
+      heartbeat = setInterval(beat, leaseMs / 4);
+      heartbeat.unref();
       if (options.listen !== false) {
         listener = listenForJobs(options.db, () => wake?.(), (err) => log.warn({ error: describeError(err) }, 'listening for new jobs failed; polling meanwhile'));
       }
       loop = (async () => {
+        await freeDeadPredecessors().catch((err) => log.error({ error: describeError(err) }, 'freeing the jobs of dead workers failed'));
         while (running) {
           let started = 0;
           let waitMs = options.pollMs;
@@ -230,11 +302,14 @@ export function createWorker(options: WorkerOptions) {
     async stop(): Promise<void> {
       running = false;
       stopped = true;
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = null;
       wake?.();
       await listener?.close();
       listener = null;
       await loop;
       await Promise.allSettled([...inFlight]);
+      liveWorkers.delete(workerId);
     },
     /** Runs due jobs until none is left (tests and one-shot CLI use). */
     async runUntilIdle(maxRounds = 1000): Promise<void> {

@@ -152,9 +152,79 @@ describe(`worker and job queue (${TEST_DB_KIND})`, () => {
     await addJobs(t, 'orphan', 1);
     await t.db('jobs').update({ locked_by: 'dead-worker', locked_at: '2026-01-01T00:00:00.000Z', attempts: 1 });
     let runs = 0;
-    const worker = createWorker({ db: t.db, tasks: { orphan: { run: async () => void runs++ } }, clock: () => new Date('2026-01-01T01:00:00.000Z'), logger, pollMs: 10, concurrency: 1, staleLockMs: 60_000 });
+    const worker = createWorker({ db: t.db, tasks: { orphan: { run: async () => void runs++ } }, clock: () => new Date('2026-01-01T01:00:00.000Z'), logger, pollMs: 10, concurrency: 1, leaseMs: 60_000 });
     await worker.runUntilIdle();
     expect(runs).to.equal(1);
+  });
+
+  it('leases: a claim whose worker stopped renewing it is freed after the lease, a renewed one never', async function () {
+    this.timeout(10_000);
+    const leaseMs = 1000;
+    await addJobs(t, 'slow', 1);
+    await addJobs(t, 'orphan', 1);
+    // A worker that died a moment ago, elsewhere: its claim is freed once its lease runs out, not before.
+    await t.db('jobs').where({ task: 'orphan' }).update({ locked_by: 'other-host:1:dead', locked_at: new Date().toISOString(), attempts: 1 });
+    let release: () => void = () => undefined;
+    const slowRuns: string[] = [];
+    const orphanRuns: number[] = [];
+    const holder = createWorker({
+      db: t.db,
+      workerId: 'holder',
+      tasks: { slow: { run: () => (slowRuns.push('holder'), new Promise<void>((r) => (release = r))) } },
+      clock: () => new Date(),
+      logger,
+      pollMs: 20,
+      concurrency: 1,
+      leaseMs,
+    });
+    const other = createWorker({
+      db: t.db,
+      workerId: 'other',
+      tasks: { slow: { run: async () => void slowRuns.push('other') }, orphan: { run: async () => void orphanRuns.push(Date.now()) } },
+      clock: () => new Date(),
+      logger,
+      pollMs: 20,
+      concurrency: 2,
+      leaseMs,
+    });
+    const started = Date.now();
+    holder.start();
+    try {
+      for (let i = 0; i < 100 && slowRuns.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      other.start();
+      // Three leases long: the holder's heartbeat keeps its claim; the dead worker's is freed after one lease.
+      await new Promise((r) => setTimeout(r, 3 * leaseMs));
+      expect(slowRuns, 'the running job is not taken from its live worker').to.deep.equal(['holder']);
+      expect(orphanRuns).to.have.length(1);
+      expect(orphanRuns[0]! - started).to.be.within(leaseMs, leaseMs * 1.5 + 200);
+    } finally {
+      release();
+      await holder.stop();
+      await other.stop();
+    }
+    expect(await t.db('jobs').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
+  });
+
+  it('a worker starting on a host frees at once the claims of that host’s workers whose process is gone', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const os = await import('node:os');
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid names no process now
+    await addJobs(t, 'periodic', 2);
+    const now = new Date().toISOString();
+    await t.db('jobs').where({ job_key: 'periodic:0' }).update({ locked_by: `${os.hostname()}:${deadPid}:crashed`, locked_at: now, attempts: 1 });
+    // A live process of this host (our parent) holds the other: left to its lease.
+    await t.db('jobs').where({ job_key: 'periodic:1' }).update({ locked_by: `${os.hostname()}:${process.ppid}:alive`, locked_at: now, attempts: 1 });
+    const ran: number[] = [];
+    const worker = createWorker({ db: t.db, tasks: { periodic: { run: async (job) => void ran.push(Number(job.payload.n)) } }, clock: () => new Date(), logger, pollMs: 20, concurrency: 2 });
+    worker.start();
+    try {
+      for (let i = 0; i < 100 && ran.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(ran, 'the dead process’s job ran long before its 20 s lease').to.deep.equal([0]);
+      expect(await t.db('jobs').where({ job_key: 'periodic:1' }).first('locked_by')).to.deep.equal({ locked_by: `${os.hostname()}:${process.ppid}:alive` });
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('several workers with their own connection pools never run a job twice', async function () {
@@ -251,9 +321,9 @@ describe(`worker and job queue (${TEST_DB_KIND})`, () => {
       await worker.stop();
     }
     expect(ran).to.deep.equal([...Array(40).keys()].map((i) => i + 1));
-    // 40 task transactions, and the loop's own two looks at the start (the first finds job 1, the second nothing):
-    // each next job was claimed in the transaction of the one before (a claim of its own each would make it 80).
-    expect(units, 'transactions').to.be.at.most(42);
+    // 40 task transactions, and the loop's own at the start (the sweep of expired leases, a claim that finds job 1,
+    // one that finds nothing): each next job was claimed in the transaction of the one before (else ≈ 80).
+    expect(units, 'transactions').to.be.at.most(43);
     expect(await t.db('jobs').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
   });
 
