@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { composeGateway, type GatewayDeps } from './composition';
+import { metricsHandler } from './soap/metrics-route';
 import { createGibEndpoint } from './soap/gib-endpoint';
 import { requestLogger } from './soap/request-log';
 import { mountSoapServer } from './soap/server';
@@ -33,6 +34,7 @@ export async function createApp(deps: AppDeps) {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/metrics', metricsHandler);
   if (gib) {
     app.use(
       createGibEndpoint({

@@ -32,6 +32,7 @@ import { verifyXml } from './signing/verify';
 import { createBlobStore, type BlobStore } from './storage/blob-store';
 import { createInvoiceValidator } from './validation';
 import { ensurePeriodicJobs } from './worker/periodic';
+import { watchQueue } from './worker/queue-metrics';
 import { earsivTasks } from './worker/tasks/earsiv.tasks';
 import { gibTasks } from './worker/tasks/gib.tasks';
 import { invoiceTasks } from './worker/tasks/invoice.tasks';
@@ -80,6 +81,7 @@ export function composeGateway(deps: GatewayDeps) {
   const pipeline = createInvoicePipeline({ db, store, writer, blobs, signers, clock, logger, ...(gib ? { gib: { outbox: gib.services.outbox, users: gib.services.users } } : {}) });
   const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks };
   const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs });
+  watchQueue(db, clock);
 
   const tenants = createTenantService({ db, secretBox, clock });
   const verifySignature = async (xml: Buffer, expectedSignerId: string) => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
+import { databaseErrorKind, metrics } from '../metrics';
 import { migrations } from './migrations';
 import { CachingBetterSqlite3Client } from './sqlite-client';
 
@@ -22,11 +23,13 @@ export function dbClient(db: Knex): DbClient {
 
 export function createDb(options: DbOptions): Knex {
   if (options.databaseUrl) {
-    return knex({
-      client: 'pg',
-      connection: options.databaseUrl,
-      pool: { min: 0, max: options.poolMax ?? 10 },
-    });
+    return countErrors(
+      knex({
+        client: 'pg',
+        connection: options.databaseUrl,
+        pool: { min: 0, max: options.poolMax ?? 10 },
+      }),
+    );
   }
   fs.mkdirSync(path.dirname(options.sqliteFile), { recursive: true });
   const db = sqliteDb(options.sqliteFile, false);
@@ -56,27 +59,35 @@ export function reading(q: Queryable): Queryable {
   return readers.get(q as Knex)?.() ?? q;
 }
 
+/** Every failed statement knex runs (transactions' included) counts in gateway_database_errors_total. */
+function countErrors(db: Knex): Knex {
+  db.on('query-error', (err: unknown) => metrics.databaseErrors.inc({ kind: databaseErrorKind(err) }));
+  return db;
+}
+
 function sqliteDb(file: string, readonly: boolean): Knex {
-  return knex({
-    client: CachingBetterSqlite3Client as unknown as string,
-    connection: { filename: file, ...(readonly ? { options: { readonly: true } } : {}) },
-    useNullAsDefault: true,
-    pool: {
-      min: 1,
-      max: 1,
-      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
-        // WAL lets readers run beside the writer; synchronous=FULL makes a commit durable before we answer;
-        // busy_timeout lets a second process (CLI, another worker) wait for the lock instead of failing.
-        if (!readonly) {
-          conn.pragma('journal_mode = WAL');
-          conn.pragma('synchronous = FULL');
-          conn.pragma('foreign_keys = ON');
-        }
-        conn.pragma('busy_timeout = 5000');
-        done(null, conn);
+  return countErrors(
+    knex({
+      client: CachingBetterSqlite3Client as unknown as string,
+      connection: { filename: file, ...(readonly ? { options: { readonly: true } } : {}) },
+      useNullAsDefault: true,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          // WAL lets readers run beside the writer; synchronous=FULL makes a commit durable before we answer;
+          // busy_timeout lets a second process (CLI, another worker) wait for the lock instead of failing.
+          if (!readonly) {
+            conn.pragma('journal_mode = WAL');
+            conn.pragma('synchronous = FULL');
+            conn.pragma('foreign_keys = ON');
+          }
+          conn.pragma('busy_timeout = 5000');
+          done(null, conn);
+        },
       },
-    },
-  });
+    }),
+  );
 }
 
 /** Runs the migrations compiled into the program (no file-system loader: the same list on SQLite and PostgreSQL). */

@@ -205,3 +205,41 @@ export async function lockHolders(db: Knex | Knex.Transaction, prefix: string): 
 export async function releaseJobsOf(db: Knex | Knex.Transaction, workerId: string): Promise<number> {
   return execute(db, 'update jobs set locked_by = null, locked_at = null where locked_by = ?', [workerId]);
 }
+
+export interface QueueStats {
+  task: string;
+  /** Not claimed, not failed (due now or later). */
+  waiting: number;
+  /** Due by `now` and not claimed: the backlog. */
+  due: number;
+  /** Claimed by a worker. */
+  running: number;
+  /** Failed for good, kept visible (failed_at). */
+  failed: number;
+  /** Seconds since the oldest due, unclaimed job became due (0 without one). */
+  oldestDueAgeSeconds: number;
+}
+
+/** The queue by task, for the metrics (one grouped read). */
+export async function queueStats(db: Knex, now: Date): Promise<QueueStats[]> {
+  const nowIso = now.toISOString();
+  const rows = await selectAll<Record<string, unknown>>(
+    db,
+    `select task,
+       sum(case when locked_by is null and failed_at is null then 1 else 0 end) as waiting,
+       sum(case when locked_by is null and failed_at is null and run_at <= ? then 1 else 0 end) as due,
+       sum(case when locked_by is not null then 1 else 0 end) as running,
+       sum(case when failed_at is not null then 1 else 0 end) as failed,
+       min(case when locked_by is null and failed_at is null and run_at <= ? then run_at end) as oldest_due
+     from jobs group by task`,
+    [nowIso, nowIso],
+  );
+  return rows.map((r) => ({
+    task: String(r.task),
+    waiting: Number(r.waiting),
+    due: Number(r.due),
+    running: Number(r.running),
+    failed: Number(r.failed),
+    oldestDueAgeSeconds: r.oldest_due ? Math.max(0, (now.getTime() - Date.parse(String(r.oldest_due))) / 1000) : 0,
+  }));
+}

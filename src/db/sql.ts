@@ -9,6 +9,7 @@
  * Placeholders are `?`; booleans are passed as they are (turned into 0/1 for SQLite).
  */
 import type { Knex } from 'knex';
+import { databaseErrorKind, metrics } from '../metrics';
 import { dbClient, reading, type Queryable } from './connect';
 
 interface Statement {
@@ -44,11 +45,21 @@ async function onSqlite<T>(q: Queryable, read: boolean, fn: (conn: Connection) =
   const target = read ? reading(q) : q;
   const client = (target as Knex).client as { acquireConnection(): Promise<Connection>; releaseConnection(c: Connection): Promise<void> };
   const conn = await client.acquireConnection();
-  if ((target as Knex.Transaction).isTransaction) return fn(conn); // the transaction keeps its connection
+  if ((target as Knex.Transaction).isTransaction) return counted(fn, conn); // the transaction keeps its connection
   try {
-    return fn(conn);
+    return counted(fn, conn);
   } finally {
     await client.releaseConnection(conn);
+  }
+}
+
+/** Statements run here bypass knex, whose 'query-error' event counts the others (src/db/connect.ts). */
+function counted<T>(fn: (conn: Connection) => T, conn: Connection): T {
+  try {
+    return fn(conn);
+  } catch (err) {
+    metrics.databaseErrors.inc({ kind: databaseErrorKind(err) });
+    throw err;
   }
 }
 

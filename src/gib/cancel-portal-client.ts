@@ -14,6 +14,7 @@
  * TALEP_NO_KULLANILMIS, a resent decision TALEP_ONAY_BEKLEMIYOR; `get(id)` tells which.
  */
 import { GibCallError, type GibCallFailure } from './client-errors';
+import { gibCallTimer } from '../metrics';
 import { TransportFailure, describeNetworkError, httpExchange, type HttpAnswer } from './soap-call';
 import { CANCEL_REQUEST_STATES, type CancelRequestView } from './protocol/cancel-request';
 
@@ -62,12 +63,14 @@ export function createCancelPortalClient(opts: CancelPortalClientOptions): Cance
   if (!Number.isFinite(opts.timeoutMs) || opts.timeoutMs <= 0) throw new Error(`cancel portal client: timeoutMs must be a positive number, got ${opts.timeoutMs}`);
 
   async function call(what: string, method: 'GET' | 'POST', path: string, body?: Buffer): Promise<Answer> {
+    const count = gibCallTimer('cancel-portal', what);
     let answer: HttpAnswer;
     try {
       const headers = { accept: 'application/json', ...(body ? { 'content-type': 'application/xml' } : {}) };
       answer = await httpExchange(`${base}${path}`, { method, headers, ...(body ? { body } : {}) }, opts.timeoutMs);
     } catch (err) {
       if (!(err instanceof TransportFailure)) throw err;
+      count(err.failure);
       const detail = err.failure === 'timeout' ? `${opts.timeoutMs} ms içinde yanıt gelmedi` : describeNetworkError(err.cause);
       throw new CancelPortalError({ code: null, failure: err.failure, httpStatus: err.httpStatus, message: `iptal portalı ${what}: ${detail}`, cause: err.cause });
     }
@@ -75,7 +78,9 @@ export function createCancelPortalClient(opts: CancelPortalClientOptions): Cance
     let json: unknown;
     try {
       json = JSON.parse(answer.body.toString('utf8'));
+      count(answer.ok ? 'ok' : 'fault');
     } catch (err) {
+      count(answer.ok ? 'answer' : 'http');
       throw new CancelPortalError({ code: null, failure: answer.ok ? 'answer' : 'http', httpStatus: status, message: `iptal portalı ${what}: HTTP ${status}, okunamayan yanıt`, cause: err });
     }
     if (!answer.ok) {

@@ -10,6 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isGatewayError } from '../faults';
+import { gibCallTimer } from '../metrics';
 import { GibCallError, type GibService } from './client-errors';
 
 export interface SoapCallOptions {
@@ -36,18 +37,23 @@ export function createSoapCall<M>(opts: SoapCallOptions, service: GibService, pa
   if (!Number.isFinite(opts.timeoutMs) || opts.timeoutMs <= 0) throw new Error(`GİB client: timeoutMs must be a positive number, got ${opts.timeoutMs}`);
 
   return async (operation, contentType, body) => {
+    const count = gibCallTimer(service, operation);
     let answer: HttpAnswer;
     try {
       answer = await httpExchange(url, { method: 'POST', headers: { 'content-type': contentType, accept: 'application/soap+xml' }, body }, opts.timeoutMs);
     } catch (err) {
       if (!(err instanceof TransportFailure)) throw err;
+      count(err.failure);
       const message = `GİB ${operation}: ${err.failure === 'timeout' ? `no answer within ${opts.timeoutMs} ms` : describeNetworkError(err.cause)}`;
       throw new GibCallError({ gibCode: null, failure: err.failure, httpStatus: err.httpStatus, service, message, cause: err.cause });
     }
     try {
-      return { status: answer.status, msg: parse(answer.body) };
+      const msg = parse(answer.body);
+      count(answer.ok ? 'ok' : 'fault');
+      return { status: answer.status, msg };
     } catch (err) {
       const failure = answer.ok ? 'answer' : 'http';
+      count(failure);
       throw new GibCallError({ gibCode: null, failure, httpStatus: answer.status, service, message: `GİB ${operation}: HTTP ${answer.status}, unreadable answer`, cause: err });
     }
   };

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { blobData, hasBlob, insertBlob } from '../db/blobs';
+import { metrics } from '../metrics';
 
 /**
  * Content-addressed blob store: a blob's name is its SHA-256, so storing the same bytes twice is a no-op and a read
@@ -103,25 +104,37 @@ export interface BlobStoreOptions {
   clock?: () => Date;
 }
 
+/** Counts a failed blob operation (gateway_blob_store_errors_total) and lets the error go on. */
+function counted<A extends unknown[], R>(op: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      metrics.blobErrors.inc({ op });
+      throw err;
+    }
+  };
+}
+
 /** The gateway's blob store: small blobs in the database (in the caller's transaction), larger ones in files. */
 export function createBlobStore(opts: BlobStoreOptions): BlobStore {
   const files = createFileBlobStore(opts.dir);
   const inlineMax = opts.inlineMaxBytes ?? 1024 * 1024;
   const now = () => (opts.clock ?? (() => new Date()))().toISOString();
   return {
-    async put(data, trx) {
+    put: counted('put', async (data: Buffer, trx?: Knex.Transaction) => {
       if (data.length > inlineMax) return files.put(data);
       const sha = sha256Hex(data);
       await insertBlob(trx ?? opts.db, sha, data, now());
       return sha;
-    },
-    async get(sha256) {
+    }),
+    get: counted('get', async (sha256: string) => {
       if (!HEX64.test(sha256)) throw new BlobIntegrityError(`not a SHA-256 name: ${sha256.slice(0, 80)}`);
       const data = await blobData(opts.db, sha256);
       if (data === null) return files.get(sha256);
       if (sha256Hex(data) !== sha256) throw new BlobIntegrityError(`blob ${sha256} does not match its hash`);
       return data;
-    },
+    }),
     async has(sha256) {
       return (await hasBlob(opts.db, sha256)) || files.has(sha256);
     },

@@ -2,6 +2,7 @@ import { composeGateway } from '../composition';
 import { ConfigError, gibUrls, loadConfig } from '../config';
 import { createDb, migrate } from '../db/connect';
 import { createLogger } from '../log';
+import { serveMetrics } from '../soap/metrics-route';
 
 /**
  * A worker-only process: the same composition as the gateway (composition.ts), so the same tasks, GİB's included,
@@ -18,13 +19,18 @@ async function main(): Promise<void> {
   const gateway = composeGateway({ config, db, logger, gib: gibUrls(config) });
   await gateway.ensurePeriodicJobs();
   gateway.worker.start();
-  logger.info({ workerId: gateway.worker.workerId, database: config.databaseUrl ? 'postgres' : 'sqlite' }, 'worker started');
+  const metricsServer = config.worker.metricsPort === null ? null : await serveMetrics(config.worker.metricsPort, config.host);
+  logger.info(
+    { workerId: gateway.worker.workerId, database: config.databaseUrl ? 'postgres' : 'sqlite', metrics: metricsServer ? `http://${config.host}:${config.worker.metricsPort}/metrics` : null },
+    'worker started',
+  );
   process.stdout.write(JSON.stringify({ ready: true, workerId: gateway.worker.workerId }) + '\n');
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    metricsServer?.close();
     await gateway.worker.stop();
     await gateway.signers.close();
     await db.destroy();

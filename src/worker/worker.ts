@@ -20,6 +20,7 @@ import {
 } from '../db/jobs';
 import { createWriteBatcher, type WriteBatcher } from '../db/write-batcher';
 import { isGatewayError } from '../faults';
+import { metrics } from '../metrics';
 
 /** How much later work is tried again once GİB stayed away through all of a job's attempts (Task.retryLater). */
 export const RETRY_LATER_MS = 60 * 60 * 1000;
@@ -170,6 +171,7 @@ export function createWorker(options: WorkerOptions) {
       const result = await task.run(job, ctx);
       if (result && result.runAgainAt) await writer.run((trx) => rescheduleJob(trx, job, workerId, result.runAgainAt.toISOString()));
       else if (!completedInTask) await writer.run((trx) => completeJob(trx, job, workerId));
+      metrics.jobRuns.inc({ task: job.task, outcome: result && result.runAgainAt ? 'rescheduled' : 'done' });
       log.debug({ job: job.id, task: job.task, ms: Date.now() - started }, 'job done');
       reserved -= next.length;
       for (const j of next) start(j);
@@ -199,6 +201,7 @@ export function createWorker(options: WorkerOptions) {
         }
         return o;
       });
+      metrics.jobRuns.inc({ task: job.task, outcome });
       log.warn({ job: job.id, task: job.task, attempt: job.attempts, outcome, error: describeError(err) }, 'job failed');
       if (outcome === 'exhausted' && later) {
         log.warn({ job: job.id, task: job.task, ...job.payload, attempt, error: describeError(err) }, later.message);
@@ -220,7 +223,10 @@ export function createWorker(options: WorkerOptions) {
       lastSweep = Date.now();
       const staleBefore = new Date(lastSweep - leaseMs).toISOString();
       const freed = await writer.run((trx) => releaseStaleJobs(trx, staleBefore));
-      if (freed > 0) log.warn({ jobs: freed, leaseMs }, 'freed the jobs of a worker whose lease ran out');
+      if (freed > 0) {
+        metrics.claimsRecovered.inc({ how: 'lease_expired' }, freed);
+        log.warn({ jobs: freed, leaseMs }, 'freed the jobs of a worker whose lease ran out');
+      }
     }
     const room = options.concurrency - inFlight.size - reserved;
     if (room <= 0) return -1;
@@ -253,7 +259,10 @@ export function createWorker(options: WorkerOptions) {
     for (const holder of await lockHolders(options.db, `${os.hostname()}:`)) {
       if (!isDeadOnThisHost(holder)) continue;
       const freed = await writer.run((trx) => releaseJobsOf(trx, holder));
-      if (freed > 0) log.warn({ deadWorker: holder, jobs: freed }, 'freed the jobs of a worker that died on this host');
+      if (freed > 0) {
+        metrics.claimsRecovered.inc({ how: 'dead_process' }, freed);
+        log.warn({ deadWorker: holder, jobs: freed }, 'freed the jobs of a worker that died on this host');
+      }
     }
   }
 

@@ -16,7 +16,7 @@ const SRC = path.join(REPO_DIR, 'src');
  * own layer and any lower one.
  */
 export const LAYERS: ReadonlyArray<{ name: string; paths: RegExp }> = [
-  { name: 'shared (faults, ids, time, log)', paths: /^(faults|ids|turkish-time|log)\.ts$/ },
+  { name: 'shared (faults, ids, time, log, metrics)', paths: /^(faults|ids|turkish-time|log|metrics)\.ts$/ },
   { name: 'xml, zip, ubl, machines', paths: /^(xml|zip|ubl|machines)\// },
   { name: 'pure checks and codecs: validation, signing, GİB protocol', paths: /^(validation|signing|gib\/protocol)\// },
   { name: 'configuration (describes the signers, so above signing)', paths: /^config\.ts$/ },

@@ -38,6 +38,7 @@ describe(`worker processes beside an API-only gateway, the whole GİB protocol (
   const workers: ServiceProcess[] = [];
   let a: soap.Client;
   let b: soap.Client;
+  let metricsPort: number | undefined;
 
   before(async function () {
     this.timeout(90_000);
@@ -73,7 +74,9 @@ describe(`worker processes beside an API-only gateway, the whole GİB protocol (
     // PostgreSQL: a 30-second poll, so only LISTEN/NOTIFY (or a known due time) can wake the workers in time.
     const workerEnv = { GW_WORKER_POLL_MS: E2E_DB_KIND === 'postgres' ? '30000' : '50', GW_WORKER_CONCURRENCY: '4' };
     const count = E2E_DB_KIND === 'postgres' ? 2 : 1;
-    for (let i = 1; i <= count; i++) workers.push(workerProcess(gwA, `worker-${i}`, workerEnv));
+    [metricsPort] = await freePorts(1);
+    // The first worker serves its metrics (GW_METRICS_PORT).
+    for (let i = 1; i <= count; i++) workers.push(workerProcess(gwA, `worker-${i}`, { ...workerEnv, ...(i === 1 ? { GW_METRICS_PORT: String(metricsPort) } : {}) }));
     await Promise.all(workers.map((w) => w.start()));
     [a, b] = await Promise.all([gwA.client('erp-a'), gwB.client('erp-b')]);
     await b.CheckUserAsync({ vknTckn: A_VKN, refresh: true });
@@ -108,5 +111,11 @@ describe(`worker processes beside an API-only gateway, the whole GİB protocol (
     // Each step once, whichever worker ran it.
     const steps = await gwA.db()('state_history').where({ machine: 'efatura-invoice' }).select('event');
     for (const e of ['PROCESS', 'SIGN', 'ENVELOPE', 'SEND', 'APPLICATION_ACCEPTED']) expect(steps.filter((s) => s.event === e), e).to.have.length(1);
+
+    // A standalone worker's /metrics: its job runs, and the shared queue.
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const runs = [...text.matchAll(/^gateway_job_runs_total\{[^}]*outcome="(?:done|rescheduled)"[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(runs, 'jobs this worker ran').to.be.greaterThan(0);
+    expect(text).to.match(/^gateway_jobs_waiting\{task="[a-z.]+"\} \d+/m);
   });
 });

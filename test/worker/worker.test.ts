@@ -4,7 +4,13 @@ import type { Knex } from 'knex';
 import { enqueueJob } from '../../src/db/jobs';
 import { createWriteBatcher } from '../../src/db/write-batcher';
 import { GatewayError } from '../../src/faults';
+import { metrics } from '../../src/metrics';
 import { createWorker, type Task } from '../../src/worker/worker';
+
+/** gateway_job_claims_recovered_total{how} now. */
+async function recovered(how: string): Promise<number> {
+  return (await metrics.claimsRecovered.get()).values.find((v) => v.labels.how === how)?.value ?? 0;
+}
 import { createTestDb, TEST_DB_KIND, type TestDb } from '../helpers/db';
 
 const logger = pino({ level: 'silent' });
@@ -187,6 +193,7 @@ describe(`worker and job queue (${TEST_DB_KIND})`, () => {
       concurrency: 2,
       leaseMs,
     });
+    const recoveredBefore = await recovered('lease_expired');
     const started = Date.now();
     holder.start();
     try {
@@ -197,6 +204,7 @@ describe(`worker and job queue (${TEST_DB_KIND})`, () => {
       expect(slowRuns, 'the running job is not taken from its live worker').to.deep.equal(['holder']);
       expect(orphanRuns).to.have.length(1);
       expect(orphanRuns[0]! - started).to.be.within(leaseMs, leaseMs * 1.5 + 200);
+      expect((await recovered('lease_expired')) - recoveredBefore, 'gateway_job_claims_recovered_total{how="lease_expired"}').to.equal(1);
     } finally {
       release();
       await holder.stop();
@@ -215,12 +223,14 @@ describe(`worker and job queue (${TEST_DB_KIND})`, () => {
     // A live process of this host (our parent) holds the other: left to its lease.
     await t.db('jobs').where({ job_key: 'periodic:1' }).update({ locked_by: `${os.hostname()}:${process.ppid}:alive`, locked_at: now, attempts: 1 });
     const ran: number[] = [];
+    const recoveredBefore = await recovered('dead_process');
     const worker = createWorker({ db: t.db, tasks: { periodic: { run: async (job) => void ran.push(Number(job.payload.n)) } }, clock: () => new Date(), logger, pollMs: 20, concurrency: 2 });
     worker.start();
     try {
       for (let i = 0; i < 100 && ran.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
       await new Promise((r) => setTimeout(r, 100));
       expect(ran, 'the dead process’s job ran long before its 20 s lease').to.deep.equal([0]);
+      expect((await recovered('dead_process')) - recoveredBefore).to.equal(1);
       expect(await t.db('jobs').where({ job_key: 'periodic:1' }).first('locked_by')).to.deep.equal({ locked_by: `${os.hostname()}:${process.ppid}:alive` });
     } finally {
       await worker.stop();
