@@ -119,6 +119,8 @@ export interface ServiceProcess {
   start(): Promise<void>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once (a crash: nothing runs on the way out); resolves when the process has exited. */
+  kill(): Promise<void>;
   running(): boolean;
 }
 
@@ -207,6 +209,11 @@ export function serviceProcess(opts: ServiceOptions): ServiceProcess {
           await sleep(50);
         }
       }
+    },
+
+    async kill() {
+      if (child && handle.running()) child.kill('SIGKILL');
+      await exited;
     },
 
     async stop(graceMs = 5000) {

@@ -1,0 +1,28 @@
+import { expect } from 'chai';
+import { E2E_DB_KIND } from '../e2e/harness';
+import { runChaos } from './chaos';
+
+/**
+ * The short form of the chaos run (test/chaos/chaos.ts; at length: `npx tsx bench/chaos.ts`). About half a minute of
+ * load with a SIGKILL every 2–5 s; on PostgreSQL either of two gateways on one database is the one killed.
+ */
+describe(`chaos: gateways SIGKILLed under load, nothing lost or duplicated (${E2E_DB_KIND})`, function () {
+  this.timeout(180_000);
+
+  it('every acknowledged invoice exactly once, numbers gapless, all final within the bound, GİB has each once', async () => {
+    const figures = await runChaos({
+      seconds: Number(process.env.CHAOS_SECONDS ?? 25),
+      clients: 6,
+      killEveryMs: [2000, 5000],
+      downMs: [100, 1500],
+      leaseMs: 3000,
+      earsivShare: 0.3,
+      log: (line) => process.env.CHAOS_LOG === '1' && process.stderr.write(`${line}\n`),
+    });
+    process.stdout.write(`      chaos figures: ${JSON.stringify(figures)}\n`);
+    expect(figures.kills, 'kills').to.be.at.least(3);
+    expect(figures.acknowledged, 'acknowledged').to.be.at.least(100);
+    expect(figures.retries, 'the kills made clients retry').to.be.greaterThan(0);
+    expect(figures.drainMs).to.be.within(0, figures.drainBoundMs);
+  });
+});
