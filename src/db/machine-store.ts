@@ -132,7 +132,7 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
   }
 
   /** apply() inside a transaction: the transition, its history and effects, then any held events it releases. */
-  async function applyIn(t: Knex.Transaction, ref: EntityRef, input: ApplyInput): Promise<ApplyResult> {
+  async function applyIn(t: Knex.Transaction, ref: EntityRef, input: ApplyInput, releasedAt?: Date): Promise<ApplyResult> {
     const table = machineTable(ref.table);
     const row = await selectFirst<{ machine: string; state: string; version: number; context: unknown }>(
       t,
@@ -146,7 +146,8 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
       throw new GatewayError('VERSION_CONFLICT');
     }
     const context = parseJson<Record<string, unknown>>(row.context, {});
-    const at = deps.clock();
+    // Released held events are recorded at the time of the transition that releases them: one moment, one transaction.
+    const at = releasedAt ?? deps.clock();
     const version = row.version + 1;
     const held = (context.heldEvents as HeldEvent[] | undefined) ?? [];
 
@@ -186,14 +187,15 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
     // news and dropped, as it would have been had it come now (the raw answers stay on record where they arrived).
     for (const h of released) {
       try {
-        await applyIn(t, ref, {
+        const replay: ApplyInput = {
           event: h.event,
           actor: h.actor,
           reason: `${h.reason ?? ''} [${h.heldAt} tarihinde geldi, bekletildi]`.trim().slice(0, 1000),
           code: h.code,
           codeDescription: h.codeDescription,
           ...(h.contextPatch ? { contextPatch: h.contextPatch } : {}),
-        });
+        };
+        await applyIn(t, ref, replay, at);
       } catch (err) {
         if (!(err instanceof GatewayError && err.fault === 'ILLEGAL_TRANSITION')) throw err;
       }
