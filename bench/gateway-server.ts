@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createDb, migrate } from '../src/db/connect';
+import { listenHttp } from '../src/http/server';
 
 /**
  * The gateway as the benchmark runs it: its own process, embedded defaults (SQLite with synchronous=FULL, blob files
@@ -20,10 +21,9 @@ async function main() {
   const tenant = await gw.services.tenants.createTenant({ vkn: '1234567801', title: 'BENCH A.S.' });
   await gw.services.tenants.createUser(tenant.id, 'bench', 'bench-password-1');
   if (config.worker.enabled) gw.worker.start();
-  const server = gw.app.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    process.stdout.write(JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0, username: 'bench', password: 'bench-password-1', dataDir }) + '\n');
-  });
+  const server = await listenHttp(gw.app, 0, '127.0.0.1', config.http);
+  const address = server.address();
+  process.stdout.write(JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0, username: 'bench', password: 'bench-password-1', dataDir }) + '\n');
   process.on('SIGTERM', async () => {
     server.close();
     await gw.worker.stop();

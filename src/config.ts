@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { HttpTimeouts } from './http/server';
 import type { Pkcs11SignerConfig, SoftwareKeyFiles } from './signing/signer';
 
 /**
@@ -23,6 +24,8 @@ export interface GatewayConfig {
     /** Largest document once unzipped (zip bombs stop here). */
     maxDocumentBytes: number;
   };
+  /** Header, whole-request and keep-alive idle timeouts of every HTTP server (src/http/server.ts). */
+  http: HttpTimeouts;
   auth: {
     allowPasswordText: boolean;
     /** How far a UsernameToken's Created may be from now; nonces are remembered this long. */
@@ -169,6 +172,17 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+function httpTimeouts(env: Env): HttpTimeouts {
+  const t: HttpTimeouts = {
+    headersMs: int(env, 'GW_HTTP_HEADERS_TIMEOUT_MS', 15_000, 100, 600_000),
+    requestMs: int(env, 'GW_HTTP_REQUEST_TIMEOUT_MS', 120_000, 100, 3_600_000),
+    keepAliveMs: int(env, 'GW_HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+  };
+  // Node refuses a headers timeout longer than the whole request's.
+  if (t.headersMs > t.requestMs) throw new ConfigError('GW_HTTP_HEADERS_TIMEOUT_MS must not be longer than GW_HTTP_REQUEST_TIMEOUT_MS');
+  return t;
+}
+
 function gibDir(env: Env): string | null {
   if (!env.GW_GIB_DIR) return null;
   const dir = path.resolve(env.GW_GIB_DIR);
@@ -242,6 +256,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       maxRequestBytes: int(env, 'GW_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 2 ** 31 - 1),
       maxDocumentBytes: int(env, 'GW_MAX_DOCUMENT_BYTES', 50 * 1024 * 1024, 1024, 2 ** 31 - 1),
     },
+    http: httpTimeouts(env),
     auth: {
       allowPasswordText: bool(env, 'GW_AUTH_ALLOW_PASSWORD_TEXT', false),
       windowSeconds: int(env, 'GW_AUTH_WINDOW_SECONDS', 300, 10, 86400),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createApp } from './app';
 import { ConfigError, gibUrls, loadConfig, type GatewayConfig, type GibUrls } from './config';
 import { createDb, migrate } from './db/connect';
+import { listenHttp } from './http/server';
 import { GIB_ENDPOINT_PATH } from './soap/gib-endpoint';
 import { createLogger } from './log';
 import { createSimulator, type Simulator } from './simulator';
@@ -18,6 +19,7 @@ async function startEmbeddedSimulator(config: GatewayConfig, logger: ReturnType<
       ...(config.gibDir ? { gibDir: config.gibDir } : {}),
       // Merkez's own 1215/1230/1300 are pushed too, so a demo does not wait for the 24-hour poll.
       pushFinalStates: true,
+      http: config.http,
     },
     logger,
   );
@@ -37,8 +39,7 @@ async function main(): Promise<void> {
   const selfHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const publicUrl = config.gib.publicUrl ?? `http://${selfHost}:${config.port}`;
   const gateway = await createApp({ config, db, logger, publicUrl: config.gib.publicUrl ?? undefined, gib });
-  const server = gateway.app.listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const server = await listenHttp(gateway.app, config.port, config.host, config.http);
 
   if (embedded) {
     const endpoint = `${publicUrl.replace(/\/$/, '')}${GIB_ENDPOINT_PATH}`;

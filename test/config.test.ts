@@ -11,6 +11,8 @@ describe('configuration', () => {
     expect(c).to.include({ databaseUrl: null, sqliteFile: '/srv/gw/gateway.sqlite', blobDir: '/srv/gw/blobs', gibDir: null, port: 8080 });
     expect(c.signing.defaultSigner).to.deep.equal({ type: 'dev' });
     expect(c.auth).to.include({ allowPasswordText: false, maxFailures: 10 });
+    expect(c.http).to.deep.equal({ headersMs: 15_000, requestMs: 120_000, keepAliveMs: 5_000 });
+    expect(loadConfig({ GW_HTTP_HEADERS_TIMEOUT_MS: '2000', GW_HTTP_REQUEST_TIMEOUT_MS: '3000', GW_HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000' }).http).to.deep.equal({ headersMs: 2000, requestMs: 3000, keepAliveMs: 1000 });
   });
 
   const refusals: [string, Record<string, string>, RegExp][] = [
@@ -19,6 +21,8 @@ describe('configuration', () => {
     ['a boolean that is not one', { GW_AUTH_ALLOW_PASSWORD_TEXT: 'maybe' }, /GW_AUTH_ALLOW_PASSWORD_TEXT/],
     ['a GİB directory without GİB’s package', { GW_GIB_DIR: '/tmp' }, /GW_GIB_DIR/],
     ['an unknown signer', { GW_SIGNER: 'hsm' }, /GW_SIGNER/],
+    ['a headers timeout longer than the request timeout', { GW_HTTP_HEADERS_TIMEOUT_MS: '5000', GW_HTTP_REQUEST_TIMEOUT_MS: '1000' }, /GW_HTTP_HEADERS_TIMEOUT_MS/],
+    ['a request timeout of 0 (Node would then have none)', { GW_HTTP_REQUEST_TIMEOUT_MS: '0' }, /GW_HTTP_REQUEST_TIMEOUT_MS/],
     ['pkcs11 without a PIN file', { GW_SIGNER: 'pkcs11', GW_PKCS11_MODULE: '/x.so' }, /GW_PKCS11_PIN_FILE/],
     ['pkcs11 with a PIN file that is not there', { GW_SIGNER: 'pkcs11', GW_PKCS11_MODULE: '/x.so', GW_PKCS11_PIN_FILE: '/nonexistent/pin' }, /not a readable file/],
     ['a software key file that is not there', { GW_SIGNER: 'software', GW_SIGNER_KEY_FILE: '/nonexistent/k', GW_SIGNER_CERT_FILE: '/nonexistent/c' }, /GW_SIGNER_KEY_FILE/],

@@ -98,8 +98,9 @@ export async function verifyXml(xml: Buffer | string, opts: VerifyOptions): Prom
   try {
     doc = parseXml(xml);
   } catch (err) {
-    // The parser's DOCUMENT_DOCTYPE and XML_UNPARSABLE as they are; whatever else (not XML at all) is unparsable too.
-    if (isGatewayError(err) && (err.fault === 'DOCUMENT_DOCTYPE' || err.fault === 'XML_UNPARSABLE')) throw err;
+    // The parser's DOCUMENT_DOCTYPE, DOCUMENT_LIMIT and XML_UNPARSABLE as they are; whatever else (not XML at all)
+    // is unparsable too.
+    if (isGatewayError(err) && (err.fault === 'DOCUMENT_DOCTYPE' || err.fault === 'DOCUMENT_LIMIT' || err.fault === 'XML_UNPARSABLE')) throw err;
     throw new GatewayError('XML_UNPARSABLE', { detail: err instanceof Error ? err.message : String(err) }, err);
   }
 

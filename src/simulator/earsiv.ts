@@ -57,7 +57,7 @@ import { verifyXml } from '../signing/verify';
 import { createXsdValidator, type XsdValidator } from '../validation/ubl-tr/xsd';
 import { unpackDocument } from '../zip/read';
 import { zipOne } from '../zip/write';
-import { parseXml } from '../xml/parse';
+import { SOAP_REQUEST_LIMITS, parseXml } from '../xml/parse';
 import type { FaultInjection, SimulatorTimings } from './options';
 import type { SimulatorStore, StateEntry } from './store';
 import type { Scheduler } from './transport';
@@ -158,7 +158,7 @@ export function createEarsivService(d: EarsivServiceDeps): EarsivService {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       let msg;
       try {
-        msg = parseEarsivSoapMessage(body);
+        msg = parseEarsivSoapMessage(body, SOAP_REQUEST_LIMITS);
       } catch (err) {
         // What no operation can be read from gets a plain SOAP fault, as a SOAP stack answers it (no EArsivFault).
         const why = isGatewayError(err) ? err.message : String(err);

@@ -33,6 +33,8 @@ import { EARSIV_PATHS, createEarsivService } from './earsiv';
 import { DEFAULT_TIMINGS, noFaults, type FaultInjection, type SimulatorOptions, type SimulatorTimings } from './options';
 import { SimulatorStore, type AliasRole, type SimEnvelope } from './store';
 import { OutgoingHttp, Scheduler } from './transport';
+import { listenHttp } from '../http/server';
+import { SOAP_REQUEST_LIMITS } from '../xml/parse';
 
 export { optionsFromEnv, DEFAULT_TIMINGS, type SimulatorOptions, type SimulatorTimings, type FaultInjection } from './options';
 export type { SimEnvelope, SimUser, SimEndpoint, PushRecord } from './store';
@@ -125,7 +127,7 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       let msg;
       try {
-        msg = parseSoapMessage(body);
+        msg = parseSoapMessage(body, SOAP_REQUEST_LIMITS);
       } catch (err) {
         log.info({ err: isGatewayError(err) ? err.message : String(err) }, 'unreadable SOAP request');
         sendFault(res, 2005, 'SISTEM HATASI');
@@ -297,12 +299,8 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
     },
     async start(port = 0, host = '127.0.0.1') {
       if (server) throw new Error('simulator already started');
-      const s = app.listen(port, host);
+      const s = await listenHttp(app, port, host, opts.http);
       server = s;
-      await new Promise<void>((resolve, reject) => {
-        s.once('listening', resolve);
-        s.once('error', reject);
-      });
       const addr = s.address() as AddressInfo;
       baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
       log.info({ url: baseUrl }, 'GİB simulator listening');

@@ -3,6 +3,7 @@
  * message — like the gateway's own configuration).
  */
 import path from 'node:path';
+import type { HttpTimeouts } from '../http/server';
 import type { AliasRole } from './store';
 
 export interface SimulatorTimings {
@@ -91,6 +92,8 @@ export interface SimulatorOptions {
   logLevel?: string;
   /** Base URL written into the served WSDL; default the address the client used. */
   publicUrl?: string;
+  /** Its HTTP server's timeouts (src/http/server.ts defaults; the embedded one takes the gateway's). */
+  http?: HttpTimeouts;
   clock?: () => Date;
 }
 

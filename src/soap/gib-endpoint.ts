@@ -8,9 +8,9 @@
  * synchronous transport checks, 2000/2001/2006, and commits the ZIP and its job before the documentResponse leaves;
  * everything about the envelope's content, 1110–1195, goes back later in a system response).
  *
- * A request we cannot read (over the size limit, a DOCTYPE, not SOAP, an unknown operation) and any failure of ours
- * is 2005 SISTEM HATASI with GİB's text only; the log keeps the cause. A pusher that counts 2001 as delivered
- * (GİB, the simulator) can resend safely: nothing is stored twice.
+ * A request we cannot read (over the size limit, a DOCTYPE, past the SOAP request limits of src/xml/limits.ts, not
+ * SOAP, an unknown operation) and any failure of ours is 2005 SISTEM HATASI with GİB's text only; the log keeps the
+ * cause. A pusher that counts 2001 as delivered (GİB, the simulator) can resend safely: nothing is stored twice.
  *
  * binaryData may come inline (base64) or as an MTOM attachment (src/gib/protocol/mtom.ts). What the requests mean is
  * src/services/gib-inbound.service.ts; this is the HTTP side.
@@ -19,6 +19,8 @@ import fs from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isGatewayError } from '../faults';
+import { rawBody } from '../http/body';
+import { soapLimitInspector } from './server';
 import {
   EFATURA_FAULT_KIND,
   GibProtocolError,
@@ -69,7 +71,8 @@ export function createGibEndpoint(deps: GibEndpointDeps): express.Router {
 
   router.post(
     GIB_ENDPOINT_PATH,
-    express.raw({ type: () => true, limit: deps.maxBytes }),
+    // An MTOM package is no XML document as a whole: its root part is checked when it is parsed.
+    rawBody(deps.maxBytes, (req) => (/^\s*multipart\//i.test(req.headers['content-type'] ?? '') ? undefined : soapLimitInspector())),
     async (req: Request, res: Response) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       let msg: SoapMessage;
@@ -105,7 +108,8 @@ export function createGibEndpoint(deps: GibEndpointDeps): express.Router {
     },
   );
 
-  // The body parser's refusals (over the limit, a broken gzip stream, an aborted upload) end here.
+  // The body reader's refusals (over the size limit, past the XML limits as it arrived, a broken gzip stream, an
+  // aborted upload) end here.
   router.use(GIB_ENDPOINT_PATH, (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) {
       next(err);

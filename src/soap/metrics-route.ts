@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import express, { type Request, type Response } from 'express';
+import { listenHttp, type HttpTimeouts } from '../http/server';
 import { registry } from '../metrics';
 
 /** GET /metrics: the process's metrics in Prometheus's text format (README, "Metrics"). */
@@ -13,11 +14,9 @@ export async function metricsHandler(_req: Request, res: Response): Promise<void
 }
 
 /** A standalone worker's /metrics (GW_METRICS_PORT): a server of its own, nothing else on it. */
-export async function serveMetrics(port: number, host: string): Promise<http.Server> {
+export async function serveMetrics(port: number, host: string, timeouts: HttpTimeouts): Promise<http.Server> {
   const app = express();
   app.disable('x-powered-by');
   app.get('/metrics', metricsHandler);
-  const server = app.listen(port, host);
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  return server;
+  return listenHttp(app, port, host, timeouts);
 }

@@ -9,17 +9,25 @@
  *   soap:Envelope/soap:Header   the WS-Security UsernameToken, found by local names (Security/UsernameToken/
  *                               Username, Password with its Type, Nonce, Created) as clients put it in the 1.0 or
  *                               1.1 namespace, or none;
- *   soap:Body/<op>Request       the operation, by the request element's local name; its arguments are its child
- *                               elements' texts, by local name (every request of the WSDL is a flat sequence).
- * Anything else — no XML, not a SOAP 1.1 envelope, no body element, an unknown operation — is 4001; a DOCTYPE is
- * 4002; a body over the limit (after gzip inflation) is 4003. Every fault is the WSDL's typed GatewayFault.
+ *   soap:Body/<op>Request       the operation, by the request element's name in the service's namespace; its
+ *                               arguments are its child elements' texts, each one the WSDL lists for that request
+ *                               (./request-shape.ts: an unknown element is 4010, a required one missing or one
+ *                               written twice 4004, as an XSD-validating stack would refuse them).
+ * The envelope is strict UTF-8: invalid bytes anywhere, another declared encoding or another charset in the
+ * Content-Type are 4001, like anything else that is no readable call — no XML, not a SOAP 1.1 envelope, not exactly
+ * one body element, an unknown operation; a DOCTYPE is 4002; a body over the limit (after gzip inflation) is 4003;
+ * an envelope past SOAP_REQUEST_LIMITS (src/xml/limits.ts: depth, elements, attributes, names) is 4008, found as
+ * the body arrives (src/http/body.ts) and again by the parser. Every fault is the WSDL's typed GatewayFault.
  */
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import { GatewayError, asGatewayError } from '../faults';
+import { rawBody } from '../http/body';
 import type { UsernameToken } from '../security/wsse';
 import { NS } from '../xml/namespaces';
-import { parseXml, type XmlElement } from '../xml/parse';
+import { SOAP_REQUEST_LIMITS, parseXml, type XmlElement } from '../xml/parse';
+import { LimitScanner } from '../xml/prescan';
 import { requestContext } from './context';
+import { readArguments, requestShapes, type RequestShape } from './request-shape';
 import { GATEWAY_NS, faultEnvelope } from './faults';
 
 /** What a handler gets: the caller's token and the request's arguments by element name. */
@@ -57,6 +65,12 @@ function hasDtd(body: Buffer): boolean {
     if (word === 'DOCTYP' || word === 'ENTITY') return true;
   }
   return false;
+}
+
+/** A Content-Type without a charset, or with UTF-8's: the envelope is strict UTF-8 (the parser checks the bytes). */
+function isUtf8Charset(contentType: string | undefined): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  return charset === undefined || /^utf-?8$/i.test(charset);
 }
 
 function escapeText(value: string): string {
@@ -104,24 +118,32 @@ function usernameToken(header: XmlElement | undefined): UsernameToken | null {
 }
 
 /** The operation's name, its arguments and the token, or a typed fault. */
-function readCall(body: Buffer, operations: Readonly<Record<string, SoapOperation>>): { name: string; token: UsernameToken | null; args: Record<string, string> } {
+function readCall(body: Buffer, shapes: ReadonlyMap<string, RequestShape>): { name: string; token: UsernameToken | null; args: Record<string, string> } {
   if (body.length === 0) throw new GatewayError('REQUEST_MALFORMED');
   if (hasDtd(body)) throw new GatewayError('REQUEST_DOCTYPE');
   let root: XmlElement;
   try {
-    root = parseXml(body).root;
+    root = parseXml(body, SOAP_REQUEST_LIMITS).root;
   } catch (err) {
+    if (err instanceof GatewayError && err.fault === 'DOCUMENT_LIMIT') throw new GatewayError('REQUEST_LIMIT', { detail: String(err.params.detail) }, err);
     throw new GatewayError('REQUEST_MALFORMED', {}, err);
   }
   if (root.ns !== NS.soap11 || root.local !== 'Envelope') throw new GatewayError('REQUEST_MALFORMED');
   const soapBody = child(root, NS.soap11, 'Body');
-  const request = soapBody?.children[0];
-  if (!request || !request.local.endsWith('Request')) throw new GatewayError('REQUEST_MALFORMED');
-  const name = request.local.slice(0, -'Request'.length);
-  if (!Object.hasOwn(operations, name)) throw new GatewayError('REQUEST_MALFORMED');
-  const args: Record<string, string> = {};
-  for (const c of request.children) args[c.local] = c.text;
+  // document/literal: the Body holds the one request element, in the service's namespace.
+  if (!soapBody || soapBody.children.length !== 1) throw new GatewayError('REQUEST_MALFORMED');
+  const request = soapBody.children[0]!;
+  const name = request.local.endsWith('Request') ? request.local.slice(0, -'Request'.length) : '';
+  const shape = shapes.get(name);
+  if (!shape || request.ns !== shape.ns) throw new GatewayError('REQUEST_MALFORMED');
+  const args = readArguments(request, shape);
   return { name, token: usernameToken(child(root, NS.soap11, 'Header')), args };
+}
+
+/** The SOAP request limits checked on the body as it arrives: a hostile body is refused before it is kept. */
+export function soapLimitInspector(): (chunk: Buffer) => void {
+  const scanner = new LimitScanner(SOAP_REQUEST_LIMITS);
+  return (chunk) => scanner.write(chunk);
 }
 
 /**
@@ -130,6 +152,14 @@ function readCall(body: Buffer, operations: Readonly<Record<string, SoapOperatio
  */
 export function mountSoapServer(app: Express, options: SoapServerOptions): void {
   const location = /<soap:address location="[^"]*"\/>/;
+  // What each request may hold, from the WSDL (a request element it does not describe is an unknown operation).
+  const allShapes = requestShapes(options.wsdlXml);
+  const shapes = new Map<string, RequestShape>();
+  for (const name of Object.keys(options.operations)) {
+    const shape = allShapes.get(name);
+    if (!shape) throw new Error(`operation ${name} has no ${name}Request in the WSDL`);
+    shapes.set(name, shape);
+  }
 
   function send(res: Response, status: number, xml: string): void {
     res.status(status).type(SOAP_CONTENT_TYPE).send(xml);
@@ -149,11 +179,12 @@ export function mountSoapServer(app: Express, options: SoapServerOptions): void 
     res.type(SOAP_CONTENT_TYPE).send(options.wsdlXml.replace(location, `<soap:address location="${base}${options.path}"/>`));
   });
 
-  app.post(options.path, express.raw({ type: () => true, limit: options.maxRequestBytes, inflate: true }), async (req: Request, res: Response) => {
+  app.post(options.path, rawBody(options.maxRequestBytes, soapLimitInspector), async (req: Request, res: Response) => {
     const ctx = requestContext(req);
     let call: ReturnType<typeof readCall>;
     try {
-      call = readCall(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), options.operations);
+      if (!isUtf8Charset(req.get('content-type'))) throw new GatewayError('REQUEST_MALFORMED');
+      call = readCall(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), shapes);
     } catch (err) {
       sendFault(res, asGatewayError(err));
       return;
@@ -170,10 +201,12 @@ export function mountSoapServer(app: Express, options: SoapServerOptions): void 
     }
   });
 
-  // The body parser's refusals: over the limit (after inflation), a broken gzip stream, an aborted upload.
+  // The body reader's refusals: over the limit (after inflation), past the XML limits as it arrived, a broken gzip
+  // stream, an aborted upload.
   app.use(options.path, (err: { type?: string } | undefined, _req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();
     if (res.headersSent) return next(err);
+    if (err instanceof GatewayError && err.fault === 'DOCUMENT_LIMIT') return sendFault(res, new GatewayError('REQUEST_LIMIT', { detail: String(err.params.detail) }, err));
     if (err.type === 'entity.too.large') return sendFault(res, new GatewayError('REQUEST_TOO_LARGE', { limit: options.maxRequestBytes }));
     return sendFault(res, new GatewayError('REQUEST_MALFORMED'));
   });

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const gateway = composeGateway({ config, db, logger, gib: gibUrls(config) });
   await gateway.ensurePeriodicJobs();
   gateway.worker.start();
-  const metricsServer = config.worker.metricsPort === null ? null : await serveMetrics(config.worker.metricsPort, config.host);
+  const metricsServer = config.worker.metricsPort === null ? null : await serveMetrics(config.worker.metricsPort, config.host, config.http);
   logger.info(
     { workerId: gateway.worker.workerId, database: config.databaseUrl ? 'postgres' : 'sqlite', metrics: metricsServer ? `http://${config.host}:${config.worker.metricsPort}/metrics` : null },
     'worker started',

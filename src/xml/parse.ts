@@ -32,11 +32,20 @@
  * A DTD is the one place XML can define entities (billion laughs, XXE) or default attributes (which would change
  * the canonical form a signature covers), so `<!DOCTYPE`/`<!ENTITY` is refused before parsing (WS-I BP R1008);
  * only the five predefined entities and character references are ever expanded. Faults: XML_NOT_XML (1132),
- * XML_UNPARSABLE (1140, detail with line and column) and DOCUMENT_DOCTYPE (4007).
+ * XML_UNPARSABLE (1140, detail with line and column), DOCUMENT_DOCTYPE (4007) and DOCUMENT_LIMIT (4009).
+ *
+ * What it costs: at most the limits the caller passes (./limits.ts: depth, nodes, attributes, namespaces in scope,
+ * name, attribute and text sizes; the defaults suit invoices), checked as the parser reads, so a document past one
+ * fails at that point, before anything is built for the rest; a document of 1 MiB or more is scanned for them
+ * before its view is made (./prescan.ts). Everything else is linear in the document's size.
  */
 import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../faults';
+import { DOCUMENT_LIMITS, limitExceeded, type XmlLimits } from './limits';
+import { PRESCAN_BYTES, prescanLimits } from './prescan';
 import { isUriReference } from './uri';
+
+export { DOCUMENT_LIMITS, SOAP_REQUEST_LIMITS, type XmlLimits } from './limits';
 
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
@@ -46,10 +55,15 @@ export type NsDecl = readonly [string, string];
 
 /** A namespace scope: one element's own declarations, chained to its parent's scope. */
 export class NsScope {
+  /** Declarations in this chain, shadowed ones included: what a lookup may walk through. */
+  readonly size: number;
+
   constructor(
     readonly parent: NsScope | null,
     readonly decls: readonly NsDecl[],
-  ) {}
+  ) {
+    this.size = (parent ? parent.size : 0) + decls.length;
+  }
 
   lookup(prefix: string): string | undefined {
     for (let s: NsScope | null = this; s; s = s.parent) {
@@ -144,9 +158,6 @@ export interface XmlDocument {
   /** The byte view that offsets refer to (internal to src/xml; use positionOf, textContent, canonicalize). */
   readonly view: string;
 }
-
-/** libxml2's default nesting limit (xmlParserMaxDepth); also keeps every recursive walk after us shallow. */
-const MAX_DEPTH = 256;
 
 const EMPTY_ATTRS: readonly XmlAttr[] = Object.freeze([]);
 const EMPTY_CHILDREN: readonly XmlElement[] = Object.freeze([]);
@@ -462,10 +473,11 @@ class Node implements XmlElement {
 /**
  * Parse a document: decide it is XML, refuse DTDs, check every well-formedness and namespace constraint of
  * XML 1.0 + Namespaces 1.0 that applies without a DTD, and build the tree. A string is taken as the text of a
- * document and encoded as UTF-8 (offsets are then offsets into those bytes).
- * Throws GatewayError XML_NOT_XML, XML_UNPARSABLE (detail with line and column) or DOCUMENT_DOCTYPE.
+ * document and encoded as UTF-8 (offsets are then offsets into those bytes). `limits` default to DOCUMENT_LIMITS.
+ * Throws GatewayError XML_NOT_XML, XML_UNPARSABLE (detail with line and column), DOCUMENT_DOCTYPE or
+ * DOCUMENT_LIMIT (detail with the byte offset).
  */
-export function parseXml(input: Buffer | string): XmlDocument {
+export function parseXml(input: Buffer | string, limits: Partial<XmlLimits> = DOCUMENT_LIMITS): XmlDocument {
   let bytes: Buffer;
   if (typeof input === 'string') {
     const lone = LONE_SURROGATE.exec(input);
@@ -476,7 +488,12 @@ export function parseXml(input: Buffer | string): XmlDocument {
   }
   assertNoDoctype(bytes);
   const bom = checkEncoding(bytes);
+  const full = limits === DOCUMENT_LIMITS ? DOCUMENT_LIMITS : { ...DOCUMENT_LIMITS, ...limits };
+  // A large document past a limit fails before its view is made (./prescan.ts); the parser checks them all again.
+  if (bytes.length >= PRESCAN_BYTES) prescanLimits(bytes, full);
   const view = bytes.toString('latin1');
+  const doc = new Parser(view, bytes, bom, full).parse();
+  // Whole-document scans after the parse, which stops a document past its limits before they would run.
   const bad = BAD_CONTROL.exec(view);
   if (bad) {
     throw unparsable(view, bad.index, `character U+00${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')} is not allowed in XML`);
@@ -485,7 +502,7 @@ export function parseXml(input: Buffer | string): XmlDocument {
   const ffff = view.indexOf('\xef\xbf\xbf');
   const nonChar = fffe === -1 ? ffff : ffff === -1 ? fffe : Math.min(fffe, ffff);
   if (nonChar !== -1) throw unparsable(view, nonChar, 'character U+FFFE/U+FFFF is not allowed in XML');
-  return new Parser(view, bytes, bom).parse();
+  return doc;
 }
 
 function unparsable(view: string, offset: number, message: string): GatewayError {
@@ -506,6 +523,10 @@ function hasXmlDecl(view: string, p: number): boolean {
 class Parser {
   private pos = 0;
   private count = 0;
+  /** Elements, comments, PIs and CDATA sections so far (maxNodes). */
+  private nodes = 0;
+  /** Attribute names of the tag being read, once it has many (duplicates are then found by hash, not by a scan). */
+  private seen: Set<string> | null = null;
   // Raw attributes of the tag being read, valid up to rawTop (reused between tags).
   private rawNames: string[] = [];
   private rawValues: string[] = [];
@@ -521,16 +542,32 @@ class Parser {
   private depth = 0;
   /** Character data (byte view) of the innermost open element while it has no element child. */
   private text = '';
+  /** Bytes of character data (as written) of the innermost open element since its last tag (maxTextBytes). */
+  private textBytes = 0;
+  /** It ends with a CR (kept apart: charCodeAt on the joined text would flatten it once per piece, quadratic). */
+  private textEndsCr = false;
   /** That character data cannot be line-end normalised as a whole (see closeTag). */
   private textInexact = false;
   private root: Node | null = null;
 
-  constructor(private readonly src: string, private readonly bytes: Buffer, bom: number) {
+  constructor(private readonly src: string, private readonly bytes: Buffer, bom: number, private readonly limits: XmlLimits) {
     this.pos = bom;
   }
 
   private fail(message: string, at = this.pos): never {
     throw unparsable(this.src, at, message);
+  }
+
+  private overLimit(limit: keyof XmlLimits, at: number): never {
+    throw limitExceeded(limit, this.limits, at);
+  }
+
+  private node(at: number): void {
+    if (++this.nodes > this.limits.maxNodes) this.overLimit('maxNodes', at);
+  }
+
+  private checkText(bytes: number, at: number): void {
+    if (bytes > this.limits.maxTextBytes) this.overLimit('maxTextBytes', at);
   }
 
   parse(): XmlDocument {
@@ -570,6 +607,7 @@ class Parser {
   private comment(): void {
     const src = this.src;
     const start = this.pos;
+    this.node(start);
     const dd = src.indexOf('--', start + 4);
     if (dd === -1) this.fail('Comment not terminated', start);
     if (src.charCodeAt(dd + 2) !== 0x3e) this.fail('Double hyphen within comment', dd);
@@ -579,6 +617,7 @@ class Parser {
   private pi(): void {
     const src = this.src;
     const start = this.pos;
+    this.node(start);
     this.pos += 2;
     const target = this.name();
     if (target === null) this.fail('Processing instruction without a target', start);
@@ -594,10 +633,12 @@ class Parser {
   private name(): string | null {
     const src = this.src;
     const start = this.pos;
+    const stop = start + this.limits.maxNameBytes;
     let i = start;
     let first = true;
     let wide = false;
     for (;;) {
+      if (i > stop) this.overLimit('maxNameBytes', start);
       const c = src.charCodeAt(i);
       if (c < 0x80) {
         if ((first ? NAME_START_ASCII[c] : NAME_ASCII[c]) !== 1) break;
@@ -627,8 +668,10 @@ class Parser {
       if (lt === -1) this.fail(`Premature end of data in tag ${fromView(this.stackQNames[this.depth - 1]!)}`, len);
       const cur = this.stack[this.depth - 1]!;
       if (lt > this.pos) {
+        this.textBytes += lt - this.pos;
+        this.checkText(this.textBytes, this.pos);
         if (cur.children === EMPTY_CHILDREN) {
-          this.text += this.charData(src.slice(this.pos, lt), this.pos);
+          this.appendText(this.charData(src.slice(this.pos, lt), this.pos));
         } else if (!wsRange(src, this.pos, lt) && !allWs(this.charData(src.slice(this.pos, lt), this.pos))) {
           cur.mixed = true;
         }
@@ -644,7 +687,7 @@ class Parser {
         continue;
       }
       // A comment, PI or CDATA section splits the leaf text: a CR just before it is a line end of its own.
-      if (cur.children === EMPTY_CHILDREN && this.text.charCodeAt(this.text.length - 1) === 0x0d) this.textInexact = true;
+      if (cur.children === EMPTY_CHILDREN && this.textEndsCr) this.textInexact = true;
       if (c === 0x3f) {
         this.pi();
       } else if (src.startsWith('<!--', lt)) {
@@ -652,9 +695,12 @@ class Parser {
       } else if (src.startsWith('<![CDATA[', lt)) {
         const end = src.indexOf(']]>', lt + 9);
         if (end === -1) this.fail('CData section not finished', lt);
+        this.node(lt);
+        this.textBytes += end - lt - 9;
+        this.checkText(this.textBytes, lt);
         cur.cdata = true;
         if (cur.children === EMPTY_CHILDREN) {
-          this.text += src.slice(lt + 9, end);
+          this.appendText(src.slice(lt + 9, end));
           if (src.charCodeAt(end - 1) === 0x0d) this.textInexact = true; // and the text after it may start with LF
         } else if (!wsRange(src, lt + 9, end)) cur.mixed = true;
         this.pos = end + 3;
@@ -671,13 +717,16 @@ class Parser {
     const src = this.src;
     const len = src.length;
     const tagStart = this.pos;
-    if (this.depth > MAX_DEPTH) this.fail(`Excessive depth in document: ${MAX_DEPTH}`, tagStart);
+    const limits = this.limits;
+    if (this.depth >= limits.maxDepth) this.overLimit('maxDepth', tagStart);
+    this.node(tagStart);
     this.pos++;
     const qname = this.name();
     if (qname === null) this.fail('StartTag: invalid element name', tagStart);
     const qnameWide = this.nameWide;
     this.rawTop = 0;
     this.decls = null;
+    this.seen = null;
     let empty = false;
     for (;;) {
       const p = this.pos;
@@ -694,6 +743,7 @@ class Parser {
       c = src.charCodeAt(this.pos);
       if (c === 0x3e || c === 0x2f) continue;
       const aStart = this.pos;
+      if (this.rawTop >= limits.maxAttributes) this.overLimit('maxAttributes', aStart);
       const an = this.name();
       if (an === null) this.fail(this.pos >= len ? `Premature end of data in tag ${fromView(qname)}` : 'attributes construct error');
       while (isWs(src.charCodeAt(this.pos))) this.pos++;
@@ -705,14 +755,13 @@ class Parser {
       const vStart = this.pos + 1;
       const vEnd = src.indexOf(q === 0x22 ? '"' : '\'', vStart);
       if (vEnd === -1) this.fail('AttValue: closing quote expected');
+      if (vEnd - vStart > limits.maxAttributeBytes) this.overLimit('maxAttributeBytes', vStart);
       const raw = src.slice(vStart, vEnd);
       const ltAt = raw.indexOf('<');
       if (ltAt !== -1) this.fail('Unescaped \'<\' not allowed in attributes values', vStart + ltAt);
       const value = this.attrValue(raw, vStart);
       this.pos = vEnd + 1;
-      for (let i = 0; i < this.rawTop; i++) {
-        if (this.rawNames[i] === an) this.fail(`Attribute ${fromView(an)} redefined`, aStart);
-      }
+      if (this.isDuplicate(an)) this.fail(`Attribute ${fromView(an)} redefined`, aStart);
       this.rawNames[this.rawTop] = an;
       this.rawValues[this.rawTop] = value;
       this.rawPos[this.rawTop] = aStart;
@@ -724,6 +773,7 @@ class Parser {
     const parent = this.depth > 0 ? this.stack[this.depth - 1]! : null;
     const decls = this.decls;
     const scope = decls === null ? (parent ? parent.scope : NO_NAMESPACES) : new NsScope(parent ? parent.scope : NO_NAMESPACES, decls);
+    if (scope.size > limits.maxNamespaces) this.overLimit('maxNamespaces', tagStart);
     const colon = qname.indexOf(':');
     let prefix = '';
     let local = qname;
@@ -755,6 +805,8 @@ class Parser {
       this.root = el;
     }
     this.text = '';
+    this.textBytes = 0;
+    this.textEndsCr = false;
     this.textInexact = false;
     el.startTagEnd = this.pos;
     if (empty) {
@@ -764,6 +816,25 @@ class Parser {
     this.stack[this.depth] = el;
     this.stackQNames[this.depth] = qname;
     this.depth++;
+    return false;
+  }
+
+  private appendText(piece: string): void {
+    if (piece.length === 0) return;
+    this.text += piece;
+    this.textEndsCr = piece.charCodeAt(piece.length - 1) === 0x0d;
+  }
+
+  /** Whether the tag being read already has an attribute of this name (written form); by hash past a few. */
+  private isDuplicate(an: string): boolean {
+    const top = this.rawTop;
+    if (top < 8) {
+      for (let i = 0; i < top; i++) if (this.rawNames[i] === an) return true;
+      return false;
+    }
+    if (this.seen === null) this.seen = new Set(this.rawNames.slice(0, top));
+    if (this.seen.has(an)) return true;
+    this.seen.add(an);
     return false;
   }
 
@@ -790,6 +861,8 @@ class Parser {
       if (this.textInexact) el.decoded = fromView(charDataBetween(src, el.startTagEnd, el.endTagStart));
     }
     this.text = '';
+    this.textBytes = 0;
+    this.textEndsCr = false;
     this.textInexact = false;
   }
 
@@ -845,58 +918,117 @@ class Parser {
 
   /** Attribute value normalisation (XML 1.0 §3.3.3, CDATA): references expanded, literal white space → space. */
   private attrValue(raw: string, at: number): string {
-    if (raw.indexOf('&') === -1) return fromView(wsToSpace(raw));
-    let out = '';
-    let i = 0;
-    for (;;) {
-      const amp = raw.indexOf('&', i);
-      out += wsToSpace(raw.slice(i, amp === -1 ? raw.length : amp));
-      if (amp === -1) return fromView(out);
-      const semi = raw.indexOf(';', amp);
-      if (semi === -1) this.fail('EntityRef: expecting \';\'', at + amp);
-      out += charView(this.reference(raw.slice(amp + 1, semi), at + amp));
-      i = semi + 1;
-    }
+    const amp = raw.indexOf('&');
+    return fromView(amp === -1 ? wsToSpace(raw) : this.expand(raw, amp, at, true));
   }
 
   /** Character data between tags, still in the byte view, references expanded; `]]>` is not allowed. */
   private charData(raw: string, at: number): string {
     const cdEnd = raw.indexOf(']]>');
     if (cdEnd !== -1) this.fail('Sequence \']]>\' not allowed in content', at + cdEnd);
-    if (raw.indexOf('&') === -1) return raw;
-    let out = '';
-    let i = 0;
-    for (;;) {
-      const amp = raw.indexOf('&', i);
-      out += raw.slice(i, amp === -1 ? raw.length : amp);
-      if (amp === -1) return out;
-      const semi = raw.indexOf(';', amp);
-      if (semi === -1) this.fail('EntityRef: expecting \';\'', at + amp);
-      const cp = this.reference(raw.slice(amp + 1, semi), at + amp);
-      // A CR from a reference is data, not a line end: normalising rawText as a whole would turn it into LF.
-      if (cp === 0x0d) this.textInexact = true;
-      out += charView(cp);
-      i = semi + 1;
-    }
+    const amp = raw.indexOf('&');
+    return amp === -1 ? raw : this.expand(raw, amp, at, false);
   }
 
-  /** Check the body of `&…;` (one of the five predefined entities or a character reference); its code point. */
-  private reference(body: string, at: number): number {
+  /**
+   * `raw` (byte view) with its references expanded, from the first `&` at `amp` on; in an attribute value, literal
+   * white space also becomes a space (a CR LF pair one). Written byte by byte into one buffer: joining a piece per
+   * reference made a rope of millions of strings (a 19 MB text of `&#65;`: 1.2 s and 115 MB of heap). No
+   * reference is shorter than the UTF-8 of its character, so the output fits in raw.length bytes.
+   */
+  private expand(raw: string, amp: number, at: number, attr: boolean): string {
+    const n = raw.length;
+    const out = n <= scratch.length ? scratch : Buffer.allocUnsafe(n);
+    let o = 0;
+    for (let i = 0; i < amp; i++) o = copyChar(out, o, raw, i, attr);
+    for (let i = amp; i < n; ) {
+      if (raw.charCodeAt(i) !== 0x26 /* & */) {
+        // A CR LF pair in an attribute is one space: skip the LF here, copyChar wrote the space for the CR.
+        if (attr && raw.charCodeAt(i) === 0x0d && raw.charCodeAt(i + 1) === 0x0a) i++;
+        o = copyChar(out, o, raw, i, attr);
+        i++;
+        continue;
+      }
+      const semi = raw.indexOf(';', i);
+      if (semi === -1) this.fail('EntityRef: expecting \';\'', at + i);
+      const cp = this.reference(raw, i + 1, semi, at + i);
+      // A CR from a reference is data, not a line end: normalising rawText as a whole would turn it into LF.
+      if (cp === 0x0d && !attr) this.textInexact = true;
+      o = writeUtf8(out, o, cp);
+      i = semi + 1;
+    }
+    return out.toString('latin1', 0, o);
+  }
+
+  /** Check the body raw[from, to) of `&…;` (a predefined entity or a character reference); its code point. */
+  private reference(raw: string, from: number, to: number, at: number): number {
+    if (raw.charCodeAt(from) === 0x23 /* # */) {
+      // Read in place, without a slice, a regular expression and parseInt each: a text can hold millions.
+      const hex = raw.charCodeAt(from + 1) === 0x78 /* x */;
+      const first = from + (hex ? 2 : 1);
+      if (first === to) this.fail('CharRef: invalid value', at);
+      let cp = 0;
+      for (let k = first; k < to; k++) {
+        const d = digitValue(raw.charCodeAt(k), hex);
+        if (d < 0) this.fail('CharRef: invalid value', at);
+        cp = cp * (hex ? 16 : 10) + d;
+      }
+      if (to - first > 8) cp = -1;
+      if (!isLegalChar(cp)) this.fail(`xmlParseCharRef: invalid xmlChar value ${cp}`, at);
+      return cp;
+    }
+    const body = raw.slice(from, to);
     switch (body) {
       case 'lt': case 'gt': case 'amp': case 'apos': case 'quot':
         return referenceValue(body);
     }
-    if (body.charCodeAt(0) === 0x23 /* # */) {
-      const hex = body.charCodeAt(1) === 0x78 /* x */;
-      const digits = body.slice(hex ? 2 : 1);
-      if (!(hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits)) this.fail('CharRef: invalid value', at);
-      const cp = digits.length > 8 ? -1 : parseInt(digits, hex ? 16 : 10);
-      if (!isLegalChar(cp)) this.fail(`xmlParseCharRef: invalid xmlChar value ${cp}`, at);
-      return cp;
-    }
     if (body.length === 0) this.fail('xmlParseEntityRef: no name', at);
     this.fail(`Entity '${fromView(body.slice(0, 40))}' not defined`, at);
   }
+
+}
+
+/** Reused by Parser.expand for values up to its size (the output is copied into a string at once). */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** The value of a decimal (or, with `hex`, hexadecimal) digit's char code; -1 for anything else. */
+function digitValue(c: number, hex: boolean): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (!hex) return -1;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/** One byte of a view into `out`; in an attribute value TAB, LF and CR become a space. */
+function copyChar(out: Buffer, o: number, raw: string, i: number, attr: boolean): number {
+  const c = raw.charCodeAt(i);
+  out[o] = attr && (c === 0x09 || c === 0x0a || c === 0x0d) ? 0x20 : c;
+  return o + 1;
+}
+
+/** A code point as UTF-8 bytes into `out` at `o`; the offset after them. */
+function writeUtf8(out: Buffer, o: number, cp: number): number {
+  if (cp < 0x80) {
+    out[o] = cp;
+    return o + 1;
+  }
+  if (cp < 0x800) {
+    out[o] = 0xc0 | (cp >> 6);
+    out[o + 1] = 0x80 | (cp & 0x3f);
+    return o + 2;
+  }
+  if (cp < 0x10000) {
+    out[o] = 0xe0 | (cp >> 12);
+    out[o + 1] = 0x80 | ((cp >> 6) & 0x3f);
+    out[o + 2] = 0x80 | (cp & 0x3f);
+    return o + 3;
+  }
+  out[o] = 0xf0 | (cp >> 18);
+  out[o + 1] = 0x80 | ((cp >> 12) & 0x3f);
+  out[o + 2] = 0x80 | ((cp >> 6) & 0x3f);
+  out[o + 3] = 0x80 | (cp & 0x3f);
+  return o + 4;
 }
 
 function wsRange(s: string, from: number, to: number): boolean {

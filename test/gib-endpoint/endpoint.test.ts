@@ -156,6 +156,18 @@ describe('GİB endpoint: sendDocument and getApplicationResponse over HTTP', fun
     });
   }
 
+  it('2005 for an envelope past the SOAP request limits (a 100 KB attribute), refused as it arrives, and stores nothing', async () => {
+    const env = await packed(envelopeXml({ elements: [invoiceXml()] }));
+    const body = buildSendDocumentRequest({ fileName: env.fileName, binaryData: env.zip, hash: env.md5 })
+      .toString('utf8')
+      .replace('<soap:Envelope', `<soap:Envelope junk="${'a'.repeat(100 * 1024)}"`);
+    const r = await postSoapMessage(h.url, Buffer.from(body));
+    expect(r.status).to.equal(500);
+    expect(r.msg).to.deep.equal(SISTEM_HATASI);
+    expect(await counts(h, env.id)).to.deep.equal({ envelopes: 0, jobs: 0 });
+    expect(h.logs.some((l) => l.msg === 'EFatura request body refused: 2005' && String(l.reason).includes('4009'))).to.equal(true);
+  });
+
   it('2005 for a request over the size limit, read to its end and answered (no reset connection)', async () => {
     const before = await countOf(h.db('envelopes'));
     const env = await packed(envelopeXml({ elements: [invoiceXml()] }));

@@ -33,6 +33,7 @@ import {
 import { createGibInbound, GIB_INBOUND_TASK } from '../../src/services/gib-inbound.service';
 import { createGibStatusService } from '../../src/services/gib-status.service';
 import { createOutbox, ENVELOPE_SEND_TASK } from '../../src/services/outbox.service';
+import { listenHttp } from '../../src/http/server';
 import { GIB_ENDPOINT_PATH, createGibEndpoint } from '../../src/soap/gib-endpoint';
 import { createBlobStore, type BlobStore } from '../../src/storage/blob-store';
 import { gibTasks } from '../../src/worker/tasks/gib.tasks';
@@ -104,11 +105,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
 
   const app = express();
   app.use(createGibEndpoint({ inbound, logger, maxBytes: opts.maxBytes ?? 256 * 1024, wsdlFile: opts.wsdlFile ?? null }));
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  const server = await listenHttp(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${GIB_ENDPOINT_PATH}`;
 
   return {

@@ -5,6 +5,7 @@ import pino from 'pino';
 import * as soap from 'soap';
 import { createApp, SOAP_PATH, type AppDeps, type GatewayApp } from '../../src/app';
 import { loadConfig, type GatewayConfig } from '../../src/config';
+import { listenHttp } from '../../src/http/server';
 import type { Tenant } from '../../src/services/tenant.service';
 import { createTestDb, tempDir, type TestDb } from './db';
 import { SHARED_DIR } from './paths';
@@ -51,9 +52,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) });
   const gateway = await createApp({ config, db: testDb.db, logger, clock: opts.clock, ...opts.deps });
-  const server: Server = await new Promise((resolve) => {
-    const s = gateway.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server: Server = await listenHttp(gateway.app, 0, '127.0.0.1', config.http);
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}${SOAP_PATH}`;
   const tenant = await gateway.services.tenants.createTenant({ vkn: TEST_VKN, title: 'TEST TICARET A.S.' });

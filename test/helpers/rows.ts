@@ -38,3 +38,17 @@ export async function insertInvoice(
     .returning('id');
   return Number(row.id);
 }
+
+/** Rows in every table of the database (migrations' own bookkeeping left out), to show a request stored nothing. */
+export async function tableCounts(db: Knex): Promise<Record<string, number>> {
+  const client = String(db.client.config.client);
+  const names: string[] = client === 'pg'
+    ? (await db.raw(`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`)).rows.map((r: { name: string }) => r.name)
+    : (await db.raw(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`)).map((r: { name: string }) => r.name);
+  const counts: Record<string, number> = {};
+  for (const name of names.filter((n) => !n.startsWith('knex_')).sort()) {
+    const row = await db(name).count({ n: '*' }).first();
+    counts[name] = Number(row!.n);
+  }
+  return counts;
+}

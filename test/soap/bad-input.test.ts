@@ -6,6 +6,7 @@ import { makeInvoice } from '../helpers/invoices';
 import { OTHER_VKN, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { TEST_DB_KIND } from '../helpers/db';
 import { envelope, post, securityHeader, sendInvoiceBody } from '../helpers/raw-soap';
+import { tableCounts } from '../helpers/rows';
 
 function zip(entries: [string, Buffer][]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -70,6 +71,69 @@ describe(`bad input (${TEST_DB_KIND})`, function () {
     expectTyped(r, 4007);
     expect(r.text).not.to.contain('root:');
     await nothingStored();
+  });
+
+  it('an envelope past the SOAP request limits (an attribute, depth, element count) → 4008 at once, nothing stored', async () => {
+    const doc = Buffer.from(valid()).toString('base64');
+    const big = await post(gw.url, envelope(`<gw:SendInvoiceRequest junk="${'a'.repeat(1024 * 1024)}"><gw:document>${doc}</gw:document></gw:SendInvoiceRequest>`, sec()));
+    expectTyped(big, 4008);
+    expect(big.text).to.contain('oznitelik degeri');
+    const deep = await post(gw.url, envelope(`<gw:SendInvoiceRequest><gw:document>${doc}</gw:document>${'<gw:x>'.repeat(20)}${'</gw:x>'.repeat(20)}</gw:SendInvoiceRequest>`, sec()));
+    expectTyped(deep, 4008);
+    const many = await post(gw.url, envelope(`<gw:SendInvoiceRequest><gw:document>${doc}</gw:document>${'<gw:x/>'.repeat(300)}</gw:SendInvoiceRequest>`, sec()));
+    expectTyped(many, 4008);
+    await nothingStored();
+  });
+
+  describe('strict UTF-8 and the WSDL’s elements only (nothing stored: every table unchanged)', () => {
+    async function unchanged(send: () => Promise<void>) {
+      const before = await tableCounts(gw.testDb.db);
+      expect(before.invoices).to.be.a('number');
+      await send();
+      expect(await tableCounts(gw.testDb.db)).to.deep.equal(before);
+    }
+    const doc = () => Buffer.from(valid()).toString('base64');
+    const raw = (body: string, bytes: Buffer, at: string) => {
+      const [head, tail] = envelope(body, sec()).split(at);
+      return Buffer.concat([Buffer.from(head!), bytes, Buffer.from(at + tail!)]);
+    };
+
+    it('the bytes C3 28 FF FE (not UTF-8) in an unknown element, or in the document’s element → 4001', async () => {
+      await unchanged(async () => {
+        const bad = Buffer.from([0xc3, 0x28, 0xff, 0xfe]);
+        expectTyped(await post(gw.url, raw(`<gw:SendInvoiceRequest><gw:document>${doc()}</gw:document><gw:note>!</gw:note></gw:SendInvoiceRequest>`, bad, '!</gw:note>')), 4001);
+        expectTyped(await post(gw.url, raw(`<gw:SendInvoiceRequest><gw:document>${doc()}!</gw:document></gw:SendInvoiceRequest>`, bad, '!</gw:document>')), 4001);
+      });
+    });
+
+    it('a charset other than UTF-8, in the Content-Type or the XML declaration → 4001', async () => {
+      await unchanged(async () => {
+        const call = envelope(sendInvoiceBody(Buffer.from(valid())), sec());
+        expectTyped(await post(gw.url, call, { 'Content-Type': 'text/xml; charset=iso-8859-9' }), 4001);
+        expectTyped(await post(gw.url, Buffer.from(call.replace('encoding="utf-8"', 'encoding="iso-8859-9"'), 'latin1')), 4001);
+      });
+    });
+
+    it('an element SendInvoiceRequest does not have (its own namespace or another), an attribute it does not have → 4010', async () => {
+      await unchanged(async () => {
+        const unknown = await post(gw.url, envelope(`<gw:SendInvoiceRequest><gw:document>${doc()}</gw:document><gw:priority>high</gw:priority></gw:SendInvoiceRequest>`, sec()));
+        expectTyped(unknown, 4010);
+        expect(unknown.text).to.contain('ISTEKTE TANIMSIZ ALAN: priority');
+        expectTyped(await post(gw.url, envelope(`<gw:SendInvoiceRequest><gw:document>${doc()}</gw:document><x:signed xmlns:x="urn:other">true</x:signed></gw:SendInvoiceRequest>`, sec())), 4010);
+        expectTyped(await post(gw.url, envelope(`<gw:SendInvoiceRequest mode="x"><gw:document>${doc()}</gw:document></gw:SendInvoiceRequest>`, sec())), 4010);
+        expectTyped(await post(gw.url, envelope(`<gw:SendInvoiceRequest><gw:document encoding="hex">${doc()}</gw:document></gw:SendInvoiceRequest>`, sec())), 4010);
+      });
+    });
+
+    it('the document twice, no document, a field holding elements, both ETTN and number → 4004; the request in another namespace → 4001', async () => {
+      await unchanged(async () => {
+        expectTyped(await post(gw.url, envelope(`<gw:SendInvoiceRequest><gw:document>${doc()}</gw:document><gw:document>${doc()}</gw:document></gw:SendInvoiceRequest>`, sec())), 4004);
+        expectTyped(await post(gw.url, envelope('<gw:SendInvoiceRequest><gw:container>xml</gw:container></gw:SendInvoiceRequest>', sec())), 4004);
+        expectTyped(await post(gw.url, envelope(`<gw:SendInvoiceRequest><gw:document><gw:x>${doc()}</gw:x></gw:document></gw:SendInvoiceRequest>`, sec())), 4004);
+        expectTyped(await post(gw.url, envelope(`<gw:GetStatusRequest><gw:ettn>${randomUUID()}</gw:ettn><gw:invoiceNumber>BAD2026000000001</gw:invoiceNumber></gw:GetStatusRequest>`, sec())), 4004);
+        expectTyped(await post(gw.url, envelope(`<x:SendInvoiceRequest xmlns:x="urn:other"><x:document>${doc()}</x:document></x:SendInvoiceRequest>`, sec())), 4001);
+      });
+    });
   });
 
   it('a body over the configured limit → 4003 (HTTP 413)', async () => {

@@ -201,8 +201,8 @@ describe('xml: parseXml', () => {
       expect(parseXml('<a>\ud83d\ude00</a>').root.text).to.equal('\u{1F600}');
     });
 
-    it('nesting deeper than libxml2 allows (256) → XML_UNPARSABLE', () => {
-      expectFault(`${'<a>'.repeat(300)}${'</a>'.repeat(300)}`, 'XML_UNPARSABLE');
+    it('nesting deeper than libxml2 allows (256) → DOCUMENT_LIMIT (test/xml/limits.test.ts has every limit)', () => {
+      expectFault(`${'<a>'.repeat(300)}${'</a>'.repeat(300)}`, 'DOCUMENT_LIMIT');
       expect(() => parseXml(Buffer.from(`${'<a>'.repeat(200)}${'</a>'.repeat(200)}`))).not.to.throw();
     });
   });

@@ -26,7 +26,7 @@
  *    spelling), 1300 BASARIYLA TAMAMLANDI for an accepted report, 1163 for an invoice already reported.
  */
 import { GatewayError } from '../../faults';
-import type { XmlElement } from '../../xml/parse';
+import { DOCUMENT_LIMITS, type XmlElement, type XmlLimits } from '../../xml/parse';
 import { GIB_STATUSES, gibStatus } from './codes';
 import { invalidField } from './errors';
 import { child, leaf } from './markup';
@@ -271,8 +271,8 @@ export type EarsivSoapMessage =
  * not what the WSDL types it as). A sendDocumentFile without Attachment is returned with `attachment: null`, for the
  * service to answer 103 (Attachment null).
  */
-export function parseEarsivSoapMessage(xml: Buffer): EarsivSoapMessage {
-  const { soapNs, el } = soapBodyElement(xml);
+export function parseEarsivSoapMessage(xml: Buffer, limits: Partial<XmlLimits> = DOCUMENT_LIMITS): EarsivSoapMessage {
+  const { soapNs, el } = soapBodyElement(xml, limits);
   if (el.ns === soapNs && el.local === 'Fault') {
     const f = readSoapFault(el, soapNs);
     const ef = f.detail && child(f.detail, EARSIV_WS_NS, 'EArsivFault');

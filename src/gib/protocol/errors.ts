@@ -41,13 +41,14 @@ export function isGibProtocolError(err: unknown): err is GibProtocolError {
 
 /**
  * The XML parser's verdicts in GİB's words: not XML at all is 1132 XML DOSYASI DEGIL; anything else it refuses
- * (malformed, not UTF-8, a DOCTYPE) is 1140 DOKUMAN AYRISTIRILAMADI (Ek-2 §4). Other errors pass through.
+ * (malformed, not UTF-8, a DOCTYPE, past the parser's limits) is 1140 DOKUMAN AYRISTIRILAMADI (Ek-2 §4). Other errors pass through.
  */
 export function gibErrorFromXml(err: unknown): unknown {
   if (!isGatewayError(err)) return err;
   if (err.fault === 'XML_NOT_XML') return new GibProtocolError(1132, '', err);
   if (err.fault === 'XML_UNPARSABLE') return new GibProtocolError(1140, String(err.params.detail ?? ''), err);
   if (err.fault === 'DOCUMENT_DOCTYPE') return new GibProtocolError(1140, 'DOCTYPE/ENTITY tanımına izin verilmez', err);
+  if (err.fault === 'DOCUMENT_LIMIT') return new GibProtocolError(1140, String(err.params.detail ?? ''), err);
   return err;
 }
 

@@ -3,7 +3,7 @@
  * strict readers over the tree of src/xml (the one XML parser of the project).
  */
 import { TURKEY_OFFSET_MS } from '../../turkish-time';
-import { parseXml, type XmlDocument, type XmlElement } from '../../xml/parse';
+import { DOCUMENT_LIMITS, parseXml, type XmlDocument, type XmlElement, type XmlLimits } from '../../xml/parse';
 import { childrenNamed, firstChild } from '../../xml/query';
 import { GibProtocolError, gibErrorFromXml, invalidField } from './errors';
 
@@ -172,9 +172,9 @@ export function bodyStart(bytes: Buffer): number {
 }
 
 /** Parses a document GİB's side sent; what is not well-formed XML becomes GİB's own code (1132/1140). */
-export function parseGibXml(xml: Buffer): XmlDocument {
+export function parseGibXml(xml: Buffer, limits: Partial<XmlLimits> = DOCUMENT_LIMITS): XmlDocument {
   try {
-    return parseXml(xml);
+    return parseXml(xml, limits);
   } catch (err) {
     throw gibErrorFromXml(err);
   }

@@ -4,16 +4,17 @@
  * kullanılmıştır", Ek-3 §1; Entegrasyon Kılavuzu v1.10 §4.5 item 5), so a push from GİB may carry the ZIP as a MIME
  * part. Pure: bytes and a Content-Type in, a SoapMessage out.
  */
+import { SOAP_REQUEST_LIMITS } from '../../xml/parse';
 import { parseSoapMessage, type SoapMessage } from './soap';
 
 /**
  * The SOAP message of a request, with an MTOM attachment resolved into binaryData. Throws (any error: the caller
- * answers 2005) when it is not a request this service reads.
+ * answers 2005) when it is not a request this service reads, or when its envelope is past SOAP_REQUEST_LIMITS.
  */
 export function readRequest(body: Buffer, contentType: string): SoapMessage {
   const mime = parseContentType(contentType);
   if (mime.type !== 'multipart/related') {
-    const msg = parseSoapMessage(body);
+    const msg = parseSoapMessage(body, SOAP_REQUEST_LIMITS);
     if (msg.kind === 'sendDocument' && !msg.binaryData) throw new Error('xop:Include outside an MTOM package');
     return msg;
   }
@@ -23,7 +24,7 @@ export function readRequest(body: Buffer, contentType: string): SoapMessage {
   if (parts.length === 0) throw new Error('empty MTOM package');
   const start = mime.params.start ? stripAngles(mime.params.start) : null;
   const root = (start && parts.find((p) => p.contentId === start)) || parts[0]!;
-  const msg = parseSoapMessage(root.body);
+  const msg = parseSoapMessage(root.body, SOAP_REQUEST_LIMITS);
   if (msg.kind !== 'sendDocument' || msg.binaryData) return msg;
   // XOP (W3C XOP §4): href="cid:<Content-ID, URL-encoded, without the angle brackets>".
   const href = msg.xopHref ?? '';

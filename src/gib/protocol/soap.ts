@@ -12,7 +12,7 @@
  * xop:Include instead, which the parser reports by its href for the HTTP layer to resolve.
  */
 import { GatewayError, isGatewayError } from '../../faults';
-import { parseXml, type XmlDocument, type XmlElement } from '../../xml/parse';
+import { DOCUMENT_LIMITS, parseXml, type XmlDocument, type XmlElement, type XmlLimits } from '../../xml/parse';
 import { EFATURA_FAULTS, EFATURA_FAULT_KIND } from './codes';
 import { invalidField } from './errors';
 import { NS, XML_DECLARATION, child, escapeAttr, escapeText, leaf } from './markup';
@@ -132,11 +132,11 @@ export type SoapMessage =
 
 /**
  * Read a SOAP message of the EFatura service (1.2, and 1.1 for peers that answer in it). Throws GatewayError:
- * REQUEST_DOCTYPE, REQUEST_MALFORMED (not XML, not a SOAP envelope, an unknown body), REQUEST_FIELD (a field
- * missing or not what the WSDL types it as).
+ * REQUEST_DOCTYPE, REQUEST_LIMIT, REQUEST_MALFORMED (not XML, not a SOAP envelope, an unknown body), REQUEST_FIELD
+ * (a field missing or not what the WSDL types it as). A server reading requests passes SOAP_REQUEST_LIMITS.
  */
-export function parseSoapMessage(xml: Buffer): SoapMessage {
-  const { soapNs, el } = soapBodyElement(xml);
+export function parseSoapMessage(xml: Buffer, limits: Partial<XmlLimits> = DOCUMENT_LIMITS): SoapMessage {
+  const { soapNs, el } = soapBodyElement(xml, limits);
   if (el.ns === soapNs && el.local === 'Fault') {
     const f = readSoapFault(el, soapNs);
     return readEFaturaFault(f.soapCode, f.reason, f.detail);
@@ -169,15 +169,16 @@ export function parseSoapMessage(xml: Buffer): SoapMessage {
 }
 
 /**
- * The one element in the Body of a SOAP 1.2 (or 1.1) message. Throws GatewayError REQUEST_DOCTYPE or
- * REQUEST_MALFORMED (not XML, not a SOAP envelope, not exactly one Body element).
+ * The one element in the Body of a SOAP 1.2 (or 1.1) message. Throws GatewayError REQUEST_DOCTYPE, REQUEST_LIMIT
+ * (past `limits`) or REQUEST_MALFORMED (not XML, not a SOAP envelope, not exactly one Body element).
  */
-export function soapBodyElement(xml: Buffer): { soapNs: string; el: XmlElement } {
+export function soapBodyElement(xml: Buffer, limits: Partial<XmlLimits> = DOCUMENT_LIMITS): { soapNs: string; el: XmlElement } {
   let doc: XmlDocument;
   try {
-    doc = parseXml(xml);
+    doc = parseXml(xml, limits);
   } catch (err) {
     if (isGatewayError(err) && err.fault === 'DOCUMENT_DOCTYPE') throw new GatewayError('REQUEST_DOCTYPE', {}, err);
+    if (isGatewayError(err) && err.fault === 'DOCUMENT_LIMIT') throw new GatewayError('REQUEST_LIMIT', { detail: String(err.params.detail) }, err);
     throw new GatewayError('REQUEST_MALFORMED', {}, err);
   }
   const root = doc.root;

@@ -134,7 +134,9 @@ export function buildUserList(users: readonly GibUser[], opts: UserListOptions =
  */
 export function parseUserList(xml: Buffer, opts: UserListOptions = {}): GibUser[] {
   const role: UserListRole = opts.role ?? 'PK';
-  const root = parseGibXml(xml).root;
+  // GİB's whole list of users (≈ 10 elements each) comes from GİB's e-Arşiv service, bounded by the client's unzip
+  // limit; the per-document element count does not fit it.
+  const root = parseGibXml(xml, { maxNodes: Number.POSITIVE_INFINITY }).root;
   if (!is(root, '', 'UserList')) throw schemaError(`UserList bekleniyordu, ${nameOf(root)} bulundu`);
   return children(root, '', 'User').map((u) => {
     const p = 'UserList/User';
