@@ -4,7 +4,8 @@
  * receive() is sendDocument's synchronous part, answered at once (Ek-2 §4.2: the receiving side takes the envelope,
  * then answers with a system response of its own): the transport checks GİB makes synchronously (Ek-3 §8) — 2000
  * OZET DEGERLER ESIT DEGIL when the hash is not the ZIP's MD5, 2006 GECERSIZ ZARF ADI when the file name is not
- * `<UUID>.zip`, 2001 ZARF ID SISTEMDE MEVCUT for an envelope ID we hold already — then the ZIP goes to the blob store
+ * `<UUID>.zip`, 2001 ZARF ID SISTEMDE MEVCUT for an envelope ID we hold already, 2005 for a ZIP too dangerous to
+ * keep (src/zip/hazard.ts: a bomb, path names, too many entries) — then the ZIP goes to the blob store
  * (fsynced) and the `envelopes` row (IN, RECEIVED) and its 'gib.inbound' job are committed in one transaction before
  * the answer leaves. A pusher that counts 2001 as delivered (GİB, the simulator) can resend safely.
  *
@@ -64,6 +65,7 @@ import { toEnvelopeId, toEttn, type EnvelopeId, type Ettn } from '../ids';
 import { incomingInvoiceMachine } from '../machines';
 import type { BlobStore } from '../storage/blob-store';
 import { readInvoiceFields } from '../ubl/invoice-fields';
+import { PUSHED_ZIP_LIMITS, zipHazard } from '../zip/hazard';
 import { looksLikeZip, readXmlEntry } from '../zip/read';
 import type { XmlElement } from '../xml/parse';
 import type { GibStatusService } from './gib-status.service';
@@ -114,6 +116,7 @@ export function createGibInbound(deps: GibInboundDeps) {
   const log = deps.logger.child({ component: 'gib-inbound' });
   const maxXmlBytes = deps.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
   const maxAttempts = deps.maxAttempts ?? 8;
+  const zipLimits = { ...PUSHED_ZIP_LIMITS, maxTotalBytes: maxXmlBytes };
 
   return {
     /**
@@ -133,6 +136,10 @@ export function createGibInbound(deps: GibInboundDeps) {
       }
       // Known already: answer before storing anything (GİB and the simulator resend after a lost answer).
       await refuseKnown(deps.db, id);
+      // A ZIP too dangerous to keep (a bomb, path names, many entries) is refused before anything is stored. GİB's
+      // WSDL has no fault for it (2000–2007); 2005 SISTEM HATASI is what GİB answers a request it cannot take.
+      const hazard = await zipHazard(zip, zipLimits);
+      if (hazard) throw new GibProtocolError(2005, `ZIP refused: ${hazard}`);
       // A system envelope (GİB's news about an envelope we sent: two of them for every invoice) is small and asks
       // nothing of us: it is taken in right here, in the transaction that stores it, instead of by a job of its own.
       const system = await readSystemEnvelope(fileName, zip, md5);

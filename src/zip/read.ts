@@ -57,7 +57,7 @@ export async function unpackDocument(input: Buffer, opts: UnpackOptions): Promis
   }
 }
 
-function openZip(input: Buffer): Promise<yauzl.ZipFile> {
+export function openZip(input: Buffer): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     // decodeStrings: false: entry names are checked here (yauzl's own check would only give a generic error).
     yauzl.fromBuffer(input, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: false }, (err, zf) => {
@@ -67,7 +67,7 @@ function openZip(input: Buffer): Promise<yauzl.ZipFile> {
   });
 }
 
-function nextEntry(archive: yauzl.ZipFile): Promise<yauzl.Entry | null> {
+export function nextEntry(archive: yauzl.ZipFile): Promise<yauzl.Entry | null> {
   return new Promise((resolve, reject) => {
     const cleanup = (): void => {
       archive.removeListener('entry', onEntry);
@@ -85,7 +85,7 @@ function nextEntry(archive: yauzl.ZipFile): Promise<yauzl.Entry | null> {
 }
 
 /** Why an entry name is unsafe to use as a file name, or null. */
-function unsafeName(name: string): string | null {
+export function unsafeName(name: string): string | null {
   if (name.length === 0) return 'empty name';
   if (name.includes('/') || name.includes('\\')) return 'a path, not a file name';
   if (name.includes('..')) return 'parent directory reference';
@@ -93,6 +93,30 @@ function unsafeName(name: string): string | null {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(name)) return 'control character';
   return null;
+}
+
+/** The name as a standard unzip tool would use it (Info-ZIP Unicode Path field first). */
+export function entryName(entry: yauzl.Entry): string {
+  return yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, true);
+}
+
+/**
+ * Why an entry's name is unsafe, or null: the name an unzip tool would use and its raw bytes must both be plain file
+ * names, so no extractor can be led outside its directory. (A directory entry's trailing slash is the caller's.)
+ */
+export function entryNameHazard(entry: yauzl.Entry): string | null {
+  const name = entryName(entry).replace(/[/\\]$/, '');
+  const raw = (entry.fileName as unknown as Buffer).toString('latin1').replace(/[/\\]$/, '');
+  return unsafeName(name) ?? unsafeName(raw);
+}
+
+/** Where an entry's stored bytes are in the archive, or null when they are not all inside it. */
+export async function entryData(archive: yauzl.ZipFile, entry: yauzl.Entry, input: Buffer): Promise<Buffer | null> {
+  const dataStart = await new Promise<number>((resolve, reject) => {
+    archive.readLocalFileHeader(entry, { minimal: true }, (err, header) => (err ? reject(err) : resolve(header.fileDataStart)));
+  });
+  const end = dataStart + entry.compressedSize;
+  return end > input.length ? null : input.subarray(dataStart, end);
 }
 
 async function readSingleEntry(archive: yauzl.ZipFile, input: Buffer, limit: number): Promise<Unpacked> {
@@ -107,11 +131,9 @@ async function readSingleEntry(archive: yauzl.ZipFile, input: Buffer, limit: num
 
   // The name as a standard unzip tool would use it (Info-ZIP Unicode Path field first), and the raw bytes: both must
   // be plain file names, so no extractor can be led outside its directory.
-  const raw = entry.fileName as unknown as Buffer;
-  const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, true);
-  const rawName = raw.toString('latin1');
+  const name = entryName(entry);
   if (name.endsWith('/') || name.endsWith('\\')) throw new GatewayError('ZIP_ONE_FILE'); // a directory: no file in it
-  const why = unsafeName(name) ?? unsafeName(rawName);
+  const why = entryNameHazard(entry);
   if (why) throw new GatewayError('ZIP_BAD_ENTRY_NAME', { name: `${JSON.stringify(name.slice(0, 100))} (${why})` });
   if (!/\.xml$/i.test(name)) throw new GatewayError('XML_NOT_XML');
 
@@ -134,12 +156,8 @@ async function readSingleEntry(archive: yauzl.ZipFile, input: Buffer, limit: num
 }
 
 async function inflateEntry(archive: yauzl.ZipFile, entry: yauzl.Entry, input: Buffer, limit: number): Promise<Buffer> {
-  const dataStart = await new Promise<number>((resolve, reject) => {
-    archive.readLocalFileHeader(entry, { minimal: true }, (err, header) => (err ? reject(err) : resolve(header.fileDataStart)));
-  });
-  const end = dataStart + entry.compressedSize;
-  if (end > input.length) throw new GatewayError('ZIP_UNREADABLE', { detail: 'entry data beyond the end of the archive' });
-  const data = input.subarray(dataStart, end);
+  const data = await entryData(archive, entry, input);
+  if (!data) throw new GatewayError('ZIP_UNREADABLE', { detail: 'entry data beyond the end of the archive' });
   if (entry.compressionMethod === 0) {
     if (data.length > limit) throw new GatewayError('ZIP_TOO_LARGE', { limit });
     return Buffer.from(data); // a copy: the result must not pin the whole request buffer
@@ -209,7 +227,7 @@ export async function readXmlEntry(input: Buffer, preferred: string, limit: numb
   try {
     let chosen: yauzl.Entry | null = null;
     for (let entry = await nextEntry(archive); entry; entry = await nextEntry(archive)) {
-      const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, true);
+      const name = entryName(entry);
       if (name.endsWith('/') || !/\.xml$/i.test(name)) continue;
       if (name === preferred) {
         chosen = entry;
