@@ -6,6 +6,7 @@ import type * as soap from 'soap';
 import { enqueueJob } from '../src/db/jobs';
 import { execute } from '../src/db/sql';
 import { createGibClient } from '../src/gib/client';
+import { buildGetApplicationResponseRequest, soapContentType } from '../src/gib/protocol';
 import { createSimulator, type Simulator } from '../src/simulator';
 import { faultOf, soapClient, startTestGateway, TEST_VKN, type TestGateway } from './helpers/gateway';
 import { TEST_DB_KIND } from './helpers/db';
@@ -98,6 +99,26 @@ describe(`metrics: /metrics in Prometheus's format (${TEST_DB_KIND})`, function 
     expect(sample(after, 'gateway_database_errors_total', { kind: 'constraint' }) - sample(before, 'gateway_database_errors_total', { kind: 'constraint' })).to.equal(2);
     expect(sample(after, 'gateway_blob_store_errors_total', { op: 'get' }) - sample(before, 'gateway_blob_store_errors_total', { op: 'get' })).to.equal(1);
     await db('jobs').where({ task: 'metrics.dup' }).delete();
+  });
+
+  it('counts GİB endpoint requests by operation and GİB fault code', async () => {
+    // Last of the top-level tests: the gateway built last is the queue gauges' source.
+    // A gateway with GİB wired (nothing listens at its GİB address: no call is made here).
+    const dead = 'http://127.0.0.1:9/x';
+    const withGib = await startTestGateway({ deps: { gib: { efaturaUrl: dead, earsivUrl: dead, cancelPortalUrl: dead } } });
+    try {
+      const gibBase = withGib.url.replace(/\/soap\/gateway$/, '');
+      const gibPost = (body: Buffer) => fetch(`${gibBase}/gib/EFatura`, { method: 'POST', headers: { 'content-type': soapContentType() }, body: new Uint8Array(body) });
+      const before = await scrape();
+      expect((await gibPost(buildGetApplicationResponseRequest(randomUUID()))).status).to.equal(400); // 2004 ZARF ID BULUNAMADI
+      expect((await gibPost(Buffer.from('no soap'))).status).to.equal(500); // 2005 SISTEM HATASI
+      const after = await scrape(); // one registry per process: the same counters
+      const delta = (labels: Record<string, string>) => sample(after, 'gateway_http_requests_total', labels) - sample(before, 'gateway_http_requests_total', labels);
+      expect(delta({ endpoint: 'gib', operation: 'getApplicationResponse', outcome: 'fault', code: '2004' })).to.equal(1);
+      expect(delta({ endpoint: 'gib', operation: '', outcome: 'fault', code: '2005' })).to.equal(1);
+    } finally {
+      await withGib.close();
+    }
   });
 
   describe('calls to GİB by outcome', () => {

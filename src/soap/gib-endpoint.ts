@@ -20,6 +20,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { isGatewayError } from '../faults';
 import { rawBody } from '../http/body';
+import { requestContext } from './context';
 import { soapLimitInspector } from './server';
 import {
   EFATURA_FAULT_KIND,
@@ -83,6 +84,7 @@ export function createGibEndpoint(deps: GibEndpointDeps): express.Router {
         sendFault(res, 2005);
         return;
       }
+      requestContext(req).operation = msg.kind;
       try {
         if (msg.kind === 'sendDocument') {
           const answer = await deps.inbound.receive(msg.fileName, msg.binaryData!, msg.hash);
@@ -128,6 +130,9 @@ export function createGibEndpoint(deps: GibEndpointDeps): express.Router {
 
   /** SOAP 1.2 HTTP binding: a Sender fault is HTTP 400, a Receiver fault 500. GİB's text only. */
   function sendFault(res: Response, code: number): void {
+    const ctx = requestContext(res.req);
+    ctx.outcome = 'fault';
+    ctx.faultCode = code;
     sendSoap(res, EFATURA_FAULT_KIND[code]?.soap === 'Sender' ? 400 : 500, buildEFaturaFault(code));
   }
 }
