@@ -7,7 +7,7 @@
  * returned byte for byte as received.
  *
  * Measured (Node 20.20, this 2-core machine, one process, after 1,000 warm-up runs, mean of 5,000; reproduce with
- * test/validation/perf.test.ts, which runs perf-bench.ts in a fresh process), validate() of a 10-line invoice from
+ * `npx tsx bench/validation.bench.ts`), validate() of a 10-line invoice from
  * makeInvoice (10.7 KB):
  *   without XSD                  0.12–0.14 ms  (parse 0.08, rules and arithmetic 0.03)
  *   with XSD (compiled)          0.19 ms
