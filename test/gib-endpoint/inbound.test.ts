@@ -266,9 +266,8 @@ describe('gib.inbound: processing what GİB pushed, answering through the outbox
     expect(await h.db('envelopes').where({ id: ours }).first('gib_code')).to.deep.equal({ gib_code: 1100 });
   });
 
-  it('a KABUL for our tenant’s TICARIFATURA: the invoice is ACCEPTED and the postbox envelope answered 1200', async () => {
-    const ettn = randomUUID();
-    const invoiceId = await insertSentInvoice(h, ettn);
+  /** B's KABUL of our tenant A's invoice `ettn`, in a POSTBOXENVELOPE as GİB pushes it. */
+  async function kabulEnvelope(ettn: string) {
     const kabul = buildApplicationResponse({
       uuid: randomUUID(),
       issuedAt: new Date(),
@@ -277,7 +276,13 @@ describe('gib.inbound: processing what GİB pushed, answering through the outbox
       invoice: { uuid: ettn.toUpperCase(), issueDate: '2026-01-01' },
       code: 'KABUL',
     });
-    const env = await packed(envelopeXml({ type: 'POSTBOXENVELOPE', elementType: 'APPLICATIONRESPONSE', sender: { ...A, alias: A_PK }, receiver: { ...B, alias: B_GB }, elements: [kabul] }));
+    return packed(envelopeXml({ type: 'POSTBOXENVELOPE', elementType: 'APPLICATIONRESPONSE', sender: { ...A, alias: A_PK }, receiver: { ...B, alias: B_GB }, elements: [kabul] }));
+  }
+
+  it('a KABUL for our tenant’s TICARIFATURA: the invoice is ACCEPTED and the postbox envelope answered 1200', async () => {
+    const ettn = randomUUID();
+    const invoiceId = await insertSentInvoice(h, ettn);
+    const env = await kabulEnvelope(ettn);
     await push(h, env.fileName, env.zip);
     await h.worker.runUntilIdle();
     expect(await h.db('invoices').where({ id: invoiceId }).first('state')).to.deep.equal({ state: 'ACCEPTED' });
@@ -291,15 +296,7 @@ describe('gib.inbound: processing what GİB pushed, answering through the outbox
   it('a KABUL that overtakes our record of the send (invoice still ENVELOPED): kept, then DELIVERED and ACCEPTED by the send', async () => {
     const ettn = randomUUID();
     const invoiceId = await insertSentInvoice(h, ettn, 'ENVELOPED');
-    const kabul = buildApplicationResponse({
-      uuid: randomUUID(),
-      issuedAt: new Date(),
-      sender: { vknTckn: A.vknTckn, name: A.title! },
-      receiver: { vknTckn: B.vknTckn, name: B.title! },
-      invoice: { uuid: ettn.toUpperCase(), issueDate: '2026-01-01' },
-      code: 'KABUL',
-    });
-    const env = await packed(envelopeXml({ type: 'POSTBOXENVELOPE', elementType: 'APPLICATIONRESPONSE', sender: { ...A, alias: A_PK }, receiver: { ...B, alias: B_GB }, elements: [kabul] }));
+    const env = await kabulEnvelope(ettn);
     await push(h, env.fileName, env.zip);
     await h.worker.runUntilIdle();
     const waiting = await h.db('invoices').where({ id: invoiceId }).first();
