@@ -23,6 +23,7 @@ describe(`chaos: gateways SIGKILLed under load, nothing lost or duplicated (${E2
     expect(figures.kills, 'kills').to.be.at.least(3);
     expect(figures.acknowledged, 'acknowledged').to.be.at.least(100);
     expect(figures.retries, 'the kills made clients retry').to.be.greaterThan(0);
-    expect(figures.drainMs).to.be.within(0, figures.drainBoundMs);
+    // A short run leaves a backlog small enough to drain within the stall bound itself.
+    expect(figures.drainMs).to.be.within(0, figures.stallBoundMs);
   });
 });
