@@ -21,6 +21,8 @@ export interface SendInvoiceInput {
   numberSeries?: string | null;
   /** The caller signed the document itself (its signature is verified instead of signing again). */
   signed: boolean;
+  /** The GİB channel the caller means (e-Logo's DOCUMENTTYPE); unset: inferred from the profile. */
+  channel?: 'EFATURA' | 'EARSIV' | null;
 }
 
 export interface InvoiceStatusView {
@@ -47,7 +49,7 @@ export interface InvoiceStatusView {
 export interface InvoiceValidator {
   validate(
     input: Buffer,
-    opts: { container: 'auto' | 'xml' | 'zip'; numberWillBeAssigned: boolean },
+    opts: { container: 'auto' | 'xml' | 'zip'; numberWillBeAssigned: boolean; channel?: 'EFATURA' | 'EARSIV' },
   ): Promise<{ xml: Buffer; fileName: string | null; facts: InvoiceFacts }>;
 }
 
@@ -114,6 +116,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       const { xml, facts } = await deps.validator.validate(input.document, {
         container: input.container,
         numberWillBeAssigned: input.assignNumber,
+        ...(input.channel ? { channel: input.channel } : {}),
       });
       if (facts.senderId !== caller.tenantVkn) throw new GatewayError('TENANT_MISMATCH', { vkn: facts.senderId });
       if (!input.assignNumber && !facts.number) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:ID (fatura numarasi)' });

@@ -21,7 +21,7 @@
 import { unpackDocument } from '../zip/read';
 import { parseXml } from '../xml/parse';
 import { checkAmounts } from './ubl-tr/amounts';
-import { checkDocumentKind, checkInvoice, type InvoiceFacts } from './ubl-tr/rules';
+import { checkDocumentKind, checkInvoice, type Channel, type InvoiceFacts } from './ubl-tr/rules';
 import { createXsdValidator, type XsdValidator } from './ubl-tr/xsd';
 import { loadCodeLists, SchematronChecks } from './ubl-tr/schematron';
 
@@ -53,6 +53,8 @@ export interface ValidateOptions {
   container: 'auto' | 'xml' | 'zip';
   /** The gateway will assign cbc:ID (setInvoiceNumber): an empty, missing or placeholder number is accepted. */
   numberWillBeAssigned: boolean;
+  /** The GİB channel the sender means; unset: inferred from the profile (see RuleOptions.channel). */
+  channel?: Channel;
 }
 
 export interface ValidatedInvoice {
@@ -82,7 +84,7 @@ export function createInvoiceValidator(opts: InvoiceValidatorOptions): InvoiceVa
         // as if the number were there (see XsdValidateOptions).
         xsd.validate(doc, { signatureSlot: !fields.hasSignature, invoiceIdSlot: o.numberWillBeAssigned });
       }
-      const facts = checkInvoice(doc, { numberWillBeAssigned: o.numberWillBeAssigned, now: opts.now, amounts: false }, fields);
+      const facts = checkInvoice(doc, { numberWillBeAssigned: o.numberWillBeAssigned, now: opts.now, amounts: false, channel: o.channel }, fields);
       schematron?.check(doc.root, { earsiv: facts.kind === 'EARSIV', signed: facts.hasSignature });
       // The arithmetic is the gateway's own (GİB's schematron has none): checked once GİB's rules hold.
       checkAmounts(doc.root, { profileId: facts.profileId, typeCode: facts.typeCode });

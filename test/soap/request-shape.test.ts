@@ -20,7 +20,7 @@ describe('soap: request shapes from the WSDL', () => {
 
   it('SendInvoice: document required, the rest optional; GetStatus and CancelInvoice: ETTN or number', () => {
     const send = shapes.get('SendInvoice')!;
-    expect(Object.fromEntries([...send.fields].map(([k, v]) => [k, v.required]))).to.deep.equal({ document: true, container: false, assignNumber: false, numberSeries: false, signed: false });
+    expect(Object.fromEntries([...send.fields].map(([k, v]) => [k, v.required]))).to.deep.equal({ document: true, container: false, assignNumber: false, numberSeries: false, signed: false, channel: false });
     expect(send.choice).to.equal(null);
     expect(shapes.get('GetStatus')!.choice).to.deep.equal(['ettn', 'invoiceNumber']);
     expect(shapes.get('CancelInvoice')!.choice).to.deep.equal(['ettn', 'invoiceNumber']);

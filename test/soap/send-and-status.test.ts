@@ -133,6 +133,19 @@ describe(`SendInvoice and GetStatus over SOAP (${TEST_DB_KIND})`, function () {
     expect(await gw.testDb.db('invoices').count({ n: '*' }).first()).to.deep.equal(before);
   });
 
+  it('channel: the profile must belong to the channel the caller names (4204), nothing stored; named rightly, accepted', async () => {
+    const before = await gw.testDb.db('invoices').count({ n: '*' }).first();
+    const earsivOnEfatura = await expectFault(send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN }), { channel: 'EFATURA' }));
+    expect(earsivOnEfatura).to.include({ code: 4204, name: 'PROFILE_UNKNOWN', message: 'GECERSIZ SENARYO (ProfileID): EARSIVFATURA (e-Fatura kanalinda EARSIVFATURA olamaz)' });
+    const temelOnEarsiv = await expectFault(send(client, makeInvoice({ profile: 'TEMELFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN }), { channel: 'EARSIV' }));
+    expect(temelOnEarsiv).to.include({ code: 4204, name: 'PROFILE_UNKNOWN' });
+    const unknown = await expectFault(send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN }), { channel: 'EINVOICE' }));
+    expect(unknown).to.include({ name: 'REQUEST_FIELD' });
+    expect(await gw.testDb.db('invoices').count({ n: '*' }).first()).to.deep.equal(before);
+    const ok = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: 'CHN2026000000001' }), { channel: 'EARSIV' });
+    expect(ok).to.include({ documentKind: 'EARSIV', profileId: 'EARSIVFATURA' });
+  });
+
   it('GetStatus of an unknown ETTN is DOCUMENT_NOT_FOUND', async () => {
     const fault = await expectFault(client.GetStatusAsync({ ettn: randomUUID() }));
     expect(fault).to.include({ code: 4301, name: 'DOCUMENT_NOT_FOUND', faultcode: 'soap:Client' });

@@ -262,6 +262,33 @@ describe('validation/ubl-tr/rules', function () {
       await expectFault(ref, 'ISSUE_DATE_INVALID', /InvoiceDocumentReference\/cbc:IssueDate 2024-06-01/, clock);
     });
 
+    it('an IssueDate before 2005-01-01 → ISSUE_DATE_INVALID (TimeCheck-2), compared by its first instant as XPath does', async () => {
+      for (const issueDate of ['1999-06-01', '2004-12-31', '2004-12-31-14:00', '2005-01-01+05:00', '2005-01-01+14:00']) {
+        await expectFault(makeInvoice({ issueDate, number: 'ABC2024000000001' }), 'ISSUE_DATE_INVALID', /01\.01\.2005 tarihinden once olamaz/, noXsd);
+      }
+      // xs:date('2005-01-01+04:00') le xs:date(.): the first instant of these is not earlier.
+      for (const issueDate of ['2005-01-01', '2005-01-01+04:00', '2005-01-01Z', '2005-01-01-10:00']) {
+        expect((await noXsd.validate(Buffer.from(makeInvoice({ issueDate, number: 'ABC2024000000001' })), OPTS)).facts.issueDate, issueDate).to.equal(issueDate.slice(0, 10));
+      }
+      // Every cbc:IssueDate of the document, also without the gateway clock.
+      const ref = makeInvoice({ issueDate: '2024-05-01' }).replace('<cac:Signature>', '<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>ABC2004000000001</cbc:ID><cbc:IssueDate>2004-06-01</cbc:IssueDate></cac:InvoiceDocumentReference></cac:BillingReference><cac:Signature>');
+      await expectFault(ref, 'ISSUE_DATE_INVALID', /InvoiceDocumentReference\/cbc:IssueDate 2004-06-01 \(01\.01\.2005/, noXsd);
+    });
+
+    it('a channel holds the profile to its list (ProfileIDCheck with type=efatura / type=earchive)', async () => {
+      const onChannel = (xml: string, channel: 'EFATURA' | 'EARSIV') => noXsd.validate(Buffer.from(xml), { ...OPTS, channel });
+      const e1 = await fault(onChannel(makeInvoice({ profile: 'EARSIVFATURA' }), 'EFATURA'));
+      expect([e1.fault, e1.message]).to.deep.equal(['PROFILE_UNKNOWN', 'GECERSIZ SENARYO (ProfileID): EARSIVFATURA (e-Fatura kanalinda EARSIVFATURA olamaz)']);
+      for (const profile of ['TEMELFATURA', 'TICARIFATURA', 'IHRACAT']) {
+        const e = await fault(onChannel(makeInvoice({ profile }), 'EARSIV'));
+        expect([e.fault, e.message]).to.deep.equal(['PROFILE_UNKNOWN', `GECERSIZ SENARYO (ProfileID): ${profile} (e-Arsiv kanalinda yalnizca EARSIVFATURA)`]);
+      }
+      expect((await onChannel(makeInvoice({ profile: 'EARSIVFATURA' }), 'EARSIV')).facts.kind).to.equal('EARSIV');
+      expect((await onChannel(makeInvoice({ profile: 'TICARIFATURA' }), 'EFATURA')).facts.kind).to.equal('EFATURA');
+      // Without a channel, as before: inferred from the profile.
+      expect((await noXsd.validate(Buffer.from(makeInvoice({ profile: 'EARSIVFATURA' })), OPTS)).facts.kind).to.equal('EARSIV');
+    });
+
     it('a missing supplier or customer identifier → REQUIRED_FIELD naming the field', async () => {
       const noSupplierId = base().replace(/(<cac:AccountingSupplierParty><cac:Party><cac:PartyIdentification><cbc:ID schemeID=")VKN/, '$1MERSISNO');
       await expectFault(noSupplierId, 'REQUIRED_FIELD', /cac:AccountingSupplierParty\/cac:Party\/cac:PartyIdentification\/cbc:ID\[@schemeID='VKN' or @schemeID='TCKN'\]/);

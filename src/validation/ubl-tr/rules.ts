@@ -54,7 +54,15 @@ export interface RuleOptions {
    * it that check is skipped (the caller decides which "today" counts, e.g. a test clock).
    */
   now?: () => Date;
+  /**
+   * The GİB channel the sender means (e-Logo's DOCUMENTTYPE EINVOICE / EARCHIVE): GİB runs its schematron with
+   * type=efatura or type=earchive, and ProfileIDCheck holds the profile to that channel's list. Unset: inferred from
+   * the profile (EARSIVFATURA → EARSIV, any other → EFATURA), so ProfileIDCheck can only fail on an unknown profile.
+   */
+  channel?: Channel;
 }
+
+export type Channel = 'EFATURA' | 'EARSIV';
 
 /** InvoiceIDCheck: 3-character series, 4-digit year starting 20, 9-digit sequence. */
 export const INVOICE_NUMBER = /^[A-Z0-9]{3}20[0-9]{2}[0-9]{9}$/;
@@ -117,10 +125,17 @@ export { hasSignature } from '../../ubl/invoice-fields';
 export function checkInvoice(doc: XmlDocument, opts: RuleOptions, fields: UblInvoiceFields = readInvoiceFields(doc.root)): InvoiceFacts {
   const root = doc.root;
 
-  // ProfileIDCheck: e-Fatura scenarios, or EARSIVFATURA (the schematron's type=earchive run).
+  // ProfileIDCheck: the e-Fatura scenarios (ProfileIDType) on the e-Fatura channel, EARSIVFATURA
+  // (ProfileIDTypeEarchive) on the e-Arşiv channel — GİB's schematron run with type=earchive.
   const profileId = fields.profileId ?? '';
-  const earsiv = EARSIV_PROFILES.has(profileId);
-  if (!earsiv && !EFATURA_PROFILES.has(profileId)) throw new GatewayError('PROFILE_UNKNOWN', { value: profileId.slice(0, 40) });
+  const channel: Channel = opts.channel ?? (EARSIV_PROFILES.has(profileId) ? 'EARSIV' : 'EFATURA');
+  const earsiv = channel === 'EARSIV';
+  if (!(earsiv ? EARSIV_PROFILES : EFATURA_PROFILES).has(profileId)) {
+    const known = EARSIV_PROFILES.has(profileId) || EFATURA_PROFILES.has(profileId);
+    throw new GatewayError('PROFILE_UNKNOWN', {
+      value: known ? `${profileId} (${earsiv ? 'e-Arsiv kanalinda yalnizca EARSIVFATURA' : 'e-Fatura kanalinda EARSIVFATURA olamaz'})` : profileId.slice(0, 40),
+    });
+  }
 
   // InvoiceTypeCodeCheck: the code list and the profile/type pairs GİB allows.
   const typeCode = fields.typeCode ?? '';
@@ -138,7 +153,7 @@ export function checkInvoice(doc: XmlDocument, opts: RuleOptions, fields: UblInv
   const today = opts.now ? turkishDay(opts.now()) : null; // as GİB's current-date() sees it
   checkIssueDate(issueDate, today);
   // TimeCheck applies to every cbc:IssueDate in the document (referenced invoices, despatches, …).
-  if (today) checkOtherIssueDates(root, today);
+  checkOtherIssueDates(root, today);
 
   const sender = party(fields.supplier, 'AccountingSupplierParty');
   const receiver = party(fields.customer, 'AccountingCustomerParty');
@@ -192,17 +207,41 @@ function checkIssueDate(value: string, today: string | null): void {
   if (!/^\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$/.test(v) || !isValidDate(v)) {
     throw new GatewayError('ISSUE_DATE_INVALID', { value: value.slice(0, 40) });
   }
-  if (today && v.slice(0, 10) > today) throw new GatewayError('ISSUE_DATE_INVALID', { value: `${v} (bugunden sonra; bugun ${today})` });
+  const why = issueDateProblem(v, today);
+  if (why) throw new GatewayError('ISSUE_DATE_INVALID', { value: `${v} (${why})` });
 }
 
-function checkOtherIssueDates(root: XmlElement, today: string): void {
+/** The first instant of 2005-01-01+04:00, in minutes since the epoch: TimeCheck's lower bound as GİB wrote it. */
+const EARLIEST_ISSUE = Date.UTC(2005, 0, 1) / 60_000 - 4 * 60;
+
+/**
+ * TimeCheck on a well-formed xs:date: not after today (Türkiye's day, compared by the date as written), and
+ * `xs:date('2005-01-01+04:00') le xs:date(.)` — XPath compares dates by their first instant, so a date with a
+ * timezone east of +04:00 on 2005-01-01 is still too early; one without a timezone counts by its day alone (any
+ * implicit timezone within ±4 hours of +04:00, Türkiye's +03:00 included, gives that).
+ */
+function issueDateProblem(v: string, today: string | null): string | null {
+  if (today && v.slice(0, 10) > today) return `bugunden sonra; bugun ${today}`;
+  const tz = /(Z|[+-]\d{2}:\d{2})$/.exec(v)?.[1];
+  const early = tz
+    ? Date.UTC(Number(v.slice(0, 4)), Number(v.slice(5, 7)) - 1, Number(v.slice(8, 10))) / 60_000 - tzMinutes(tz) < EARLIEST_ISSUE
+    : v.slice(0, 10) < '2005-01-01';
+  return early ? '01.01.2005 tarihinden once olamaz' : null;
+}
+
+function tzMinutes(tz: string): number {
+  if (tz === 'Z') return 0;
+  const m = Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6));
+  return tz[0] === '-' ? -m : m;
+}
+
+function checkOtherIssueDates(root: XmlElement, today: string | null): void {
   const walk = (el: XmlElement): void => {
     for (const c of el.children) {
       if (c.local === 'IssueDate' && c.ns === CBC) {
         const v = c.text.trim();
-        if (/^\d{4}-\d{2}-\d{2}/.test(v) && v.slice(0, 10) > today) {
-          throw new GatewayError('ISSUE_DATE_INVALID', { value: `${el.prefix ? `${el.prefix}:` : ''}${el.local}/cbc:IssueDate ${v} (bugunden sonra; bugun ${today})` });
-        }
+        const why = /^\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$/.test(v) ? issueDateProblem(v, today) : null;
+        if (why) throw new GatewayError('ISSUE_DATE_INVALID', { value: `${el.prefix ? `${el.prefix}:` : ''}${el.local}/cbc:IssueDate ${v} (${why})` });
       } else if (c.children.length > 0 && c.ns !== DS) {
         walk(c);
       }
