@@ -11,6 +11,10 @@ import { createTenantService } from './services/tenant.service';
 const HELP = `usage: npm run cli -- <command> [options]
   migrate                                   run database migrations
   tenant:create --vkn V --title T [--gb ALIAS] [--pk ALIAS] [--efatura-series XXX] [--earsiv-series XXX]
+                [--arithmetic warn|refuse]
+  tenant:arithmetic --vkn V --policy warn|refuse
+                                            what the gateway's own amount checks do with an inconsistent invoice:
+                                            accept it with warnings (warn, the default) or refuse it
   tenant:list
   user:create --vkn V --username U (--password-file F | --generate)
                                             a generated password is printed once and never stored in plain text
@@ -35,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       'password-file': { type: 'string' },
       generate: { type: 'boolean' },
       file: { type: 'string' },
+      arithmetic: { type: 'string' },
+      policy: { type: 'string' },
     },
   });
   if (!command || command === 'help' || command === '--help') {
@@ -59,9 +65,16 @@ async function main(argv: string[]): Promise<number> {
           pkAlias: values.pk,
           efaturaSeries: values['efatura-series'],
           earsivSeries: values['earsiv-series'],
+          arithmeticPolicy: values.arithmetic as 'warn' | 'refuse' | undefined,
         });
         console.log(JSON.stringify(t));
         return 0;
+      }
+      case 'tenant:arithmetic': {
+        if (!values.vkn || !values.policy) throw new Error('--vkn and --policy are required');
+        const updated = await tenants.setArithmeticPolicy(values.vkn, values.policy);
+        console.log(updated ? `arithmetic policy ${values.policy}` : `no tenant with VKN ${values.vkn}`);
+        return updated ? 0 : 1;
       }
       case 'tenant:list':
         for (const t of await tenants.listTenants()) console.log(JSON.stringify(t));

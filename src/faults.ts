@@ -66,6 +66,8 @@ export const FAULTS = {
   AMOUNT_MISMATCH: client(4206, 'TUTAR TUTARSIZ: {detail}'),
   INVOICE_TYPE_UNKNOWN: client(4207, 'GECERSIZ FATURA TIPI (InvoiceTypeCode): {value}'),
   ISSUE_DATE_INVALID: client(4208, 'GECERSIZ FATURA TARIHI: {value}'),
+  LINE_COUNT_MISMATCH: client(4209, 'SATIR SAYISI TUTARSIZ (LineCountNumeric): {detail}'),
+  CURRENCY_MISMATCH: client(4210, 'PARA BIRIMI BELGENIN PARA BIRIMINDEN FARKLI: {detail}'),
 
   // --- Documents and their states (43xx) ---
   DOCUMENT_NOT_FOUND: client(4301, 'BELGE BULUNAMADI'),

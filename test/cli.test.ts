@@ -17,7 +17,7 @@ describe('command-line tool', function () {
 
   it('creates a tenant and a user with a generated password shown once and stored only hashed and sealed', async () => {
     const tenant = await cli('tenant:create', '--vkn', '1234567890', '--title', 'ÖRNEK A.Ş.');
-    expect(JSON.parse(tenant.stdout)).to.include({ vkn: '1234567890', title: 'ÖRNEK A.Ş.', efaturaSeries: 'EFT', earsivSeries: 'EAR' });
+    expect(JSON.parse(tenant.stdout)).to.include({ vkn: '1234567890', title: 'ÖRNEK A.Ş.', efaturaSeries: 'EFT', earsivSeries: 'EAR', arithmeticPolicy: 'warn' });
     const user = await cli('user:create', '--vkn', '1234567890', '--username', 'erp', '--generate');
     const password = /password \(shown once\): (\S+)/.exec(user.stdout)![1];
     expect(password.length).to.be.greaterThan(16);
@@ -26,6 +26,16 @@ describe('command-line tool', function () {
     }
     const list = await cli('tenant:list');
     expect(list.stdout).to.contain('"vkn":"1234567890"');
+  });
+
+  it('sets a tenant’s arithmetic policy (warn or refuse)', async () => {
+    await cli('tenant:create', '--vkn', '1234567891', '--title', 'SIKI A.Ş.', '--arithmetic', 'refuse');
+    expect((await cli('tenant:list')).stdout).to.contain('"vkn":"1234567891"').and.to.match(/"vkn":"1234567891".*"arithmeticPolicy":"refuse"/);
+    expect((await cli('tenant:arithmetic', '--vkn', '1234567891', '--policy', 'warn')).stdout).to.contain('arithmetic policy warn');
+    expect((await cli('tenant:list')).stdout).to.match(/"vkn":"1234567891".*"arithmeticPolicy":"warn"/);
+    const err = await cli('tenant:arithmetic', '--vkn', '1234567891', '--policy', 'lenient').catch((e) => e);
+    expect(err.code).to.equal(1);
+    expect(err.stderr).to.contain('arithmeticPolicy (warn veya refuse)');
   });
 
   it('refuses bad input with the fault text and a non-zero exit', async () => {

@@ -15,9 +15,13 @@ export interface TenantRow {
   earsivSeries: string;
   /** The tenant's own signer setting (JSON of GW_SIGNER's shape); null: the gateway's default. */
   signerConfig: string | null;
+  /** What the gateway's own arithmetic checks do with an inconsistent invoice (src/validation): warn or refuse. */
+  arithmeticPolicy: ArithmeticPolicy;
 }
 
-export type NewTenantRow = Omit<TenantRow, 'id' | 'signerConfig'> & { createdAt: string };
+export type ArithmeticPolicy = 'warn' | 'refuse';
+
+export type NewTenantRow = Omit<TenantRow, 'id' | 'signerConfig' | 'arithmeticPolicy'> & { createdAt: string; arithmeticPolicy?: ArithmeticPolicy };
 
 function toTenant(r: Record<string, unknown>): TenantRow {
   return {
@@ -29,6 +33,7 @@ function toTenant(r: Record<string, unknown>): TenantRow {
     efaturaSeries: String(r.efatura_series),
     earsivSeries: String(r.earsiv_series),
     signerConfig: (r.signer_config as string | null) ?? null,
+    arithmeticPolicy: r.arithmetic_policy === 'refuse' ? 'refuse' : 'warn',
   };
 }
 
@@ -41,6 +46,7 @@ export async function insertTenant(q: Queryable, t: NewTenantRow): Promise<Tenan
       pk_alias: t.pkAlias,
       efatura_series: t.efaturaSeries,
       earsiv_series: t.earsivSeries,
+      arithmetic_policy: t.arithmeticPolicy ?? 'warn',
       created_at: t.createdAt,
     })
     .returning('*');
@@ -65,6 +71,11 @@ export async function listTenants(q: Queryable): Promise<TenantRow[]> {
 export async function aliasIsOurs(q: Queryable, role: 'GB' | 'PK', alias: string): Promise<boolean> {
   const column = role === 'GB' ? 'gb_alias' : 'pk_alias';
   return Boolean(await reading(q)('tenants').whereRaw(`lower(${column}) = ?`, [alias.trim().toLowerCase()]).first('id'));
+}
+
+/** Sets a tenant's arithmetic policy; false when no tenant has the VKN. */
+export async function setArithmeticPolicy(q: Queryable, vkn: string, policy: ArithmeticPolicy): Promise<boolean> {
+  return (await q('tenants').where({ vkn }).update({ arithmetic_policy: policy })) > 0;
 }
 
 /** Sets a tenant's own signer; false when no tenant has the VKN. */

@@ -10,7 +10,7 @@ import { displayEnvelopeId, toEttn, type Ettn } from '../ids';
 import { describeState, earsivInvoiceMachine, efaturaInvoiceMachine, machineById, portalTab, type PortalTab } from '../machines';
 import type { Caller } from '../security/authenticator';
 import { sha256Hex, type BlobStore } from '../storage/blob-store';
-import type { InvoiceFacts } from '../validation';
+import type { ArithmeticPolicy, InvoiceFacts, InvoiceWarning } from '../validation';
 
 export interface SendInvoiceInput {
   document: Buffer;
@@ -41,6 +41,8 @@ export interface InvoiceStatusView {
   applicationResponse: 'KABUL' | 'RED' | null;
   /** e-Fatura: the latest cancellation request at GİB's portal and its state as the portal words it. */
   cancelRequest: { requestId: string; state: string } | null;
+  /** Inconsistencies the invoice was accepted with (the tenant's arithmetic policy warn), as SendInvoice reported them. */
+  warnings: InvoiceWarning[];
   receivedAt: string;
   updatedAt: string;
   history: HistoryEntry[];
@@ -49,8 +51,8 @@ export interface InvoiceStatusView {
 export interface InvoiceValidator {
   validate(
     input: Buffer,
-    opts: { container: 'auto' | 'xml' | 'zip'; numberWillBeAssigned: boolean; channel?: 'EFATURA' | 'EARSIV' },
-  ): Promise<{ xml: Buffer; fileName: string | null; facts: InvoiceFacts }>;
+    opts: { container: 'auto' | 'xml' | 'zip'; numberWillBeAssigned: boolean; channel?: 'EFATURA' | 'EARSIV'; arithmetic: ArithmeticPolicy },
+  ): Promise<{ xml: Buffer; fileName: string | null; facts: InvoiceFacts; warnings: InvoiceWarning[] }>;
 }
 
 export interface InvoiceServiceDeps {
@@ -97,6 +99,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       envelopeId: row.envelopeId ? displayEnvelopeId(row.envelopeId) : null,
       applicationResponse: (row.context.applicationResponse as { code?: 'KABUL' | 'RED' } | undefined)?.code ?? null,
       cancelRequest: row.kind === 'EFATURA' && CANCELLABLE_OR_CANCELLED.has(row.state) ? await latestCancel(row.id, q) : null,
+      warnings: (row.context.warnings as InvoiceWarning[] | undefined) ?? [],
       receivedAt: row.createdAt,
       updatedAt: row.updatedAt,
       history: await deps.store.history(machine.id, row.id, q),
@@ -113,10 +116,13 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
 
   return {
     async sendInvoice(caller: Caller, input: SendInvoiceInput): Promise<InvoiceStatusView> {
-      const { xml, facts } = await deps.validator.validate(input.document, {
+      const tenant = await tenantById(db, caller.tenantId);
+      if (!tenant) throw new GatewayError('AUTH_FAILED'); // removed since the login was cached
+      const { xml, facts, warnings } = await deps.validator.validate(input.document, {
         container: input.container,
         numberWillBeAssigned: input.assignNumber,
         ...(input.channel ? { channel: input.channel } : {}),
+        arithmetic: tenant.arithmeticPolicy,
       });
       if (facts.senderId !== caller.tenantVkn) throw new GatewayError('TENANT_MISMATCH', { vkn: facts.senderId });
       if (!input.assignNumber && !facts.number) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:ID (fatura numarasi)' });
@@ -148,7 +154,6 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
           // The original commits with the row that names it (a large one is a file, fsynced first).
           await deps.blobs.put(xml, trx);
           if (input.assignNumber) {
-            const tenant = (await tenantById(trx, caller.tenantId))!;
             number = await nextInvoiceNumber(trx, {
               tenantId: caller.tenantId,
               kind: facts.kind,
@@ -172,7 +177,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
             payableAmount: facts.payableAmount,
             receivedSha256: receivedSha,
             callerSigned: input.signed,
-            context: { profileId: facts.profileId, numberAssigned: input.assignNumber, lineCount: facts.lineCount },
+            context: { profileId: facts.profileId, numberAssigned: input.assignNumber, lineCount: facts.lineCount, ...(warnings.length > 0 ? { warnings } : {}) },
             createdAt: now,
           });
           await deps.store.recordCreated(trx, machine, entities.invoice(newId), `user:${caller.username}`, 'SendInvoice');

@@ -11,7 +11,11 @@ export interface NewTenant {
   pkAlias?: string;
   efaturaSeries?: string;
   earsivSeries?: string;
+  /** What the gateway's own arithmetic checks do with an inconsistent invoice; default warn. */
+  arithmeticPolicy?: tenantRows.ArithmeticPolicy;
 }
+
+const POLICIES: ReadonlySet<string> = new Set(['warn', 'refuse']);
 
 export type Tenant = Omit<tenantRows.TenantRow, 'signerConfig'>;
 
@@ -33,6 +37,9 @@ export function createTenantService(deps: { db: Knex; secretBox: SecretBox; cloc
       for (const [field, value] of [['efaturaSeries', input.efaturaSeries], ['earsivSeries', input.earsivSeries]] as const) {
         if (value !== undefined && !SERIES.test(value)) throw new GatewayError('REQUEST_FIELD', { field });
       }
+      if (input.arithmeticPolicy !== undefined && !POLICIES.has(input.arithmeticPolicy)) {
+        throw new GatewayError('REQUEST_FIELD', { field: 'arithmeticPolicy (warn veya refuse)' });
+      }
       const domain = `${input.vkn}.gateway.local`;
       const row = await tenantRows.insertTenant(db, {
         vkn: input.vkn,
@@ -41,6 +48,7 @@ export function createTenantService(deps: { db: Knex; secretBox: SecretBox; cloc
         pkAlias: input.pkAlias ?? `urn:mail:defaultpk@${domain}`,
         efaturaSeries: input.efaturaSeries ?? 'EFT',
         earsivSeries: input.earsivSeries ?? 'EAR',
+        arithmeticPolicy: input.arithmeticPolicy ?? 'warn',
         createdAt: deps.clock().toISOString(),
       });
       return toTenant(row);
@@ -59,6 +67,12 @@ export function createTenantService(deps: { db: Knex; secretBox: SecretBox; cloc
 
     async listTenants(): Promise<Tenant[]> {
       return (await tenantRows.listTenants(db)).map(toTenant);
+    },
+
+    /** Sets what the arithmetic checks do for a tenant's invoices from its next SendInvoice on; false when no tenant has the VKN. */
+    async setArithmeticPolicy(vkn: string, policy: string): Promise<boolean> {
+      if (!POLICIES.has(policy)) throw new GatewayError('REQUEST_FIELD', { field: 'arithmeticPolicy (warn veya refuse)' });
+      return tenantRows.setArithmeticPolicy(db, vkn, policy as tenantRows.ArithmeticPolicy);
     },
 
     /** Gives a tenant its own signer (JSON of GW_SIGNER's shape); false when no tenant has the VKN. */

@@ -20,7 +20,8 @@
  */
 import { unpackDocument } from '../zip/read';
 import { parseXml } from '../xml/parse';
-import { checkAmounts } from './ubl-tr/amounts';
+import { invoiceInconsistencies } from './ubl-tr/amounts';
+import { GatewayError, type FaultName } from '../faults';
 import { checkDocumentKind, checkInvoice, type Channel, type InvoiceFacts } from './ubl-tr/rules';
 import { createXsdValidator, type XsdValidator } from './ubl-tr/xsd';
 import { loadCodeLists, SchematronChecks } from './ubl-tr/schematron';
@@ -55,6 +56,21 @@ export interface ValidateOptions {
   numberWillBeAssigned: boolean;
   /** The GİB channel the sender means; unset: inferred from the profile (see RuleOptions.channel). */
   channel?: Channel;
+  /**
+   * What the gateway's own arithmetic and consistency checks (ubl-tr/amounts.ts; GİB checks none of it) do with what
+   * they find: `refuse` the invoice with the first (the default here), or `warn` — accept it exactly when GİB would
+   * and return every finding in `warnings`.
+   */
+  arithmetic?: ArithmeticPolicy;
+}
+
+export type ArithmeticPolicy = 'warn' | 'refuse';
+
+/** An inconsistency the invoice was accepted with (the warn policy): the code and text it would be refused with. */
+export interface InvoiceWarning {
+  code: number;
+  name: FaultName;
+  message: string;
 }
 
 export interface ValidatedInvoice {
@@ -63,6 +79,8 @@ export interface ValidatedInvoice {
   /** The entry name when the document came zipped. */
   fileName: string | null;
   facts: InvoiceFacts;
+  /** Under the warn policy, every inconsistency found; empty otherwise. */
+  warnings: InvoiceWarning[];
 }
 
 export interface InvoiceValidator {
@@ -87,8 +105,10 @@ export function createInvoiceValidator(opts: InvoiceValidatorOptions): InvoiceVa
       const facts = checkInvoice(doc, { numberWillBeAssigned: o.numberWillBeAssigned, now: opts.now, amounts: false, channel: o.channel }, fields);
       schematron?.check(doc.root, { earsiv: facts.kind === 'EARSIV', signed: facts.hasSignature });
       // The arithmetic is the gateway's own (GİB's schematron has none): checked once GİB's rules hold.
-      checkAmounts(doc.root, { profileId: facts.profileId, typeCode: facts.typeCode });
-      return { xml, fileName, facts };
+      const found = invoiceInconsistencies(doc.root, { profileId: facts.profileId, typeCode: facts.typeCode });
+      const as = found.map((f) => new GatewayError(f.fault, { detail: f.detail }));
+      if (as.length > 0 && o.arithmetic !== 'warn') throw as[0];
+      return { xml, fileName, facts, warnings: as.map((e) => ({ code: e.code, name: e.fault, message: e.message })) };
     },
   };
 }

@@ -218,9 +218,14 @@ describe(`bad input (${TEST_DB_KIND})`, function () {
     await nothingStored();
   });
 
-  it('a payable amount that does not add up → 4206', async () => {
+  it('a payable amount that does not add up, for a tenant whose arithmetic policy is refuse → 4206', async () => {
     const doc = valid().replace(/<cbc:PayableAmount currencyID="TRY">([\d.]+)<\/cbc:PayableAmount>/, (_m: string, v: string) => `<cbc:PayableAmount currencyID="TRY">${(Number(v) + 1).toFixed(2)}</cbc:PayableAmount>`);
-    expectTyped(await sendDoc(doc), 4206);
+    await gw.gateway.services.tenants.setArithmeticPolicy(TEST_VKN, 'refuse');
+    try {
+      expectTyped(await sendDoc(doc), 4206);
+    } finally {
+      await gw.gateway.services.tenants.setArithmeticPolicy(TEST_VKN, 'warn');
+    }
     await nothingStored();
   });
 

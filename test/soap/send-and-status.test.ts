@@ -17,6 +17,10 @@ export function zipOf(name: string, content: string | Buffer): Promise<Buffer> {
   });
 }
 
+function asArray<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
 export async function send(client: soap.Client, xml: string | Buffer, opts: Record<string, unknown> = {}) {
   const [result] = await client.SendInvoiceAsync({ document: Buffer.from(xml).toString('base64'), ...opts });
   return result.invoice;
@@ -144,6 +148,21 @@ describe(`SendInvoice and GetStatus over SOAP (${TEST_DB_KIND})`, function () {
     expect(await gw.testDb.db('invoices').count({ n: '*' }).first()).to.deep.equal(before);
     const ok = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: 'CHN2026000000001' }), { channel: 'EARSIV' });
     expect(ok).to.include({ documentKind: 'EARSIV', profileId: 'EARSIVFATURA' });
+  });
+
+  it('arithmetic policy warn (the default): an invoice GİB would accept goes through with its inconsistencies as warnings, in GetStatus too', async () => {
+    const ettn = randomUUID();
+    const doc = makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, ettn, number: 'WRN2026000000001', lines: 2 })
+      .replace(/<cbc:PayableAmount currencyID="TRY">([\d.]+)</, (_m: string, v: string) => `<cbc:PayableAmount currencyID="TRY">${(Number(v) + 1).toFixed(2)}<`)
+      .replace('<cbc:LineCountNumeric>2<', '<cbc:LineCountNumeric>5<');
+    const invoice = await send(client, doc);
+    const names = (inv: any) => asArray(inv.warnings?.warning).map((w: any) => `${w.code} ${w.name}`);
+    expect(names(invoice)).to.deep.equal(['4206 AMOUNT_MISMATCH', '4209 LINE_COUNT_MISMATCH']);
+    expect(asArray(invoice.warnings.warning)[1].message).to.equal('SATIR SAYISI TUTARSIZ (LineCountNumeric): cbc:LineCountNumeric 5 ≠ 2 cac:InvoiceLine');
+    const [status] = await client.GetStatusAsync({ ettn });
+    expect(names(status.invoice)).to.deep.equal(['4206 AMOUNT_MISMATCH', '4209 LINE_COUNT_MISMATCH']);
+    // A consistent invoice carries none.
+    expect((await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: 'WRN2026000000002' }))).warnings).to.equal(undefined);
   });
 
   it('GetStatus of an unknown ETTN is DOCUMENT_NOT_FOUND', async () => {

@@ -3,6 +3,7 @@ import * as m001 from './001_core';
 import * as m002 from './002_gib';
 import * as m003 from './003_job_wakeup';
 import * as m004 from './004_blobs';
+import * as m005 from './005_arithmetic_policy';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,5 @@ export const migrations: Migration[] = [
   { name: '002_gib', ...m002 },
   { name: '003_job_wakeup', ...m003 },
   { name: '004_blobs', ...m004 },
+  { name: '005_arithmetic_policy', ...m005 },
 ];

@@ -44,6 +44,9 @@ export function invoiceStatusXml(view: InvoiceStatusView): { $xml: string } {
       (view.cancelRequest
         ? `<tns:cancelRequest>${el('requestId', view.cancelRequest.requestId)}${el('state', view.cancelRequest.state)}</tns:cancelRequest>`
         : '') +
+      (view.warnings.length > 0
+        ? `<tns:warnings>${view.warnings.map((w) => `<tns:warning>${el('code', w.code)}${el('name', w.name)}${el('message', w.message)}</tns:warning>`).join('')}</tns:warnings>`
+        : '') +
       el('receivedAt', view.receivedAt) +
       el('updatedAt', view.updatedAt) +
       `<tns:history>${history}</tns:history>`,

@@ -26,6 +26,13 @@
  * Tolerance: |written − computed| < 0.01. Between amounts of at most two decimals that is exact equality (any
  * difference is at least a kuruş); with finer values (quantities, unit prices, 4-decimal subtotals) it admits the
  * rounding of the result to kuruş. Mismatch → AMOUNT_MISMATCH naming the field and both numbers.
+ *
+ * Beside the amounts, two consistencies GİB does not check either: cbc:LineCountNumeric, when written, is the number
+ * of invoice lines (LINE_COUNT_MISMATCH), and every amount is in the document's currency (CURRENCY_MISMATCH).
+ *
+ * Every inconsistency is collected, not only the first: whether they refuse the invoice or travel with it as
+ * warnings is the tenant's policy (src/validation/index.ts). A missing amount or one that is no number is another
+ * matter — GİB's XSD refuses it — and throws at once (REQUIRED_FIELD, AMOUNT_MISMATCH).
  */
 import { GatewayError } from '../../faults';
 import type { XmlElement } from '../../xml/parse';
@@ -44,6 +51,19 @@ function near(a: Dec, b: Dec): boolean {
 
 function mismatch(detail: string): GatewayError {
   return new GatewayError('AMOUNT_MISMATCH', { detail });
+}
+
+/** One inconsistency: the fault it would be under the refuse policy, and what it says. */
+export interface Inconsistency {
+  fault: 'AMOUNT_MISMATCH' | 'LINE_COUNT_MISMATCH' | 'CURRENCY_MISMATCH';
+  detail: string;
+}
+
+/** Where the checks of one invoice put what they find. */
+type Found = Inconsistency[];
+
+function amountMismatch(found: Found, detail: string): void {
+  found.push({ fault: 'AMOUNT_MISMATCH', detail });
 }
 
 function parseAmount(el: XmlElement, field: string): Dec {
@@ -95,7 +115,7 @@ interface TaxSums {
 }
 
 /** Checks one TaxTotal against its subtotals and returns its sums. */
-function taxTotal(tt: XmlElement, path: string, withholding: Dec): TaxSums {
+function taxTotal(found: Found, tt: XmlElement, path: string, withholding: Dec): TaxSums {
   const declared = required(tt, CBC, 'TaxAmount', `${path}/cbc:TaxAmount`);
   let counted = Dec.ZERO;
   let added = Dec.ZERO;
@@ -114,13 +134,13 @@ function taxTotal(tt: XmlElement, path: string, withholding: Dec): TaxSums {
   }
   if (!near(declared, counted) && !(!withholding.isZero() && near(declared, counted.sub(withholding)))) {
     const alt = withholding.isZero() ? '' : ` (or ${counted.sub(withholding)} after withholding ${withholding})`;
-    throw mismatch(`${path}/cbc:TaxAmount ${declared} ≠ Σ cac:TaxSubtotal/cbc:TaxAmount = ${counted}${alt}`);
+    amountMismatch(found, `${path}/cbc:TaxAmount ${declared} ≠ Σ cac:TaxSubtotal/cbc:TaxAmount = ${counted}${alt}`);
   }
   return { counted, added };
 }
 
 /** Checks every WithholdingTaxTotal under parent and returns their total. */
-function withholdingTotals(parent: XmlElement, path: string): Dec {
+function withholdingTotals(found: Found, parent: XmlElement, path: string): Dec {
   let total = Dec.ZERO;
   let n = 0;
   for (const wt of parent.children) {
@@ -134,7 +154,7 @@ function withholdingTotals(parent: XmlElement, path: string): Dec {
       k++;
       subs = subs.add(required(st, CBC, 'TaxAmount', `${field}/cac:TaxSubtotal[${k}]/cbc:TaxAmount`));
     }
-    if (!near(declared, subs)) throw mismatch(`${field}/cbc:TaxAmount ${declared} ≠ Σ cac:TaxSubtotal/cbc:TaxAmount = ${subs}`);
+    if (!near(declared, subs)) amountMismatch(found, `${field}/cbc:TaxAmount ${declared} ≠ Σ cac:TaxSubtotal/cbc:TaxAmount = ${subs}`);
     total = total.add(declared);
   }
   return total;
@@ -145,8 +165,12 @@ export interface AmountContext {
   typeCode: string;
 }
 
-/** Throws AMOUNT_MISMATCH (or REQUIRED_FIELD for a missing amount) at the first relation that does not hold. */
-export function checkAmounts(root: XmlElement, ctx: AmountContext): void {
+/**
+ * Every relation of the amounts that does not hold, LineCountNumeric and the currencies (see the file comment); throws
+ * REQUIRED_FIELD for a missing amount and AMOUNT_MISMATCH for one that is no number.
+ */
+export function invoiceInconsistencies(root: XmlElement, ctx: AmountContext): Inconsistency[] {
+  const found: Found = [];
   let net = Dec.ZERO;
   let gross = Dec.ZERO;
   let lineAllowances = Dec.ZERO;
@@ -166,25 +190,25 @@ export function checkAmounts(root: XmlElement, ctx: AmountContext): void {
     const expected = qty.mul(unit).sub(ac.allowances).add(ac.charges);
     if (!near(lea, expected)) {
       const parts = `${qty} × ${unit}${ac.allowances.isZero() ? '' : ` − ${ac.allowances}`}${ac.charges.isZero() ? '' : ` + ${ac.charges}`}`;
-      throw mismatch(`${path}/cbc:LineExtensionAmount ${lea} ≠ ${parts} = ${expected}`);
+      amountMismatch(found, `${path}/cbc:LineExtensionAmount ${lea} ≠ ${parts} = ${expected}`);
     }
     net = net.add(lea);
     gross = gross.add(lea).add(ac.allowances).sub(ac.charges);
     lineAllowances = lineAllowances.add(ac.allowances);
     lineCharges = lineCharges.add(ac.charges);
-    const lineWithholding = withholdingTotals(line, path);
+    const lineWithholding = withholdingTotals(found, line, path);
     const ltt = firstChild(line, CAC, 'TaxTotal');
-    if (ltt) taxTotal(ltt, `${path}/cac:TaxTotal`, lineWithholding);
+    if (ltt) taxTotal(found, ltt, `${path}/cac:TaxTotal`, lineWithholding);
   }
 
   const docAc = allowanceCharges(root, 'cac:Invoice');
-  const withholding = withholdingTotals(root, 'cac:Invoice');
+  const withholding = withholdingTotals(found, root, 'cac:Invoice');
   let taxAdded = Dec.ZERO;
   let t = 0;
   for (const tt of root.children) {
     if (tt.local !== 'TaxTotal' || tt.ns !== CAC) continue;
     t++;
-    taxAdded = taxAdded.add(taxTotal(tt, `cac:TaxTotal[${t}]`, withholding).added);
+    taxAdded = taxAdded.add(taxTotal(found, tt, `cac:TaxTotal[${t}]`, withholding).added);
   }
 
   const lmt = firstChild(root, CAC, 'LegalMonetaryTotal');
@@ -200,7 +224,7 @@ export function checkAmounts(root: XmlElement, ctx: AmountContext): void {
 
   if (!near(lineTotal, net) && !near(lineTotal, gross)) {
     const alt = gross.eq(net) ? '' : ` (or ${gross} before line allowances/charges)`;
-    throw mismatch(`${P}/cbc:LineExtensionAmount ${lineTotal} ≠ Σ cac:InvoiceLine/cbc:LineExtensionAmount = ${net}${alt}`);
+    amountMismatch(found, `${P}/cbc:LineExtensionAmount ${lineTotal} ≠ Σ cac:InvoiceLine/cbc:LineExtensionAmount = ${net}${alt}`);
   }
 
   const hksDeductions = ctx.profileId === 'HKS' || ctx.typeCode === 'KOMISYONCU' || ctx.typeCode === 'HKSKOMISYONCU';
@@ -211,22 +235,62 @@ export function checkAmounts(root: XmlElement, ctx: AmountContext): void {
   if (!hksForm) {
     if (!near(allowanceTotal, docAc.allowances) && !near(allowanceTotal, docAc.allowances.add(lineAllowances))) {
       const alt = lineAllowances.isZero() ? '' : ` (or ${docAc.allowances.add(lineAllowances)} with the line allowances)`;
-      throw mismatch(`${P}/cbc:AllowanceTotalAmount ${allowanceTotal} ≠ Σ cac:AllowanceCharge[cbc:ChargeIndicator=false]/cbc:Amount = ${docAc.allowances}${alt}`);
+      amountMismatch(found, `${P}/cbc:AllowanceTotalAmount ${allowanceTotal} ≠ Σ cac:AllowanceCharge[cbc:ChargeIndicator=false]/cbc:Amount = ${docAc.allowances}${alt}`);
     }
     if (!near(chargeTotal, docAc.charges) && !near(chargeTotal, docAc.charges.add(lineCharges))) {
       const alt = lineCharges.isZero() ? '' : ` (or ${docAc.charges.add(lineCharges)} with the line charges)`;
-      throw mismatch(`${P}/cbc:ChargeTotalAmount ${chargeTotal} ≠ Σ cac:AllowanceCharge[cbc:ChargeIndicator=true]/cbc:Amount = ${docAc.charges}${alt}`);
+      amountMismatch(found, `${P}/cbc:ChargeTotalAmount ${chargeTotal} ≠ Σ cac:AllowanceCharge[cbc:ChargeIndicator=true]/cbc:Amount = ${docAc.charges}${alt}`);
     }
     if (!near(exclusive, exclusiveStd)) {
-      throw mismatch(`${P}/cbc:TaxExclusiveAmount ${exclusive} ≠ LineExtensionAmount ${lineTotal} − AllowanceTotalAmount ${allowanceTotal} + ChargeTotalAmount ${chargeTotal} = ${exclusiveStd}`);
+      amountMismatch(found, `${P}/cbc:TaxExclusiveAmount ${exclusive} ≠ LineExtensionAmount ${lineTotal} − AllowanceTotalAmount ${allowanceTotal} + ChargeTotalAmount ${chargeTotal} = ${exclusiveStd}`);
     }
   }
   const inclusiveExpected = exclusive.add(taxAdded);
   if (!near(inclusive, inclusiveExpected)) {
-    throw mismatch(`${P}/cbc:TaxInclusiveAmount ${inclusive} ≠ TaxExclusiveAmount ${exclusive} + taxes ${taxAdded} = ${inclusiveExpected}`);
+    amountMismatch(found, `${P}/cbc:TaxInclusiveAmount ${inclusive} ≠ TaxExclusiveAmount ${exclusive} + taxes ${taxAdded} = ${inclusiveExpected}`);
   }
   if (!hksForm && !near(payable, payableStd)) {
     const parts = `TaxInclusiveAmount ${inclusive}${withholding.isZero() ? '' : ` − withholding ${withholding}`}${rounding.isZero() ? '' : ` + PayableRoundingAmount ${rounding}`}`;
-    throw mismatch(`${P}/cbc:PayableAmount ${payable} ≠ ${parts} = ${payableStd}`);
+    amountMismatch(found, `${P}/cbc:PayableAmount ${payable} ≠ ${parts} = ${payableStd}`);
   }
+
+  const lineCount = firstChild(root, CBC, 'LineCountNumeric');
+  if (lineCount && Dec.parse(lineCount.text)?.eq(Dec.of(BigInt(i), 0)) !== true) {
+    found.push({ fault: 'LINE_COUNT_MISMATCH', detail: `cbc:LineCountNumeric ${lineCount.text.trim().slice(0, 20)} ≠ ${i} cac:InvoiceLine` });
+  }
+  const currency = firstChild(root, CBC, 'DocumentCurrencyCode')?.text.trim();
+  if (currency) otherCurrencies(found, root, currency);
+  return found;
+}
+
+/**
+ * Every currencyID in the invoice but in its extensions (the signature) and attachments, against the document's
+ * currency: one finding per element name and currency, so a line in USD on a TRY invoice is one line of the answer.
+ */
+function otherCurrencies(found: Found, root: XmlElement, currency: string): void {
+  const seen = new Set<string>();
+  const path: string[] = [];
+  const walk = (el: XmlElement): void => {
+    path.push(el.prefix ? `${el.prefix}:${el.local}` : el.local);
+    for (const a of el.attrs) {
+      if (a.local !== 'currencyID' || a.ns !== '' || a.value.trim() === currency) continue;
+      const where = path.join('/');
+      const key = `${where}\n${a.value}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      found.push({ fault: 'CURRENCY_MISMATCH', detail: `${where}/@currencyID ${a.value.trim().slice(0, 10)} ≠ cbc:DocumentCurrencyCode ${currency}` });
+    }
+    for (const c of el.children) if (c.children.length > 0 || c.attrs.length > 0) walk(c);
+    path.pop();
+  };
+  for (const c of root.children) {
+    if (c.ns === NS.EXT || (c.local === 'AdditionalDocumentReference' && c.ns === CAC)) continue;
+    walk(c);
+  }
+}
+
+/** invoiceInconsistencies, the first of them thrown as its fault (the refuse policy, and the gateway's old behaviour). */
+export function checkAmounts(root: XmlElement, ctx: AmountContext): void {
+  const first = invoiceInconsistencies(root, ctx)[0];
+  if (first) throw new GatewayError(first.fault, { detail: first.detail });
 }
