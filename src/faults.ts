@@ -109,6 +109,15 @@ export const FAULTS = {
 
 export type FaultName = keyof typeof FAULTS;
 
+/** One failed check of a document, as GİB lists them: the code, the rule's id, where it failed, the rule's text. */
+export interface FailedCheck {
+  code: number;
+  rule: string;
+  /** The element the rule failed on (e.g. `cac:InvoiceLine[2]`); '' for the document itself. */
+  path: string;
+  message: string;
+}
+
 /** The only error type that crosses a boundary to a caller. `params` fill the message template. */
 export class GatewayError extends Error {
   readonly fault: FaultName;
@@ -116,8 +125,10 @@ export class GatewayError extends Error {
   readonly params: Record<string, string | number>;
   /** The other side's code as it was (GİB 1xxx/2xxx, CKR_*, SQLSTATE), kept for logs and retry decisions. */
   override readonly cause?: unknown;
+  /** Every check the document failed, when the fault stands for several (GİB's schematron lists them all). */
+  readonly failures: readonly FailedCheck[];
 
-  constructor(fault: FaultName, params: Record<string, string | number> = {}, cause?: unknown) {
+  constructor(fault: FaultName, params: Record<string, string | number> = {}, cause?: unknown, failures: readonly FailedCheck[] = []) {
     const spec: FaultSpec = FAULTS[fault];
     super(formatFault(spec.message, params));
     this.name = 'GatewayError';
@@ -125,6 +136,7 @@ export class GatewayError extends Error {
     this.spec = spec;
     this.params = params;
     this.cause = cause;
+    this.failures = failures;
   }
 
   get code(): number {

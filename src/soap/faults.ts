@@ -15,7 +15,13 @@ export function faultDetailXml(err: GatewayError): string {
     `<gw:GatewayFault xmlns:gw="${GATEWAY_NS}">` +
     `<gw:code>${err.code}</gw:code><gw:name>${err.fault}</gw:name>` +
     `<gw:message>${escapeXml(err.message)}</gw:message>` +
-    `<gw:retryable>${err.spec.retryable ? 'true' : 'false'}</gw:retryable></gw:GatewayFault>`
+    `<gw:retryable>${err.spec.retryable ? 'true' : 'false'}</gw:retryable>` +
+    (err.failures.length > 0
+      ? `<gw:failures>${err.failures
+          .map((f) => `<gw:failure><gw:code>${f.code}</gw:code><gw:rule>${escapeXml(f.rule)}</gw:rule><gw:path>${escapeXml(f.path)}</gw:path><gw:message>${escapeXml(f.message)}</gw:message></gw:failure>`)
+          .join('')}</gw:failures>`
+      : '') +
+    '</gw:GatewayFault>'
   );
 }
 

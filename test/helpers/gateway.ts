@@ -89,7 +89,14 @@ export async function soapClient(gw: TestGateway, username = gw.username, passwo
 }
 
 /** The fault detail the gateway sends, as the node-soap client parsed it. */
-export function faultOf(err: unknown): { code: number; name: string; message: string; faultcode: string; http: number } {
+export function faultOf(err: unknown): {
+  code: number;
+  name: string;
+  message: string;
+  faultcode: string;
+  http: number;
+  failures: Array<{ code: number; rule: string; path: string; message: string }>;
+} {
   const e = err as { root?: { Envelope?: { Body?: { Fault?: any } } }; response?: { status?: number } };
   const fault = e.root?.Envelope?.Body?.Fault;
   if (!fault) throw err;
@@ -100,5 +107,6 @@ export function faultOf(err: unknown): { code: number; name: string; message: st
     message: String(detail.message),
     faultcode: String(fault.faultcode),
     http: Number(e.response?.status),
+    failures: ([] as any[]).concat(detail.failures?.failure ?? []).map((f) => ({ code: Number(f.code), rule: String(f.rule), path: String(f.path ?? ''), message: String(f.message) })),
   };
 }

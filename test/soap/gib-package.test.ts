@@ -56,5 +56,17 @@ describe(`SendInvoice with GİB's XSDs and schematron (${TEST_DB_KIND})`, functi
     const fault = await sendWith(client, xml);
     expect(fault).to.include({ code: 1150, name: 'UBL_RULE' });
     expect(fault.message).to.contain('InvoicedQuantityCheck');
+    expect(fault.failures.map((f: { rule: string; path: string }) => `${f.rule} ${f.path}`)).to.deep.equal(['InvoicedQuantityCheck cac:InvoiceLine[1]']);
+  });
+
+  it('several schematron rules failing → one 1150 fault listing each, rule, element and GİB’s text', async () => {
+    const xml = makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, number: 'SCH2026000000002', lines: 2 })
+      .replace(/<cbc:InvoicedQuantity unitCode="[^"]*"/g, '<cbc:InvoicedQuantity')
+      .replace('<cbc:CopyIndicator>false<', '<cbc:CopyIndicator>true<');
+    const fault = await sendWith(client, xml);
+    expect(fault).to.include({ code: 1150, name: 'UBL_RULE' });
+    expect(fault.message).to.match(/CopyIndicatorCheck: .* \(ve 2 hata daha\)$/);
+    expect(fault.failures.map((f: { code: number; rule: string; path: string }) => `${f.code} ${f.rule} ${f.path}`)).to.deep.equal(['1150 CopyIndicatorCheck ', '1150 InvoicedQuantityCheck cac:InvoiceLine[1]', '1150 InvoicedQuantityCheck cac:InvoiceLine[2]']);
+    expect(fault.failures[1]!.message).to.equal('cbc:InvoicedQuantity elemanı geçerli ve boş değer içermeyen bir adet unitCode niteliğine sahip olmalıdır.');
   });
 });

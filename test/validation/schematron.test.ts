@@ -238,6 +238,20 @@ describe('validation/ubl-tr/schematron', function () {
     }
   });
 
+  it('lists every assertion that fails, as GİB\'s report does: rule, element and GİB\'s text for each', async () => {
+    const v = createInvoiceValidator({ schematronDir: SCHEMATRON_DIR, maxUnzippedBytes: 1e7 });
+    const xml = mk().replace(/<cbc:InvoicedQuantity unitCode="C62">/g, '<cbc:InvoicedQuantity>').replace('<cbc:CopyIndicator>false<', '<cbc:CopyIndicator>true<');
+    const g = await v.validate(Buffer.from(xml), { container: 'xml', numberWillBeAssigned: false }).then(() => null, (e: GatewayError) => e);
+    expect(g?.fault).to.equal('UBL_RULE');
+    const unit = 'cbc:InvoicedQuantity elemanı geçerli ve boş değer içermeyen bir adet unitCode niteliğine sahip olmalıdır.';
+    expect(g!.failures).to.deep.equal([
+      { code: 1150, rule: 'CopyIndicatorCheck', path: '', message: "Geçersiz cbc:CopyIndicator elemanı değeri. cbc:CopyIndicator elemanı 'false' değerine eşit olmalıdır." },
+      { code: 1150, rule: 'InvoicedQuantityCheck', path: 'cac:InvoiceLine[1]', message: unit },
+      { code: 1150, rule: 'InvoicedQuantityCheck', path: 'cac:InvoiceLine[2]', message: unit },
+    ]);
+    expect(g!.message).to.equal("SCHEMATRON KONTROL SONUCU HATALI: CopyIndicatorCheck: Geçersiz cbc:CopyIndicator elemanı değeri. cbc:CopyIndicator elemanı 'false' değerine eşit olmalıdır. (ve 2 hata daha)");
+  });
+
   describe('GİB\'s samples with XSD and schematron on', () => {
     /** Beyond rules.test.ts's REFUSED_SAMPLES, what GİB's schematron adds (it refuses each of them too). */
     const EXTRA: Record<string, { fault: FaultName; rule: RegExp }> = {

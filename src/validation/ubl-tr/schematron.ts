@@ -2,8 +2,8 @@
  * The rest of GİB's invoice schematron (e-fatura-paketi/schematron/UBL-TR_Main_Schematron.xml, pattern "invoice",
  * and the general rules; assertions in UBL-TR_Common_Schematron.xml, code lists read from UBL-TR_Codelist.xml),
  * evaluated natively on the parsed tree: GİB runs these as XSLT, which costs 25–60 ms per invoice and grows with
- * the square of the line count; here they cost microseconds. A failure is UBL_RULE (GİB's 1150 SCHEMATRON KONTROL
- * SONUCU HATALI) with the rule's name and GİB's message.
+ * the square of the line count; here they cost microseconds. Like GİB's report, every failed assertion is listed
+ * (UBL_RULE, GİB's 1150 SCHEMATRON KONTROL SONUCU HATALI: each with the rule's id, the element and GİB's own text).
  *
  * Rules already enforced with their own fault by rules.ts (version, profile, type, number, UUID, parties, VKN/TCKN,
  * issue date) are not repeated here. Envelope-dependent assertions ($senderId, $receiverAlias…) hold when there is
@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GatewayError } from '../../faults';
+import { GatewayError, type FailedCheck } from '../../faults';
 import { parseXml, type XmlElement } from '../../xml/parse';
 import * as NS from './names';
 
@@ -134,7 +134,8 @@ function num(s: string): number {
   return /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(t) ? Number(t) : Number.NaN;
 }
 
-class Failure extends Error {}
+/** GİB's schematron lists every failed assertion; a pathological document is held to this many. */
+const MAX_FAILURES = 100;
 
 export interface SchematronContext {
   /** EARSIVFATURA (the schematron run with type=earchive). */
@@ -146,14 +147,21 @@ export interface SchematronContext {
 export class SchematronChecks {
   constructor(private readonly lists: CodeLists) {}
 
-  /** Throws UBL_RULE at the first assertion that fails. */
+  /** Every assertion that fails, in document order of the checks (empty when all hold). */
+  failures(root: XmlElement, ctx: SchematronContext): FailedCheck[] {
+    const run = new Run(root, this.lists, ctx);
+    run.all();
+    return run.failed;
+  }
+
+  /** Throws UBL_RULE (GİB's 1150) listing every assertion that fails, as GİB's schematron report does. */
   check(root: XmlElement, ctx: SchematronContext): void {
-    try {
-      new Run(root, this.lists, ctx).all();
-    } catch (e) {
-      if (e instanceof Failure) throw new GatewayError('UBL_RULE', { detail: e.message });
-      throw e;
-    }
+    const failed = this.failures(root, ctx);
+    if (failed.length === 0) return;
+    // The fault's text names the first; the fault's failures list carries them all.
+    const f = failed[0]!;
+    const detail = `${f.rule}${f.path ? ` (${f.path})` : ''}: ${f.message}${failed.length > 1 ? ` (ve ${failed.length - 1} hata daha)` : ''}`;
+    throw new GatewayError('UBL_RULE', { detail }, undefined, failed);
   }
 }
 
@@ -166,8 +174,10 @@ class Run {
     this.type = first(kids(inv, CBC, 'InvoiceTypeCode'));
   }
 
+  readonly failed: FailedCheck[] = [];
+
   private assert(ok: boolean, rule: string, message: string, where = ''): void {
-    if (!ok) throw new Failure(`${rule}${where ? ` (${where})` : ''}: ${message}`);
+    if (!ok && this.failed.length < MAX_FAILURES) this.failed.push({ code: 1150, rule, path: where, message });
   }
 
   /** contains($List, concat(',', value, ',')); a value with a comma can only match the raw string. */
