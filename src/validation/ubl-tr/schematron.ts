@@ -360,14 +360,14 @@ class Run {
       for (const pi of at(party, 'cac:PartyIdentification')) {
         for (const id of kids(pi, CBC, 'ID')) {
           const scheme = attr(id, 'schemeID') ?? '';
-          this.assert(this.inList('PartyIdentificationIDType', scheme), 'PartyIdentificationSchemeIDCheck', `Geçersiz schemeID niteliği : '${scheme}'.`, `cac:${role}`);
+          this.assert(this.inList('PartyIdentificationIDType', scheme), 'PartyIdentificationSchemeIDCheck', `Geçersiz schemeID niteliği : '${scheme}'. Geçerli değerler için kod listesine bakınız.`, `cac:${role}`);
         }
         if (role === 'AccountingCustomerParty') {
           const ids = kids(pi, CBC, 'ID');
           this.assert(this.type !== 'TEKNOLOJIDESTEK' || ids.some((i) => attr(i, 'schemeID') === 'TCKN'), 'PartyIdentificationTEKNOLOJIDESTEKCheck',
             'TEKNOLOJIDESTEK fatura tipinde alıcı kimlik numarası TCKN olmalıdır.');
           this.assert(!anyEq(ids, '1460415308') || ['YOLCUBERABERFATURA', 'IHRACAT', 'OZELFATURA', 'KAMU'].includes(this.profile), 'TaxFreeInvoiceCheck',
-            "1460415308 vergi Numaralı mükellefe yollanan fatura senaryosu 'YOLCUBERABERFATURA' veya IHRACAT olabilir");
+            "1460415308 vergi Numaralı mükellefe (GÜMRÜK VE TİCARET BAKANLIĞI BİLGİ İŞLEMDAİRESİ BAŞKANLIĞI) yollanan fatura senaryosu 'YOLCUBERABERFATURA' veya IHRACAT olabilir");
         }
       }
       if (role === 'AccountingSupplierParty') {
@@ -479,14 +479,14 @@ class Run {
         this.assert(filled('cac:Price/cbc:PriceAmount'), 'PriceAmountCheck', 'cbc:ProfileID elemanının değeri IHRACAT iken, cac:InvoiceLine elemanı geçerli ve boş değer içermeyen cac:Price/cbc:PriceAmount elemanı içermelidir.', where);
         this.assert(filled('cbc:LineExtensionAmount'), 'PriceAmountCheck', 'cbc:ProfileID elemanının değeri IHRACAT iken, cac:InvoiceLine elemanı geçerli ve boş değer içermeyen cbc:LineExtensionAmount elemanı içermelidir.', where);
         const incoterms = (el: XmlElement | XmlElement[]): boolean => at(el, 'cac:Delivery/cac:DeliveryTerms/cbc:ID').some((i) => attr(i, 'schemeID') === 'INCOTERMS');
-        this.assert(incoterms(line) || incoterms(inv), 'LineDeliveryCheck', "cbc:ProfileID elemanının değeri IHRACAT iken, schemeID niteliği değeri 'INCOTERMS' olan cac:DeliveryTerms/cbc:ID satırda ya da faturada bulunmalıdır.", where);
+        this.assert(incoterms(line) || incoterms(inv), 'LineDeliveryCheck', "cbc:ProfileID elemanının değeri IHRACAT iken, cac:InvoiceLine/cac:Delivery/cac:DeliveryTerms elamanı schemeID niteliği değeri 'INCOTERMS' olan en az bir cbc:ID elemanı içermiyorsa, Invoice/cac:Delivery/cac:DeliveryTerms elamanı schemeID niteliği değeri 'INCOTERMS' olan en az bir cbc:ID elemanı içermelidir.", where);
         this.assert(at(line, 'cac:Delivery/cac:DeliveryAddress').length > 0 || at(docDelivery, 'cac:DeliveryAddress').length > 0, 'LineDeliveryCheck',
           'cbc:ProfileID elemanının değeri IHRACAT iken Invoice ve cac:InvoiceLine elemanlarından en az bir tanesi cac:Delivery/cac:DeliveryAddress elemanı içermelidir', where);
         const mode = 'cac:Delivery/cac:Shipment/cac:ShipmentStage/cbc:TransportModeCode';
         this.assert(filled(mode) || normalizeSpace(first(at(inv, mode))) !== '', 'LineDeliveryCheck',
-          'cbc:ProfileID elemanının değeri IHRACAT iken, satırda ya da faturada Delivery/cac:Shipment/cac:ShipmentStage/cbc:TransportModeCode bulunmalıdır', where);
+          'cbc:ProfileID elemanının değeri IHRACAT iken, cac:InvoiceLine elemanı Delivery/cac:Shipment/cac:ShipmentStage/cbc:TransportModeCode elamanı içermiyorsa Invoice elemanı Delivery/cac:Shipment/cac:ShipmentStage/cbc:TransportModeCode elemanı içermelidir', where);
         this.assert(filled('cac:Delivery/cac:Shipment/cac:GoodsItem/cbc:RequiredCustomsID'), 'LineDeliveryCheck',
-          'cbc:ProfileID elemanının değeri IHRACAT iken, cac:InvoiceLine elemanı geçerli ve boş değer içermeyen cac:Delivery/cac:Shipment/cac:GoodsItem/cbc:RequiredCustomsID elemanı içermelidir.', where);
+          /* GİB's text, its typo included */ 'cbc:ProfileID elemanının değeri IHRACAT iken, cac:InvoiceLine elemanı geçerli ve boş değer içermeyen ccac:Delivery/cac:Shipment/cac:GoodsItem/cbc:RequiredCustomsID elemanı içermelidir.', where);
         this.assert(filled('cbc:InvoicedQuantity'), 'PackageCheck', 'cbc:ProfileID elemanının değeri IHRACAT iken, cac:InvoiceLine elemanı geçerli ve boş değer içermeyen cbc:InvoicedQuantity elemanı içermelidir.', where);
       }
       this.deliveryCodes(line, where);
@@ -629,7 +629,7 @@ class Run {
   private general(el: XmlElement): void {
     for (const a of el.attrs) {
       if (a.ns !== '') continue;
-      if (a.local === 'currencyID') this.assert(this.inList('CurrencyCodeList', a.value), 'GeneralCurrencyIDCheck', `Geçersiz currencyID niteliği : '${a.value}'.`, el.local);
+      if (a.local === 'currencyID') this.assert(this.inList('CurrencyCodeList', a.value), 'GeneralCurrencyIDCheck', `Geçersiz currencyID niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
       else if (a.local === 'unitCode') this.assert(this.inList('UnitCodeList', a.value), 'GeneralUnitCodeCheck', `Geçersiz unitCode niteliği : '${a.value}'.`, el.local);
       else if (a.local === 'mimeCode') this.assert(this.inList('MimeCodeList', a.value), 'MimeCodeCheck', `Geçersiz mimeCode niteliği : '${a.value}'.`, el.local);
     }
