@@ -8,7 +8,6 @@
  * One deliberate difference: on an unsigned invoice the cac:Signature block is not checked (SignatureCheck,
  * SignatoryPartyPartyIdentificationCheck), because the gateway's signer rewrites it (src/signing/xades.ts).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { parseXml } from '../../src/xml/parse';
 import { makeInvoice, type MakeInvoiceOptions } from '../helpers/invoices';
 import { GIB_DIR, UBL_SAMPLES_DIR, UBL_XSD_DIR } from '../helpers/paths';
 import { signedInvoice } from './signature-fixture';
+import { compileGibSchematron, SAXON_JAR, saxon, saxonAvailable } from '../helpers/gib-schematron';
 import { rng } from '../fuzz/mutate';
 
 const SCHEMATRON_DIR = path.join(GIB_DIR, 'e-fatura-paketi', 'schematron');
@@ -290,29 +290,16 @@ describe('validation/ubl-tr/schematron', function () {
   });
 
   describe('live comparison with GİB\'s schematron (Saxon-HE)', () => {
-    const saxon = process.env.GW_SAXON_JAR ?? '/usr/share/java/Saxon-HE.jar';
-    const skeleton = process.env.GW_SCHEMATRON_SKELETON_DIR ?? '/usr/lib/python3/dist-packages/lxml/isoschematron/resources/xsl/iso-schematron-xslt1';
-    const java = spawnSync('java', ['-version']).status === 0;
-    const available = java && fs.existsSync(saxon) && fs.existsSync(path.join(skeleton, 'iso_svrl_for_xslt1.xsl'));
+    const available = saxonAvailable();
 
     it('agrees on seeded mutations of the samples GİB accepts', function () {
       // scripts/test.sh installs libsaxonhe-java; without it this reference check must fail, not vanish.
-      if (!available) throw new Error(`GİB's reference schematron needs java and ${saxon} (Debian libsaxonhe-java)`);
+      if (!available) throw new Error(`GİB's reference schematron needs java and ${SAXON_JAR} (Debian libsaxonhe-java)`);
       this.timeout(300_000);
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-schematron-'));
       try {
-        // GİB's schematron, compiled with the ISO skeleton (XSLT 1 skeleton, run by an XSLT 2 processor, which the
-        // rules need for matches() and xs:date; the xs prefix they use is declared here, in a copy).
-        for (const f of fs.readdirSync(SCHEMATRON_DIR)) fs.copyFileSync(path.join(SCHEMATRON_DIR, f), path.join(work, f));
-        const main = path.join(work, 'UBL-TR_Main_Schematron.xml');
-        fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace('<sch:ns prefix="sh"', '<sch:ns prefix="xs" uri="http://www.w3.org/2001/XMLSchema"/>\n\t<sch:ns prefix="sh"'));
-        const run = (args: string[]): void => {
-          const r = spawnSync('java', ['-cp', saxon, 'net.sf.saxon.Transform', ...args], { encoding: 'utf8' });
-          if (r.status !== 0) throw new Error(r.stderr);
-        };
-        run([`-s:${main}`, `-xsl:${path.join(skeleton, 'iso_dsdl_include.xsl')}`, `-o:${path.join(work, 'step1.sch')}`]);
-        run([`-s:${path.join(work, 'step1.sch')}`, `-xsl:${path.join(skeleton, 'iso_abstract_expand.xsl')}`, `-o:${path.join(work, 'step2.sch')}`]);
-        run([`-s:${path.join(work, 'step2.sch')}`, `-xsl:${path.join(skeleton, 'iso_svrl_for_xslt1.xsl')}`, `-o:${path.join(work, 'main.xsl')}`, 'allow-foreign=true']);
+        const mainXsl = compileGibSchematron(work);
+        const run = (args: string[]): void => void saxon(args);
 
         // Bases GİB accepts (three samples fixed up: a unitCode added, an unfinished signature taken out).
         const fix = (t: string): string => t.replace(/<cbc:InvoicedQuantity>/g, '<cbc:InvoicedQuantity unitCode="C62">')
@@ -357,9 +344,9 @@ describe('validation/ubl-tr/schematron', function () {
         const outs = { efatura: path.join(work, 'out-e'), earchive: path.join(work, 'out-a') };
         fs.mkdirSync(outs.efatura);
         fs.mkdirSync(outs.earchive);
-        run([`-s:${dirs.efatura}`, `-xsl:${path.join(work, 'main.xsl')}`, `-o:${outs.efatura}`]);
+        run([`-s:${dirs.efatura}`, `-xsl:${mainXsl}`, `-o:${outs.efatura}`]);
         if (fs.readdirSync(dirs.earchive).length > 0) {
-          run([`-s:${dirs.earchive}`, `-xsl:${path.join(work, 'main.xsl')}`, `-o:${outs.earchive}`, 'type=earchive']);
+          run([`-s:${dirs.earchive}`, `-xsl:${mainXsl}`, `-o:${outs.earchive}`, 'type=earchive']);
         }
 
         const xsd = createXsdValidator(UBL_XSD_DIR);

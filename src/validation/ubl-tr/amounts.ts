@@ -269,19 +269,34 @@ export function invoiceInconsistencies(root: XmlElement, ctx: AmountContext): In
  */
 function otherCurrencies(found: Found, root: XmlElement, currency: string): void {
   const seen = new Set<string>();
-  const path: string[] = [];
+  // The elements on the way down; their names are joined only for a finding (this walk visits every element).
+  const stack: XmlElement[] = [];
   const walk = (el: XmlElement): void => {
-    path.push(el.prefix ? `${el.prefix}:${el.local}` : el.local);
+    stack.push(el);
     for (const a of el.attrs) {
       if (a.local !== 'currencyID' || a.ns !== '' || a.value.trim() === currency) continue;
-      const where = path.join('/');
+      const where = stack.map((e) => e.qname).join('/');
       const key = `${where}\n${a.value}`;
       if (seen.has(key)) continue;
       seen.add(key);
       found.push({ fault: 'CURRENCY_MISMATCH', detail: `${where}/@currencyID ${a.value.trim().slice(0, 10)} ≠ cbc:DocumentCurrencyCode ${currency}` });
     }
-    for (const c of el.children) if (c.children.length > 0 || c.attrs.length > 0) walk(c);
-    path.pop();
+    const kids = el.children;
+    for (let i = 0; i < kids.length; i++) {
+      const c = kids[i]!;
+      if (c.children.length > 0) walk(c);
+      else if (c.attrs.length > 0) checkLeaf(c);
+    }
+    stack.pop();
+  };
+  // Most elements are leaves: their currencyID checked without a frame of their own.
+  const checkLeaf = (el: XmlElement): void => {
+    for (const a of el.attrs) {
+      if (a.local === 'currencyID' && a.ns === '' && a.value.trim() !== currency) {
+        walk(el);
+        return;
+      }
+    }
   };
   for (const c of root.children) {
     if (c.ns === NS.EXT || (c.local === 'AdditionalDocumentReference' && c.ns === CAC)) continue;
