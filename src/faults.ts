@@ -68,6 +68,7 @@ export const FAULTS = {
   ISSUE_DATE_INVALID: client(4208, 'GECERSIZ FATURA TARIHI: {value}'),
   LINE_COUNT_MISMATCH: client(4209, 'SATIR SAYISI TUTARSIZ (LineCountNumeric): {detail}'),
   CURRENCY_MISMATCH: client(4210, 'PARA BIRIMI BELGENIN PARA BIRIMINDEN FARKLI: {detail}'),
+  PARTY_ID_INVALID: client(4211, 'GECERSIZ VKN/TCKN: {detail}'),
 
   // --- Documents and their states (43xx) ---
   DOCUMENT_NOT_FOUND: client(4301, 'BELGE BULUNAMADI'),

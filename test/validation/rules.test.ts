@@ -42,8 +42,8 @@ const REFUSED_SAMPLES: Record<string, { fault: FaultName; match: RegExp; why: st
       'sadece TEMELFATURA, EARSIVFATURA, …") and IADEInvioceCheck (no BillingReference to the returned invoice)',
   },
   'ISTISNA-1.xml': {
-    fault: 'REQUIRED_FIELD',
-    match: /AccountingSupplierParty.*VKN.*870612534/,
+    fault: 'PARTY_ID_INVALID',
+    match: /AccountingSupplierParty.*870612534.*10 haneli vergi kimlik numarası/,
     why: 'supplier VKN 870612534 has 9 digits and the customer has no VKN/TCKN; GİB schematron: ' +
       'PartyIdentificationTCKNVKNCheck and PartyIdentificationPartyNamePersonCheck fail (also CurrencyCodeCheck: USD ' +
       'without PricingExchangeRate, InvoicedQuantityCheck: no unitCode)',
@@ -55,8 +55,8 @@ const REFUSED_SAMPLES: Record<string, { fault: FaultName; match: RegExp; why: st
       'checks no arithmetic, but refuses it anyway: CurrencyCodeCheck (USD without PricingExchangeRate), InvoicedQuantityCheck',
   },
   'OTV.xml': {
-    fault: 'REQUIRED_FIELD',
-    match: /AccountingCustomerParty.*VKN.*333063526/,
+    fault: 'PARTY_ID_INVALID',
+    match: /AccountingCustomerParty.*333063526.*10 haneli vergi kimlik numarası/,
     why: 'customer VKN 333063526 has 9 digits; GİB schematron: PartyIdentificationTCKNVKNCheck. (Its TaxInclusiveAmount ' +
       '9718.48 is also 2.02 above TaxExclusiveAmount + taxes = 9716.46.)',
   },
@@ -294,10 +294,12 @@ describe('validation/ubl-tr/rules', function () {
       await expectFault(noSupplierId, 'REQUIRED_FIELD', /cac:AccountingSupplierParty\/cac:Party\/cac:PartyIdentification\/cbc:ID\[@schemeID='VKN' or @schemeID='TCKN'\]/);
       const noCustomerId = base().replace(/(<cac:AccountingCustomerParty><cac:Party><cac:PartyIdentification><cbc:ID schemeID=")VKN/, '$1MUSTERINO');
       await expectFault(noCustomerId, 'REQUIRED_FIELD', /cac:AccountingCustomerParty\/cac:Party\/cac:PartyIdentification/);
-      await expectFault(makeInvoice({ supplierVkn: '123456789' }), 'REQUIRED_FIELD', /AccountingSupplierParty.*10 digits, got '123456789'/);
-      await expectFault(makeInvoice({ customerVkn: '1234567890X' }), 'REQUIRED_FIELD', /AccountingCustomerParty.*TCKN.*11 digits/);
+      // Present but malformed is PARTY_ID_INVALID in GİB's words, not REQUIRED_FIELD.
+      await expectFault(makeInvoice({ supplierVkn: '123456789' }), 'PARTY_ID_INVALID',
+        /^GECERSIZ VKN\/TCKN: cac:AccountingSupplierParty\/cac:Party\/cac:PartyIdentification\/cbc:ID '123456789': cbc:ID elemanının schemeID niteliği değeri 'VKN' olması durumunda cbc:ID elemanına 10 haneli vergi kimlik numarası yazılmalıdır\.$/);
+      await expectFault(makeInvoice({ customerVkn: '1234567890X' }), 'PARTY_ID_INVALID', /AccountingCustomerParty.*'TCKN' olması durumunda cbc:ID elemanına 11 haneli TC kimlik numarası/);
       const twoIds = base().replace('</cac:PartyIdentification><cac:PartyName><cbc:Name>Alıcı', '</cac:PartyIdentification><cac:PartyIdentification><cbc:ID schemeID="VKN">1111111111</cbc:ID></cac:PartyIdentification><cac:PartyName><cbc:Name>Alıcı');
-      await expectFault(twoIds, 'REQUIRED_FIELD', /tam bir tane olmali, 2 bulundu/);
+      await expectFault(twoIds, 'PARTY_ID_INVALID', /AccountingCustomerParty: schemeID niteliği değeri 'VKN' ve ya 'TCKN' olan bir tane cbc:ID elemanı bulunmalıdır\. \(2 bulundu\)/);
       const noName = base().replace('<cac:PartyName><cbc:Name>Tedarikçi Anonim Şirketi</cbc:Name></cac:PartyName>', '');
       await expectFault(noName, 'REQUIRED_FIELD', /AccountingSupplierParty\/cac:Party\/cac:PartyName\/cbc:Name/);
       const noFamily = makeInvoice({ customerVkn: '12345678901' }).replace('<cbc:FamilyName>Yılmaz</cbc:FamilyName>', '<cbc:FamilyName> </cbc:FamilyName>');

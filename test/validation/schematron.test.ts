@@ -265,9 +265,9 @@ describe('validation/ubl-tr/schematron', function () {
       'YOLCUBERABER.xml': { fault: 'UBL_RULE', rule: /XadesSignatureCheckForInvoice/ },
       'TemelFaturaOrnegi.xml': { fault: 'INVOICE_NUMBER_FORMAT', rule: /GIB20090000000001/ },
       'IadeFaturasiOrnegi.xml': { fault: 'INVOICE_TYPE_UNKNOWN', rule: /IADE/ },
-      'ISTISNA-1.xml': { fault: 'REQUIRED_FIELD', rule: /870612534/ },
+      'ISTISNA-1.xml': { fault: 'PARTY_ID_INVALID', rule: /870612534/ },
       'ISTISNA-2.xml': { fault: 'UBL_RULE', rule: /CurrencyCodeCheck.*kur bilgisi/ },
-      'OTV.xml': { fault: 'REQUIRED_FIELD', rule: /333063526/ },
+      'OTV.xml': { fault: 'PARTY_ID_INVALID', rule: /333063526/ },
     };
     let v: InvoiceValidator;
     before(() => {

@@ -270,10 +270,20 @@ function party(holder: UblPartyHolder, role: 'AccountingSupplierParty' | 'Accoun
   const idField = `${base}/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='VKN' or @schemeID='TCKN']`;
   const ids = p.ids.filter((i): i is { scheme: 'VKN' | 'TCKN'; value: string } => i.scheme === 'VKN' || i.scheme === 'TCKN');
   if (ids.length === 0) throw new GatewayError('REQUIRED_FIELD', { field: idField });
-  if (ids.length > 1) throw new GatewayError('REQUIRED_FIELD', { field: `${idField} (tam bir tane olmali, ${ids.length} bulundu)` });
+  // Present but malformed is not missing: PARTY_ID_INVALID, in GİB's words (PartyIdentificationPartyNamePersonCheck,
+  // PartyIdentificationTCKNVKNCheck; GİB counts characters, the gateway wants digits).
+  if (ids.length > 1) {
+    const both = ids.some((i) => i.scheme === 'VKN') && ids.some((i) => i.scheme === 'TCKN');
+    throw new GatewayError('PARTY_ID_INVALID', {
+      detail: `${base}: ${both ? "schemeID niteliği değeri hem 'VKN' hem de 'TCKN' olan cbc:ID elemanları bulunmamalıdır." : "schemeID niteliği değeri 'VKN' ve ya 'TCKN' olan bir tane cbc:ID elemanı bulunmalıdır."} (${ids.length} bulundu)`,
+    });
+  }
   const { scheme, value } = ids[0]!;
   if (!(scheme === 'VKN' ? /^\d{10}$/ : /^\d{11}$/).test(value)) {
-    throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='${scheme}'] (${scheme === 'VKN' ? 10 : 11} digits, got '${value.slice(0, 20)}')` });
+    const gib = scheme === 'VKN'
+      ? "cbc:ID elemanının schemeID niteliği değeri 'VKN' olması durumunda cbc:ID elemanına 10 haneli vergi kimlik numarası yazılmalıdır."
+      : "cbc:ID elemanının schemeID niteliği değeri 'TCKN' olması durumunda cbc:ID elemanına 11 haneli TC kimlik numarası yazılmalıdır.";
+    throw new GatewayError('PARTY_ID_INVALID', { detail: `${base}/cac:Party/cac:PartyIdentification/cbc:ID '${value.slice(0, 20)}': ${gib}` });
   }
   let name: string;
   if (scheme === 'VKN') {
