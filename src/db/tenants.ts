@@ -3,6 +3,7 @@
  */
 import { insertedId, reading, type Queryable } from './connect';
 import { selectFirst } from './sql';
+import type { ArithmeticPolicy } from '../validation';
 
 export interface TenantRow {
   id: number;
@@ -18,8 +19,6 @@ export interface TenantRow {
   /** What the gateway's own arithmetic checks do with an inconsistent invoice (src/validation): warn or refuse. */
   arithmeticPolicy: ArithmeticPolicy;
 }
-
-export type ArithmeticPolicy = 'warn' | 'refuse';
 
 export type NewTenantRow = Omit<TenantRow, 'id' | 'signerConfig' | 'arithmeticPolicy'> & { createdAt: string; arithmeticPolicy?: ArithmeticPolicy };
 

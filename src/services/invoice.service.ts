@@ -10,7 +10,7 @@ import { displayEnvelopeId, toEttn, type Ettn } from '../ids';
 import { describeState, earsivInvoiceMachine, efaturaInvoiceMachine, machineById, portalTab, type PortalTab } from '../machines';
 import type { Caller } from '../security/authenticator';
 import { sha256Hex, type BlobStore } from '../storage/blob-store';
-import type { ArithmeticPolicy, InvoiceFacts, InvoiceWarning } from '../validation';
+import type { ArithmeticPolicy, Channel, InvoiceFacts, InvoiceWarning } from '../validation';
 
 export interface SendInvoiceInput {
   document: Buffer;
@@ -22,7 +22,7 @@ export interface SendInvoiceInput {
   /** The caller signed the document itself (its signature is verified instead of signing again). */
   signed: boolean;
   /** The GİB channel the caller means (e-Logo's DOCUMENTTYPE); unset: inferred from the profile. */
-  channel?: 'EFATURA' | 'EARSIV' | null;
+  channel?: Channel | null;
 }
 
 export interface InvoiceStatusView {
@@ -51,7 +51,7 @@ export interface InvoiceStatusView {
 export interface InvoiceValidator {
   validate(
     input: Buffer,
-    opts: { container: 'auto' | 'xml' | 'zip'; numberWillBeAssigned: boolean; channel?: 'EFATURA' | 'EARSIV'; arithmetic: ArithmeticPolicy },
+    opts: { container: 'auto' | 'xml' | 'zip'; numberWillBeAssigned: boolean; channel?: Channel; arithmetic: ArithmeticPolicy },
   ): Promise<{ xml: Buffer; fileName: string | null; facts: InvoiceFacts; warnings: InvoiceWarning[] }>;
 }
 

@@ -3,6 +3,7 @@ import * as tenantRows from '../db/tenants';
 import { GatewayError } from '../faults';
 import { hashPassword } from '../security/passwords';
 import type { SecretBox } from '../security/secret-box';
+import type { ArithmeticPolicy } from '../validation';
 
 export interface NewTenant {
   vkn: string;
@@ -12,10 +13,14 @@ export interface NewTenant {
   efaturaSeries?: string;
   earsivSeries?: string;
   /** What the gateway's own arithmetic checks do with an inconsistent invoice; default warn. */
-  arithmeticPolicy?: tenantRows.ArithmeticPolicy;
+  arithmeticPolicy?: ArithmeticPolicy;
 }
 
-const POLICIES: ReadonlySet<string> = new Set(['warn', 'refuse']);
+/** The policy as given (CLI, API): warn or refuse, else REQUEST_FIELD. */
+function arithmeticPolicy(value: string): ArithmeticPolicy {
+  if (value !== 'warn' && value !== 'refuse') throw new GatewayError('REQUEST_FIELD', { field: 'arithmeticPolicy (warn veya refuse)' });
+  return value;
+}
 
 export type Tenant = Omit<tenantRows.TenantRow, 'signerConfig'>;
 
@@ -37,9 +42,6 @@ export function createTenantService(deps: { db: Knex; secretBox: SecretBox; cloc
       for (const [field, value] of [['efaturaSeries', input.efaturaSeries], ['earsivSeries', input.earsivSeries]] as const) {
         if (value !== undefined && !SERIES.test(value)) throw new GatewayError('REQUEST_FIELD', { field });
       }
-      if (input.arithmeticPolicy !== undefined && !POLICIES.has(input.arithmeticPolicy)) {
-        throw new GatewayError('REQUEST_FIELD', { field: 'arithmeticPolicy (warn veya refuse)' });
-      }
       const domain = `${input.vkn}.gateway.local`;
       const row = await tenantRows.insertTenant(db, {
         vkn: input.vkn,
@@ -48,7 +50,7 @@ export function createTenantService(deps: { db: Knex; secretBox: SecretBox; cloc
         pkAlias: input.pkAlias ?? `urn:mail:defaultpk@${domain}`,
         efaturaSeries: input.efaturaSeries ?? 'EFT',
         earsivSeries: input.earsivSeries ?? 'EAR',
-        arithmeticPolicy: input.arithmeticPolicy ?? 'warn',
+        arithmeticPolicy: arithmeticPolicy(input.arithmeticPolicy ?? 'warn'),
         createdAt: deps.clock().toISOString(),
       });
       return toTenant(row);
@@ -71,8 +73,7 @@ export function createTenantService(deps: { db: Knex; secretBox: SecretBox; cloc
 
     /** Sets what the arithmetic checks do for a tenant's invoices from its next SendInvoice on; false when no tenant has the VKN. */
     async setArithmeticPolicy(vkn: string, policy: string): Promise<boolean> {
-      if (!POLICIES.has(policy)) throw new GatewayError('REQUEST_FIELD', { field: 'arithmeticPolicy (warn veya refuse)' });
-      return tenantRows.setArithmeticPolicy(db, vkn, policy as tenantRows.ArithmeticPolicy);
+      return tenantRows.setArithmeticPolicy(db, vkn, arithmeticPolicy(policy));
     },
 
     /** Gives a tenant its own signer (JSON of GW_SIGNER's shape); false when no tenant has the VKN. */

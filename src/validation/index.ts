@@ -65,6 +65,7 @@ export interface ValidateOptions {
 }
 
 export type ArithmeticPolicy = 'warn' | 'refuse';
+export type { Channel };
 
 /** An inconsistency the invoice was accepted with (the warn policy): the code and text it would be refused with. */
 export interface InvoiceWarning {

@@ -8,9 +8,8 @@
  * truncated entry). That is GİB's 1110–1133, said to the sender in a system response by the envelope's job, which
  * needs the bytes stored.
  */
-import zlib from 'node:zlib';
 import type yauzl from 'yauzl';
-import { entryData, entryName, entryNameHazard, nextEntry, openZip } from './read';
+import { entryData, entryName, entryNameHazard, inflateChunks, nextEntry, openZip } from './read';
 
 export interface ZipHazardLimits {
   /** Entries in the archive (a GİB envelope holds one). */
@@ -77,31 +76,20 @@ export async function zipHazard(input: Buffer, limits: ZipHazardLimits): Promise
   }
 }
 
-/**
- * Inflates one deflated entry counting its output: the reason it must stop, or how many bytes it inflates to. The
- * output is dropped as it comes; bytesWritten (the input zlib has taken) is current at each data event, so the
- * ratio is checked on what was actually consumed, not on what the header says.
- */
-function inflatedHazard(data: Buffer, before: number, limits: ZipHazardLimits): Promise<string | number> {
-  return new Promise((resolve) => {
-    const inflate = zlib.createInflateRaw();
-    let out = 0;
-    let done = false;
-    const finish = (result: string | number): void => {
-      if (done) return;
-      done = true;
-      inflate.destroy();
-      resolve(result);
-    };
-    inflate.on('data', (chunk: Buffer) => {
-      out += chunk.length;
-      if (before + out > limits.maxTotalBytes) finish(`more than ${limits.maxTotalBytes} bytes inflated`);
-      else if (out > limits.ratioGraceBytes && out > limits.maxRatio * inflate.bytesWritten) {
-        finish(`inflates at more than ${limits.maxRatio}:1 (${out} bytes from ${inflate.bytesWritten})`);
-      }
+/** Inflates one deflated entry, its output counted and dropped: the reason it must stop, or its inflated size. */
+async function inflatedHazard(data: Buffer, before: number, limits: ZipHazardLimits): Promise<string | number> {
+  let seen = 0;
+  try {
+    return await inflateChunks(data, (_chunk, out, consumed) => {
+      seen = out;
+      if (before + out > limits.maxTotalBytes) return new Hazard(`more than ${limits.maxTotalBytes} bytes inflated`);
+      if (out > limits.ratioGraceBytes && out > limits.maxRatio * consumed) return new Hazard(`inflates at more than ${limits.maxRatio}:1 (${out} bytes from ${consumed})`);
+      return null;
     });
-    inflate.on('end', () => finish(out));
-    inflate.on('error', () => finish(out)); // unreadable deflate data: the job says so (1130)
-    inflate.end(data);
-  });
+  } catch (err) {
+    if (err instanceof Hazard) return err.message;
+    return seen; // unreadable deflate data: the job says so (1130); what did inflate still counts
+  }
 }
+
+class Hazard extends Error {}

@@ -15,7 +15,6 @@
  *   moment the count passes maxUnzippedBytes, so a bomb costs at most the limit in memory and time.
  * The CRC-32 of the result must match the entry's (yauzl does not check it).
  */
-import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { GatewayError, isGatewayError } from '../faults';
@@ -172,43 +171,46 @@ async function inflateEntry(archive: yauzl.ZipFile, entry: yauzl.Entry, input: B
       // More than the header said: find out on the stream path whether it also passes the limit.
     }
   }
-  return inflateStream(archive, entry, limit);
+  return inflateStream(data, limit);
 }
 
-function inflateStream(archive: yauzl.ZipFile, entry: yauzl.Entry, limit: number): Promise<Buffer> {
+/** An entry's raw deflate data inflated on zlib's thread pool, kept, and stopped the moment it passes `limit`. */
+async function inflateStream(data: Buffer, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const total = await inflateChunks(data, (chunk, sofar) => {
+    if (sofar > limit) return new GatewayError('ZIP_TOO_LARGE', { limit });
+    chunks.push(chunk);
+    return null;
+  });
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Inflates raw deflate data as a stream on zlib's thread pool, handing `take` each output chunk with the output so
+ * far and the input zlib has consumed so far (bytesWritten is current at each data event); an error `take` returns
+ * stops the inflation at once and rejects with it, so a bomb costs no more than what was taken. Resolves with the
+ * output's size; rejects with zlib's error for data that does not inflate.
+ */
+export function inflateChunks(data: Buffer, take: (chunk: Buffer, outputSoFar: number, inputSoFar: number) => Error | null): Promise<number> {
   return new Promise((resolve, reject) => {
-    // decodeFileData: false gives the raw deflate bytes; inflating here keeps the byte count in our hands.
-    archive.openReadStream(entry, { decodeFileData: false } as yauzl.ZipFileOptions, (err, rawStream) => {
-      if (err || !rawStream) {
-        reject(err ?? new Error('no stream'));
-        return;
-      }
-      const inflate = zlib.createInflateRaw();
-      const chunks: Buffer[] = [];
-      let total = 0;
-      let done = false;
-      const finish = (e: unknown, result?: Buffer): void => {
-        if (done) return;
-        done = true;
-        if (e) {
-          (rawStream as Readable).unpipe(inflate);
-          (rawStream as Readable).destroy();
-          inflate.destroy();
-          reject(e);
-        } else {
-          resolve(result!);
-        }
-      };
-      inflate.on('data', (chunk: Buffer) => {
-        total += chunk.length;
-        if (total > limit) finish(new GatewayError('ZIP_TOO_LARGE', { limit }));
-        else chunks.push(chunk);
-      });
-      inflate.on('end', () => finish(null, Buffer.concat(chunks, total)));
-      inflate.on('error', (e) => finish(e));
-      rawStream.on('error', (e) => finish(e));
-      rawStream.pipe(inflate);
+    const inflate = zlib.createInflateRaw();
+    let out = 0;
+    let done = false;
+    const finish = (err: Error | null): void => {
+      if (done) return;
+      done = true;
+      inflate.destroy();
+      if (err) reject(err);
+      else resolve(out);
+    };
+    inflate.on('data', (chunk: Buffer) => {
+      out += chunk.length;
+      const stop = take(chunk, out, inflate.bytesWritten);
+      if (stop) finish(stop);
     });
+    inflate.on('end', () => finish(null));
+    inflate.on('error', (e) => finish(e));
+    inflate.end(data);
   });
 }
 

@@ -1,5 +1,6 @@
 import { GatewayError } from '../../faults';
 import type { InvoiceService } from '../../services/invoice.service';
+import type { Channel } from '../../validation';
 import { argBool, argString, soapOperation, type OperationDeps } from '../operation';
 import { invoiceStatusXml } from './invoice-status';
 
@@ -21,7 +22,7 @@ export function sendInvoiceOperation(deps: OperationDeps & { invoices: InvoiceSe
       assignNumber: argBool(args.assignNumber),
       numberSeries: argString(args.numberSeries),
       signed: argBool(args.signed),
-      channel: channel as 'EFATURA' | 'EARSIV' | null,
+      channel: channel as Channel | null,
     });
     return { invoice: invoiceStatusXml(view) };
   });
