@@ -58,17 +58,17 @@ export const FAULTS = {
   TENANT_MISMATCH: client(4107, 'GONDERICI VKN/TCKN ({vkn}) KULLANICININ FIRMASINA AIT DEGIL'),
 
   // --- UBL-TR content rules checked by the gateway (42xx) ---
-  NOT_AN_INVOICE: client(4201, 'BELGE BIR UBL-TR FATURASI DEGIL: {detail}'),
-  INVOICE_NUMBER_FORMAT: client(4202, 'GECERSIZ FATURA NUMARASI: {value}'),
-  ETTN_FORMAT: client(4203, 'GECERSIZ ETTN (UUID): {value}'),
-  PROFILE_UNKNOWN: client(4204, 'GECERSIZ SENARYO (ProfileID): {value}'),
-  REQUIRED_FIELD: client(4205, 'ZORUNLU ALAN EKSIK: {field}'),
+  NOT_AN_INVOICE: client(4201, 'BELGE BİR UBL-TR FATURASI DEĞİL: {detail}'),
+  INVOICE_NUMBER_FORMAT: client(4202, 'GEÇERSİZ FATURA NUMARASI: {value}'),
+  ETTN_FORMAT: client(4203, 'GEÇERSİZ ETTN (UUID): {value}'),
+  PROFILE_UNKNOWN: client(4204, 'GEÇERSİZ SENARYO (ProfileID): {value}'),
+  REQUIRED_FIELD: client(4205, 'ZORUNLU ALAN EKSİK: {field}'),
   AMOUNT_MISMATCH: client(4206, 'TUTAR TUTARSIZ: {detail}'),
-  INVOICE_TYPE_UNKNOWN: client(4207, 'GECERSIZ FATURA TIPI (InvoiceTypeCode): {value}'),
-  ISSUE_DATE_INVALID: client(4208, 'GECERSIZ FATURA TARIHI: {value}'),
+  INVOICE_TYPE_UNKNOWN: client(4207, 'GEÇERSİZ FATURA TİPİ (InvoiceTypeCode): {value}'),
+  ISSUE_DATE_INVALID: client(4208, 'GEÇERSİZ FATURA TARİHİ: {value}'),
   LINE_COUNT_MISMATCH: client(4209, 'SATIR SAYISI TUTARSIZ (LineCountNumeric): {detail}'),
-  CURRENCY_MISMATCH: client(4210, 'PARA BIRIMI BELGENIN PARA BIRIMINDEN FARKLI: {detail}'),
-  PARTY_ID_INVALID: client(4211, 'GECERSIZ VKN/TCKN: {detail}'),
+  CURRENCY_MISMATCH: client(4210, 'PARA BİRİMİ BELGENİN PARA BİRİMİNDEN FARKLI: {detail}'),
+  PARTY_ID_INVALID: client(4211, 'GEÇERSİZ VKN/TCKN: {detail}'),
 
   // --- Documents and their states (43xx) ---
   DOCUMENT_NOT_FOUND: client(4301, 'BELGE BULUNAMADI'),
@@ -110,9 +110,13 @@ export const FAULTS = {
 
 export type FaultName = keyof typeof FAULTS;
 
-/** One failed check of a document, as GİB lists them: the code, the rule's id, where it failed, the rule's text. */
+/**
+ * One failed check of a document, as GİB lists them: the code and name of the gateway's fault it stands for, the
+ * rule's id (GİB's, e.g. ProfileIDCheck, or the gateway's own), where it failed, the rule's text (GİB's verbatim).
+ */
 export interface FailedCheck {
   code: number;
+  name: FaultName;
   rule: string;
   /** The element the rule failed on (e.g. `cac:InvoiceLine[2]`); '' for the document itself. */
   path: string;
@@ -143,6 +147,17 @@ export class GatewayError extends Error {
   get code(): number {
     return this.spec.code;
   }
+}
+
+/**
+ * The fault for a document that failed several checks (at least one): the first one's fault, its text naming the
+ * rule, the element and the rule's words, "(ve N hata daha)" for the rest, which the failures list carries.
+ */
+export function failedChecksError(failed: readonly FailedCheck[]): GatewayError {
+  const f = failed[0]!;
+  const detail = `${f.rule}${f.path ? ` (${f.path})` : ''}: ${f.message}${failed.length > 1 ? ` (ve ${failed.length - 1} hata daha)` : ''}`;
+  // The 42xx templates name their parameter value, detail or field: the detail fills whichever it is.
+  return new GatewayError(f.name, { detail, value: detail, field: detail }, undefined, failed);
 }
 
 /** Fill `{name}` placeholders; values are cut to keep faults short and free of document bodies. */

@@ -16,6 +16,9 @@ describe('fault catalogue', () => {
     const readme = fs.readFileSync(path.join(REPO_DIR, 'README.md'), 'utf8');
     for (const [name, spec] of entries) {
       expect(readme, name).to.match(new RegExp(`\\|\\s*${spec.code}\\s*\\|\\s*\`?${name}\`?\\s*\\|`));
+      // …and with the message the gateway sends, word for word.
+      const row = readme.split('\n').find((l) => l.startsWith(`| ${spec.code} | ${name} | ${spec.soap.slice(5)} |`));
+      expect(row?.split(' | ')[3], name).to.equal(spec.message);
     }
   });
 

@@ -125,7 +125,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
         arithmetic: tenant.arithmeticPolicy,
       });
       if (facts.senderId !== caller.tenantVkn) throw new GatewayError('TENANT_MISMATCH', { vkn: facts.senderId });
-      if (!input.assignNumber && !facts.number) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:ID (fatura numarasi)' });
+      if (!input.assignNumber && !facts.number) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:ID (fatura numarası)' });
       if (input.numberSeries && !/^[A-Z0-9]{3}$/.test(input.numberSeries)) {
         throw new GatewayError('REQUEST_FIELD', { field: 'numberSeries' });
       }

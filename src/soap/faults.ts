@@ -18,7 +18,7 @@ export function faultDetailXml(err: GatewayError): string {
     `<gw:retryable>${err.spec.retryable ? 'true' : 'false'}</gw:retryable>` +
     (err.failures.length > 0
       ? `<gw:failures>${err.failures
-          .map((f) => `<gw:failure><gw:code>${f.code}</gw:code><gw:rule>${escapeXml(f.rule)}</gw:rule><gw:path>${escapeXml(f.path)}</gw:path><gw:message>${escapeXml(f.message)}</gw:message></gw:failure>`)
+          .map((f) => `<gw:failure><gw:code>${f.code}</gw:code><gw:name>${f.name}</gw:name><gw:rule>${escapeXml(f.rule)}</gw:rule><gw:path>${escapeXml(f.path)}</gw:path><gw:message>${escapeXml(f.message)}</gw:message></gw:failure>`)
           .join('')}</gw:failures>`
       : '') +
     '</gw:GatewayFault>'

@@ -17,6 +17,8 @@ export interface UblPartyFields {
   ids: Array<{ scheme: string | undefined; value: string }>;
   /** cac:PartyName/cbc:Name */
   name: string | undefined;
+  /** cac:PartyName is there (with or without a cbc:Name). */
+  hasPartyName: boolean;
   /** cac:Person */
   person: { firstName: string | undefined; middleName: string | undefined; familyName: string | undefined } | undefined;
 }
@@ -62,11 +64,13 @@ function partyHolder(root: XmlElement, role: 'AccountingSupplierParty' | 'Accoun
     if (id) ids.push({ scheme: attrValue(id, 'schemeID'), value: id.text });
   }
   const person = firstChild(p, CAC, 'Person');
+  const partyName = firstChild(p, CAC, 'PartyName');
   return {
     present: true,
     party: {
       ids,
-      name: text(firstChild(p, CAC, 'PartyName'), 'Name'),
+      name: text(partyName, 'Name'),
+      hasPartyName: partyName !== undefined,
       person: person ? { firstName: text(person, 'FirstName'), middleName: text(person, 'MiddleName'), familyName: text(person, 'FamilyName') } : undefined,
     },
   };

@@ -21,8 +21,8 @@
 import { unpackDocument } from '../zip/read';
 import { parseXml } from '../xml/parse';
 import { invoiceInconsistencies } from './ubl-tr/amounts';
-import { GatewayError, type FaultName } from '../faults';
-import { checkDocumentKind, checkInvoice, type Channel, type InvoiceFacts } from './ubl-tr/rules';
+import { failedChecksError, GatewayError, type FaultName } from '../faults';
+import { checkDocumentKind, inspectInvoice, type Channel, type InvoiceFacts } from './ubl-tr/rules';
 import { createXsdValidator, type XsdValidator } from './ubl-tr/xsd';
 import { loadCodeLists, SchematronChecks } from './ubl-tr/schematron';
 
@@ -103,8 +103,13 @@ export function createInvoiceValidator(opts: InvoiceValidatorOptions): InvoiceVa
         // as if the number were there (see XsdValidateOptions).
         xsd.validate(doc, { signatureSlot: !fields.hasSignature, invoiceIdSlot: o.numberWillBeAssigned });
       }
-      const facts = checkInvoice(doc, { numberWillBeAssigned: o.numberWillBeAssigned, now: opts.now, amounts: false, channel: o.channel }, fields);
-      schematron?.check(doc.root, { earsiv: facts.kind === 'EARSIV', signed: facts.hasSignature });
+      // GİB's rules, those of rules.ts and the schematron port, all evaluated: the refusal lists every failure.
+      const inspected = inspectInvoice(doc, { numberWillBeAssigned: o.numberWillBeAssigned, now: opts.now, channel: o.channel }, fields);
+      const failed = schematron
+        ? [...inspected.failures, ...schematron.failures(doc.root, { earsiv: inspected.channel === 'EARSIV', signed: fields.hasSignature })]
+        : inspected.failures;
+      if (failed.length > 0) throw failedChecksError(failed);
+      const facts = inspected.facts!; // no failure, so every fact was read
       // The arithmetic is the gateway's own (GİB's schematron has none): checked once GİB's rules hold.
       const found = invoiceInconsistencies(doc.root, { profileId: facts.profileId, typeCode: facts.typeCode });
       const as = found.map((f) => new GatewayError(f.fault, { detail: f.detail }));

@@ -17,7 +17,7 @@ export function setInvoiceNumber(xml: Buffer, number: string): Buffer {
   const doc = parseXml(xml);
   const root = doc.root;
   if (!(root.ns === INV && root.local === 'Invoice')) {
-    throw new GatewayError('NOT_AN_INVOICE', { detail: `root element ${root.local} is not ${INV} Invoice` });
+    throw new GatewayError('NOT_AN_INVOICE', { detail: `kök eleman ${root.local}, ${INV} Invoice değil` });
   }
   const id = firstChild(root, CBC, 'ID');
   if (id) {

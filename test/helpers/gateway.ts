@@ -89,14 +89,16 @@ export async function soapClient(gw: TestGateway, username = gw.username, passwo
 }
 
 /** The fault detail the gateway sends, as the node-soap client parsed it. */
-export function faultOf(err: unknown): {
+export interface FaultInfo {
   code: number;
   name: string;
   message: string;
   faultcode: string;
   http: number;
-  failures: Array<{ code: number; rule: string; path: string; message: string }>;
-} {
+  failures: Array<{ code: number; name: string; rule: string; path: string; message: string }>;
+}
+
+export function faultOf(err: unknown): FaultInfo {
   const e = err as { root?: { Envelope?: { Body?: { Fault?: any } } }; response?: { status?: number } };
   const fault = e.root?.Envelope?.Body?.Fault;
   if (!fault) throw err;
@@ -107,6 +109,6 @@ export function faultOf(err: unknown): {
     message: String(detail.message),
     faultcode: String(fault.faultcode),
     http: Number(e.response?.status),
-    failures: ([] as any[]).concat(detail.failures?.failure ?? []).map((f) => ({ code: Number(f.code), rule: String(f.rule), path: String(f.path ?? ''), message: String(f.message) })),
+    failures: ([] as any[]).concat(detail.failures?.failure ?? []).map((f) => ({ code: Number(f.code), name: String(f.name), rule: String(f.rule), path: String(f.path ?? ''), message: String(f.message) })),
   };
 }

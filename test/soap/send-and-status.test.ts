@@ -140,7 +140,7 @@ describe(`SendInvoice and GetStatus over SOAP (${TEST_DB_KIND})`, function () {
   it('channel: the profile must belong to the channel the caller names (4204), nothing stored; named rightly, accepted', async () => {
     const before = await gw.testDb.db('invoices').count({ n: '*' }).first();
     const earsivOnEfatura = await expectFault(send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN }), { channel: 'EFATURA' }));
-    expect(earsivOnEfatura).to.include({ code: 4204, name: 'PROFILE_UNKNOWN', message: 'GECERSIZ SENARYO (ProfileID): EARSIVFATURA (e-Fatura kanalinda EARSIVFATURA olamaz)' });
+    expect(earsivOnEfatura).to.include({ code: 4204, name: 'PROFILE_UNKNOWN', message: "GEÇERSİZ SENARYO (ProfileID): ProfileIDCheck (cbc:ProfileID): Geçersiz cbc:ProfileID elemanı değeri : 'EARSIVFATURA'. Geçerli cbc:ProfileID değerleri için ProfileIDType listesine bakınız." });
     const temelOnEarsiv = await expectFault(send(client, makeInvoice({ profile: 'TEMELFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN }), { channel: 'EARSIV' }));
     expect(temelOnEarsiv).to.include({ code: 4204, name: 'PROFILE_UNKNOWN' });
     const unknown = await expectFault(send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN }), { channel: 'EINVOICE' }));

@@ -32,7 +32,7 @@ describe('validation: the arithmetic policy', () => {
     ]);
     expect(r.warnings[0]!.message).to.match(/^TUTAR TUTARSIZ: cac:LegalMonetaryTotal\/cbc:PayableAmount [\d.]+ ≠ TaxInclusiveAmount/);
     expect(r.warnings[1]!.message).to.equal('SATIR SAYISI TUTARSIZ (LineCountNumeric): cbc:LineCountNumeric 4 ≠ 3 cac:InvoiceLine');
-    expect(r.warnings[2]!.message).to.equal('PARA BIRIMI BELGENIN PARA BIRIMINDEN FARKLI: cac:InvoiceLine/cbc:LineExtensionAmount/@currencyID USD ≠ cbc:DocumentCurrencyCode TRY');
+    expect(r.warnings[2]!.message).to.equal('PARA BİRİMİ BELGENİN PARA BİRİMİNDEN FARKLI: cac:InvoiceLine/cbc:LineExtensionAmount/@currencyID USD ≠ cbc:DocumentCurrencyCode TRY');
   });
 
   it('refuse: the first inconsistency is the fault', async () => {

@@ -1,6 +1,7 @@
 /**
- * The gateway's UBL-TR 1.2.1 rules for an incoming invoice, each failure its own fault, and the facts the rest of
- * the gateway needs. Values are compared as GİB's schematron compares them (UBL-TR_Common_Schematron.xml): exactly
+ * The gateway's UBL-TR 1.2.1 rules for an incoming invoice — GİB's schematron rules that decide what the invoice is
+ * (version, profile, type, number, ETTN, dates, parties), each failure listed with GİB's rule id and words under
+ * the gateway's fault for it — and the facts the rest of the gateway needs. Values are compared as GİB's schematron compares them (UBL-TR_Common_Schematron.xml): exactly
  * as written, without trimming, so that a value GİB would refuse is refused here too.
  *
  * Order (as GİB checks a document): what the document is and which UBL-TR version it claims come first, since they
@@ -8,7 +9,7 @@
  * rules of checkInvoice; the arithmetic last (amounts.ts), which is the gateway's own (GİB checks none).
  */
 import { turkishDay } from '../../turkish-time';
-import { GatewayError } from '../../faults';
+import { FAULTS, GatewayError, failedChecksError, type FailedCheck } from '../../faults';
 import { readInvoiceFields, type UblInvoiceFields, type UblPartyHolder } from '../../ubl/invoice-fields';
 import type { XmlDocument, XmlElement } from '../../xml/parse';
 import { checkAmounts } from './amounts';
@@ -18,8 +19,6 @@ import { isValidDate } from './xsd-types';
 
 // Local copies of the namespaces: imported bindings are property reads on every use.
 const CBC = NS.CBC;
-const DS = NS.DS;
-const EXT = NS.EXT;
 const INV = NS.INV;
 const SH = NS.SH;
 
@@ -70,17 +69,18 @@ export const INVOICE_NUMBER = /^[A-Z0-9]{3}20[0-9]{2}[0-9]{9}$/;
 const UUID = /^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$/;
 
 const ROOT_NAMES: Record<string, string> = {
-  [SH]: 'a zarf (envelope)',
-  'urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2': 'an application response',
-  'urn:oasis:names:specification:ubl:schema:xsd:DespatchAdvice-2': 'a despatch advice (e-İrsaliye)',
-  'urn:oasis:names:specification:ubl:schema:xsd:ReceiptAdvice-2': 'a receipt advice (irsaliye yanıtı)',
-  'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2': 'a credit note',
-  'http://www.hr-xml.org/3': 'a user account document (HR-XML)',
+  [SH]: 'bir zarf (StandardBusinessDocument)',
+  'urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2': 'bir uygulama yanıtı (ApplicationResponse)',
+  'urn:oasis:names:specification:ubl:schema:xsd:DespatchAdvice-2': 'bir e-İrsaliye (DespatchAdvice)',
+  'urn:oasis:names:specification:ubl:schema:xsd:ReceiptAdvice-2': 'bir irsaliye yanıtı (ReceiptAdvice)',
+  'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2': 'bir alacak dekontu (CreditNote)',
+  'http://www.hr-xml.org/3': 'bir kullanıcı hesabı belgesi (HR-XML)',
 };
 
 /**
  * Is this a UBL invoice (root `Invoice` in the Invoice-2 namespace) → NOT_AN_INVOICE, and does it claim UBL 2.1 /
- * UBL-TR 1.2 or 1.2.1 (UBLVersionIDCheck, CustomizationIDCheck) → UBL_VERSION. Returns the invoice's fields.
+ * UBL-TR 1.2 or 1.2.1 (UBLVersionIDCheck, CustomizationIDCheck, listed with GİB's words) → UBL_VERSION. Returns
+ * the invoice's fields.
  */
 export function checkDocumentKind(doc: XmlDocument): UblInvoiceFields {
   const root = doc.root;
@@ -88,42 +88,80 @@ export function checkDocumentKind(doc: XmlDocument): UblInvoiceFields {
     const what = ROOT_NAMES[root.ns];
     const name = `${root.prefix ? `${root.prefix}:` : ''}${root.local}`;
     let detail: string;
-    if (root.local === 'Invoice') detail = `root element Invoice is in namespace '${root.ns}', not '${INV}'`;
-    else if (what) detail = `the document is ${what} (${name}), not an invoice`;
-    else detail = `root element ${name}${root.ns ? ` {${root.ns}}` : ''} is not ${INV} Invoice`;
+    if (root.local === 'Invoice') detail = `kök eleman Invoice '${root.ns}' ad alanında, '${INV}' olmalı`;
+    else if (what) detail = `belge ${what}, fatura değil (kök eleman ${name})`;
+    else detail = `kök eleman ${name}${root.ns ? ` {${root.ns}}` : ''}, ${INV} Invoice değil`;
     throw new GatewayError('NOT_AN_INVOICE', { detail });
   }
   const fields = readInvoiceFields(root);
   const version = fields.ublVersionId;
   const customization = fields.customizationId;
-  const problems: string[] = [];
-  if (version === undefined) problems.push('cbc:UBLVersionID is missing (2.1 expected)');
-  else if (version !== '2.1') problems.push(`cbc:UBLVersionID is '${version.slice(0, 20)}', 2.1 expected`);
-  if (customization === undefined) problems.push('cbc:CustomizationID is missing (TR1.2 or TR1.2.1 expected)');
-  else if (customization !== 'TR1.2' && customization !== 'TR1.2.1') {
-    const old = /^TR1\.[01]$/.test(customization) ? ' (UBL-TR 1.0 documents are no longer accepted)' : '';
-    problems.push(`cbc:CustomizationID is '${customization.slice(0, 20)}', TR1.2 or TR1.2.1 expected${old}`);
+  const failed: FailedCheck[] = [];
+  const fail = (rule: string, message: string): void => void failed.push({ code: 1143, name: 'UBL_VERSION', rule, path: '', message });
+  if (version !== '2.1') {
+    fail('UBLVersionIDCheck', `Geçersiz cbc:UBLVersionID elemanı değeri : '${version ?? ''}'. cbc:UBLVersionID değeri '2.1' olmalıdır.`);
   }
-  if (problems.length > 0) throw new GatewayError('UBL_VERSION', { detail: problems.join('; ') });
+  if (customization !== 'TR1.2' && customization !== 'TR1.2.1') {
+    fail('CustomizationIDCheck', `Geçersiz cbc:CustomizationID elemanı değeri : '${customization ?? ''}' cbc:CustomizationID elemanı değeri 'TR1.2' veya 'TR1.2.1' olmalıdır.`);
+  }
+  if (failed.length > 0) throw failedChecksError(failed);
   return fields;
 }
+
+const NUMBER_TEXT = "Geçersiz cbc:ID elemanı değeri. cbc:ID elemanı 'ABC2009123456789' formatında olmalıdır.";
 
 /**
  * The invoice number rule on its own (InvoiceIDCheck). Returns the number, or null when the gateway will assign
  * it and the document holds none or a placeholder. Missing → REQUIRED_FIELD; malformed → INVOICE_NUMBER_FORMAT.
  */
 export function checkInvoiceNumber(value: string | undefined, numberWillBeAssigned: boolean): string | null {
-  if (value !== undefined && INVOICE_NUMBER.test(value)) return value;
-  if (numberWillBeAssigned) return null;
-  if (value === undefined || value.trim() === '') throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:ID (fatura numarasi)' });
-  throw new GatewayError('INVOICE_NUMBER_FORMAT', { value: value.slice(0, 40) });
+  const failure = invoiceNumberFailure(value, numberWillBeAssigned);
+  if (failure) throw failedChecksError([failure]);
+  return value !== undefined && INVOICE_NUMBER.test(value) ? value : null;
+}
+
+function invoiceNumberFailure(value: string | undefined, numberWillBeAssigned: boolean): FailedCheck | null {
+  if ((value !== undefined && INVOICE_NUMBER.test(value)) || numberWillBeAssigned) return null;
+  // Absent is the XSD's to refuse (cbc:ID is required); blank is missing, anything else malformed.
+  if (value === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:ID (fatura numarası)' });
+  const blank = value.trim() === '';
+  return { code: blank ? 4205 : 4202, name: blank ? 'REQUIRED_FIELD' : 'INVOICE_NUMBER_FORMAT', rule: 'InvoiceIDCheck', path: 'cbc:ID', message: NUMBER_TEXT };
 }
 
 export { hasSignature } from '../../ubl/invoice-fields';
 
-/** The content rules after the XSD, on the invoice's fields (readInvoiceFields, e.g. from checkDocumentKind); returns the facts. */
+/** What inspectInvoice found: the facts when every check holds, and each failed check. */
+export interface InvoiceInspection {
+  facts: InvoiceFacts | null;
+  /** The GİB channel the checks ran for (the sender's, or inferred from the profile). */
+  channel: Channel;
+  failures: FailedCheck[];
+}
+
+/**
+ * The content rules after the XSD, on the invoice's fields (readInvoiceFields, e.g. from checkDocumentKind): throws
+ * one fault listing every failed check (the first one's code), or returns the facts.
+ */
 export function checkInvoice(doc: XmlDocument, opts: RuleOptions, fields: UblInvoiceFields = readInvoiceFields(doc.root)): InvoiceFacts {
+  const r = inspectInvoice(doc, opts, fields);
+  if (r.failures.length > 0) throw failedChecksError(r.failures);
+  if (opts.amounts !== false) checkAmounts(doc.root, { profileId: r.facts!.profileId, typeCode: r.facts!.typeCode });
+  return r.facts!;
+}
+
+/**
+ * GİB's rules that rules.ts owns (ProfileIDCheck, InvoiceTypeCodeCheck, InvoiceIDCheck, UUIDCheck, TimeCheck,
+ * PartyIdentificationTCKNVKNCheck, PartyIdentificationPartyNamePersonCheck), every one evaluated as GİB's
+ * schematron does and each failure listed with GİB's rule id and words under the gateway's fault for it. What the
+ * XSD requires (a missing cbc:UUID, IssueDate, party, a date that is no xs:date) throws at once, as GİB stops at
+ * the XSD.
+ */
+export function inspectInvoice(doc: XmlDocument, opts: RuleOptions, fields: UblInvoiceFields = readInvoiceFields(doc.root)): InvoiceInspection {
   const root = doc.root;
+  const failed: FailedCheck[] = [];
+  const fail = (name: 'PROFILE_UNKNOWN' | 'INVOICE_TYPE_UNKNOWN' | 'ETTN_FORMAT' | 'ISSUE_DATE_INVALID' | 'PARTY_ID_INVALID' | 'REQUIRED_FIELD', rule: string, path: string, message: string): void => {
+    failed.push({ code: FAULTS[name].code, name, rule, path, message });
+  };
 
   // ProfileIDCheck: the e-Fatura scenarios (ProfileIDType) on the e-Fatura channel, EARSIVFATURA
   // (ProfileIDTypeEarchive) on the e-Arşiv channel — GİB's schematron run with type=earchive.
@@ -131,85 +169,92 @@ export function checkInvoice(doc: XmlDocument, opts: RuleOptions, fields: UblInv
   const channel: Channel = opts.channel ?? (EARSIV_PROFILES.has(profileId) ? 'EARSIV' : 'EFATURA');
   const earsiv = channel === 'EARSIV';
   if (!(earsiv ? EARSIV_PROFILES : EFATURA_PROFILES).has(profileId)) {
-    const known = EARSIV_PROFILES.has(profileId) || EFATURA_PROFILES.has(profileId);
-    throw new GatewayError('PROFILE_UNKNOWN', {
-      value: known ? `${profileId} (${earsiv ? 'e-Arsiv kanalinda yalnizca EARSIVFATURA' : 'e-Fatura kanalinda EARSIVFATURA olamaz'})` : profileId.slice(0, 40),
-    });
+    fail('PROFILE_UNKNOWN', 'ProfileIDCheck', 'cbc:ProfileID',
+      `Geçersiz cbc:ProfileID elemanı değeri : '${profileId}'. Geçerli cbc:ProfileID değerleri için ${earsiv ? 'ProfileIDTypeEarchive' : 'ProfileIDType'} listesine bakınız.`);
   }
 
   // InvoiceTypeCodeCheck: the code list and the profile/type pairs GİB allows.
   const typeCode = fields.typeCode ?? '';
-  if (!INVOICE_TYPE_CODES.has(typeCode)) throw new GatewayError('INVOICE_TYPE_UNKNOWN', { value: typeCode.slice(0, 40) });
-  checkTypeForProfile(typeCode, profileId, earsiv);
+  for (const message of typeCodeProblems(typeCode, profileId, earsiv)) fail('INVOICE_TYPE_UNKNOWN', 'InvoiceTypeCodeCheck', 'cbc:InvoiceTypeCode', message);
 
-  const number = checkInvoiceNumber(fields.id, opts.numberWillBeAssigned);
+  const numberFailure = invoiceNumberFailure(fields.id, opts.numberWillBeAssigned);
+  if (numberFailure) failed.push(numberFailure);
+  const number = fields.id !== undefined && INVOICE_NUMBER.test(fields.id) ? fields.id : null;
 
   const ettn = fields.uuid;
   if (ettn === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:UUID (ETTN)' });
-  if (!UUID.test(ettn)) throw new GatewayError('ETTN_FORMAT', { value: ettn.slice(0, 40) });
+  if (!UUID.test(ettn)) {
+    const uuid = root.children.find((c) => c.local === 'UUID' && c.ns === CBC)!;
+    const name = qname(uuid);
+    fail('ETTN_FORMAT', 'UUIDCheck', 'cbc:UUID', `Geçersiz ${name} elemanı değeri. ${name} elemanı UUID formatında olmalıdır.`);
+  }
 
   const issueDate = fields.issueDate;
   if (issueDate === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:IssueDate' });
-  const today = opts.now ? turkishDay(opts.now()) : null; // as GİB's current-date() sees it
-  checkIssueDate(issueDate, today);
+  if (!XS_DATE.test(issueDate.trim()) || !isValidDate(issueDate.trim())) {
+    throw new GatewayError('ISSUE_DATE_INVALID', { value: `${issueDate.slice(0, 40)} (geçerli bir tarih değil; YYYY-AA-GG olmalı)` });
+  }
   // TimeCheck applies to every cbc:IssueDate in the document (referenced invoices, despatches, …).
-  checkOtherIssueDates(root, today);
+  const today = opts.now ? turkishDay(opts.now()) : null; // as GİB's current-date() sees it
+  for (const [path, value, problem] of issueDateProblems(root, today)) {
+    fail('ISSUE_DATE_INVALID', 'TimeCheck', path,
+      `Geçersiz cbc:IssueDate değeri : '${value}' cbc:IssueDate alanı ${problem === 'future' ? 'günün tarihinden ileri bir tarih olamaz' : '01.01.2005 tarihinden önce bir tarih olamaz'}`);
+  }
 
-  const sender = party(fields.supplier, 'AccountingSupplierParty');
-  const receiver = party(fields.customer, 'AccountingCustomerParty');
+  const sender = party(fields.supplier, 'AccountingSupplierParty', fail);
+  const receiver = party(fields.customer, 'AccountingCustomerParty', fail);
 
   const currency = fields.currency;
   if (currency === undefined || currency.trim() === '') throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:DocumentCurrencyCode' });
-
-  if (opts.amounts !== false) checkAmounts(root, { profileId, typeCode });
   const payable = fields.totals?.payable;
   if (payable === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cac:LegalMonetaryTotal/cbc:PayableAmount' });
 
+  if (failed.length > 0 || !sender || !receiver) return { facts: null, channel, failures: failed };
   return {
-    ettn,
-    number,
-    profileId,
-    kind: earsiv ? 'EARSIV' : 'EFATURA',
-    typeCode,
-    issueDate: issueDate.trim().slice(0, 10),
-    customizationId: fields.customizationId ?? '',
-    senderId: sender.id,
-    senderScheme: sender.scheme,
-    senderName: sender.name,
-    receiverId: receiver.id,
-    receiverScheme: receiver.scheme,
-    receiverName: receiver.name,
-    currency: currency.trim(),
-    payableAmount: payable.trim(),
-    lineCount: fields.lineCount,
-    hasSignature: fields.hasSignature,
+    channel,
+    failures: failed,
+    facts: {
+      ettn,
+      number,
+      profileId,
+      kind: earsiv ? 'EARSIV' : 'EFATURA',
+      typeCode,
+      issueDate: issueDate.trim().slice(0, 10),
+      customizationId: fields.customizationId ?? '',
+      senderId: sender.id,
+      senderScheme: sender.scheme,
+      senderName: sender.name,
+      receiverId: receiver.id,
+      receiverScheme: receiver.scheme,
+      receiverName: receiver.name,
+      currency: currency.trim(),
+      payableAmount: payable.trim(),
+      lineCount: fields.lineCount,
+      hasSignature: fields.hasSignature,
+    },
   };
 }
 
-/** The profile/type pairs of InvoiceTypeCodeCheck. */
-function checkTypeForProfile(typeCode: string, profileId: string, earsiv: boolean): void {
-  const refuse = (why: string): never => {
-    throw new GatewayError('INVOICE_TYPE_UNKNOWN', { value: `${typeCode} (${why})` });
-  };
+/** InvoiceTypeCodeCheck's four assertions, GİB's text for each that fails. */
+function typeCodeProblems(typeCode: string, profileId: string, earsiv: boolean): string[] {
+  const out: string[] = [];
+  if (!INVOICE_TYPE_CODES.has(typeCode)) {
+    out.push(`Geçersiz cbc:InvoiceTypeCode elemanı değeri : '${typeCode}'. Geçerli cbc:InvoiceTypeCode değerleri için kod listesine bakınız.`);
+  }
   if (typeCode === 'IADE' && !['TEMELFATURA', 'EARSIVFATURA', 'ILAC_TIBBICIHAZ', 'YATIRIMTESVIK', 'IDIS'].includes(profileId)) {
-    refuse(`IADE is allowed only with TEMELFATURA, EARSIVFATURA, ILAC_TIBBICIHAZ, YATIRIMTESVIK or IDIS, not ${profileId}`);
+    out.push('Fatura tipi IADE iken fatura profili sadece TEMELFATURA , EARSIVFATURA, ILAC_TIBBICIHAZ, YATIRIMTESVIK veya IDIS olabilir');
   }
-  if (!earsiv) {
-    const sarj = typeCode === 'SARJ' || typeCode === 'SARJANLIK';
-    if (profileId === 'ENERJI' && !sarj) refuse('the ENERJI profile takes only SARJ or SARJANLIK');
-    if (profileId !== 'ENERJI' && sarj) refuse(`${typeCode} needs the ENERJI profile`);
+  // On the e-Fatura channel only: ENERJI exactly with SARJ or SARJANLIK.
+  if (!earsiv && (profileId === 'ENERJI') !== (typeCode === 'SARJ' || typeCode === 'SARJANLIK')) {
+    out.push(`Geçersiz cbc:ProfileID ve cbc:InvoiceTypeCode elemanı değeri : '${profileId} ve ${typeCode}'. cbc:ProfileID değeri ENERJI olduğu durumda cbc:InvoiceTypeCode değeri SARJ veya SARJANLIK olmalıdır.`);
   }
-  if (typeCode === 'TEKNOLOJIDESTEK' && profileId !== 'EARSIVFATURA') refuse('TEKNOLOJIDESTEK needs the EARSIVFATURA profile');
+  if (typeCode === 'TEKNOLOJIDESTEK' && profileId !== 'EARSIVFATURA') {
+    out.push(`Geçersiz cbc:ProfileID ve cbc:InvoiceTypeCode elemanı değeri : '${profileId} ve ${typeCode}'. cbc:InvoiceTypeCode değeri ${typeCode} olduğu durumda cbc:ProfileID değeri EARSIVFATURA olmalıdır.`);
+  }
+  return out;
 }
 
-function checkIssueDate(value: string, today: string | null): void {
-  const v = value.trim();
-  if (!/^\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$/.test(v) || !isValidDate(v)) {
-    throw new GatewayError('ISSUE_DATE_INVALID', { value: value.slice(0, 40) });
-  }
-  const why = issueDateProblem(v, today);
-  if (why) throw new GatewayError('ISSUE_DATE_INVALID', { value: `${v} (${why})` });
-}
+const XS_DATE = /^\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$/;
 
 /** The first instant of 2005-01-01+04:00, in minutes since the epoch: TimeCheck's lower bound as GİB wrote it. */
 const EARLIEST_ISSUE = Date.UTC(2005, 0, 1) / 60_000 - 4 * 60;
@@ -220,13 +265,15 @@ const EARLIEST_ISSUE = Date.UTC(2005, 0, 1) / 60_000 - 4 * 60;
  * timezone east of +04:00 on 2005-01-01 is still too early; one without a timezone counts by its day alone (any
  * implicit timezone within ±4 hours of +04:00, Türkiye's +03:00 included, gives that).
  */
-function issueDateProblem(v: string, today: string | null): string | null {
-  if (today && v.slice(0, 10) > today) return `bugunden sonra; bugun ${today}`;
+function issueDateProblem(v: string, today: string | null): Array<'future' | 'early'> {
+  const out: Array<'future' | 'early'> = [];
+  if (today && v.slice(0, 10) > today) out.push('future');
   const tz = /(Z|[+-]\d{2}:\d{2})$/.exec(v)?.[1];
   const early = tz
     ? Date.UTC(Number(v.slice(0, 4)), Number(v.slice(5, 7)) - 1, Number(v.slice(8, 10))) / 60_000 - tzMinutes(tz) < EARLIEST_ISSUE
     : v.slice(0, 10) < '2005-01-01';
-  return early ? '01.01.2005 tarihinden once olamaz' : null;
+  if (early) out.push('early');
+  return out;
 }
 
 function tzMinutes(tz: string): number {
@@ -235,19 +282,34 @@ function tzMinutes(tz: string): number {
   return tz[0] === '-' ? -m : m;
 }
 
-function checkOtherIssueDates(root: XmlElement, today: string | null): void {
-  const walk = (el: XmlElement): void => {
+/**
+ * TimeCheck's context is //cbc:IssueDate: every one in the document, in document order, with its path. A date
+ * that is no xs:date is the XSD's to refuse (GİB's xs:date() would stop the schematron on it).
+ */
+function issueDateProblems(root: XmlElement, today: string | null): Array<[string, string, 'future' | 'early']> {
+  const out: Array<[string, string, 'future' | 'early']> = [];
+  const walk = (el: XmlElement, path: string): void => {
+    const seen = new Map<string, number>();
     for (const c of el.children) {
+      if (c.children.length === 0 && !(c.local === 'IssueDate' && c.ns === CBC)) continue;
+      const name = qname(c);
+      const n = (seen.get(name) ?? 0) + 1;
+      seen.set(name, n);
       if (c.local === 'IssueDate' && c.ns === CBC) {
         const v = c.text.trim();
-        const why = /^\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$/.test(v) ? issueDateProblem(v, today) : null;
-        if (why) throw new GatewayError('ISSUE_DATE_INVALID', { value: `${el.prefix ? `${el.prefix}:` : ''}${el.local}/cbc:IssueDate ${v} (${why})` });
-      } else if (c.children.length > 0 && c.ns !== DS) {
-        walk(c);
+        if (XS_DATE.test(v) && isValidDate(v)) for (const p of issueDateProblem(v, today)) out.push([`${path}${name}`, c.text, p]);
+      } else {
+        walk(c, `${path}${name}[${n}]/`);
       }
     }
   };
-  for (const c of root.children) if (c.children.length > 0 && c.ns !== EXT) walk(c);
+  walk(root, '');
+  return out;
+}
+
+/** The element's name as the document writes it (XPath name(), GİB's <sch:name/>). */
+function qname(el: XmlElement): string {
+  return el.prefix ? `${el.prefix}:${el.local}` : el.local;
 }
 
 interface PartyFacts {
@@ -256,47 +318,67 @@ interface PartyFacts {
   name: string;
 }
 
+type Fail = (name: 'PARTY_ID_INVALID' | 'REQUIRED_FIELD', rule: string, path: string, message: string) => void;
+
 /**
- * AccountingSupplierParty / AccountingCustomerParty: exactly one PartyIdentification/cbc:ID with schemeID VKN
- * (10 digits) or TCKN (11 digits) (PartyIdentificationTCKNVKNCheck, PartyIdentificationPartyNamePersonCheck; GİB
- * counts characters, the gateway wants digits), and the name that goes with it: PartyName/Name for a VKN,
- * Person/FirstName and FamilyName for a TCKN.
+ * AccountingSupplierParty / AccountingCustomerParty, as GİB checks them: each PartyIdentification's VKN 10 and TCKN
+ * 11 characters long (PartyIdentificationTCKNVKNCheck); exactly one cbc:ID with schemeID VKN or exactly one with
+ * TCKN, not one of each, and the name that goes with it — PartyName/Name for a VKN, Person/FirstName and
+ * FamilyName for a TCKN (PartyIdentificationPartyNamePersonCheck). The gateway adds one check of its own: the
+ * identifier it routes by is digits only (VknTcknDigitsCheck; GİB counts characters). Returns the party's
+ * identity, or null when a check failed.
  */
-function party(holder: UblPartyHolder, role: 'AccountingSupplierParty' | 'AccountingCustomerParty'): PartyFacts {
+function party(holder: UblPartyHolder, role: 'AccountingSupplierParty' | 'AccountingCustomerParty', fail: Fail): PartyFacts | null {
   const base = `cac:${role}`;
   if (!holder.present) throw new GatewayError('REQUIRED_FIELD', { field: base });
   const p = holder.party;
   if (!p) throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party` });
-  const idField = `${base}/cac:Party/cac:PartyIdentification/cbc:ID[@schemeID='VKN' or @schemeID='TCKN']`;
-  const ids = p.ids.filter((i): i is { scheme: 'VKN' | 'TCKN'; value: string } => i.scheme === 'VKN' || i.scheme === 'TCKN');
-  if (ids.length === 0) throw new GatewayError('REQUIRED_FIELD', { field: idField });
-  // Present but malformed is not missing: PARTY_ID_INVALID, in GİB's words (PartyIdentificationPartyNamePersonCheck,
-  // PartyIdentificationTCKNVKNCheck; GİB counts characters, the gateway wants digits).
-  if (ids.length > 1) {
-    const both = ids.some((i) => i.scheme === 'VKN') && ids.some((i) => i.scheme === 'TCKN');
-    throw new GatewayError('PARTY_ID_INVALID', {
-      detail: `${base}: ${both ? "schemeID niteliği değeri hem 'VKN' hem de 'TCKN' olan cbc:ID elemanları bulunmamalıdır." : "schemeID niteliği değeri 'VKN' ve ya 'TCKN' olan bir tane cbc:ID elemanı bulunmalıdır."} (${ids.length} bulundu)`,
-    });
+  const partyPath = `${base}/cac:Party`;
+  let ok = true;
+  const failed: Fail = (name, rule, path, message) => {
+    ok = false;
+    fail(name, rule, path, message);
+  };
+  p.ids.forEach((id, i) => {
+    const path = `${partyPath}/cac:PartyIdentification[${i + 1}]`;
+    if (id.scheme === 'VKN' && [...id.value].length !== 10) {
+      failed('PARTY_ID_INVALID', 'PartyIdentificationTCKNVKNCheck', path, "cbc:ID elemanının schemeID niteliği değeri 'VKN' olması durumunda cbc:ID elemanına 10 haneli vergi kimlik numarası yazılmalıdır.");
+    }
+    if (id.scheme === 'TCKN' && [...id.value].length !== 11) {
+      failed('PARTY_ID_INVALID', 'PartyIdentificationTCKNVKNCheck', path, "cbc:ID elemanının schemeID niteliği değeri 'TCKN' olması durumunda cbc:ID elemanına 11 haneli TC kimlik numarası yazılmalıdır.");
+    }
+  });
+  const vkns = p.ids.filter((i) => i.scheme === 'VKN');
+  const tckns = p.ids.filter((i) => i.scheme === 'TCKN');
+  const R = 'PartyIdentificationPartyNamePersonCheck';
+  if (tckns.length !== 1 && vkns.length !== 1) {
+    failed(vkns.length + tckns.length === 0 ? 'REQUIRED_FIELD' : 'PARTY_ID_INVALID', R, partyPath, "schemeID niteliği değeri 'VKN' ve ya 'TCKN' olan bir tane cbc:ID elemanı bulunmalıdır.");
   }
-  const { scheme, value } = ids[0]!;
-  if (!(scheme === 'VKN' ? /^\d{10}$/ : /^\d{11}$/).test(value)) {
-    const gib = scheme === 'VKN'
-      ? "cbc:ID elemanının schemeID niteliği değeri 'VKN' olması durumunda cbc:ID elemanına 10 haneli vergi kimlik numarası yazılmalıdır."
-      : "cbc:ID elemanının schemeID niteliği değeri 'TCKN' olması durumunda cbc:ID elemanına 11 haneli TC kimlik numarası yazılmalıdır.";
-    throw new GatewayError('PARTY_ID_INVALID', { detail: `${base}/cac:Party/cac:PartyIdentification/cbc:ID '${value.slice(0, 20)}': ${gib}` });
+  if (tckns.length === 1 && vkns.length === 1) {
+    failed('PARTY_ID_INVALID', R, partyPath, "schemeID niteliği değeri hem 'VKN' hem de 'TCKN' olan cbc:ID elemanları bulunmamalıdır.");
   }
-  let name: string;
-  if (scheme === 'VKN') {
-    name = normalizeSpace(p.name ?? '');
-    if (name === '') throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:PartyName/cbc:Name` });
-  } else {
-    const first = normalizeSpace(p.person?.firstName ?? '');
-    const family = normalizeSpace(p.person?.familyName ?? '');
-    if (first === '') throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:Person/cbc:FirstName` });
-    if (family === '') throw new GatewayError('REQUIRED_FIELD', { field: `${base}/cac:Party/cac:Person/cbc:FamilyName` });
-    name = `${first} ${family}`;
+  const name = normalizeSpace(p.name ?? '');
+  const first = normalizeSpace(p.person?.firstName ?? '');
+  const family = normalizeSpace(p.person?.familyName ?? '');
+  if (vkns.length > 0 && !p.hasPartyName) {
+    failed('REQUIRED_FIELD', R, partyPath, "schemeID niteliği değeri 'VKN' olması durumunda cac:PartyName elemanı bulunmalıdır.");
+  } else if (vkns.length > 0 && name === '') {
+    failed('REQUIRED_FIELD', R, partyPath, 'cac:PartyName elemanı geçerli ve boş değer içermeyen cbc:Name elemanı içermelidir.');
   }
-  return { id: value, scheme, name };
+  if (tckns.length > 0 && !p.person) {
+    failed('REQUIRED_FIELD', R, partyPath, "schemeID niteliği değeri 'TCKN' olması durumunda cac:Person elemanı bulunmalıdır.");
+  } else if (tckns.length > 0 && (first === '' || family === '')) {
+    failed('REQUIRED_FIELD', R, partyPath, 'cac:Person elemanı geçerli ve boş değer içermeyen cbc:FirstName ve cbc:FamilyName elemanlarına sahip olmalıdır.');
+  }
+  if (!ok) return null;
+  // GİB's checks hold: exactly one TCKN or exactly one VKN; the party is the one that is single.
+  const scheme: 'VKN' | 'TCKN' = tckns.length === 1 ? 'TCKN' : 'VKN';
+  const { value } = (scheme === 'TCKN' ? tckns : vkns)[0]!;
+  if (!/^\d+$/.test(value)) {
+    fail('PARTY_ID_INVALID', 'VknTcknDigitsCheck', partyPath, `${scheme === 'VKN' ? 'Vergi kimlik numarası' : 'TC kimlik numarası'} yalnız rakamlardan oluşmalıdır: '${value.slice(0, 20)}'.`);
+    return null;
+  }
+  return { id: value, scheme, name: scheme === 'VKN' ? name : `${first} ${family}` };
 }
 
 function normalizeSpace(s: string): string {

@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GatewayError, type FailedCheck } from '../../faults';
+import { failedChecksError, type FailedCheck } from '../../faults';
 import { parseXml, type XmlElement } from '../../xml/parse';
 import * as NS from './names';
 
@@ -157,11 +157,7 @@ export class SchematronChecks {
   /** Throws UBL_RULE (GİB's 1150) listing every assertion that fails, as GİB's schematron report does. */
   check(root: XmlElement, ctx: SchematronContext): void {
     const failed = this.failures(root, ctx);
-    if (failed.length === 0) return;
-    // The fault's text names the first; the fault's failures list carries them all.
-    const f = failed[0]!;
-    const detail = `${f.rule}${f.path ? ` (${f.path})` : ''}: ${f.message}${failed.length > 1 ? ` (ve ${failed.length - 1} hata daha)` : ''}`;
-    throw new GatewayError('UBL_RULE', { detail }, undefined, failed);
+    if (failed.length > 0) throw failedChecksError(failed);
   }
 }
 
@@ -177,7 +173,7 @@ class Run {
   readonly failed: FailedCheck[] = [];
 
   private assert(ok: boolean, rule: string, message: string, where = ''): void {
-    if (!ok && this.failed.length < MAX_FAILURES) this.failed.push({ code: 1150, rule, path: where, message });
+    if (!ok && this.failed.length < MAX_FAILURES) this.failed.push({ code: 1150, name: 'UBL_RULE', rule, path: where, message });
   }
 
   /** contains($List, concat(',', value, ',')); a value with a comma can only match the raw string. */
