@@ -110,6 +110,7 @@ export function createInvoiceValidator(opts: InvoiceValidatorOptions): InvoiceVa
         : inspected.failures;
       if (failed.length > 0) throw failedChecksError(failed);
       const facts = inspected.facts!; // no failure, so every fact was read
+      if (facts.currency === '') throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:DocumentCurrencyCode' }); // without GİB's schematron
       // The arithmetic is the gateway's own (GİB's schematron has none): checked once GİB's rules hold.
       const found = invoiceInconsistencies(doc.root, { profileId: facts.profileId, typeCode: facts.typeCode });
       const as = found.map((f) => new GatewayError(f.fault, { detail: f.detail }));

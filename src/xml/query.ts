@@ -23,6 +23,11 @@ export function childrenNamed(el: XmlElement, ns: string, local: string): XmlEle
 }
 
 /** The value of the attribute `local` in namespace `ns` ('' for an unprefixed attribute). */
+/** The element's name as the document writes it (XPath name()). */
+export function qname(el: XmlElement): string {
+  return el.prefix ? `${el.prefix}:${el.local}` : el.local;
+}
+
 export function attrValue(el: XmlElement, local: string, ns = ''): string | undefined {
   const attrs = el.attrs;
   for (let i = 0; i < attrs.length; i++) {

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import * as libxml from 'libxmljs2';
 import { GIB_DIR } from './paths';
 
 export const SAXON_JAR = process.env.GW_SAXON_JAR ?? '/usr/share/java/Saxon-HE.jar';
@@ -33,4 +34,69 @@ export function compileGibSchematron(work: string): string {
   saxon([`-s:${path.join(work, 'step1.sch')}`, `-xsl:${path.join(SKELETON, 'iso_abstract_expand.xsl')}`, `-o:${path.join(work, 'step2.sch')}`]);
   saxon([`-s:${path.join(work, 'step2.sch')}`, `-xsl:${path.join(SKELETON, 'iso_svrl_for_xslt1.xsl')}`, `-o:${path.join(work, 'main.xsl')}`, 'allow-foreign=true']);
   return path.join(work, 'main.xsl');
+}
+
+const SCH = { sch: 'http://purl.oclc.org/dsdl/schematron' };
+
+export interface GibAssertion {
+  rule: string;
+  /** 1-based position among the rule's assertions. */
+  n: number;
+  test: string;
+  /** The text with each <sch:value-of>/<sch:name> as `\u0000`. */
+  template: string;
+}
+
+/** The abstract rules the invoice pattern and the general rules of UBL-TR_Main_Schematron.xml extend, in order. */
+export function invoiceRuleIds(): string[] {
+  const main = libxml.parseXml(fs.readFileSync(path.join(SCHEMATRON_DIR, 'UBL-TR_Main_Schematron.xml'), 'utf8'));
+  const ids = (main.find("//sch:pattern[@id='invoice']//sch:extends | /sch:schema/sch:rule//sch:extends", SCH) as libxml.Element[])
+    .map((e) => e.attr('rule')!.value());
+  return [...new Set(ids)];
+}
+
+/** Every active assertion of those rules (UBL-TR_Common_Schematron.xml; commented-out ones are not rules). */
+export function invoiceAssertions(): GibAssertion[] {
+  const common = libxml.parseXml(fs.readFileSync(path.join(SCHEMATRON_DIR, 'UBL-TR_Common_Schematron.xml'), 'utf8'));
+  const out: GibAssertion[] = [];
+  for (const rule of invoiceRuleIds()) {
+    const el = common.get(`//*[local-name()='rule'][@id='${rule}']`) as libxml.Element | null;
+    if (!el) throw new Error(`rule ${rule} not found in UBL-TR_Common_Schematron.xml`);
+    (el.find("*[local-name()='assert']") as libxml.Element[]).forEach((a, i) => {
+      // A <sch:value-of select="string('…')"/> is its literal (InvoiceTypeCodeCheck ends with a newline that way).
+      const part = (c: libxml.Node): string => {
+        if (c.type() === 'text') return (c as libxml.Text).text();
+        if (c.type() !== 'element') return '';
+        const literal = /^string\('(.*)'\)$/s.exec((c as libxml.Element).attr('select')?.value() ?? '');
+        return literal ? literal[1]! : '\u0000';
+      };
+      const template = a.childNodes().map(part).join('');
+      out.push({ rule, n: i + 1, test: a.attr('test')!.value(), template });
+    });
+  }
+  return out;
+}
+
+/**
+ * An assertion's test as the compiled XSLT reports it in SVRL: the skeleton writes @test as an attribute value
+ * template, so `{8}` comes out as `8`; braces, digits, commas and white space are left out of the key.
+ */
+function testKey(test: string): string {
+  return test.replace(/\{[^}]*\}/g, '').replace(/[\s\d,{}]/g, '');
+}
+
+/** GİB's failed assertions in an SVRL report, each with the rules whose assertion it can be (by its test) and its text. */
+export function svrlFailures(svrl: string, assertions: readonly GibAssertion[]): Array<{ rules: string[]; text: string }> {
+  const byTest = new Map<string, Set<string>>();
+  for (const a of assertions) {
+    const k = testKey(a.test);
+    byTest.set(k, (byTest.get(k) ?? new Set()).add(a.rule));
+  }
+  const doc = libxml.parseXml(svrl);
+  return (doc.find('//svrl:failed-assert', { svrl: 'http://purl.oclc.org/dsdl/svrl' }) as libxml.Element[]).map((f) => {
+    const test = f.attr('test')!.value();
+    const rules = [...(byTest.get(testKey(test)) ?? [])];
+    if (rules.length === 0) throw new Error(`no assertion of the invoice rules has the test ${test}`);
+    return { rules, text: f.text().replace(/\s+/g, ' ').trim() };
+  });
 }

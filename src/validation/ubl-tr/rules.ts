@@ -12,6 +12,7 @@ import { turkishDay } from '../../turkish-time';
 import { FAULTS, GatewayError, failedChecksError, type FailedCheck } from '../../faults';
 import { readInvoiceFields, type UblInvoiceFields, type UblPartyHolder } from '../../ubl/invoice-fields';
 import type { XmlDocument, XmlElement } from '../../xml/parse';
+import { qname } from '../../xml/query';
 import { checkAmounts } from './amounts';
 import { EARSIV_PROFILES, EFATURA_PROFILES, INVOICE_TYPE_CODES } from './codes';
 import * as NS from './names';
@@ -169,8 +170,9 @@ export function inspectInvoice(doc: XmlDocument, opts: RuleOptions, fields: UblI
   const channel: Channel = opts.channel ?? (EARSIV_PROFILES.has(profileId) ? 'EARSIV' : 'EFATURA');
   const earsiv = channel === 'EARSIV';
   if (!(earsiv ? EARSIV_PROFILES : EFATURA_PROFILES).has(profileId)) {
-    fail('PROFILE_UNKNOWN', 'ProfileIDCheck', 'cbc:ProfileID',
-      `Geçersiz cbc:ProfileID elemanı değeri : '${profileId}'. Geçerli cbc:ProfileID değerleri için ${earsiv ? 'ProfileIDTypeEarchive' : 'ProfileIDType'} listesine bakınız.`);
+    fail('PROFILE_UNKNOWN', 'ProfileIDCheck', 'cbc:ProfileID', earsiv
+      ? `Geçersiz cbc:ProfileID elemanı değeri : '${profileId}'. Geçerli cbc:ProfileID değerleri için ProfileIDTypeEarchive listesine bakınız.`
+      : `Geçersiz cbc:ProfileID elemanı değeri : '${profileId}'. Geçerli cbc:ProfileID değerleri için ProfileIDType listesine bakınız.`);
   }
 
   // InvoiceTypeCodeCheck: the code list and the profile/type pairs GİB allows.
@@ -197,15 +199,17 @@ export function inspectInvoice(doc: XmlDocument, opts: RuleOptions, fields: UblI
   // TimeCheck applies to every cbc:IssueDate in the document (referenced invoices, despatches, …).
   const today = opts.now ? turkishDay(opts.now()) : null; // as GİB's current-date() sees it
   for (const [path, value, problem] of issueDateProblems(root, today)) {
-    fail('ISSUE_DATE_INVALID', 'TimeCheck', path,
-      `Geçersiz cbc:IssueDate değeri : '${value}' cbc:IssueDate alanı ${problem === 'future' ? 'günün tarihinden ileri bir tarih olamaz' : '01.01.2005 tarihinden önce bir tarih olamaz'}`);
+    fail('ISSUE_DATE_INVALID', 'TimeCheck', path, problem === 'future'
+      ? `Geçersiz cbc:IssueDate değeri : '${value}' cbc:IssueDate alanı günün tarihinden ileri bir tarih olamaz`
+      : `Geçersiz cbc:IssueDate değeri : '${value}' cbc:IssueDate alanı 01.01.2005 tarihinden önce bir tarih olamaz`);
   }
 
   const sender = party(fields.supplier, 'AccountingSupplierParty', fail);
   const receiver = party(fields.customer, 'AccountingCustomerParty', fail);
 
+  // A blank currency is CurrencyCodeCheck's (schematron.ts, GİB's words); only an absent one is the XSD's.
   const currency = fields.currency;
-  if (currency === undefined || currency.trim() === '') throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:DocumentCurrencyCode' });
+  if (currency === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cbc:DocumentCurrencyCode' });
   const payable = fields.totals?.payable;
   if (payable === undefined) throw new GatewayError('REQUIRED_FIELD', { field: 'cac:LegalMonetaryTotal/cbc:PayableAmount' });
 
@@ -305,11 +309,6 @@ function issueDateProblems(root: XmlElement, today: string | null): Array<[strin
   };
   walk(root, '');
   return out;
-}
-
-/** The element's name as the document writes it (XPath name(), GİB's <sch:name/>). */
-function qname(el: XmlElement): string {
-  return el.prefix ? `${el.prefix}:${el.local}` : el.local;
 }
 
 interface PartyFacts {

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { failedChecksError, type FailedCheck } from '../../faults';
 import { parseXml, type XmlElement } from '../../xml/parse';
+import { qname } from '../../xml/query';
 import * as NS from './names';
 
 // Local copies: imported bindings are property reads on every use, and these sit in the hottest loops.
@@ -208,12 +209,12 @@ class Run {
       this.assert(at(sig, 'ds:SignedInfo/ds:Reference/ds:Transforms').length > 0, R, 'ds:SignedInfo/ds:Reference/ds:Transforms elemanı zorunlu bir elemandır.');
       const keyInfo = kids(sig, DS, 'KeyInfo');
       this.assert(keyInfo.length > 0, R, 'ds:KeyInfo elemanı zorunlu bir elemandır.');
-      this.assert(at(keyInfo, 'ds:X509Data').length > 0, R, 'ds:KeyInfo elemanı içerisindeki ds:X509Data elemanı zorunlu bir elemandır.');
+      this.assert(keyInfo.length === 0 || at(keyInfo, 'ds:X509Data').length > 0, R, 'ds:KeyInfo elemanı içerisindeki ds:X509Data elemanı zorunlu bir elemandır.');
       const object = kids(sig, DS, 'Object');
       this.assert(object.length > 0, R, 'ds:Object elemanı zorunlu bir elemandır.');
       const ssp = at(object, 'xades:QualifyingProperties/xades:SignedProperties/xades:SignedSignatureProperties');
-      this.assert(at(ssp, 'xades:SigningTime').length > 0, R, 'xades:SigningTime elemanı zorunlu bir elemandır.');
-      this.assert(at(ssp, 'xades:SigningCertificate').length > 0, R, 'xades:SigningCertificate elemanı zorunlu bir elemandır');
+      this.assert(object.length === 0 || at(ssp, 'xades:SigningTime').length > 0, R, 'xades:SigningTime elemanı zorunlu bir elemandır.');
+      this.assert(object.length === 0 || at(ssp, 'xades:SigningCertificate').length > 0, R, 'xades:SigningCertificate elemanı zorunlu bir elemandır');
       const refs = at(sig, 'ds:SignedInfo/ds:Reference');
       this.assert(refs.filter((r) => attr(r, 'URI') === '').length === 1, R, 'ds:SignedInfo elamanı içerisinde URI niteliği boşluğa("") eşit olan sadece bir tane ds:Reference elemanı bulunmaldır.');
       const algs = at(sig, 'ds:SignedInfo/ds:SignatureMethod').map((m) => attr(m, 'Algorithm')).filter((a): a is string => a !== undefined);
@@ -239,16 +240,23 @@ class Run {
 
     // CurrencyCodeCheck
     const doc = first(kids(inv, CBC, 'DocumentCurrencyCode'));
-    this.assert(this.inList('CurrencyCodeList', doc), 'CurrencyCodeCheck', `Geçersiz cbc:DocumentCurrencyCode elemanı değeri: '${doc}'.`);
-    for (const f of ['TaxCurrencyCode', 'PricingCurrencyCode', 'PaymentCurrencyCode', 'PaymentAlternativeCurrencyCode']) {
+    this.assert(this.inList('CurrencyCodeList', doc), 'CurrencyCodeCheck', 'Geçersiz cbc:DocumentCurrencyCode elemanı değeri. Geçerli değerler için kod listesine bakınız.');
+    const otherCodes: Array<[string, string]> = [
+      ['TaxCurrencyCode', 'Geçersiz cbc:TaxCurrencyCode elemanı değeri. Geçerli değerler için kod listesine bakınız.'],
+      ['PricingCurrencyCode', 'Geçersiz cbc:PricingCurrencyCode elemanı değeri. Geçerli değerler için kod listesine bakınız.'],
+      ['PaymentCurrencyCode', 'Geçersiz cbc:PaymentCurrencyCode elemanı değeri. Geçerli değerler için kod listesine bakınız.'],
+      ['PaymentAlternativeCurrencyCode', 'Geçersiz cbc:PaymentAlternativeCurrencyCode elemanı değeri. Geçerli değerler için kod listesine bakınız.'],
+    ];
+    for (const [f, text] of otherCodes) {
       const el = kids(inv, CBC, f);
-      if (el.length > 0) this.assert(this.inList('CurrencyCodeList', first(el)), 'CurrencyCodeCheck', `Geçersiz cbc:${f} elemanı değeri: '${first(el)}'.`);
+      if (el.length > 0) this.assert(this.inList('CurrencyCodeList', first(el)), 'CurrencyCodeCheck', text);
     }
     const docCodes = kids(inv, CBC, 'DocumentCurrencyCode');
     const notTry = docCodes.some((c) => str(c) !== 'TRY');
     const rate = at(inv, 'cac:PricingExchangeRate/cbc:CalculationRate');
     this.assert(!notTry || rate.length > 0, 'CurrencyCodeCheck', 'Para birimi TRY olmayan belgelerde kur bilgisi zorunludur.');
-    this.assert(!notTry || rate.length === 0 || RATE_6.test(first(rate)), 'CurrencyCodeCheck', 'Geçersiz cac:PricingExchangeRate/cbc:CalculationRate elemanı değeri. Noktadan sonra en fazla 6 hane olmalıdır.');
+    this.assert(!notTry || rate.length === 0 || RATE_6.test(first(rate)), 'CurrencyCodeCheck',
+      'Geçersiz cac:PricingExchangeRate/cbc:CalculationRate elemanı değeri. cac:PricingExchangeRate/cbc:CalculationRate elemanı noktadan önce en fazla 15 , noktadan sonra(kuruş) en fazla 6 haneli olmalıdır.');
 
     this.assert(kids(inv, CAC, 'Signature').length <= 1, 'SignatureCountCheck', 'En fazla bir tane cac:Signature elemanı bulunmalıdır.');
 
@@ -314,12 +322,12 @@ class Run {
   private deliveryCodes(el: XmlElement, where: string): void {
     const terms = at(el, 'cac:Delivery/cac:DeliveryTerms/cbc:ID');
     if (terms.some((t) => attr(t, 'schemeID') === 'INCOTERMS')) {
-      this.assert(this.inList('DeliveryTermCodeList', first(terms)), 'DeliveryCodeCheck', `Geçersiz cac:Delivery/cac:DeliveryTerms/cbc:ID değeri: '${first(terms)}'.`, where);
+      this.assert(this.inList('DeliveryTermCodeList', first(terms)), 'DeliveryCodeCheck', `cbc:ProfileID elemanının değeri IHRACAT iken, schemeID niteliği INCOTERMS olan Geçersiz cac:Delivery/cac:DeliveryTerms/cbc:ID değeri : '${first(terms)}' Geçerli değerler için kod listesine bakınız.`, where);
     }
     const pack = at(el, 'cac:Delivery/cac:Shipment/cac:TransportHandlingUnit/cac:ActualPackage/cbc:PackagingTypeCode');
-    if (pack.length > 0) this.assert(this.inList('PackageTypeCodeList', first(pack)), 'DeliveryCodeCheck', `Geçersiz cbc:PackagingTypeCode değeri: '${first(pack)}'.`, where);
+    if (pack.length > 0) this.assert(this.inList('PackageTypeCodeList', first(pack)), 'DeliveryCodeCheck', `Geçersiz : cbc:PackagingTypeCode değeri : '${first(pack)}' Geçerli değerler için kod listesine bakınız.`, where);
     const mode = at(el, 'cac:Delivery/cac:Shipment/cac:ShipmentStage/cbc:TransportModeCode');
-    if (mode.length > 0) this.assert(this.inList('TransportModeCodeList', first(mode)), 'DeliveryCodeCheck', `Geçersiz cbc:TransportModeCode: '${first(mode)}'.`, where);
+    if (mode.length > 0) this.assert(this.inList('TransportModeCodeList', first(mode)), 'DeliveryCodeCheck', `Geçersiz cbc:TransportModeCode : '${first(mode)}' Geçerli değerler için kod listesine bakınız.`, where);
   }
 
   /** SignatureCheck and SignatoryPartyPartyIdentificationCheck on cac:Signature (a signed invoice's). */
@@ -343,7 +351,7 @@ class Run {
       const R = 'WithholdingTaxTotalCheck';
       this.assert(normalizeSpace(first(code)) !== '' && normalizeSpace(first(percent)) !== '', R,
         'cac:WithholdingTaxTotal elemanı geçerli ve boş değer içermeyen cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:TaxTypeCode ve cac:TaxSubtotal/cbc:Percent elemanlarına sahip olmalıdır.', where);
-      this.assert(this.inList('WithholdingTaxType', first(code)), R, `Geçersiz cac:TaxCategory/cac:TaxScheme/cbc:TaxTypeCode elemanı: '${first(code)}'.`, where);
+      this.assert(this.inList('WithholdingTaxType', first(code)), R, `Geçersiz cac:TaxCategory/cac:TaxScheme/cbc:TaxTypeCode elemanı : '${first(code)}'. Geçerli değerler için kod listesine bakınız.`, where);
       this.assert(this.inList('WithholdingTaxTypeWithPercent', first(code) + first(percent)), R,
         `Uyumsuz vergi tipi yüzdesi: '${first(code)}' vergi tipinin yüzdesi '${first(percent)}' olamaz`, where);
     }
@@ -388,7 +396,7 @@ class Run {
   private taxes(): void {
     const inv = this.inv;
     for (const code of at(inv, 'cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:TaxTypeCode')) {
-      this.assert(this.inList('TaxType', str(code)), 'TaxTypeCheck', `Geçersiz cbc:TaxTypeCode değeri : '${str(code)}'.`);
+      this.assert(this.inList('TaxType', str(code)), 'TaxTypeCheck', `Geçersiz cbc:TaxTypeCode değeri : '${str(code)}'. Geçerli değerler için kod listesine bakınız.`);
     }
     const exemptTypes = ['IADE', 'YTBIADE', 'IHRACKAYITLI', 'OZELMATRAH', 'SGK', 'KONAKLAMAVERGISI'];
     for (const st of at(inv, 'cac:TaxTotal/cac:TaxSubtotal')) {
@@ -435,7 +443,7 @@ class Run {
     if (reason.length > 0) {
       this.assert(normalizeSpace(first(reason)).length > 0, R, 'cbc:TaxExemptionReason(vergi istisna muhafiyet sebebi) elemanı boş değer içermemelidir.');
       this.assert(normalizeSpace(code).length !== 0 && this.inList('TaxExemptionReasonCodeType', code), R,
-        `Geçersiz cbc:TaxExemptionReasonCode niteliği : '${code}' cbc:TaxExemptionReason elemanı varken cbc:TaxExemptionReasonCode elamanı dolu ve geçerli bir değer olmalıdır.`);
+        `Geçersiz cbc:TaxExemptionReasonCode niteliği : '${code}' cbc:TaxExemptionReason(vergi istisna muhafiyet sebebi) elemanı varken cbc:TaxExemptionReasonCode elamanı dolu ve geçerli bir değer olmalıdır. Geçerli değerler için kod listesine bakınız.`);
     }
     // `cbc:TaxExemptionReasonCode != 555`: true when some code (as a number) differs from 555.
     const not555 = codeEls.some((c) => num(str(c)) !== 555);
@@ -511,7 +519,7 @@ class Run {
         this.assert(attr(q, 'unitCode') !== undefined, 'InvoicedQuantityCheck', 'cbc:InvoicedQuantity elemanı geçerli ve boş değer içermeyen bir adet unitCode niteliğine sahip olmalıdır.', where);
       }
       for (const code of at(line, 'cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:TaxTypeCode')) {
-        this.assert(this.inList('TaxType', str(code)), 'TaxTypeCheck', `Geçersiz cbc:TaxTypeCode değeri : '${str(code)}'.`, where);
+        this.assert(this.inList('TaxType', str(code)), 'TaxTypeCheck', `Geçersiz cbc:TaxTypeCode değeri : '${str(code)}'. Geçerli değerler için kod listesine bakınız.`, where);
       }
       this.withholding(kids(line, CAC, 'WithholdingTaxTotal'), `${where}/cac:WithholdingTaxTotal`);
     }
@@ -552,36 +560,47 @@ class Run {
   private totals(): void {
     for (const f of ['LineExtensionAmount', 'TaxExclusiveAmount', 'TaxInclusiveAmount', 'AllowanceTotalAmount', 'PayableAmount']) {
       for (const el of at(this.inv, `cac:LegalMonetaryTotal/cbc:${f}`)) {
-        this.assert(DECIMAL_2.test(str(el)), 'decimalCheck', `Geçersiz cbc:${f} elemanı değeri. Noktadan sonra (kuruş) en fazla 2 haneli olmalıdır.`);
+        this.decimal(el);
       }
     }
-    for (const el of at(this.inv, 'cac:TaxTotal/cbc:TaxAmount')) {
-      this.assert(DECIMAL_2.test(str(el)), 'decimalCheck', 'Geçersiz cbc:TaxAmount elemanı değeri. Noktadan sonra (kuruş) en fazla 2 haneli olmalıdır.');
-    }
+    for (const el of at(this.inv, 'cac:TaxTotal/cbc:TaxAmount')) this.decimal(el);
+  }
+
+  /** decimalCheck; <sch:name/> is the element's name as the document writes it. */
+  private decimal(el: XmlElement): void {
+    const name = qname(el);
+    this.assert(DECIMAL_2.test(str(el)), 'decimalCheck', `Geçersiz ${name} elemanı değeri. ${name} elemanı noktadan önce en fazla 15 , noktadan sonra(kuruş) en fazla 2 haneli olmalıdır.`);
   }
 
   /** PaymentMeansCodeCheck and BillingReferenceCheck. */
   private paymentAndReferences(): void {
     for (const c of at(this.inv, 'cac:PaymentMeans/cbc:PaymentMeansCode')) {
-      this.assert(this.inList('PaymentMeansCodeTypeList', str(c)), 'PaymentMeansCodeCheck', `Geçersiz cbc:PaymentMeansCode değeri : '${str(c)}'.`);
+      this.assert(this.inList('PaymentMeansCodeTypeList', str(c)), 'PaymentMeansCodeCheck', `Geçersiz cbc:PaymentMeansCode değeri : '${str(c)}'. Geçerli değerler için kod listesine bakınız.`);
     }
     for (const ref of at(this.inv, 'cac:BillingReference/cac:AdditionalDocumentReference')) {
       const R = 'BillingReferenceCheck';
       const code = kids(ref, CBC, 'DocumentTypeCode');
       const okcbf = anyEq(code, 'OKCBF');
-      this.assert(!okcbf || anyEq(kids(ref, CBC, 'DocumentType'), 'OKCBilgiFisi'), R, "cbc:DocumentTypeCode 'OKCBF' iken cbc:DocumentType 'OKCBilgiFisi' olmalıdır.");
-      this.assert(!anyEq(kids(ref, CBC, 'DocumentType'), 'OKCBilgiFisi') || okcbf, R, "cbc:DocumentType 'OKCBilgiFisi' iken cbc:DocumentTypeCode 'OKCBF' olmalıdır.");
+      this.assert(!okcbf || anyEq(kids(ref, CBC, 'DocumentType'), 'OKCBilgiFisi'), R, "cac:BillingReference/cac:AdditionalDocumentReference/cbc:DocumentTypeCode elemanının değeri 'OKCBF' iken cac:BillingReference/cac:AdditionalDocumentReference/cbc:DocumentTypeCode elemanının değeri 'OKCBilgiFisi' olmaldır.");
+      this.assert(!anyEq(kids(ref, CBC, 'DocumentType'), 'OKCBilgiFisi') || okcbf, R, "cac:BillingReference/cac:AdditionalDocumentReference/cbc:DocumentTypeCode elemanının değeri 'OKCBilgiFisi' iken cac:BillingReference/cac:AdditionalDocumentReference/cbc:DocumentTypeCode elemanının değeri 'OKCBF olmaldır.");
       if (!okcbf) continue;
       const filled = (steps: string): boolean => normalizeSpace(str(at(ref, steps)[0])) !== '';
-      this.assert(filled('cbc:IssueDate'), R, "cbc:DocumentTypeCode 'OKCBF' iken cbc:IssueDate dolu olmalıdır.");
-      this.assert(filled('cbc:ID'), R, "cbc:DocumentTypeCode 'OKCBF' iken cbc:ID dolu olmalıdır.");
-      this.assert(this.inList('DocumentDescriptionType', first(kids(ref, CBC, 'DocumentDescription'))), R, `Geçersiz cbc:DocumentDescription elemanı : '${first(kids(ref, CBC, 'DocumentDescription'))}'.`);
-      this.assert(filled('cac:Attachment/cac:ExternalReference/cbc:URI'), R, "cbc:DocumentTypeCode 'OKCBF' iken cac:Attachment/cac:ExternalReference/cbc:URI dolu olmalıdır.");
-      this.assert(filled('cac:ValidityPeriod/cbc:StartDate'), R, "cbc:DocumentTypeCode 'OKCBF' iken cac:ValidityPeriod/cbc:StartDate dolu olmalıdır.");
+      // GİB's words, typos and all ("olmaldır", "elamanı", the IssueDate rule naming no element).
+      this.assert(filled('cbc:IssueDate'), R, "cac:BillingReference/cac:AdditionalDocumentReference/cbc:DocumentTypeCode elemanının değeri 'OKCBF' iken cac:BillingReference/cac:AdditionalDocumentReference elamanı geçerli ve boş değer içermeyen bir cbc: elemanı içermelidir");
+      this.assert(filled('cbc:ID'), R, "cac:BillingReference/cac:AdditionalDocumentReference/cbc:DocumentTypeCode elemanının değeri 'OKCBF' iken cac:BillingReference/cac:AdditionalDocumentReference elamanı geçerli ve boş değer içermeyen bir cbc:ID elemanı içermelidir");
+      const description = first(kids(ref, CBC, 'DocumentDescription'));
+      this.assert(this.inList('DocumentDescriptionType', description), R,
+        `Geçersiz cbc:DocumentDescription elemanı : '${description}'. cac:BillingReference/cac:AdditionalDocumentReference/cbc:DocumentTypeCode elemanının değeri 'OKCBF' iken cac:BillingReference/cac:AdditionalDocumentReference elamanı geçerli ve boş değer içermeyen bir cbc:DocumentDescription elemanı içermelidir. Geçerli değerler için kod listesine bakınız.`);
+      this.assert(filled('cac:Attachment/cac:ExternalReference/cbc:URI'), R,
+        "cac:BillingReference/cac:AdditionalDocumentReference/cbc:DocumentTypeCode elemanının değeri 'OKCBF' iken cac:BillingReference/cac:AdditionalDocumentReference elamanı geçerli ve boş değer içermeyen bir cac:Attachment/cac:ExternalReference/cbc:URI elemanı içermelidir");
+      this.assert(filled('cac:ValidityPeriod/cbc:StartDate'), R,
+        "cac:BillingReference/cac:AdditionalDocumentReference/cbc:DocumentTypeCode elemanının değeri 'OKCBF' iken cac:BillingReference/cac:AdditionalDocumentReference elamanı geçerli ve boş değer içermeyen bir cac:ValidityPeriod/cbc:StartDate elemanı içermelidir");
       const start = at(ref, 'cac:ValidityPeriod/cbc:StartDate');
       const issue = kids(ref, CBC, 'IssueDate');
-      this.assert(start.some((s) => issue.some((i) => str(i) === str(s))), R, 'cac:ValidityPeriod/cbc:StartDate ile cbc:IssueDate aynı olmalıdır.');
-      this.assert(filled('cac:IssuerParty/cbc:EndpointID'), R, "cbc:DocumentTypeCode 'OKCBF' iken cac:IssuerParty/cbc:EndpointID dolu olmalıdır.");
+      this.assert(start.some((s) => issue.some((i) => str(i) === str(s))), R,
+        'cac:BillingReference/cac:AdditionalDocumentReference/cac:ValidityPeriod/cbc:StartDate elemanının değeri ile cac:BillingReference/cac:AdditionalDocumentReference/cbc:IssueDate elemanının değeri aynı olmalıdır.');
+      this.assert(filled('cac:IssuerParty/cbc:EndpointID'), R,
+        "cac:BillingReference/cac:AdditionalDocumentReference/cbc:DocumentTypeCode elemanının değeri 'OKCBF' iken cac:BillingReference/cac:AdditionalDocumentReference elamanı geçerli ve boş değer içermeyen bir cac:IssuerParty/cbc:EndpointID elemanı içermelidir");
     }
   }
 
@@ -610,7 +629,7 @@ class Run {
       const taxFree = anyEq(ids, 'TAXFREE') && ids.some((i) => attr(i, 'schemeID') === 'PARTYTYPE');
       if (taxFree) {
         this.assert(this.inList('CountryCodeList', first(at(b, 'cac:Party/cac:Person/cbc:NationalityID'))), 'TaxFreeNationalityIDCheck',
-          'Invoice/BuyerCustomerParty/Party/PartyIdentification/cbc:ID elemanının değeri TAXFREE ve schemeID özelliği PARTYTYPE iken cac:Party/cac:Person/cbc:NationalityID elamanı dolu ve geçerli bir değer olmalıdır.');
+          'Invoice/BuyerCustomerParty/Party/PartyIdentification/cbc:ID elemanının değeri TAXFREE ve schemeID özelliği PARTYTYPE iken cac:Party/cac:Person/cbc:NationalityID elamanı dolu ve geçerli bir değer olmalıdır. Geçerli değerler için kod listesine bakınız.');
         this.assert(normalizeSpace(first(at(b, 'cac:Party/cac:Person/cac:IdentityDocumentReference/cbc:ID'))) !== '', 'PassportIDCheck',
           'Invoice/BuyerCustomerParty/Party/PartyIdentification/cbc:ID elemanının değeri TAXFREE ve schemeID özelliği PARTYTYPE iken cac:Party/cac:Person/cac:IdentityDocumentReference elamanı geçerli ve boş değer içermeyen bir cbc:ID elemanı içermelidir.');
       }
@@ -626,21 +645,21 @@ class Run {
     for (const a of el.attrs) {
       if (a.ns !== '') continue;
       if (a.local === 'currencyID') this.assert(this.inList('CurrencyCodeList', a.value), 'GeneralCurrencyIDCheck', `Geçersiz currencyID niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
-      else if (a.local === 'unitCode') this.assert(this.inList('UnitCodeList', a.value), 'GeneralUnitCodeCheck', `Geçersiz unitCode niteliği : '${a.value}'.`, el.local);
-      else if (a.local === 'mimeCode') this.assert(this.inList('MimeCodeList', a.value), 'MimeCodeCheck', `Geçersiz mimeCode niteliği : '${a.value}'.`, el.local);
+      else if (a.local === 'unitCode') this.assert(this.inList('UnitCodeList', a.value), 'GeneralUnitCodeCheck', `Geçersiz unitCode niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
+      else if (a.local === 'mimeCode') this.assert(this.inList('MimeCodeList', a.value), 'MimeCodeCheck', `Geçersiz mimeCode niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
     }
     if (el.ns === CBC && el.children.length === 0) {
       switch (el.local) {
         case 'IdentificationCode':
-          this.assert(this.inList('CountryCodeList', el.text), 'CountryCodeCheck', `Geçersiz cbc:IdentificationCode elemanı değeri: ${el.text}`);
+          this.assert(this.inList('CountryCodeList', el.text), 'CountryCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
           break;
         case 'SourceCurrencyCode':
         case 'TargetCurrencyCode':
         case 'CurrencyCode':
-          this.assert(this.inList('CurrencyCodeList', el.text), 'GeneralCurrencyCodeCheck', `Geçersiz cbc:${el.local} elemanı değeri: ${el.text}`);
+          this.assert(this.inList('CurrencyCodeList', el.text), 'GeneralCurrencyCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
           break;
         case 'ChannelCode':
-          this.assert(this.inList('ChannelCodeList', el.text), 'GeneralChannelCodeCheck', `Geçersiz cbc:ChannelCode elemanı değeri: ${el.text}`);
+          this.assert(this.inList('ChannelCodeList', el.text), 'GeneralChannelCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
           break;
       }
     }
