@@ -254,6 +254,7 @@ export function createEarsivService(d: EarsivServiceDeps): EarsivService {
       cancellations: [],
     };
     d.store.earsivReports.push(report);
+    d.store.addEarsivReport(report);
     setState(report, 1000);
     d.scheduler.after(d.timings.reportMs, () => check(report));
     return paketId;

@@ -86,7 +86,10 @@ export interface SimulatorOptions {
   users?: SeedUser[];
   endpoints?: SeedEndpoint[];
   faults?: Partial<FaultInjection>;
-  /** Keep users and endpoints in `<dataDir>/state.json`, received envelopes as `<dataDir>/envelopes/<id>.zip`. */
+  /**
+   * Keep users and endpoints in `<dataDir>/state.json`, received envelopes as `<dataDir>/envelopes/<id>.zip` and
+   * e-Arşiv report uploads as `<dataDir>/earsiv/<attempt>-<raporNo>.zip`.
+   */
   dataDir?: string;
   /** pino level when no logger is given; default 'silent'. */
   logLevel?: string;

@@ -132,6 +132,7 @@ export class SimulatorStore {
   constructor(private readonly dataDir?: string) {
     if (dataDir) {
       fs.mkdirSync(path.join(dataDir, 'envelopes'), { recursive: true });
+      fs.mkdirSync(path.join(dataDir, 'earsiv'), { recursive: true });
       const file = path.join(dataDir, 'state.json');
       if (fs.existsSync(file)) {
         const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as PersistedState;
@@ -146,6 +147,11 @@ export class SimulatorStore {
   addEnvelope(e: SimEnvelope): void {
     this.envelopes.set(e.id, e);
     if (this.dataDir) fs.writeFileSync(path.join(this.dataDir, 'envelopes', e.fileName), e.zip);
+  }
+
+  /** An e-Arşiv report upload, kept as `<dataDir>/earsiv/<attempt>-<file name>` too (every upload of a package). */
+  addEarsivReport(r: { attempt: number; fileName: string; zip: Buffer }): void {
+    if (this.dataDir) fs.writeFileSync(path.join(this.dataDir, 'earsiv', `${r.attempt}-${path.basename(r.fileName)}`), r.zip);
   }
 
   getEnvelope(id: string): SimEnvelope | undefined {
