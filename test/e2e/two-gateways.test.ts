@@ -367,7 +367,12 @@ describe(`two gateways and the GİB simulator as separate processes (${E2E_DB_KI
     const wrong = all.filter((_, i) => texts[i]!.includes('unitCode="XYZ"'));
     const signedInvoice = texts.find((t) => t.includes('<sh:Type>SENDERENVELOPE</sh:Type>') && t.includes('PayableAmount'))!;
     const tampered = await zipOne('x.xml', Buffer.from(signedInvoice.replace(/(<cbc:PayableAmount[^>]*>)(\d)/, (_, tag: string, d: string) => `${tag}${d === '9' ? '8' : '9'}`)));
-    const bad = await judgeWithGibFiles({ envelopeZips: [...wrong, tampered], reportZips: [], roots });
+    // …and a report whose invoice says YTBSATIS without ytbBilgileri fails GİB's e-Arşiv schematron.
+    const reports = await Promise.all(files(path.join(simDataDir, 'earsiv')).map(async (z) => (await unpackDocument(z, { container: 'zip', maxUnzippedBytes: 1 << 26 })).xml.toString('utf8')));
+    const withInvoice = reports.find((r) => /<(\w+:)?faturaTip>/.test(r))!;
+    const ytb = await zipOne('r.xml', Buffer.from(withInvoice.replace(/(<(?:\w+:)?faturaTip>)[^<]*/, '$1YTBSATIS')));
+    const bad = await judgeWithGibFiles({ envelopeZips: [...wrong, tampered], reportZips: [ytb], roots });
+    expect(bad.problems.some((p) => /r0000\.xml: GİB's e-Arşiv schematron: Fatura tipi YTBSATIS, YTBISTISNA veya YTBIADE olduğunda 'ytbBilgileri' alanının bulunması zorunludur\.$/.test(p)), bad.problems.join('\n')).to.equal(true);
     expect(bad.problems.some((p) => /GİB's schematron: Geçersiz unitCode niteliği : 'XYZ'/.test(p)), bad.problems.join('\n')).to.equal(true);
     expect(bad.problems.some((p) => /e0001\.xml document 1 \(Invoice\): xmlsec1/.test(p)), bad.problems.join('\n')).to.equal(true);
   });

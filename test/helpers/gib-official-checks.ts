@@ -102,8 +102,10 @@ export async function judgeWithGibFiles(input: { envelopeZips: Buffer[]; reportZ
     }
     if (out.reports > 0) {
       saxon([`-s:${repDir}`, `-xsl:${path.join(EARSIV_DIR, 'earsiv_schematron.xsl')}`, `-o:${svrlRep}`]);
+      // GİB ships this one compiled, writing a failed assertion's text as plain text (no SVRL): any text is a refusal.
       for (const f of fs.readdirSync(svrlRep)) {
-        for (const t of failedAsserts(fs.readFileSync(path.join(svrlRep, f), 'utf8'))) out.problems.push(`${f}: GİB's e-Arşiv schematron: ${t}`);
+        const said = fs.readFileSync(path.join(svrlRep, f), 'utf8').replace(/^<\?xml[^>]*\?>/, '').replace(/\s+/g, ' ').trim();
+        if (said !== '') out.problems.push(`${f}: GİB's e-Arşiv schematron: ${said}`);
       }
     }
     return out;
