@@ -42,6 +42,7 @@ import {
   earsivBatchOutcome,
   earsivBatchText,
   earsivContentType,
+  earsivSchematronFailures,
   gibErrorFromArchive,
   parseEarsivReport,
   parseEarsivSoapMessage,
@@ -288,6 +289,9 @@ export function createEarsivService(d: EarsivServiceDeps): EarsivService {
       r.cancellations = parsed.cancellations.map((c) => c.number);
       if (parsed.reportId.toLowerCase() !== r.paketId.toLowerCase()) throw new Verdict(1142, `raporNo ${parsed.reportId}, paket adı ${r.paketId}`);
       checkSchema(r.xml, parsed);
+      // GİB's report schematron after its schema (earsiv_schematron.xsl): every failure in GİB's words.
+      const failed = earsivSchematronFailures(parseXml(r.xml).root);
+      if (failed.length > 0) throw new Verdict(1150, failed.join(' '));
       await checkSignature(r, parsed);
       checkNotReported(r, parsed);
     } catch (err) {

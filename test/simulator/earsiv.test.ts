@@ -214,6 +214,16 @@ describe('GİB simulator: e-Arşiv service', function () {
     expect((await sendAndWait(await report({ taxpayer: OTHER_TAXPAYER, invoices: [invoice({ number: a.number })] }))).outcome).to.equal('accepted');
   });
 
+  it('GİB\'s report schematron (earsiv_schematron.xsl): a YTB invoice without ytbBilgileri is refused 1150 in GİB\'s words', async () => {
+    const id = randomUUID();
+    const unsigned = buildEarsivReport({ taxpayer: TAXPAYER, integrator: INTEGRATOR, reportId: id, period: { start: '2024-03-05', end: '2024-03-05' },
+      invoices: [invoice({ type: 'YTBSATIS', ytb: { number: '123456', date: '2023-12-01' } })] });
+    const withoutYtb = Buffer.from(unsigned.toString('utf8').replace(/<earsiv:ytbBilgileri>.*?<\/earsiv:ytbBilgileri>/, ''));
+    const r = await sendAndWait({ id, xml: await signXml(withoutYtb, integrator.signer, { placement: EARSIV_REPORT_SIGNATURE_PLACEMENT }) });
+    expect(r).to.deep.include({ outcome: 'rejected', code: 1150 });
+    expect(r.description).to.contain("Fatura tipi YTBSATIS, YTBISTISNA veya YTBIADE olduğunda 'ytbBilgileri' alanının bulunması zorunludur.");
+  });
+
   it('a rejected report does not count: its invoices may be reported again', async () => {
     const a = invoice();
     const set = await fetch(`${sim.earsivUrl.replace(/\/EArsiv$/, '')}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rejectReports: 1 }) });

@@ -24,6 +24,7 @@ export {
 export * from './application-response';
 export * from './user-account';
 export * from './earsiv-report';
+export * from './earsiv-report-schematron';
 export * from './earsiv-ws';
 export * from './user-list';
 export * from './cancel-request';
