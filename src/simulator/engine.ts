@@ -41,7 +41,7 @@ import {
 } from '../gib/protocol';
 import { NS } from '../gib/protocol/markup';
 import { verifyXml } from '../signing/verify';
-import { createInvoiceValidator, type InvoiceValidator } from '../validation';
+import { applicationResponseFailures, createInvoiceValidator, loadCodeLists, type CodeLists, type InvoiceValidator } from '../validation';
 import type { FaultInjection, SimulatorTimings } from './options';
 import type { PartyRecord, PushRecord, SimDocumentDetail, SimEnvelope, SimulatorStore } from './store';
 import { attrValue } from '../xml/query';
@@ -89,6 +89,8 @@ export interface EngineDeps {
 
 export class GibMerkez {
   private readonly validator: InvoiceValidator | null;
+  /** GİB's code lists, for the application-response rules (with gibDir). */
+  private readonly codeLists: CodeLists | null;
 
   constructor(private readonly d: EngineDeps) {
     this.validator = d.gibDir
@@ -99,6 +101,7 @@ export class GibMerkez {
           now: d.clock,
         })
       : null;
+    this.codeLists = d.gibDir ? loadCodeLists(`${d.gibDir}/e-fatura-paketi/schematron`) : null;
   }
 
   private now(): string {
@@ -285,6 +288,14 @@ export class GibMerkez {
   }
 
   private checkPostboxEnvelope(parsed: ParsedEnvelope): void {
+    // GİB's schematron for each KABUL/RED/IADE (pattern "applicationresponse"), with the envelope's type and parties.
+    if (this.codeLists) {
+      const envelope = { type: parsed.type, senderId: parsed.sender.vknTckn, receiverId: parsed.receiver.vknTckn };
+      for (const [i, e] of parsed.elements.entries()) {
+        const failed = applicationResponseFailures(e.element, this.codeLists, { envelope, now: this.d.clock });
+        if (failed.length > 0) throw new Verdict(1150, `${i + 1}. belge: ${failed.map((f) => `${f.rule}: ${f.message}`).join(' ')}`);
+      }
+    }
     // An application response goes from the invoice receiver's postbox back to the sender's GB alias.
     this.checkAliases(parsed, 'PK', 'GB');
   }

@@ -32,6 +32,8 @@ export { setInvoiceNumber } from './number';
 export { unpackDocument } from '../zip/read';
 export { parseXml } from '../xml/parse';
 export { createXsdValidator } from './ubl-tr/xsd';
+export { applicationResponseFailures, type ApplicationResponseContext } from './ubl-tr/application-response-schematron';
+export { loadCodeLists, type CodeLists } from './ubl-tr/schematron';
 
 export interface InvoiceValidatorOptions {
   /** GİB's xsdrt directory (maindoc/UBL-Invoice-2.1.xsd and common/); no XSD check without it. */

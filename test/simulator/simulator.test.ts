@@ -5,7 +5,9 @@
 import http from 'node:http';
 import { expect } from 'chai';
 import yazl from 'yazl';
-import { buildEnvelope, md5Hex, openEnvelope, packEnvelope, parseSystemResponse } from '../../src/gib/protocol';
+import { randomUUID } from 'node:crypto';
+import { buildApplicationResponse, buildEnvelope, md5Hex, openEnvelope, packEnvelope, parseSystemResponse } from '../../src/gib/protocol';
+import { signXml } from '../../src/signing/xades';
 import { createSimulator, type Simulator } from '../../src/simulator';
 import { GIB_DIR } from '../helpers/paths';
 import {
@@ -16,6 +18,7 @@ import {
   USERS,
   closeSeal,
   getApplicationResponse,
+  sealOfA,
   packedEnvelope,
   sendDocument,
   signedInvoice,
@@ -352,6 +355,29 @@ describe('GİB simulator with GİB\'s package and final-state pushes', function 
     const sr = parseSystemResponse(told.envelope.elements[0]!.bytes);
     expect(sr.description).to.match(/^SCHEMATRON KONTROL SONUCU HATALI: .*InvoicedQuantity/);
     expect(b.received.filter((x) => x.id === env.id)).to.have.length(0);
+  });
+
+  it('a KABUL in a POSTBOXENVELOPE is held to GİB\'s application-response rules: a response without its Description is 1150 in GİB\'s words', async () => {
+    const answer = async (mutate: (x: string) => string): Promise<{ id: string; codes: number[] }> => {
+      const ar = buildApplicationResponse({
+        uuid: randomUUID(), issuedAt: { date: '2024-03-06', time: '10:00:00' }, code: 'KABUL',
+        sender: { vknTckn: B.vknTckn, name: B.title! }, receiver: { vknTckn: A.vknTckn, name: A.title! },
+        invoice: { uuid: randomUUID(), number: 'ABC2024000000001', issueDate: '2024-03-05' },
+      });
+      const signed = await signXml(Buffer.from(mutate(ar.toString('utf8'))), await sealOfA());
+      const id = randomUUID();
+      const xml = buildEnvelope({ id, type: 'POSTBOXENVELOPE', createdAt: new Date(), sender: B, receiver: A, elementType: 'APPLICATIONRESPONSE', elements: [signed] });
+      const p = await packEnvelope(xml, id);
+      await sendDocument(sim.soapUrl, p.fileName, p.zip, p.md5);
+      await waitUntil(`${id} checked`, () => ![undefined, 1000, 1100].includes(sim.store.getEnvelope(id)?.state));
+      return { id, codes: codes(sim, id) };
+    };
+    expect((await answer((x) => x)).codes).to.include(1200);
+    const bad = await answer((x) => x.replace(/(<cac:LineResponse>[\s\S]*?)<cbc:Description>[^<]*<\/cbc:Description>/, '$1'));
+    expect(bad.codes).to.deep.equal([1000, 1100, 1150]);
+    const told = await b.waitFor((x) => x.about === bad.id);
+    expect(parseSystemResponse(told.envelope.elements[0]!.bytes).description)
+      .to.contain('DescriptionCountCheck: cac:Response elemanı içerisinde bir tane cbc:Description elemanı bulunmalıdır.');
   });
 
   it('an envelope breaking GİB\'s envelope rules is 1150; one that is not XML is 1132', async () => {

@@ -198,11 +198,7 @@ export function inspectInvoice(doc: XmlDocument, opts: RuleOptions, fields: UblI
   }
   // TimeCheck applies to every cbc:IssueDate in the document (referenced invoices, despatches, …).
   const today = opts.now ? turkishDay(opts.now()) : null; // as GİB's current-date() sees it
-  for (const [path, value, problem] of issueDateProblems(root, today)) {
-    fail('ISSUE_DATE_INVALID', 'TimeCheck', path, problem === 'future'
-      ? `Geçersiz cbc:IssueDate değeri : '${value}' cbc:IssueDate alanı günün tarihinden ileri bir tarih olamaz`
-      : `Geçersiz cbc:IssueDate değeri : '${value}' cbc:IssueDate alanı 01.01.2005 tarihinden önce bir tarih olamaz`);
-  }
+  for (const t of timeChecks(root, today)) fail('ISSUE_DATE_INVALID', 'TimeCheck', t.path, t.message);
 
   const sender = party(fields.supplier, 'AccountingSupplierParty', fail);
   const receiver = party(fields.customer, 'AccountingCustomerParty', fail);
@@ -309,6 +305,19 @@ function issueDateProblems(root: XmlElement, today: string | null): Array<[strin
   };
   walk(root, '');
   return out;
+}
+
+/**
+ * TimeCheck (context //cbc:IssueDate, every document GİB checks): each failure's path and GİB's text. `today` is
+ * Türkiye's day as GİB's current-date() sees it; null skips the upper bound.
+ */
+export function timeChecks(root: XmlElement, today: string | null): Array<{ path: string; message: string }> {
+  return issueDateProblems(root, today).map(([path, value, problem]) => ({
+    path,
+    message: problem === 'future'
+      ? `Geçersiz cbc:IssueDate değeri : '${value}' cbc:IssueDate alanı günün tarihinden ileri bir tarih olamaz`
+      : `Geçersiz cbc:IssueDate değeri : '${value}' cbc:IssueDate alanı 01.01.2005 tarihinden önce bir tarih olamaz`,
+  }));
 }
 
 interface PartyFacts {

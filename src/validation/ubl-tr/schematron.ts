@@ -64,7 +64,7 @@ const RATE_6 = /^[ \t\n\r]*[0-9][0-9]{0,16}(,[0-9]{3})*(\.[0-9]{1,6}[ \t\n\r]*)?
 
 // --- node-set helpers with XPath meaning ---
 
-function kids(el: XmlElement | undefined, ns: string, local: string): XmlElement[] {
+export function kids(el: XmlElement | undefined, ns: string, local: string): XmlElement[] {
   if (!el) return [];
   const out: XmlElement[] = [];
   for (const k of el.children) if (k.local === local && k.ns === ns) out.push(k);
@@ -86,7 +86,7 @@ function compilePath(steps: string): Array<[string, string]> {
 }
 
 /** Nodes at a relative path like "cac:Party/cac:PartyIdentification/cbc:ID" from every start node. */
-function at(from: XmlElement | XmlElement[] | undefined, steps: string): XmlElement[] {
+export function at(from: XmlElement | XmlElement[] | undefined, steps: string): XmlElement[] {
   let set: readonly XmlElement[] = from === undefined ? [] : Array.isArray(from) ? from : [from];
   for (const [ns, local] of compilePath(steps)) {
     const next: XmlElement[] = [];
@@ -102,7 +102,7 @@ function at(from: XmlElement | XmlElement[] | undefined, steps: string): XmlElem
   return set as XmlElement[];
 }
 
-function str(el: XmlElement | undefined): string {
+export function str(el: XmlElement | undefined): string {
   if (!el) return '';
   if (el.children.length === 0) return el.text;
   let s = '';
@@ -111,21 +111,21 @@ function str(el: XmlElement | undefined): string {
 }
 
 /** string(first node) */
-function first(set: XmlElement[]): string {
+export function first(set: XmlElement[]): string {
   return set.length > 0 ? str(set[0]) : '';
 }
 
-function normalizeSpace(s: string): string {
+export function normalizeSpace(s: string): string {
   return s.replace(/[ \t\r\n]+/g, ' ').trim();
 }
 
-function attr(el: XmlElement, local: string, ns = ''): string | undefined {
+export function attr(el: XmlElement, local: string, ns = ''): string | undefined {
   for (const a of el.attrs) if (a.local === local && a.ns === ns) return a.value;
   return undefined;
 }
 
 /** `set = value`: some node's string value equals it. */
-function anyEq(set: XmlElement[], value: string): boolean {
+export function anyEq(set: XmlElement[], value: string): boolean {
   return set.some((n) => str(n) === value);
 }
 
@@ -135,8 +135,47 @@ function num(s: string): number {
   return /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(t) ? Number(t) : Number.NaN;
 }
 
+/** contains($List, concat(',', value, ',')); a value with a comma can only match the raw string. */
+export function inCodeList(lists: CodeLists, list: string, value: string): boolean {
+  if (value.indexOf(',') === -1) return value !== '' && (lists.sets.get(list)?.has(value) ?? false);
+  return (lists.raw.get(list) ?? '').includes(`,${value},`);
+}
+
+/** An assertion: recorded as failed (rule, GİB's text, where) unless `ok`. */
+export type Assert = (ok: boolean, rule: string, message: string, where?: string) => void;
+
+/**
+ * The general rules of UBL-TR_Main_Schematron.xml (outside any pattern) on every element from `el` down: country,
+ * currency, unit, channel and MIME codes. They apply to every document GİB checks (invoices, application responses).
+ */
+export function generalRules(el: XmlElement, lists: CodeLists, assert: Assert): void {
+  const inList = (list: string, value: string): boolean => inCodeList(lists, list, value);
+  for (const a of el.attrs) {
+    if (a.ns !== '') continue;
+    if (a.local === 'currencyID') assert(inList('CurrencyCodeList', a.value), 'GeneralCurrencyIDCheck', `Geçersiz currencyID niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
+    else if (a.local === 'unitCode') assert(inList('UnitCodeList', a.value), 'GeneralUnitCodeCheck', `Geçersiz unitCode niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
+    else if (a.local === 'mimeCode') assert(inList('MimeCodeList', a.value), 'MimeCodeCheck', `Geçersiz mimeCode niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
+  }
+  if (el.ns === CBC && el.children.length === 0) {
+    switch (el.local) {
+      case 'IdentificationCode':
+        assert(inList('CountryCodeList', el.text), 'CountryCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
+        break;
+      case 'SourceCurrencyCode':
+      case 'TargetCurrencyCode':
+      case 'CurrencyCode':
+        assert(inList('CurrencyCodeList', el.text), 'GeneralCurrencyCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
+        break;
+      case 'ChannelCode':
+        assert(inList('ChannelCodeList', el.text), 'GeneralChannelCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
+        break;
+    }
+  }
+  for (const k of el.children) generalRules(k, lists, assert);
+}
+
 /** GİB's schematron lists every failed assertion; a pathological document is held to this many. */
-const MAX_FAILURES = 100;
+export const MAX_FAILURES = 100;
 
 export interface SchematronContext {
   /** EARSIVFATURA (the schematron run with type=earchive). */
@@ -177,10 +216,8 @@ class Run {
     if (!ok && this.failed.length < MAX_FAILURES) this.failed.push({ code: 1150, name: 'UBL_RULE', rule, path: where, message });
   }
 
-  /** contains($List, concat(',', value, ',')); a value with a comma can only match the raw string. */
   private inList(list: string, value: string): boolean {
-    if (value.indexOf(',') === -1) return value !== '' && (this.lists.sets.get(list)?.has(value) ?? false);
-    return (this.lists.raw.get(list) ?? '').includes(`,${value},`);
+    return inCodeList(this.lists, list, value);
   }
 
   private typeIn(...types: string[]): boolean {
@@ -199,7 +236,7 @@ class Run {
     this.paymentAndReferences();
     this.profileRules();
     this.buyer();
-    this.general(this.inv);
+    generalRules(this.inv, this.lists, (ok, rule, message, where) => this.assert(ok, rule, message, where));
   }
 
   // --- ds:Signature in the UBLExtensions (XadesSignatureCheckForInvoice, SignatureMethodCheck, X509…, Transform…)
@@ -638,31 +675,5 @@ class Run {
           'cbc:ProfileID elemanının değeri IHRACAT iken, cac:BuyerCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName elamanı dolu olmalıdır.');
       }
     }
-  }
-
-  /** The general rules on every element: country, currency, unit, channel and MIME codes. */
-  private general(el: XmlElement): void {
-    for (const a of el.attrs) {
-      if (a.ns !== '') continue;
-      if (a.local === 'currencyID') this.assert(this.inList('CurrencyCodeList', a.value), 'GeneralCurrencyIDCheck', `Geçersiz currencyID niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
-      else if (a.local === 'unitCode') this.assert(this.inList('UnitCodeList', a.value), 'GeneralUnitCodeCheck', `Geçersiz unitCode niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
-      else if (a.local === 'mimeCode') this.assert(this.inList('MimeCodeList', a.value), 'MimeCodeCheck', `Geçersiz mimeCode niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
-    }
-    if (el.ns === CBC && el.children.length === 0) {
-      switch (el.local) {
-        case 'IdentificationCode':
-          this.assert(this.inList('CountryCodeList', el.text), 'CountryCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
-          break;
-        case 'SourceCurrencyCode':
-        case 'TargetCurrencyCode':
-        case 'CurrencyCode':
-          this.assert(this.inList('CurrencyCodeList', el.text), 'GeneralCurrencyCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
-          break;
-        case 'ChannelCode':
-          this.assert(this.inList('ChannelCodeList', el.text), 'GeneralChannelCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
-          break;
-      }
-    }
-    for (const k of el.children) this.general(k);
   }
 }
