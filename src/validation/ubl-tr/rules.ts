@@ -288,23 +288,34 @@ function tzMinutes(tz: string): number {
  */
 function issueDateProblems(root: XmlElement, today: string | null): Array<[string, string, 'future' | 'early']> {
   const out: Array<[string, string, 'future' | 'early']> = [];
-  const walk = (el: XmlElement, path: string): void => {
-    const seen = new Map<string, number>();
+  // Every element is visited; a path is built only for a date that fails (a 10,000-line invoice has 300,000 elements).
+  const walk = (el: XmlElement): void => {
     for (const c of el.children) {
-      if (c.children.length === 0 && !(c.local === 'IssueDate' && c.ns === CBC)) continue;
-      const name = qname(c);
-      const n = (seen.get(name) ?? 0) + 1;
-      seen.set(name, n);
       if (c.local === 'IssueDate' && c.ns === CBC) {
         const v = c.text.trim();
-        if (XS_DATE.test(v) && isValidDate(v)) for (const p of issueDateProblem(v, today)) out.push([`${path}${name}`, c.text, p]);
-      } else {
-        walk(c, `${path}${name}[${n}]/`);
+        if (XS_DATE.test(v) && isValidDate(v)) for (const p of issueDateProblem(v, today)) out.push([pathOf(c, root), c.text, p]);
+      } else if (c.children.length > 0) {
+        walk(c);
       }
     }
   };
-  walk(root, '');
+  walk(root);
   return out;
+}
+
+/** `cac:A[1]/cac:B[2]/cbc:IssueDate`: the element's steps below `root`, each numbered among its same-named siblings. */
+function pathOf(el: XmlElement, root: XmlElement): string {
+  const steps: string[] = [];
+  for (let e = el; e !== root && e.parent; e = e.parent) {
+    const name = qname(e);
+    if (e === el) {
+      steps.push(name);
+      continue;
+    }
+    const n = e.parent.children.filter((s) => qname(s) === name).indexOf(e) + 1;
+    steps.push(`${name}[${n}]`);
+  }
+  return steps.reverse().join('/');
 }
 
 /**

@@ -148,30 +148,41 @@ export type Assert = (ok: boolean, rule: string, message: string, where?: string
  * The general rules of UBL-TR_Main_Schematron.xml (outside any pattern) on every element from `el` down: country,
  * currency, unit, channel and MIME codes. They apply to every document GİB checks (invoices, application responses).
  */
-export function generalRules(el: XmlElement, lists: CodeLists, assert: Assert): void {
-  const inList = (list: string, value: string): boolean => inCodeList(lists, list, value);
-  for (const a of el.attrs) {
-    if (a.ns !== '') continue;
-    if (a.local === 'currencyID') assert(inList('CurrencyCodeList', a.value), 'GeneralCurrencyIDCheck', `Geçersiz currencyID niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
-    else if (a.local === 'unitCode') assert(inList('UnitCodeList', a.value), 'GeneralUnitCodeCheck', `Geçersiz unitCode niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
-    else if (a.local === 'mimeCode') assert(inList('MimeCodeList', a.value), 'MimeCodeCheck', `Geçersiz mimeCode niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
-  }
-  if (el.ns === CBC && el.children.length === 0) {
-    switch (el.local) {
-      case 'IdentificationCode':
-        assert(inList('CountryCodeList', el.text), 'CountryCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
-        break;
-      case 'SourceCurrencyCode':
-      case 'TargetCurrencyCode':
-      case 'CurrencyCode':
-        assert(inList('CurrencyCodeList', el.text), 'GeneralCurrencyCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
-        break;
-      case 'ChannelCode':
-        assert(inList('ChannelCodeList', el.text), 'GeneralChannelCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
-        break;
+export function generalRules(root: XmlElement, lists: CodeLists, assert: Assert): void {
+  // One walker per call: a closure made per element costs more than the checks (300,000 elements in 10,000 lines).
+  const walk = (el: XmlElement): void => {
+    // The texts are built only for a failure: a 10,000-line invoice has 100,000 currencyID attributes.
+    for (const a of el.attrs) {
+      if (a.ns !== '') continue;
+      if (a.local === 'currencyID') {
+        if (!inCodeList(lists, 'CurrencyCodeList', a.value)) assert(false, 'GeneralCurrencyIDCheck', `Geçersiz currencyID niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
+      } else if (a.local === 'unitCode') {
+        if (!inCodeList(lists, 'UnitCodeList', a.value)) assert(false, 'GeneralUnitCodeCheck', `Geçersiz unitCode niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
+      } else if (a.local === 'mimeCode') {
+        if (!inCodeList(lists, 'MimeCodeList', a.value)) assert(false, 'MimeCodeCheck', `Geçersiz mimeCode niteliği : '${a.value}'. Geçerli değerler için kod listesine bakınız.`, el.local);
+      }
     }
-  }
-  for (const k of el.children) generalRules(k, lists, assert);
+    const kids = el.children;
+    if (kids.length === 0) {
+      if (el.ns !== CBC) return;
+      switch (el.local) {
+        case 'IdentificationCode':
+          assert(inCodeList(lists, 'CountryCodeList', el.text), 'CountryCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
+          break;
+        case 'SourceCurrencyCode':
+        case 'TargetCurrencyCode':
+        case 'CurrencyCode':
+          assert(inCodeList(lists, 'CurrencyCodeList', el.text), 'GeneralCurrencyCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
+          break;
+        case 'ChannelCode':
+          assert(inCodeList(lists, 'ChannelCodeList', el.text), 'GeneralChannelCodeCheck', `Geçersiz ${qname(el)} elemanı değeri:${el.text} Geçerli değerler için kod listesine bakınız.`);
+          break;
+      }
+      return;
+    }
+    for (let i = 0; i < kids.length; i++) walk(kids[i]!);
+  };
+  walk(root);
 }
 
 /** GİB's schematron lists every failed assertion; a pathological document is held to this many. */
@@ -556,7 +567,7 @@ class Run {
         this.assert(attr(q, 'unitCode') !== undefined, 'InvoicedQuantityCheck', 'cbc:InvoicedQuantity elemanı geçerli ve boş değer içermeyen bir adet unitCode niteliğine sahip olmalıdır.', where);
       }
       for (const code of at(line, 'cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:TaxTypeCode')) {
-        this.assert(this.inList('TaxType', str(code)), 'TaxTypeCheck', `Geçersiz cbc:TaxTypeCode değeri : '${str(code)}'. Geçerli değerler için kod listesine bakınız.`, where);
+        if (!this.inList('TaxType', str(code))) this.assert(false, 'TaxTypeCheck', `Geçersiz cbc:TaxTypeCode değeri : '${str(code)}'. Geçerli değerler için kod listesine bakınız.`, where);
       }
       this.withholding(kids(line, CAC, 'WithholdingTaxTotal'), `${where}/cac:WithholdingTaxTotal`);
     }
