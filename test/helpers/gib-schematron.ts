@@ -92,7 +92,7 @@ function testKey(test: string): string {
 }
 
 /** GİB's failed assertions in an SVRL report, each with the rules whose assertion it can be (by its test) and its text. */
-export function svrlFailures(svrl: string, assertions: readonly GibAssertion[], others: 'throw' | 'drop' = 'throw'): Array<{ rules: string[]; text: string }> {
+export function svrlFailures(svrl: string, assertions: readonly GibAssertion[], others: 'throw' | 'drop' = 'throw'): GibFailure[] {
   const byTest = new Map<string, Set<string>>();
   for (const a of assertions) {
     const k = testKey(a.test);
@@ -105,4 +105,40 @@ export function svrlFailures(svrl: string, assertions: readonly GibAssertion[], 
     if (rules.length === 0 && others === 'throw') throw new Error(`no assertion of the rules asked for has the test ${test}`);
     return rules.length === 0 ? [] : [{ rules, text: f.text().replace(/\s+/g, ' ').trim() }];
   });
+}
+
+export type GibFailure = { rules: string[]; text: string };
+
+/**
+ * Failure by failure: each native failure (its rule id and text) pairs with one of GİB's of the same rule and the
+ * same words (white space aside). What is left on either side is a difference; null when there is none.
+ */
+export function compareFailures(ours: ReadonlyArray<{ rule: string; message: string }>, gib: readonly GibFailure[]): { onlyOurs: Array<{ rule: string; text: string }>; onlyGib: GibFailure[] } | null {
+  const unmatched = [...gib];
+  const onlyOurs = ours.map((o) => ({ rule: o.rule, text: o.message.replace(/\s+/g, ' ').trim() })).filter((o) => {
+    const i = unmatched.findIndex((g) => g.text === o.text && g.rules.includes(o.rule));
+    if (i === -1) return true;
+    unmatched.splice(i, 1);
+    return false;
+  });
+  return onlyOurs.length > 0 || unmatched.length > 0 ? { onlyOurs, onlyGib: unmatched } : null;
+}
+
+/**
+ * The assertions whose rule the native source does not name, or whose whole text (each <sch:value-of>/<sch:name>
+ * a `${…}` of a template literal, white space aside) it does not hold; `exempt` keys are `Rule#n`.
+ */
+export function withoutNativeCounterpart(assertions: readonly GibAssertion[], nativeFiles: readonly string[], exempt: Readonly<Record<string, string>> = {}): string[] {
+  const norm = (t: string): string => t.replace(/\s+/g, ' ');
+  const native = norm(nativeFiles.map((f) => fs.readFileSync(f, 'utf8')).join('\n'));
+  const missing: string[] = [];
+  for (const a of assertions) {
+    const key = `${a.rule}#${a.n}`;
+    if (exempt[key]) continue;
+    const text = norm(a.template).trim();
+    const pattern = new RegExp(text.split('\u0000').map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\$\\{[^}]*\\}'));
+    if (!native.includes(`'${a.rule}'`)) missing.push(`${key}: rule not named`);
+    else if (!pattern.test(native)) missing.push(`${key}: ${JSON.stringify(text)}`);
+  }
+  return missing;
 }
