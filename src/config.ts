@@ -226,14 +226,14 @@ function gibSettings(env: Env): GibSettings {
     simulator: { enabled: simulator, host: env.GW_SIMULATOR_HOST ?? '127.0.0.1', port: int(env, 'GW_SIMULATOR_PORT', 8090, 0, 65535) },
     publicUrl: url(env, 'GW_PUBLIC_URL'),
     timeoutMs: int(env, 'GW_GIB_TIMEOUT_MS', 30_000, 100, 600_000),
-    pollAfterMs: int(env, 'GW_GIB_POLL_AFTER_MS', 24 * hour, 0, 30 * 24 * hour),
-    pollEveryMs: int(env, 'GW_GIB_POLL_EVERY_MS', 5 * hour, 1000, 30 * 24 * hour),
-    userListSyncMs: int(env, 'GW_USER_LIST_SYNC_MS', hour, 1000, 7 * 24 * hour),
-    // With the built-in simulator the day is compressed (a report a minute), so a demo reaches Başarılı; against
-    // GİB the report of a day is sent after midnight.
-    earsivReportEveryMs: reportEvery ? int(env, 'GW_EARSIV_REPORT_EVERY_MS', 0, 100, 24 * hour) : simulator ? 60_000 : null,
-    checkEveryMs: int(env, 'GW_GIB_CHECK_EVERY_MS', 5 * 60_000, 100, 24 * hour),
-    tickMs: int(env, 'GW_GIB_TICK_MS', 10_000, 50, hour),
+    // With the built-in simulator every periodic duty runs within seconds, so a developer sees each stage (GİB's
+    // own pace — a report after midnight, answers checked every few minutes, polls after a day — would look stuck).
+    pollAfterMs: int(env, 'GW_GIB_POLL_AFTER_MS', simulator ? 10_000 : 24 * hour, 0, 30 * 24 * hour),
+    pollEveryMs: int(env, 'GW_GIB_POLL_EVERY_MS', simulator ? 10_000 : 5 * hour, 1000, 30 * 24 * hour),
+    userListSyncMs: int(env, 'GW_USER_LIST_SYNC_MS', simulator ? 30_000 : hour, 1000, 7 * 24 * hour),
+    earsivReportEveryMs: reportEvery ? int(env, 'GW_EARSIV_REPORT_EVERY_MS', 0, 100, 24 * hour) : simulator ? 5_000 : null,
+    checkEveryMs: int(env, 'GW_GIB_CHECK_EVERY_MS', simulator ? 2_000 : 5 * 60_000, 100, 24 * hour),
+    tickMs: int(env, 'GW_GIB_TICK_MS', simulator ? 1_000 : 10_000, 50, hour),
     integratorVkn: integratorVkn(env),
   };
 }

@@ -15,6 +15,14 @@ describe('configuration', () => {
     expect(loadConfig({ GW_HTTP_HEADERS_TIMEOUT_MS: '2000', GW_HTTP_REQUEST_TIMEOUT_MS: '3000', GW_HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000' }).http).to.deep.equal({ headersMs: 2000, requestMs: 3000, keepAliveMs: 1000 });
   });
 
+  it('with the built-in simulator every periodic duty runs within seconds; against GİB, at GİB\'s pace', () => {
+    const sandbox = loadConfig({ GW_DATA_DIR: '/srv/gw' }).gib;
+    expect(sandbox).to.include({ earsivReportEveryMs: 5_000, checkEveryMs: 2_000, tickMs: 1_000, pollAfterMs: 10_000, pollEveryMs: 10_000, userListSyncMs: 30_000 });
+    const gib = loadConfig({ GW_DATA_DIR: '/srv/gw', GW_SIMULATOR: 'false', GW_GIB_EFATURA_URL: 'https://gib.example/EFatura', GW_GIB_EARSIV_URL: 'https://gib.example/EArsiv', GW_GIB_CANCEL_PORTAL_URL: 'https://gib.example/iptal' }).gib;
+    expect(gib).to.include({ earsivReportEveryMs: null, checkEveryMs: 300_000, tickMs: 10_000, pollAfterMs: 86_400_000, pollEveryMs: 18_000_000, userListSyncMs: 3_600_000 });
+    expect(loadConfig({ GW_GIB_CHECK_EVERY_MS: '700' }).gib.checkEveryMs, 'a setting wins over either default').to.equal(700);
+  });
+
   const refusals: [string, Record<string, string>, RegExp][] = [
     ['a non-postgres database URL', { GW_DATABASE_URL: 'mysql://x' }, /GW_DATABASE_URL/],
     ['a port out of range', { GW_PORT: '70000' }, /GW_PORT/],
