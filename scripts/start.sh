@@ -4,11 +4,21 @@
 # On first start it also creates a demo tenant and user (credentials in data/demo-credentials.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+say() { echo "[npm start] $*"; }
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing dependencies (npm ci): better-sqlite3, libxmljs2 and pkcs11js compile from source, ≈ 2–3 minutes the first time"
   npm ci --no-audit --no-fund
 fi
 # Blob writes fsync in libuv's thread pool; more threads let the disk batch concurrent fsyncs (measured: 4 threads
 # ≈ 3,500 fsyncs/s, 16 ≈ 5,000/s on this kind of machine).
 export UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-16}"
+# GİB's package beside the project (the layout CI and the tests use) turns its XSD and schematron checks on.
+if [ -z "${GW_GIB_DIR:-}" ] && [ -d ../shared/gib/ubl-tr-1.2.1/xsdrt ]; then
+  GW_GIB_DIR="$(cd ../shared/gib && pwd)"
+  export GW_GIB_DIR
+  say "GİB's package: $GW_GIB_DIR (XSD and schematron checks on)"
+fi
+say "demo companies (first start only; credentials in ${GW_DATA_DIR:-data}/demo-credentials.txt)"
 npx tsx src/cli.ts demo:init
+say "starting the gateway and the built-in GİB simulator (a development seal is made on first use)"
 exec npx tsx src/server.ts

@@ -31,6 +31,9 @@ async function startEmbeddedSimulator(config: GatewayConfig, logger: ReturnType<
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  if (!config.gibDir) {
+    logger.warn('no GİB package (GW_GIB_DIR unset): XSD and schematron checks are off, so invoices GİB would refuse are accepted here');
+  }
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   await migrate(db);
   const embedded = config.gib.simulator.enabled ? await startEmbeddedSimulator(config, logger) : null;

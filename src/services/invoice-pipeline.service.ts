@@ -64,7 +64,8 @@ export function createInvoicePipeline(deps: InvoicePipelineDeps) {
     if (row.context.numberAssigned) document = setInvoiceNumber(document, row.number!);
     const signer = await deps.signers.signerFor(row.tenantId);
     try {
-      return { bytes: await signXml(document, signer), reason: `mali muhur ile imzalandi (${signer.kind})` };
+      const bytes = await signXml(document, signer);
+      return { bytes, reason: `mali mühür ile imzalandı (${deps.signers.configuredKind(row.tenantId) ?? signer.kind})` };
     } catch (err) {
       // A token pulled out or a session gone bad: open it afresh on the next attempt.
       if (isGatewayError(err) && err.spec.retryable) await deps.signers.drop(row.tenantId);

@@ -47,6 +47,8 @@ async function readCertificates(files: string[]): Promise<Buffer[]> {
 
 export function createSignerRegistry(opts: SignerRegistryOptions) {
   const open = new Map<number, Promise<Signer>>();
+  /** Each open signer's kind as configured: a development seal is a software key, but it is `dev` to its users. */
+  const kinds = new Map<number, SignerSetting['type']>();
   let roots: Promise<Buffer[]> | null = null;
 
   async function settingFor(tenantId: number): Promise<{ setting: SignerSetting; vkn: string; title: string }> {
@@ -62,6 +64,7 @@ export function createSignerRegistry(opts: SignerRegistryOptions) {
       if (!signer) {
         signer = (async () => {
           const { setting, vkn, title } = await settingFor(tenantId);
+          kinds.set(tenantId, setting.type);
           return createSigner(await toSignerConfig(setting, { vkn, title }, opts.devSealDir), { now: opts.clock, lazy: true });
         })();
         open.set(tenantId, signer);
@@ -70,10 +73,16 @@ export function createSignerRegistry(opts: SignerRegistryOptions) {
       return signer;
     },
 
+    /** The kind of the tenant's signer as configured (`dev`, `software`, `pkcs11`), once signerFor opened it. */
+    configuredKind(tenantId: number): SignerSetting['type'] | undefined {
+      return kinds.get(tenantId);
+    },
+
     /** A signer that failed mid-operation is closed and forgotten; the next use opens it again. */
     async drop(tenantId: number): Promise<void> {
       const signer = open.get(tenantId);
       open.delete(tenantId);
+      kinds.delete(tenantId);
       await signer?.then((s) => s.close()).catch(() => undefined);
     },
 

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import * as soap from 'soap';
 import { makeInvoice } from '../helpers/invoices';
-import { REPO_DIR, b64, freePorts, serviceProcess, tempDir, waitForStatus, type ServiceProcess, type Status } from '../e2e/harness';
+import { REPO_DIR, b64, freePorts, httpJson, serviceProcess, tempDir, waitForStatus, type ServiceProcess, type Status } from '../e2e/harness';
 
 const run = promisify(execFile);
 
@@ -46,11 +46,17 @@ describe('npm start: the sandbox on its defaults', function () {
   const send = async (xml: string): Promise<Status> => (await client.SendInvoiceAsync({ document: b64(xml) }))[0].invoice;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+  it('/health answers {"status":"ok"} as the README says', async () => {
+    expect(await httpJson('GET', `${gw.baseUrl}/health`)).to.deep.equal({ status: 'ok' });
+  });
+
   it('an e-Fatura from demo to demo-alici reaches 1300 within seconds', async () => {
     const t0 = Date.now();
     const sent = await send(makeInvoice({ profile: 'TICARIFATURA', supplierVkn: '1234567801', customerVkn: '9876543210' }));
-    await waitForStatus(client, sent.ettn, '1300', (s) => s.state === 'DELIVERED', { timeoutMs: 20_000, everyMs: 100 });
+    const done = await waitForStatus(client, sent.ettn, '1300', (s) => s.state === 'DELIVERED', { timeoutMs: 20_000, everyMs: 100 });
     console.log(`      e-Fatura SendInvoice → 1300: ${seconds(Date.now() - t0)}`);
+    // The history names the signer as the README and GW_SIGNER do: the development seal is `dev`.
+    expect(done.history.find((h) => h.toState === 'SIGNED')?.reason).to.equal('mali mühür ile imzalandı (dev)');
   });
 
   it('an e-Arşiv invoice reaches Başarılı, and its cancellation is reported, each within seconds (not GİB\'s minutes)', async () => {

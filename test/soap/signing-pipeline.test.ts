@@ -57,7 +57,7 @@ describe(`signing in the invoice pipeline (${TEST_DB_KIND})`, function () {
     const { status, row } = await sendAndRun(makeInvoice({ profile: 'TEMELFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN, number: null, lines: 5 }), { assignNumber: true });
     expect(status).to.include({ state: 'SIGNED' });
     const history = [status.history.entry].flat();
-    expect(history.at(-1).reason).to.equal('mali muhur ile imzalandi (pkcs11)');
+    expect(history.at(-1).reason).to.equal('mali mühür ile imzalandı (pkcs11)');
     const signed = await gw.gateway.blobs.get(row.signed_sha256);
     expect(signed.toString()).to.contain(`<cbc:ID>${status.invoiceNumber}</cbc:ID>`);
     const ours = await verifyXml(signed, { trustedRoots: [Buffer.from(testRootCa().certPem)], expectedSignerId: TEST_VKN });
