@@ -10,7 +10,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import * as soap from 'soap';
+import { createInvoiceValidator } from '../../src/validation';
 import { makeInvoice } from '../helpers/invoices';
+import { GIB_DIR, UBL_XSD_DIR } from '../helpers/paths';
 import { REPO_DIR, b64, freePorts, httpJson, serviceProcess, tempDir, waitForStatus, type ServiceProcess, type Status } from '../e2e/harness';
 
 const run = promisify(execFile);
@@ -20,16 +22,19 @@ describe('npm start: the sandbox on its defaults', function () {
   let gw: ServiceProcess;
   let client: soap.Client;
   let dataDir: string;
+  let env: Record<string, string>;
+  let password: string;
 
   before(async function () {
     this.timeout(90_000);
     dataDir = tempDir('gw-sandbox-');
     const [port, simPort] = await freePorts(2);
-    const env = { GW_DATA_DIR: dataDir, GW_PORT: String(port), GW_SIMULATOR_PORT: String(simPort), GW_LOG_LEVEL: 'warn' };
+    // GW_GIB_DIR as scripts/start.sh sets it when GİB's package lies beside the project (as in CI).
+    env = { GW_DATA_DIR: dataDir, GW_PORT: String(port), GW_SIMULATOR_PORT: String(simPort), GW_LOG_LEVEL: 'warn', GW_GIB_DIR: GIB_DIR };
     await run(process.execPath, ['--import', 'tsx', path.join(REPO_DIR, 'src/cli.ts'), 'demo:init'], { cwd: REPO_DIR, env: { ...process.env, ...env } });
     gw = serviceProcess({ name: 'npm-start', script: 'src/server.ts', port: port!, env, readyPath: '/health', readyTimeoutMs: 60_000 });
     await gw.start();
-    const password = /username: demo\npassword: (\S+)/.exec(fs.readFileSync(path.join(dataDir, 'demo-credentials.txt'), 'utf8'))![1]!;
+    password = /username: demo\npassword: (\S+)/.exec(fs.readFileSync(path.join(dataDir, 'demo-credentials.txt'), 'utf8'))![1]!;
     client = await soap.createClientAsync(`${gw.baseUrl}/soap/gateway?wsdl`);
     client.setSecurity(new soap.WSSecurity('demo', password, { passwordType: 'PasswordDigest', hasNonce: true, hasTimeStamp: false }));
   });
@@ -57,6 +62,41 @@ describe('npm start: the sandbox on its defaults', function () {
     console.log(`      e-Fatura SendInvoice → 1300: ${seconds(Date.now() - t0)}`);
     // The history names the signer as the README and GW_SIGNER do: the development seal is `dev`.
     expect(done.history.find((h) => h.toState === 'SIGNED')?.reason).to.equal('mali mühür ile imzalandı (dev)');
+  });
+
+  describe('examples/', () => {
+    const examples = path.join(REPO_DIR, 'examples');
+    const invoices = fs.readdirSync(path.join(examples, 'invoices')).filter((f) => f.endsWith('.xml')).sort();
+    const curl = (file: string): Promise<string> =>
+      run('bash', [path.join(examples, 'curl', 'send-invoice.sh'), path.join(examples, 'invoices', file)], {
+        env: { ...process.env, GW_URL: gw.baseUrl, GW_USER: 'demo', GW_PASSWORD: password },
+        maxBuffer: 1 << 24,
+      }).then((r) => r.stdout);
+
+    it('every sample invoice passes GİB\'s XSD and schematron and the gateway\'s arithmetic, with no warning', async () => {
+      expect(invoices).to.deep.equal(['earsiv-kisiye.xml', 'efatura-1000-satir.xml', 'efatura-iade.xml', 'efatura-temel.xml', 'efatura-ticari.xml']);
+      const v = createInvoiceValidator({ xsdDir: UBL_XSD_DIR, schematronDir: path.join(GIB_DIR, 'e-fatura-paketi', 'schematron'), maxUnzippedBytes: 1 << 24 });
+      for (const f of invoices) {
+        const r = await v.validate(fs.readFileSync(path.join(examples, 'invoices', f)), { container: 'xml', numberWillBeAssigned: false, arithmetic: 'refuse' });
+        expect(r.warnings, f).to.deep.equal([]);
+      }
+    });
+
+    it('examples/curl/send-invoice.sh (bash, openssl, curl) sends each; the answer is the README\'s; each reaches its end state', async () => {
+      const answers = new Map<string, string>();
+      for (const f of invoices) answers.set(f, await curl(f));
+      for (const [f, a] of answers) expect(a, f).to.match(/<tns:state>RECEIVED<\/tns:state>/);
+      // The README shows the answer for the e-Arşiv sample: the same, times aside, white space between tags aside.
+      const readme = fs.readFileSync(path.join(REPO_DIR, 'README.md'), 'utf8');
+      const block = /The answer, as the gateway sends it[\s\S]*?```xml\n([\s\S]*?)```/.exec(readme)![1]!;
+      const same = (x: string) => x.replace(/>\s+</g, '><').trim().replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'T');
+      expect(same(answers.get('earsiv-kisiye.xml')!)).to.equal(same(block));
+      const ettn = (f: string) => /<tns:ettn>([^<]+)/.exec(answers.get(f)!)![1]!;
+      await waitForStatus(client, ettn('earsiv-kisiye.xml'), 'Başarılı', (s) => s.state === 'SUCCESS', { timeoutMs: 30_000, everyMs: 200 });
+      for (const f of invoices.filter((n) => n.startsWith('efatura-'))) {
+        await waitForStatus(client, ettn(f), `1300 for ${f}`, (s) => s.state === 'DELIVERED', { timeoutMs: 30_000, everyMs: 200 });
+      }
+    });
   });
 
   it('an e-Arşiv invoice reaches Başarılı, and its cancellation is reported, each within seconds (not GİB\'s minutes)', async () => {
