@@ -16,6 +16,7 @@ command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
 command -v curl >/dev/null || need_apt+=(curl)         # examples/curl, run by test/sandbox
 command -v openssl >/dev/null || need_apt+=(openssl)
 /usr/bin/python3 -c 'import zeep' 2>/dev/null || need_apt+=(python3-zeep)
+php -m 2>/dev/null | grep -qx soap || need_apt+=(php-cli php-soap)   # examples/php, run by test/sandbox
 command -v java >/dev/null || need_apt+=(default-jre-headless)
 [ -f /usr/share/java/Saxon-HE.jar ] || need_apt+=(libsaxonhe-java)   # GİB's schematron as the reference in tests
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)

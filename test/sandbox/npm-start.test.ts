@@ -99,6 +99,27 @@ describe('npm start: the sandbox on its defaults', function () {
     });
   });
 
+  describe('examples/: the Node, Python and PHP clients send, follow and cancel an e-Arşiv invoice', () => {
+    const clients: Array<[string, string, string[]]> = [
+      ['Node (node-soap)', process.execPath, ['examples/node/send-follow-cancel.mjs']],
+      // Debian's python3 has python3-zeep; a pyenv python on PATH may not.
+      ['Python (zeep)', '/usr/bin/python3', ['examples/python/send_follow_cancel.py']],
+      ['PHP (SoapClient)', 'php', ['examples/php/send_follow_cancel.php']],
+    ];
+    for (const [name, program, args] of clients) {
+      it(name, async () => {
+        const { stdout } = await run(program, [...args, 'examples/invoices/earsiv-kisiye.xml'], {
+          cwd: REPO_DIR,
+          env: { ...process.env, GW_URL: gw.baseUrl, GW_USER: 'demo', GW_PASSWORD: password },
+          timeout: 90_000,
+        });
+        expect(stdout).to.match(/^sent [0-9a-f-]{36} as EAR\d{13}$/m);
+        expect(stdout).to.match(/^SUCCESS 1300 BASARILI \(Başarılı\)$/m);
+        expect(stdout).to.match(/^CANCEL_REPORTED 1235 /m);
+      });
+    }
+  });
+
   it('an e-Arşiv invoice reaches Başarılı, and its cancellation is reported, each within seconds (not GİB\'s minutes)', async () => {
     const t0 = Date.now();
     const sent = await send(makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: '1234567801', customerVkn: '11111111111' }));
