@@ -12,11 +12,11 @@ fi
 # Blob writes fsync in libuv's thread pool; more threads let the disk batch concurrent fsyncs (measured: 4 threads
 # ≈ 3,500 fsyncs/s, 16 ≈ 5,000/s on this kind of machine).
 export UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-16}"
-# GİB's package beside the project (the layout CI and the tests use) turns its XSD and schematron checks on.
-if [ -z "${GW_GIB_DIR:-}" ] && [ -d ../shared/gib/ubl-tr-1.2.1/xsdrt ]; then
-  GW_GIB_DIR="$(cd ../shared/gib && pwd)"
-  export GW_GIB_DIR
-  say "GİB's package: $GW_GIB_DIR (XSD and schematron checks on)"
+# GİB's package: the data directory's active one (npm run cli -- gib:package <folder-or-zip>). On first start it is
+# installed from GİB's package beside the project when there is one (the layout CI and the tests use).
+if [ -z "${GW_GIB_DIR:-}" ] && [ ! -f "${GW_DATA_DIR:-data}/gib-packages/active.json" ] && [ -d ../shared/gib/ubl-tr-1.2.1/xsdrt ]; then
+  say "installing GİB's package from ../shared/gib (XSD and schematron checks on)"
+  npx tsx src/cli.ts gib:package ../shared/gib
 fi
 say "demo companies (first start only; credentials in ${GW_DATA_DIR:-data}/demo-credentials.txt)"
 npx tsx src/cli.ts demo:init

@@ -9,6 +9,7 @@ import { mountSoapServer } from './soap/server';
 import { getStatusOperation } from './soap/operations/GetStatus';
 import { sendInvoiceOperation } from './soap/operations/SendInvoice';
 import { gibOperations } from './soap/operations/gib-operations';
+import { outgoingOperations } from './soap/operations/outgoing-operations';
 
 export const SOAP_PATH = '/soap/gateway';
 export const WSDL_FILE = path.resolve(__dirname, '..', 'wsdl', 'gateway.wsdl');
@@ -26,13 +27,14 @@ export interface AppDeps extends GatewayDeps {
 export async function createApp(deps: AppDeps) {
   const gateway = composeGateway(deps);
   const { config, db, logger, clock, worker, blobs, authenticator } = gateway;
-  const { invoices, inbox, gib } = gateway.services;
+  const { invoices, outgoing, inbox, gib } = gateway.services;
 
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogger(logger));
   app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
+    const pkg = gateway.gibPackage.current();
+    res.json({ status: 'ok', gibPackage: pkg ? { id: pkg.id, date: pkg.date, origin: pkg.origin } : null });
   });
   app.get('/metrics', metricsHandler);
   if (gib) {
@@ -59,6 +61,7 @@ export async function createApp(deps: AppDeps) {
     operations: {
       SendInvoice: sendInvoiceOperation({ ...opDeps, invoices }),
       GetStatus: getStatusOperation({ ...opDeps, invoices }),
+      ...outgoingOperations({ ...opDeps, outgoing }),
       ...(gib ? gibOperations({ ...opDeps, gib, invoices, inbox, blobs, clock }) : {}),
     },
   });

@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, schematronDir, ublXsdDir } from './config';
 import { createDb, migrate } from './db/connect';
 import { isGatewayError } from './faults';
 import { createSecretBox, loadOrCreateKey } from './security/secret-box';
 import { createTenantService } from './services/tenant.service';
+import { createInvoiceValidator } from './validation';
+import { activeGibPackage, GibPackageError, installGibPackage, installedGibPackages } from './validation/gib-package';
 
 const HELP = `usage: npm run cli -- <command> [options]
   migrate                                   run database migrations
@@ -22,12 +24,17 @@ const HELP = `usage: npm run cli -- <command> [options]
   tenant:signer --vkn V --file signer.json  the tenant's own signer (JSON like GW_SIGNER's settings, see README);
                                             a PKCS#11 PIN is given as "pinFile", never inline
   demo:init                                 first start only: a demo tenant and user, credentials in <data>/demo-credentials.txt
+  gib:package [FOLDER-OR-ZIP]               installs GİB's e-Fatura package (XSDs, schematron, code lists) into the data
+                                            directory and makes it the active one; a running gateway switches to it
+                                            within seconds. Without an argument: the installed versions and the active one.
+                                            An installed version is made active again with gib:package <data>/gib-packages/<id>
 Configuration comes from the same GW_* variables as the server (see README).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: true,
     options: {
       vkn: { type: 'string' },
       title: { type: 'string' },
@@ -125,6 +132,26 @@ async function main(argv: string[]): Promise<number> {
         console.log(`demo tenants ${tenant.vkn} (user "demo") and ${buyer.vkn} (user "demo-alici") created; credentials in ${file}`);
         return 0;
       }
+      case 'gib:package': {
+        const source = positionals[0];
+        if (!source) {
+          const active = activeGibPackage(config.dataDir);
+          for (const id of installedGibPackages(config.dataDir)) console.log(`${id}${id === active?.id ? '  (active)' : ''}`);
+          if (!active) console.log('no GİB package installed: XSD and schematron checks are off');
+          return 0;
+        }
+        const info = await installGibPackage({
+          source,
+          dataDir: config.dataDir,
+          now: new Date(),
+          // Loaded as the gateway will load it: a package whose XSDs do not compile is not installed.
+          check: (root) => {
+            createInvoiceValidator({ xsdDir: ublXsdDir({ gibDir: root })!, schematronDir: schematronDir({ gibDir: root })!, maxUnzippedBytes: 1024 });
+          },
+        });
+        console.log(`GİB package ${info.id} (${info.date}) ${info.alreadyInstalled ? 'was installed already' : 'installed'} and active: ${info.dir}`);
+        return 0;
+      }
       default:
         console.error(`unknown command ${command}\n${HELP}`);
         return 2;
@@ -139,6 +166,7 @@ main(process.argv.slice(2)).then(
   (err) => {
     if (err instanceof ConfigError) console.error(`configuration error: ${err.message}`);
     else if (isGatewayError(err)) console.error(`${err.code}: ${err.message}`);
+    else if (err instanceof GibPackageError) console.error(`GİB package refused: ${err.message}`);
     else console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   },

@@ -24,7 +24,9 @@ import { createGibUserDirectory } from './services/gib-users';
 import { createInboxService } from './services/inbox.service';
 import { createInvoiceCancelService } from './services/invoice-cancel.service';
 import { createInvoicePipeline, senderEnvelopeHooks } from './services/invoice-pipeline.service';
+import { createGibPackageHolder } from './services/gib-package.service';
 import { createInvoiceService, type InvoiceValidator } from './services/invoice.service';
+import { createOutgoingInvoiceService } from './services/outgoing-invoices.service';
 import { createOutbox } from './services/outbox.service';
 import { createSignerRegistry, type SignerRegistry } from './services/signer-registry';
 import { createTenantService } from './services/tenant.service';
@@ -63,14 +65,18 @@ export function composeGateway(deps: GatewayDeps) {
   const clock = deps.clock ?? (() => new Date());
   const secretBox = deps.secretBox ?? createSecretBox(loadOrCreateKey(config.auth.secretKeyFile));
   const blobs = deps.blobs ?? createBlobStore({ db, dir: config.blobDir, clock });
-  const validator =
-    deps.validator ??
-    createInvoiceValidator({
-      xsdDir: ublXsdDir(config) ?? undefined,
-      schematronDir: schematronDir(config) ?? undefined,
-      maxUnzippedBytes: config.limits.maxDocumentBytes,
-      now: clock,
-    });
+  const gibPackage = createGibPackageHolder({
+    config,
+    logger,
+    build: (gibDir) =>
+      createInvoiceValidator({
+        xsdDir: ublXsdDir({ gibDir }) ?? undefined,
+        schematronDir: schematronDir({ gibDir }) ?? undefined,
+        maxUnzippedBytes: config.limits.maxDocumentBytes,
+        now: clock,
+      }),
+  });
+  const validator = deps.validator ?? gibPackage.validator;
   const writer = createWriteBatcher(db);
   const store = createMachineStore(db, { clock, maxAttempts: config.worker.maxAttempts, writer });
   const signers =
@@ -111,7 +117,8 @@ export function composeGateway(deps: GatewayDeps) {
     signers,
     worker,
     authenticator,
-    services: { tenants, invoices, pipeline, inbox: createInboxService({ db }), gib: gib?.services ?? null },
+    gibPackage,
+    services: { tenants, invoices, outgoing: createOutgoingInvoiceService({ db, blobs }), pipeline, inbox: createInboxService({ db }), gib: gib?.services ?? null },
     /** The periodic duties' job rows (idempotent: any number of processes may call it at every start). */
     async ensurePeriodicJobs(): Promise<void> {
       if (gib) await ensurePeriodicJobs(db, PERIODIC_TASKS, clock());

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { activeGibPackage } from './validation/gib-package';
 import type { HttpTimeouts } from './http/server';
 import type { Pkcs11SignerConfig, SoftwareKeyFiles } from './signing/signer';
 
@@ -16,8 +17,13 @@ export interface GatewayConfig {
   databaseUrl: string | null;
   sqliteFile: string;
   blobDir: string;
-  /** Root of GİB's package (the folder holding `ubl-tr-1.2.1/xsdrt`, …); XSD checks run only when it is set. */
+  /**
+   * Root of GİB's package (the folder holding `ubl-tr-1.2.1/xsdrt`, …); XSD checks run only when it is set. GW_GIB_DIR
+   * names one; otherwise it is the package `gib:package` made active in the data directory (src/gib/package.ts).
+   */
   gibDir: string | null;
+  /** The package is the data directory's (not GW_GIB_DIR): a newly installed one is switched to while running. */
+  gibPackage: { managed: boolean; checkEveryMs: number };
   limits: {
     /** Largest SOAP request accepted, after gzip inflation (node-soap itself has no limit). */
     maxRequestBytes: number;
@@ -251,7 +257,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
     databaseUrl,
     sqliteFile: path.resolve(env.GW_SQLITE_FILE ?? path.join(dataDir, 'gateway.sqlite')),
     blobDir: path.resolve(env.GW_BLOB_DIR ?? path.join(dataDir, 'blobs')),
-    gibDir: gibDir(env),
+    gibDir: gibDir(env) ?? activeGibPackage(dataDir)?.dir ?? null,
+    gibPackage: { managed: !env.GW_GIB_DIR, checkEveryMs: int(env, 'GW_GIB_PACKAGE_CHECK_MS', 2_000, 100, 3_600_000) },
     limits: {
       maxRequestBytes: int(env, 'GW_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 2 ** 31 - 1),
       maxDocumentBytes: int(env, 'GW_MAX_DOCUMENT_BYTES', 50 * 1024 * 1024, 1024, 2 ** 31 - 1),

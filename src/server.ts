@@ -12,11 +12,18 @@ import { createSimulator, type Simulator } from './simulator';
  * gateway's tenants are registered with it as e-Fatura users and our EFatura endpoint as their address, so
  * invoices between them travel the whole protocol.
  */
-async function startEmbeddedSimulator(config: GatewayConfig, logger: ReturnType<typeof createLogger>): Promise<{ sim: Simulator; urls: GibUrls }> {
+async function startEmbeddedSimulator(
+  config: GatewayConfig,
+  logger: ReturnType<typeof createLogger>,
+  trustedRoots: Buffer[],
+): Promise<{ sim: Simulator; urls: GibUrls }> {
   const sim = createSimulator(
     {
       dataDir: path.join(config.dataDir, 'gib-simulator'),
       ...(config.gibDir ? { gibDir: config.gibDir } : {}),
+      // Filled once the gateway's signers are known (below): the simulator then verifies every signature as GİB does
+      // (1160/1177), trusting the roots the gateway's seals chain to — the development seal's included.
+      trustedRoots,
       // Merkez's own 1215/1230/1300 are pushed too, so a demo does not wait for the 24-hour poll.
       pushFinalStates: true,
       http: config.http,
@@ -31,20 +38,22 @@ async function startEmbeddedSimulator(config: GatewayConfig, logger: ReturnType<
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  if (!config.gibDir) {
-    logger.warn('no GİB package (GW_GIB_DIR unset): XSD and schematron checks are off, so invoices GİB would refuse are accepted here');
-  }
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   await migrate(db);
-  const embedded = config.gib.simulator.enabled ? await startEmbeddedSimulator(config, logger) : null;
+  const simulatorRoots: Buffer[] = [];
+  const embedded = config.gib.simulator.enabled ? await startEmbeddedSimulator(config, logger, simulatorRoots) : null;
   const gib: GibUrls = embedded?.urls ?? gibUrls(config);
   // Where the embedded simulator reaches us: an address bound to every interface is reached on the loopback.
   const selfHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const publicUrl = config.gib.publicUrl ?? `http://${selfHost}:${config.port}`;
   const gateway = await createApp({ config, db, logger, publicUrl: config.gib.publicUrl ?? undefined, gib });
   const server = await listenHttp(gateway.app, config.port, config.host, config.http);
+  const pkg = gateway.gibPackage.current();
+  if (pkg) logger.info({ gibPackage: pkg.id, date: pkg.date, origin: pkg.origin }, `GİB package ${pkg.id}: invoices are checked with GİB's XSDs and schematron`);
+  else logger.warn("no GİB package: XSD and schematron checks are off, so invoices GİB would refuse are accepted here (install one with npm run cli -- gib:package <folder-or-zip>)");
 
   if (embedded) {
+    simulatorRoots.push(...(await gateway.signers.trustedRoots()));
     const endpoint = `${publicUrl.replace(/\/$/, '')}${GIB_ENDPOINT_PATH}`;
     const tenants = await gateway.services.tenants.listTenants();
     for (const t of tenants) {

@@ -157,3 +157,74 @@ export async function nextInvoiceNumber(
   if (value > MAX_SEQUENCE) throw new GatewayError('NUMBER_SERIES_EXHAUSTED', { series: `${series.prefix}${series.year}` });
   return `${series.prefix}${series.year}${String(value).padStart(9, '0')}`;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The outgoing list
+
+export interface InvoiceListFilter {
+  /** Which date the range applies to: when the gateway took the invoice, or its issue date. */
+  dateBy: 'CREATED' | 'ISSUED';
+  /** Inclusive lower bound of that date (ISO-8601 instant for CREATED, YYYY-MM-DD for ISSUED). */
+  from?: string | null;
+  /** Exclusive upper bound, same form. */
+  to?: string | null;
+  /** The order, newest first: by a date, or by invoice number (a number prefix's order; see the service). */
+  order: 'CREATED' | 'ISSUED' | 'NUMBER';
+  kind?: DocumentKind | null;
+  /** Rows in any of these (machine, states) pairs. */
+  states?: ReadonlyArray<{ machine: string; states: readonly string[] }> | null;
+  receiverId?: string | null;
+  /** Invoice numbers starting with this ([A-Z0-9]). */
+  numberPrefix?: string | null;
+  /** Continue after this row (the last one of the previous page): its key in the order, and its id. */
+  after?: { key: string; id: number } | null;
+  limit: number;
+}
+
+const ORDER_COLUMN = { CREATED: 'created_at', ISSUED: 'issue_date', NUMBER: 'invoice_number' } as const;
+
+/**
+ * A page of a tenant's invoices, newest first (by the chosen key, then id), read in the order of an index (migration
+ * 006, or the unique number index) so that a page costs the same on the millionth row as on the first. Keyset
+ * paging, not OFFSET: a deep page skips nothing.
+ */
+export async function listInvoices(q: Queryable, tenantId: number, f: InvoiceListFilter): Promise<InvoiceRow[]> {
+  const range = f.dateBy === 'ISSUED' ? 'issue_date' : 'created_at';
+  const order = ORDER_COLUMN[f.order];
+  const where = ['tenant_id = ?'];
+  const params: unknown[] = [tenantId];
+  const add = (clause: string, ...values: unknown[]) => {
+    where.push(clause);
+    params.push(...values);
+  };
+  if (f.from) add(`${range} >= ?`, f.from);
+  if (f.to) add(`${range} < ?`, f.to);
+  if (f.kind) add('kind = ?', f.kind);
+  if (f.receiverId) add('receiver_id = ?', f.receiverId);
+  if (f.numberPrefix) {
+    // A range, not LIKE: SQLite's LIKE ignores case and so cannot use the index. The prefix is [A-Z0-9]+, so the
+    // first string after all numbers that start with it is the prefix followed by a character above 'Z'.
+    add('invoice_number >= ? and invoice_number < ?', f.numberPrefix, `${f.numberPrefix}~`);
+  }
+  // A row value: both databases turn it into one range of the index (an OR of two comparisons would be scanned).
+  if (f.after) add(`(${order}, id) < (?, ?)`, f.after.key, f.after.id);
+  const limit = Number(f.limit);
+  const page = (clauses: string[]) => `select * from invoices where ${clauses.join(' and ')} order by ${order} desc, id desc limit ${limit}`;
+
+  if (!f.states) return (await selectAll(q, page(where), params)).map(toInvoice);
+  // States (a portal tab is several): each state's newest rows are read from the (tenant, state, created_at) index
+  // in order, at most a page of them, and the pages are merged. One IN over all states instead made both databases
+  // collect every matching row and sort them: 150–480 ms for a tab holding 3 % of a million rows, against ≈ 6 ms.
+  const machinesOf = new Map<string, string[]>();
+  for (const s of f.states) for (const state of s.states) machinesOf.set(state, [...(machinesOf.get(state) ?? []), s.machine]);
+  if (machinesOf.size === 0) return [];
+  const branches: string[] = [];
+  const branchParams: unknown[] = [];
+  for (const [state, machines] of machinesOf) {
+    branches.push(`select * from (${page([...where, 'state = ?', `machine in (${machines.map(() => '?').join(', ')})`])}) b${branches.length}`);
+    branchParams.push(...params, state, ...machines);
+  }
+  if (branches.length === 1) return (await selectAll(q, branches[0]!, branchParams)).map(toInvoice);
+  const merged = `select * from (${branches.join(' union all ')}) merged order by ${order} desc, id desc limit ${limit}`;
+  return (await selectAll(q, merged, branchParams)).map(toInvoice);
+}

@@ -43,6 +43,8 @@ export interface InvoiceStatusView {
   cancelRequest: { requestId: string; state: string } | null;
   /** Inconsistencies the invoice was accepted with (the tenant's arithmetic policy warn), as SendInvoice reported them. */
   warnings: InvoiceWarning[];
+  /** The GİB package whose XSDs and schematron checked the invoice (id: date and digest); null: none was configured. */
+  gibPackage: string | null;
   receivedAt: string;
   updatedAt: string;
   history: HistoryEntry[];
@@ -52,7 +54,7 @@ export interface InvoiceValidator {
   validate(
     input: Buffer,
     opts: { container: 'auto' | 'xml' | 'zip'; numberWillBeAssigned: boolean; channel?: Channel; arithmetic: ArithmeticPolicy },
-  ): Promise<{ xml: Buffer; fileName: string | null; facts: InvoiceFacts; warnings: InvoiceWarning[] }>;
+  ): Promise<{ xml: Buffer; fileName: string | null; facts: InvoiceFacts; warnings: InvoiceWarning[]; gibPackage?: string | null }>;
 }
 
 export interface InvoiceServiceDeps {
@@ -100,6 +102,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       applicationResponse: (row.context.applicationResponse as { code?: 'KABUL' | 'RED' } | undefined)?.code ?? null,
       cancelRequest: row.kind === 'EFATURA' && CANCELLABLE_OR_CANCELLED.has(row.state) ? await latestCancel(row.id, q) : null,
       warnings: (row.context.warnings as InvoiceWarning[] | undefined) ?? [],
+      gibPackage: (row.context.gibPackage as string | undefined) ?? null,
       receivedAt: row.createdAt,
       updatedAt: row.updatedAt,
       history: await deps.store.history(machine.id, row.id, q),
@@ -118,7 +121,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
     async sendInvoice(caller: Caller, input: SendInvoiceInput): Promise<InvoiceStatusView> {
       const tenant = await tenantById(db, caller.tenantId);
       if (!tenant) throw new GatewayError('AUTH_FAILED'); // removed since the login was cached
-      const { xml, facts, warnings } = await deps.validator.validate(input.document, {
+      const { xml, facts, warnings, gibPackage } = await deps.validator.validate(input.document, {
         container: input.container,
         numberWillBeAssigned: input.assignNumber,
         ...(input.channel ? { channel: input.channel } : {}),
@@ -177,7 +180,13 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
             payableAmount: facts.payableAmount,
             receivedSha256: receivedSha,
             callerSigned: input.signed,
-            context: { profileId: facts.profileId, numberAssigned: input.assignNumber, lineCount: facts.lineCount, ...(warnings.length > 0 ? { warnings } : {}) },
+            context: {
+              profileId: facts.profileId,
+              numberAssigned: input.assignNumber,
+              lineCount: facts.lineCount,
+              ...(warnings.length > 0 ? { warnings } : {}),
+              ...(gibPackage ? { gibPackage } : {}),
+            },
             createdAt: now,
           });
           await deps.store.recordCreated(trx, machine, entities.invoice(newId), `user:${caller.username}`, 'SendInvoice');

@@ -112,3 +112,19 @@ export function faultOf(err: unknown): FaultInfo {
     failures: ([] as any[]).concat(detail.failures?.failure ?? []).map((f) => ({ code: Number(f.code), name: String(f.name), rule: String(f.rule), path: String(f.path ?? ''), message: String(f.message) })),
   };
 }
+
+/** SendInvoice through a node-soap client; the answer's invoice. */
+export async function send(client: soap.Client, xml: string | Buffer, opts: Record<string, unknown> = {}) {
+  const [result] = await client.SendInvoiceAsync({ document: Buffer.from(xml).toString('base64'), ...opts });
+  return result.invoice;
+}
+
+/** The fault a call ends in (fails the test when it answers). */
+export async function expectFault(p: Promise<unknown>): Promise<FaultInfo> {
+  try {
+    await p;
+  } catch (err) {
+    return faultOf(err);
+  }
+  throw new Error('expected a SOAP fault');
+}

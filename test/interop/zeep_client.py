@@ -1,7 +1,8 @@
 """A second, independent SOAP stack (Python zeep) calling the gateway from its WSDL, as a non-JS ERP would.
 
 usage: zeep_client.py WSDL_URL USERNAME PASSWORD INVOICE_FILE
-Prints one JSON object: the SendInvoice answer, GetStatus by ETTN and by number, and a fault's parsed detail.
+Prints one JSON object: the SendInvoice answer, GetStatus by ETTN and by number, the outgoing list and the document
+(ListOutgoingInvoices, GetInvoiceDocument), and a fault's parsed detail.
 """
 import json
 import sys
@@ -20,6 +21,8 @@ with open(invoice_file, 'rb') as f:
 sent = client.service.SendInvoice(document=document, container='xml')
 by_ettn = client.service.GetStatus(ettn=sent.ettn)
 by_number = client.service.GetStatus(invoiceNumber=sent.invoiceNumber)
+listed = client.service.ListOutgoingInvoices(documentKind='EARSIV', portalTab='Henüz Sonuçlanmamış', pageSize=10)
+fetched = client.service.GetInvoiceDocument(invoiceNumber=sent.invoiceNumber)
 
 fault = None
 try:
@@ -48,4 +51,15 @@ def plain(status):
     }
 
 
-print(json.dumps({'sent': plain(sent), 'byEttn': plain(by_ettn), 'byNumber': plain(by_number), 'fault': fault}, ensure_ascii=False))
+listed_out = {
+    'invoices': [
+        {'ettn': i.ettn, 'invoiceNumber': i.invoiceNumber, 'issueDate': i.issueDate.isoformat(), 'payableAmount': str(i.payableAmount),
+         'receiverVknTckn': i.receiverVknTckn, 'portalTab': i.portalTab, 'status': i.status}
+        for i in listed.invoice
+    ],
+    'nextPageToken': listed.nextPageToken,
+}
+fetched_out = {'ettn': fetched.invoice.ettn, 'fileName': fetched.fileName, 'signed': fetched.signed, 'document': fetched.document.decode('utf-8')}
+
+print(json.dumps({'sent': plain(sent), 'byEttn': plain(by_ettn), 'byNumber': plain(by_number), 'listed': listed_out, 'fetched': fetched_out, 'fault': fault},
+                 ensure_ascii=False))

@@ -4,7 +4,7 @@ import yazl from 'yazl';
 import type * as soap from 'soap';
 import { verifyXml } from '../../src/signing/verify';
 import { makeInvoice } from '../helpers/invoices';
-import { faultOf, OTHER_VKN, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
+import { expectFault, OTHER_VKN, send, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { TEST_DB_KIND } from '../helpers/db';
 
 export function zipOf(name: string, content: string | Buffer): Promise<Buffer> {
@@ -19,20 +19,6 @@ export function zipOf(name: string, content: string | Buffer): Promise<Buffer> {
 
 function asArray<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-export async function send(client: soap.Client, xml: string | Buffer, opts: Record<string, unknown> = {}) {
-  const [result] = await client.SendInvoiceAsync({ document: Buffer.from(xml).toString('base64'), ...opts });
-  return result.invoice;
-}
-
-export async function expectFault(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    return faultOf(err);
-  }
-  throw new Error('expected a SOAP fault');
 }
 
 describe(`SendInvoice and GetStatus over SOAP (${TEST_DB_KIND})`, function () {

@@ -4,6 +4,7 @@ import * as m002 from './002_gib';
 import * as m003 from './003_job_wakeup';
 import * as m004 from './004_blobs';
 import * as m005 from './005_arithmetic_policy';
+import * as m006 from './006_outgoing_list';
 
 export interface Migration {
   name: string;
@@ -18,4 +19,5 @@ export const migrations: Migration[] = [
   { name: '003_job_wakeup', ...m003 },
   { name: '004_blobs', ...m004 },
   { name: '005_arithmetic_policy', ...m005 },
+  { name: '006_outgoing_list', ...m006 },
 ];

@@ -6,11 +6,11 @@ import type { InvoiceStatusView } from '../../services/invoice.service';
  * cost more than the rest of a GetStatus call together (profile in BENCHMARKS.md); this writer is checked against the
  * WSDL by two independent clients (node-soap's and Python zeep) in test/soap.
  */
-function esc(value: string): string {
+export function esc(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function el(name: string, value: string | number | null | undefined): string {
+export function el(name: string, value: string | number | null | undefined): string {
   return value === null || value === undefined ? '' : `<tns:${name}>${esc(String(value))}</tns:${name}>`;
 }
 
@@ -47,6 +47,7 @@ export function invoiceStatusXml(view: InvoiceStatusView): { $xml: string } {
       (view.warnings.length > 0
         ? `<tns:warnings>${view.warnings.map((w) => `<tns:warning>${el('code', w.code)}${el('name', w.name)}${el('message', w.message)}</tns:warning>`).join('')}</tns:warnings>`
         : '') +
+      el('gibPackage', view.gibPackage) +
       el('receivedAt', view.receivedAt) +
       el('updatedAt', view.updatedAt) +
       `<tns:history>${history}</tns:history>`,

@@ -1,0 +1,206 @@
+/**
+ * ListOutgoingInvoices with a million invoices: how long the gateway takes to answer each kind of question an ERP or
+ * the portal asks of the outgoing list (issue 11: < 100 ms with 1,000,000 invoices in the database).
+ *
+ *   npx tsx bench/outgoing-list.bench.ts [N=1000000] [REPEATS=30]
+ *   GW_DATABASE_URL=postgres://…/db npx tsx bench/outgoing-list.bench.ts       the same on PostgreSQL (an empty database)
+ *
+ * Builds N invoices of one company (plus N/10 of another, so that the tenant condition has work to do) straight into
+ * the database, as two years of trading: 70 % e-Arşiv, 30 % e-Fatura, nearly all concluded, a few per cent failed or in
+ * progress, receivers from a few large customers to many one-off buyers, five number series. Then the gateway
+ * answers over HTTP (its SOAP server, WS-Security PasswordDigest checked on every call), one call at a time, and each
+ * question is asked REPEATS times after two warm-up calls: median, 95th percentile and maximum, client-measured
+ * (request written → answer read), with the number of invoices on the page.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { createApp, SOAP_PATH } from '../src/app';
+import { loadConfig } from '../src/config';
+import { createDb, dbClient, migrate } from '../src/db/connect';
+import { listenHttp } from '../src/http/server';
+import { buildUsernameTokenHeader } from '../src/security/wsse';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const REPEATS = Number(process.argv[3] ?? 30);
+const VKN = '1234567801';
+const OTHER_VKN = '9876543210';
+const START = Date.parse('2025-01-01T06:00:00Z');
+const SPAN_MS = 700 * 86_400_000;
+
+/** A small deterministic generator: the same data set on every run and on both databases. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const EARSIV_STATES: Array<[string, number]> = [['SUCCESS', 0.95], ['CANCEL_REPORTED', 0.02], ['ERROR', 0.015], ['SIGNED', 0.005], ['IN_REPORT', 0.01]];
+const EFATURA_STATES: Array<[string, number]> = [['DELIVERED', 0.6], ['ACCEPTED', 0.3], ['REJECTED', 0.03], ['GIB_REJECTED', 0.02], ['AWAITING_RECEIVER', 0.03], ['SIGNED', 0.01], ['ERROR', 0.01]];
+
+function pick(r: number, table: Array<[string, number]>): string {
+  let acc = 0;
+  for (const [name, p] of table) if (r < (acc += p)) return name;
+  return table[table.length - 1]![0];
+}
+
+async function build(db: ReturnType<typeof createDb>, tenantId: number, count: number, seed: number) {
+  const random = rng(seed);
+  const series = new Map<string, number>();
+  const batch: Record<string, unknown>[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await db.batchInsert('invoices', batch.splice(0), 400); // SQLite takes at most 500 terms in a compound SELECT
+  };
+  const sha = createHash('sha256').update(randomBytes(8)).digest('hex');
+  for (let i = 0; i < count; i++) {
+    const created = new Date(START + Math.floor((i / count) * SPAN_MS) + Math.floor(random() * 30_000));
+    const earsiv = random() < 0.7;
+    const year = created.getUTCFullYear();
+    const prefix = earsiv ? (random() < 0.9 ? 'EAR' : 'MAG') : random() < 0.97 ? 'EFT' : random() < 0.5 ? 'IHR' : 'ABC';
+    const key = `${prefix}${year}`;
+    const seq = (series.get(key) ?? 0) + 1;
+    series.set(key, seq);
+    // Receivers: e-Fatura to 2,000 companies, the first 20 of them taking half; e-Arşiv to 200,000 people, mostly once.
+    const receiver = earsiv
+      ? String(10_000_000_000 + Math.floor(random() * 200_000))
+      : String(1_000_000_000 + (random() < 0.5 ? Math.floor(random() * 20) : Math.floor(random() * 2000)));
+    const state = pick(random(), earsiv ? EARSIV_STATES : EFATURA_STATES);
+    const issued = new Date(created.getTime() - Math.floor(random() * 3) * 86_400_000).toISOString().slice(0, 10);
+    batch.push({
+      tenant_id: tenantId,
+      machine: earsiv ? 'earsiv-invoice' : 'efatura-invoice',
+      state,
+      version: 5,
+      ettn: randomUUID(),
+      invoice_number: `${key}${String(seq).padStart(9, '0')}`,
+      kind: earsiv ? 'EARSIV' : 'EFATURA',
+      profile_id: earsiv ? 'EARSIVFATURA' : random() < 0.4 ? 'TICARIFATURA' : 'TEMELFATURA',
+      type_code: 'SATIS',
+      issue_date: issued,
+      receiver_id: receiver,
+      receiver_name: earsiv ? 'AHMET YILMAZ' : `FIRMA ${receiver} A.S.`,
+      currency: 'TRY',
+      payable_amount: (100 + Math.floor(random() * 1_000_000) / 100).toFixed(2),
+      received_sha256: sha,
+      document_sha256: sha,
+      signed_sha256: sha,
+      caller_signed: false,
+      context: state === 'ERROR' ? '{"code":1163,"codeDescription":"HATALI"}' : '{}',
+      created_at: created.toISOString(),
+      updated_at: created.toISOString(),
+    });
+    if (batch.length >= 20_000) await flush();
+  }
+  await flush();
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-list-bench-'));
+  const config = loadConfig({ ...process.env, GW_DATA_DIR: dataDir, GW_PORT: '0', GW_WORKER: 'false' });
+  const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
+  await migrate(db);
+  const logger = pino({ level: 'warn' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const gw = await createApp({ config, db, logger });
+  const tenant = await gw.services.tenants.createTenant({ vkn: VKN, title: 'BENCH A.S.' });
+  const other = await gw.services.tenants.createTenant({ vkn: OTHER_VKN, title: 'OTHER A.S.' });
+  await gw.services.tenants.createUser(tenant.id, 'bench', 'bench-password-1');
+
+  const t0 = Date.now();
+  await build(db, tenant.id, N, 1);
+  await build(db, other.id, Math.floor(N / 10), 2);
+  if (dbClient(db) === 'postgres') await db.raw('analyze invoices');
+  else await db.raw('analyze');
+  const buildSeconds = (Date.now() - t0) / 1000;
+  console.log(`${dbClient(db)}: ${N.toLocaleString('en')} invoices (+ ${Math.floor(N / 10).toLocaleString('en')} of another company) built in ${buildSeconds.toFixed(0)} s`);
+
+  const server = await listenHttp(gw.app, 0, '127.0.0.1', config.http);
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${SOAP_PATH}`;
+  const call = async (fields: Record<string, string>) => {
+    const security = buildUsernameTokenHeader('bench', 'bench-password-1', { nonce: randomBytes(16), created: new Date().toISOString() });
+    const body = Object.entries(fields).map(([k, v]) => `<gw:${k}>${v}</gw:${k}>`).join('');
+    const envelope = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:gw="urn:acik-entegrator:gateway:1"><soap:Header>${security}</soap:Header><soap:Body><gw:ListOutgoingInvoicesRequest>${body}</gw:ListOutgoingInvoicesRequest></soap:Body></soap:Envelope>`;
+    const started = process.hrtime.bigint();
+    const res = await fetch(url, { method: 'POST', body: envelope, headers: { 'Content-Type': 'text/xml; charset=utf-8' } });
+    const text = await res.text();
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (res.status !== 200) throw new Error(`${JSON.stringify(fields)}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    return { ms, rows: text.split('<tns:invoice>').length - 1, next: /<tns:nextPageToken>([^<]+)</.exec(text)?.[1] };
+  };
+
+  // Page tokens deep inside the list: where a walk would be after half of it and at its very end.
+  const row = async (offset: number) =>
+    (await db('invoices').where({ tenant_id: tenant.id }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).offset(offset).limit(1).select('created_at', 'id'))[0];
+  const tokenAt = async (offset: number) => {
+    const r = await row(offset);
+    return Buffer.from(JSON.stringify(['CREATED', String(r.created_at), Number(r.id)])).toString('base64url');
+  };
+  const bigCustomer = '1000000003';
+  const smallCustomer = '1000001500'; // one of the 1,980 that share the other half
+  const person = (await db('invoices').where({ tenant_id: tenant.id, kind: 'EARSIV' }).orderBy('id').first('receiver_id')).receiver_id as string;
+
+  const questions: Array<[string, Record<string, string>]> = [
+    ['newest 100, no filter', {}],
+    ['newest 500 (largest page)', { pageSize: '500' }],
+    [`page after ${Math.floor(N / 2).toLocaleString('en')} (token)`, { pageToken: await tokenAt(Math.floor(N / 2)) }],
+    ['last page (token at the end)', { pageToken: await tokenAt(N - 50) }],
+    ['e-Fatura only', { documentKind: 'EFATURA' }],
+    ['tab Hatalı (≈ 1.5 %)', { portalTab: 'Hatalı' }],
+    ['tab Henüz Sonuçlanmamış', { portalTab: 'Henüz Sonuçlanmamış' }],
+    ['tab Başarılı', { portalTab: 'Başarılı' }],
+    ['state SIGNED (≈ 0.6 %)', { state: 'SIGNED' }],
+    ['e-Fatura, state AWAITING_RECEIVER', { documentKind: 'EFATURA', state: 'AWAITING_RECEIVER' }],
+    ['large customer (≈ 7.5 %)', { receiverVknTckn: bigCustomer }],
+    ['small customer', { receiverVknTckn: smallCustomer }],
+    ['a person (e-Arşiv)', { receiverVknTckn: person }],
+    ['series ABC (≈ 0.5 %)', { numberPrefix: 'ABC' }],
+    ['series and year EAR2025', { numberPrefix: 'EAR2025' }],
+    ['one created day', { from: '2026-03-10', to: '2026-03-10' }],
+    ['one issue month, by issue date', { dateBy: 'ISSUED', from: '2025-06-01', to: '2025-06-30' }],
+    ['tab Hatalı in one month', { portalTab: 'Hatalı', from: '2025-06-01', to: '2025-06-30' }],
+    ['tab Hatalı, by issue date', { portalTab: 'Hatalı', dateBy: 'ISSUED' }],
+    ['tab Hatalı, small customer', { portalTab: 'Hatalı', receiverVknTckn: smallCustomer }],
+    ['large customer, Başarılı, series EFT', { receiverVknTckn: bigCustomer, portalTab: 'Başarılı', numberPrefix: 'EFT' }],
+    ['series ABC, tab Hatalı', { numberPrefix: 'ABC', portalTab: 'Hatalı' }],
+    ['no match (unknown receiver)', { receiverVknTckn: '9999999999' }],
+  ];
+
+  console.log(`\n| question | invoices on the page | median ms | p95 ms | max ms |\n|---|---:|---:|---:|---:|`);
+  const results: Array<{ name: string; rows: number; median: number; p95: number; max: number }> = [];
+  for (const [name, fields] of questions) {
+    await call(fields);
+    await call(fields);
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < REPEATS; i++) {
+      const r = await call(fields);
+      times.push(r.ms);
+      rows = r.rows;
+    }
+    times.sort((a, b) => a - b);
+    const result = { name, rows, median: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1]! };
+    results.push(result);
+    console.log(`| ${name} | ${rows} | ${result.median.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.max.toFixed(1)} |`);
+  }
+  const worst = results.reduce((a, b) => (b.p95 > a.p95 ? b : a));
+  console.log(`\nworst p95: ${worst.p95.toFixed(1)} ms (${worst.name}); goal < 100 ms: ${results.every((r) => r.max < 100) ? 'met by every call' : results.every((r) => r.p95 < 100) ? 'met at p95' : 'NOT met'}`);
+
+  server.closeAllConnections();
+  server.close();
+  await db.destroy();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(String(err?.stack ?? err).slice(0, 2000)); // a failed insert's message holds its whole statement
+  process.exit(1);
+});

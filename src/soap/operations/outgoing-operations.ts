@@ -1,0 +1,71 @@
+/**
+ * ListOutgoingInvoices and GetInvoiceDocument: the invoices the company sent. Thin handlers: arguments → the
+ * outgoing-invoice service → the WSDL's OutgoingInvoice, written as XML directly (a page holds up to 500 of them;
+ * see invoice-status.ts for why not node-soap's serialiser).
+ */
+import { GatewayError } from '../../faults';
+import type { DocumentKind } from '../../db/invoices';
+import type { PortalTab } from '../../machines';
+import type { OutgoingInvoiceService, OutgoingInvoiceSummary } from '../../services/outgoing-invoices.service';
+import { argEttn, argString, soapOperation, type OperationDeps } from '../operation';
+import { el } from './invoice-status';
+
+function outgoingInvoiceXml(v: OutgoingInvoiceSummary): { $xml: string } {
+  return {
+    $xml:
+      el('ettn', v.ettn) +
+      el('invoiceNumber', v.invoiceNumber) +
+      el('documentKind', v.documentKind) +
+      el('profileId', v.profileId) +
+      el('typeCode', v.typeCode) +
+      el('issueDate', v.issueDate) +
+      el('receiverVknTckn', v.receiverVknTckn) +
+      el('receiverName', v.receiverName) +
+      el('payableAmount', v.payableAmount) +
+      el('currency', v.currency) +
+      el('state', v.state) +
+      el('status', v.status) +
+      el('code', v.code) +
+      el('description', v.description) +
+      el('portalTab', v.portalTab) +
+      el('receivedAt', v.receivedAt) +
+      el('updatedAt', v.updatedAt),
+  };
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], field: string): T | null {
+  const v = argString(value);
+  if (v === null) return null;
+  if (!(allowed as readonly string[]).includes(v)) throw new GatewayError('REQUEST_FIELD', { field });
+  return v as T;
+}
+
+export function outgoingOperations(deps: OperationDeps & { outgoing: OutgoingInvoiceService }) {
+  return {
+    ListOutgoingInvoices: soapOperation('ListOutgoingInvoices', deps, async (caller, args) => {
+      const pageSize = argString(args.pageSize);
+      if (pageSize !== null && !/^[0-9]{1,4}$/.test(pageSize)) throw new GatewayError('REQUEST_FIELD', { field: 'pageSize' });
+      const page = await deps.outgoing.list(caller, {
+        from: argString(args.from),
+        to: argString(args.to),
+        dateBy: oneOf(args.dateBy, ['CREATED', 'ISSUED'] as const, 'dateBy (CREATED veya ISSUED)'),
+        kind: oneOf<DocumentKind>(args.documentKind, ['EFATURA', 'EARSIV'], 'documentKind (EFATURA veya EARSIV)'),
+        state: argString(args.state),
+        portalTab: argString(args.portalTab) as PortalTab | null, // the service knows the tabs
+        receiverId: argString(args.receiverVknTckn),
+        numberPrefix: argString(args.numberPrefix),
+        pageSize: pageSize === null ? null : Number(pageSize),
+        pageToken: argString(args.pageToken),
+      });
+      return {
+        invoice: page.invoices.map(outgoingInvoiceXml),
+        ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+      };
+    }),
+
+    GetInvoiceDocument: soapOperation('GetInvoiceDocument', deps, async (caller, args) => {
+      const d = await deps.outgoing.document(caller, { ettn: argEttn(args.ettn), invoiceNumber: argString(args.invoiceNumber) });
+      return { invoice: outgoingInvoiceXml(d.invoice), fileName: d.fileName, signed: d.signed, document: d.document.toString('base64') };
+    }),
+  };
+}
