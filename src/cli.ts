@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, schematronDir, ublXsdDir } from './config';
+import { ConfigError, loadConfig } from './config';
 import { createDb, migrate } from './db/connect';
 import { isGatewayError } from './faults';
 import { createSecretBox, loadOrCreateKey } from './security/secret-box';
 import { createTenantService } from './services/tenant.service';
-import { createInvoiceValidator } from './validation';
+import { packageChecks } from './services/gib-package.service';
 import { activeGibPackage, GibPackageError, installGibPackage, installedGibPackages } from './validation/gib-package';
 
 const HELP = `usage: npm run cli -- <command> [options]
@@ -145,9 +145,7 @@ async function main(argv: string[]): Promise<number> {
           dataDir: config.dataDir,
           now: new Date(),
           // Loaded as the gateway will load it: a package whose XSDs do not compile is not installed.
-          check: (root) => {
-            createInvoiceValidator({ xsdDir: ublXsdDir({ gibDir: root })!, schematronDir: schematronDir({ gibDir: root })!, maxUnzippedBytes: 1024 });
-          },
+          check: (root) => void packageChecks(root, { maxUnzippedBytes: 1024 }),
         });
         console.log(`GİB package ${info.id} (${info.date}) ${info.alreadyInstalled ? 'was installed already' : 'installed'} and active: ${info.dir}`);
         return 0;

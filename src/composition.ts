@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { schematronDir, ublXsdDir, type GatewayConfig, type GibUrls } from './config';
+import type { GatewayConfig, GibUrls } from './config';
 import { createMachineStore, type MachineStore } from './db/machine-store';
 import { createWriteBatcher, type WriteBatcher } from './db/write-batcher';
 import { GatewayError } from './faults';
@@ -24,7 +24,7 @@ import { createGibUserDirectory } from './services/gib-users';
 import { createInboxService } from './services/inbox.service';
 import { createInvoiceCancelService } from './services/invoice-cancel.service';
 import { createInvoicePipeline, senderEnvelopeHooks } from './services/invoice-pipeline.service';
-import { createGibPackageHolder } from './services/gib-package.service';
+import { createGibPackageHolder, packageChecks } from './services/gib-package.service';
 import { createInvoiceService, type InvoiceValidator } from './services/invoice.service';
 import { createOutgoingInvoiceService } from './services/outgoing-invoices.service';
 import { createOutbox } from './services/outbox.service';
@@ -32,7 +32,6 @@ import { createSignerRegistry, type SignerRegistry } from './services/signer-reg
 import { createTenantService } from './services/tenant.service';
 import { verifyXml } from './signing/verify';
 import { createBlobStore, type BlobStore } from './storage/blob-store';
-import { createInvoiceValidator } from './validation';
 import { ensurePeriodicJobs } from './worker/periodic';
 import { watchQueue } from './worker/queue-metrics';
 import { earsivTasks } from './worker/tasks/earsiv.tasks';
@@ -68,13 +67,7 @@ export function composeGateway(deps: GatewayDeps) {
   const gibPackage = createGibPackageHolder({
     config,
     logger,
-    build: (gibDir) =>
-      createInvoiceValidator({
-        xsdDir: ublXsdDir({ gibDir }) ?? undefined,
-        schematronDir: schematronDir({ gibDir }) ?? undefined,
-        maxUnzippedBytes: config.limits.maxDocumentBytes,
-        now: clock,
-      }),
+    build: (gibDir) => packageChecks(gibDir, { maxUnzippedBytes: config.limits.maxDocumentBytes, now: clock }),
   });
   const validator = deps.validator ?? gibPackage.validator;
   const writer = createWriteBatcher(db);

@@ -7,7 +7,7 @@ import { tenantById } from '../db/tenants';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
 import { displayEnvelopeId, toEttn, type Ettn } from '../ids';
-import { describeState, earsivInvoiceMachine, efaturaInvoiceMachine, machineById, portalTab, type PortalTab } from '../machines';
+import { describeState, earsivInvoiceMachine, efaturaInvoiceMachine, machineById, portalTab, type ElogoStatus, type PortalTab } from '../machines';
 import type { Caller } from '../security/authenticator';
 import { sha256Hex, type BlobStore } from '../storage/blob-store';
 import type { ArithmeticPolicy, Channel, InvoiceFacts, InvoiceWarning } from '../validation';
@@ -75,6 +75,12 @@ export interface InvoiceServiceDeps {
   onEnqueued?: () => void;
 }
 
+/** What the ERP sees of an invoice's state: its machine's status, code and description, and the e-Arşiv portal tab. */
+export function invoiceStateOf(row: InvoiceRow): { state: string; status: ElogoStatus; code: number; description: string; portalTab: PortalTab | null } {
+  const described = describeState(machineById(row.machine), row.state, row.context);
+  return { state: row.state, ...described, portalTab: row.kind === 'EARSIV' ? portalTab(described.status) : null };
+}
+
 /** States in which an e-Fatura can have a cancellation request (delivered, answered KABUL, cancelled). */
 const CANCELLABLE_OR_CANCELLED = new Set(['DELIVERED', 'ACCEPTED', 'CANCELLED']);
 
@@ -88,16 +94,12 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
   }
 
   async function statusView(row: InvoiceRow, q: Knex = db): Promise<InvoiceStatusView> {
-    const machine = machineById(row.machine);
-    const state = describeState(machine, row.state, row.context);
     return {
       ettn: row.ettn,
       invoiceNumber: row.number,
       documentKind: row.kind,
       profileId: row.profileId,
-      state: row.state,
-      ...state,
-      portalTab: row.kind === 'EARSIV' ? portalTab(state.status) : null,
+      ...invoiceStateOf(row),
       envelopeId: row.envelopeId ? displayEnvelopeId(row.envelopeId) : null,
       applicationResponse: (row.context.applicationResponse as { code?: 'KABUL' | 'RED' } | undefined)?.code ?? null,
       cancelRequest: row.kind === 'EFATURA' && CANCELLABLE_OR_CANCELLED.has(row.state) ? await latestCancel(row.id, q) : null,
@@ -105,7 +107,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       gibPackage: (row.context.gibPackage as string | undefined) ?? null,
       receivedAt: row.createdAt,
       updatedAt: row.updatedAt,
-      history: await deps.store.history(machine.id, row.id, q),
+      history: await deps.store.history(row.machine, row.id, q),
     };
   }
 

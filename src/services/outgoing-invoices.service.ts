@@ -7,7 +7,8 @@ import type { Knex } from 'knex';
 import { findInvoice, listInvoices, type DocumentKind, type InvoiceRow } from '../db/invoices';
 import { GatewayError } from '../faults';
 import type { Ettn } from '../ids';
-import { describeState, earsivInvoiceMachine, efaturaInvoiceMachine, portalTab, type ElogoStatus, type PortalTab, type StateSpec } from '../machines';
+import { earsivInvoiceMachine, efaturaInvoiceMachine, portalTab, type ElogoStatus, type PortalTab, type StateSpec } from '../machines';
+import { invoiceStateOf } from './invoice.service';
 import type { Caller } from '../security/authenticator';
 import type { BlobStore } from '../storage/blob-store';
 import { turkishDayStart } from '../turkish-time';
@@ -114,9 +115,7 @@ function decodeToken(token: string, order: Order): { key: string; id: number } {
   throw new GatewayError('REQUEST_FIELD', { field: 'pageToken' });
 }
 
-export function summaryOf(row: InvoiceRow): OutgoingInvoiceSummary {
-  const machine = row.kind === 'EARSIV' ? earsivInvoiceMachine : efaturaInvoiceMachine;
-  const state = describeState(machine, row.state, row.context);
+function summaryOf(row: InvoiceRow): OutgoingInvoiceSummary {
   return {
     ettn: row.ettn,
     invoiceNumber: row.number,
@@ -128,9 +127,7 @@ export function summaryOf(row: InvoiceRow): OutgoingInvoiceSummary {
     receiverName: row.receiverName,
     payableAmount: row.payableAmount,
     currency: row.currency,
-    state: row.state,
-    ...state,
-    portalTab: row.kind === 'EARSIV' ? portalTab(state.status) : null,
+    ...invoiceStateOf(row),
     receivedAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -3,18 +3,15 @@ import path from 'node:path';
 import { expect } from 'chai';
 import pino from 'pino';
 import yazl from 'yazl';
-import { loadConfig, schematronDir, ublXsdDir } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { isGatewayError } from '../../src/faults';
-import { createGibPackageHolder } from '../../src/services/gib-package.service';
-import { createInvoiceValidator } from '../../src/validation';
+import { createGibPackageHolder, packageChecks } from '../../src/services/gib-package.service';
 import { activeGibPackage, installGibPackage, installedGibPackages, packagesDir } from '../../src/validation/gib-package';
 import { tempDir } from '../helpers/db';
 import { makeInvoice } from '../helpers/invoices';
 import { GIB_DIR } from '../helpers/paths';
 
-const check = (root: string) => {
-  createInvoiceValidator({ xsdDir: ublXsdDir({ gibDir: root })!, schematronDir: schematronDir({ gibDir: root })!, maxUnzippedBytes: 1024 });
-};
+const check = (root: string) => void packageChecks(root, { maxUnzippedBytes: 1024 });
 const install = (source: string, dataDir: string) => installGibPackage({ source, dataDir, now: new Date(), check });
 
 /** GİB's package with one more entry in its change log: another version, dated 2026-12-01. */
@@ -116,7 +113,7 @@ describe("GİB's package as a managed resource (gib:package, switched while runn
     const holder = createGibPackageHolder({
       config,
       logger,
-      build: (dir) => createInvoiceValidator({ xsdDir: ublXsdDir({ gibDir: dir }) ?? undefined, schematronDir: schematronDir({ gibDir: dir }) ?? undefined, maxUnzippedBytes: 1 << 24 }),
+      build: (dir) => packageChecks(dir, { maxUnzippedBytes: 1 << 24 }),
     });
     try {
       expect(holder.current()).to.include({ id: a.id, origin: 'data' });
