@@ -7,8 +7,7 @@ import { createDb, migrate } from './db/connect';
 import { isGatewayError } from './faults';
 import { createSecretBox, loadOrCreateKey } from './security/secret-box';
 import { createTenantService } from './services/tenant.service';
-import { packageChecks } from './services/gib-package.service';
-import { activeGibPackage, GibPackageError, installGibPackage, installedGibPackages } from './validation/gib-package';
+import { activeGibPackage, GibPackageError, installGibPackage, installedGibPackages, packageChecks } from './validation/gib-package';
 
 const HELP = `usage: npm run cli -- <command> [options]
   migrate                                   run database migrations

@@ -311,12 +311,3 @@ export function gibUrls(config: Pick<GatewayConfig, 'gib'>): GibUrls {
   return { efaturaUrl: `${base}/EFatura`, earsivUrl: `${base}/EArsiv`, cancelPortalUrl: `${base}/FaturaIptal` };
 }
 
-/** Where the UBL-TR XSDs are inside GİB's package, when one is configured. */
-export function ublXsdDir(config: Pick<GatewayConfig, 'gibDir'>): string | null {
-  return config.gibDir ? path.join(config.gibDir, 'ubl-tr-1.2.1', 'xsdrt') : null;
-}
-
-/** Where GİB's invoice schematron and code lists are inside its package, when one is configured. */
-export function schematronDir(config: Pick<GatewayConfig, 'gibDir'>): string | null {
-  return config.gibDir ? path.join(config.gibDir, 'e-fatura-paketi', 'schematron') : null;
-}

@@ -15,14 +15,16 @@ import { createSimulator, type Simulator } from './simulator';
 async function startEmbeddedSimulator(
   config: GatewayConfig,
   logger: ReturnType<typeof createLogger>,
-  trustedRoots: Buffer[],
+  trustedRoots: () => Promise<Buffer[]>,
+  gibDir: () => string | null,
 ): Promise<{ sim: Simulator; urls: GibUrls }> {
   const sim = createSimulator(
     {
       dataDir: path.join(config.dataDir, 'gib-simulator'),
-      ...(config.gibDir ? { gibDir: config.gibDir } : {}),
-      // Filled once the gateway's signers are known (below): the simulator then verifies every signature as GİB does
-      // (1160/1177), trusting the roots the gateway's seals chain to — the development seal's included.
+      // The gateway's active GİB package, followed when gib:package switches it: both refuse the same invoices.
+      gibDir,
+      // Asked per document: the roots the gateway's seals chain to, development seals included as tenants get their
+      // first one, so the simulator verifies every signature as GİB does (1161/1177).
       trustedRoots,
       // Merkez's own 1215/1230/1300 are pushed too, so a demo does not wait for the 24-hour poll.
       pushFinalStates: true,
@@ -40,20 +42,23 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   await migrate(db);
-  const simulatorRoots: Buffer[] = [];
-  const embedded = config.gib.simulator.enabled ? await startEmbeddedSimulator(config, logger, simulatorRoots) : null;
+  // The gateway's signers and GİB package once it exists (below).
+  let gatewayRoots = async (): Promise<Buffer[]> => [];
+  let gibPackageDir = (): string | null => config.gibDir;
+  const embedded = config.gib.simulator.enabled ? await startEmbeddedSimulator(config, logger, () => gatewayRoots(), () => gibPackageDir()) : null;
   const gib: GibUrls = embedded?.urls ?? gibUrls(config);
   // Where the embedded simulator reaches us: an address bound to every interface is reached on the loopback.
   const selfHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const publicUrl = config.gib.publicUrl ?? `http://${selfHost}:${config.port}`;
   const gateway = await createApp({ config, db, logger, publicUrl: config.gib.publicUrl ?? undefined, gib });
+  gibPackageDir = () => gateway.gibPackage.current()?.dir ?? null;
+  gatewayRoots = () => gateway.signers.trustedRoots();
   const server = await listenHttp(gateway.app, config.port, config.host, config.http);
   const pkg = gateway.gibPackage.current();
   if (pkg) logger.info({ gibPackage: pkg.id, date: pkg.date, origin: pkg.origin }, `GİB package ${pkg.id}: invoices are checked with GİB's XSDs and schematron`);
   else logger.warn("no GİB package: XSD and schematron checks are off, so invoices GİB would refuse are accepted here (install one with npm run cli -- gib:package <folder-or-zip>)");
 
   if (embedded) {
-    simulatorRoots.push(...(await gateway.signers.trustedRoots()));
     const endpoint = `${publicUrl.replace(/\/$/, '')}${GIB_ENDPOINT_PATH}`;
     const tenants = await gateway.services.tenants.listTenants();
     for (const t of tenants) {
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
   if (config.worker.enabled) gateway.worker.start();
   logger.info(
     { port: config.port, host: config.host, database: config.databaseUrl ? 'postgres' : 'sqlite', gibDir: config.gibDir, gib: gib.efaturaUrl },
-    `gateway listening: WSDL at http://${config.host}:${config.port}/soap/gateway?wsdl`,
+    `gateway listening: WSDL at ${publicUrl.replace(/\/$/, '')}/soap/gateway?wsdl`,
   );
 
   let stopping = false;

@@ -6,9 +6,9 @@
  * load is logged and the current one stays.
  */
 import type { Logger } from 'pino';
-import { schematronDir, ublXsdDir, type GatewayConfig } from '../config';
+import type { GatewayConfig } from '../config';
 import { activeChangedAt, activeGibPackage, describeGibPackage } from '../validation/gib-package';
-import { createInvoiceValidator, type InvoiceValidator, type ValidatedInvoice, type ValidateOptions } from '../validation';
+import type { InvoiceValidator, ValidatedInvoice, ValidateOptions } from '../validation';
 
 export interface ActiveGibPackage {
   id: string;
@@ -26,16 +26,6 @@ export interface GibPackageHolder {
   /** Looks for a newly installed package now (the timer does it every checkEveryMs). */
   refresh(): void;
   stop(): void;
-}
-
-/** The invoice checks of a package directory (null: the gateway's own checks only, no XSD or schematron). */
-export function packageChecks(gibDir: string | null, o: { maxUnzippedBytes: number; now?: () => Date }): InvoiceValidator {
-  return createInvoiceValidator({
-    xsdDir: ublXsdDir({ gibDir }) ?? undefined,
-    schematronDir: schematronDir({ gibDir }) ?? undefined,
-    maxUnzippedBytes: o.maxUnzippedBytes,
-    ...(o.now ? { now: o.now } : {}),
-  });
 }
 
 export function createGibPackageHolder(deps: {

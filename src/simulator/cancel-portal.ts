@@ -160,7 +160,8 @@ export interface CancelPortalDeps {
   store: SimulatorStore;
   clock: () => Date;
   log: Logger;
-  trustedRoots?: Array<Buffer | string>;
+  /** Roots signatures must chain to (asked per document: the embedded simulator follows the gateway's); none: presence only. */
+  trustedRoots: () => Promise<Array<Buffer | string>>;
 }
 
 export interface CancelPortal {
@@ -189,7 +190,8 @@ export function createCancelPortal(d: CancelPortalDeps): CancelPortal {
   /** The document's seal must be sound and be `party`'s (see the file comment for the two modes). */
   async function checkSignature(xml: Buffer, signed: boolean, party: string): Promise<void> {
     if (!signed) throw new Refusal('IMZA_BULUNAMADI');
-    const roots = d.trustedRoots && d.trustedRoots.length > 0 ? d.trustedRoots : embeddedCertificates(xml);
+    const trusted = await d.trustedRoots();
+    const roots = trusted.length > 0 ? trusted : embeddedCertificates(xml);
     let signer: string | null;
     try {
       ({ signerId: signer } = await verifyXml(xml, { trustedRoots: roots, now: d.clock() }));

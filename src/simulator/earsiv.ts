@@ -25,8 +25,6 @@
  *   (1163; the cancellation of an invoice reported earlier is what a cancellation is) → 1300.
  * FaultInjection.rejectReports rejects the next N reports with 1150; earsivTimeouts holds the next N calls.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isGatewayError } from '../faults';
@@ -55,7 +53,7 @@ import {
 } from '../gib/protocol';
 import { UUID_RE } from '../gib/protocol/markup';
 import { verifyXml } from '../signing/verify';
-import { createXsdValidator, type XsdValidator } from '../validation/ubl-tr/xsd';
+import type { SimulatorPackage } from './gib-package';
 import { unpackDocument } from '../zip/read';
 import { zipOne } from '../zip/write';
 import { SOAP_REQUEST_LIMITS, parseXml } from '../xml/parse';
@@ -106,8 +104,9 @@ export interface EarsivServiceDeps {
   timings: SimulatorTimings;
   faults: FaultInjection;
   clock: () => Date;
-  gibDir?: string;
-  trustedRoots?: Array<Buffer | string>;
+  gibPackage: SimulatorPackage;
+  /** Roots signatures must chain to (asked per document: the embedded simulator follows the gateway's); none: presence only. */
+  trustedRoots: () => Promise<Array<Buffer | string>>;
   publicUrl?: string;
 }
 
@@ -127,8 +126,6 @@ class Verdict extends Error {
 
 export function createEarsivService(d: EarsivServiceDeps): EarsivService {
   const held = new Set<NodeJS.Timeout>();
-  const wsdlFile = d.gibDir ? path.join(d.gibDir, 'earsiv', 'EArsivWs.wsdl') : null;
-  let validator: XsdValidator | null = null;
   const router = express.Router();
   const now = (): string => d.clock().toISOString();
 
@@ -146,12 +143,13 @@ export function createEarsivService(d: EarsivServiceDeps): EarsivService {
 
   for (const p of EARSIV_PATHS) {
     router.get(p, (req: Request, res: Response) => {
-      if (!('wsdl' in req.query) || !wsdlFile || !fs.existsSync(wsdlFile)) {
+      const file = 'wsdl' in req.query ? d.gibPackage.wsdl('earsivWsdl') : null;
+      if (!file) {
         res.status(404).type('text/plain').send('WSDL: GİB paketi (gibDir) yapılandırılmadı veya ?wsdl eksik');
         return;
       }
       const here = d.publicUrl ? `${d.publicUrl.replace(/\/$/, '')}${p}` : `${req.protocol}://${req.get('host')}${p}`;
-      const wsdl = fs.readFileSync(wsdlFile, 'utf8').replace(/(<soap12:address\s+location=")[^"]*(")/, `$1${here}$2`);
+      const wsdl = file.replace(/(<soap12:address\s+location=")[^"]*(")/, `$1${here}$2`);
       res.type('text/xml').send(wsdl);
     });
 
@@ -303,9 +301,8 @@ export function createEarsivService(d: EarsivServiceDeps): EarsivService {
   }
 
   function checkSchema(xml: Buffer, parsed: ParsedEarsivReport): void {
-    if (d.gibDir) {
-      // libxml2, the reference engine: it also enforces EArsiv.xsd's xs:unique constraints (faturaNo, …).
-      validator ??= createXsdValidator(path.join(d.gibDir, 'earsiv'), { engine: 'libxml2', mainSchema: 'EArsiv.xsd' });
+    const validator = d.gibPackage.earsivXsd();
+    if (validator) {
       try {
         validator.validate(parseXml(xml));
       } catch (err) {
@@ -320,10 +317,11 @@ export function createEarsivService(d: EarsivServiceDeps): EarsivService {
 
   async function checkSignature(r: SimEarsivReport, parsed: ParsedEarsivReport): Promise<void> {
     if (!parsed.signed) throw new Verdict(1161, 'baslik/ds:Signature bulunamadı');
-    if (!d.trustedRoots || d.trustedRoots.length === 0) return;
+    const roots = await d.trustedRoots();
+    if (roots.length === 0) return;
     let signerId: string | null;
     try {
-      ({ signerId } = await verifyXml(r.xml, { trustedRoots: d.trustedRoots, now: d.clock() }));
+      ({ signerId } = await verifyXml(r.xml, { trustedRoots: roots, now: d.clock() }));
     } catch (err) {
       if (!isGatewayError(err)) throw err;
       throw new Verdict(err.fault === 'SIGNATURE_MISSING' ? 1161 : 1177, err.message);

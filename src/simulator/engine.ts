@@ -41,7 +41,8 @@ import {
 } from '../gib/protocol';
 import { NS } from '../gib/protocol/markup';
 import { verifyXml } from '../signing/verify';
-import { applicationResponseFailures, createInvoiceValidator, loadCodeLists, type CodeLists, type InvoiceValidator } from '../validation';
+import { applicationResponseFailures } from '../validation';
+import type { SimulatorPackage } from './gib-package';
 import type { FaultInjection, SimulatorTimings } from './options';
 import type { PartyRecord, PushRecord, SimDocumentDetail, SimEnvelope, SimulatorStore } from './store';
 import { attrValue } from '../xml/query';
@@ -49,7 +50,7 @@ import type { XmlElement } from '../xml/parse';
 import type { OutgoingHttp, Scheduler } from './transport';
 
 const MERKEZ_UBL_PARTY = { vknTckn: GIB_PARTY.vknTckn, name: GIB_PARTY.title! };
-const MAX_XML_BYTES = 100 * 1024 * 1024;
+export const MAX_XML_BYTES = 100 * 1024 * 1024;
 
 /** The few fields of a parsed element the checks read (the codec's XmlElement, structurally). */
 interface El {
@@ -82,26 +83,16 @@ export interface EngineDeps {
   timings: SimulatorTimings;
   faults: FaultInjection;
   clock: () => Date;
-  gibDir?: string;
-  trustedRoots?: Array<Buffer | string>;
+  /** GİB's package (invoice checks, code lists); without one only the codec's checks run. */
+  gibPackage: SimulatorPackage;
+  /** Roots signatures must chain to (asked per document: the embedded simulator follows the gateway's); none: presence only. */
+  trustedRoots: () => Promise<Array<Buffer | string>>;
   pushFinalStates: boolean;
 }
 
 export class GibMerkez {
-  private readonly validator: InvoiceValidator | null;
-  /** GİB's code lists, for the application-response rules (with gibDir). */
-  private readonly codeLists: CodeLists | null;
-
   constructor(private readonly d: EngineDeps) {
-    this.validator = d.gibDir
-      ? createInvoiceValidator({
-          xsdDir: `${d.gibDir}/ubl-tr-1.2.1/xsdrt`,
-          schematronDir: `${d.gibDir}/e-fatura-paketi/schematron`,
-          maxUnzippedBytes: MAX_XML_BYTES,
-          now: d.clock,
-        })
-      : null;
-    this.codeLists = d.gibDir ? loadCodeLists(`${d.gibDir}/e-fatura-paketi/schematron`) : null;
+    d.gibPackage.invoiceChecks(); // compiled now rather than on the first envelope
   }
 
   private now(): string {
@@ -222,10 +213,11 @@ export class GibMerkez {
     for (const [i, e] of parsed.elements.entries()) {
       if (parsed.elementType !== 'INVOICE') break;
       const where = `${i + 1}. belge (${env.documentIds[i] || env.documentUuids[i]})`;
-      if (this.validator) {
+      const checks = this.d.gibPackage.invoiceChecks();
+      if (checks) {
         try {
           // The arithmetic is the gateway's own check (GİB's schematron has none): GİB lets it pass.
-          await this.validator.validate(e.document, { container: 'xml', numberWillBeAssigned: false, arithmetic: 'warn' });
+          await checks.validate(e.document, { container: 'xml', numberWillBeAssigned: false, arithmetic: 'warn' });
         } catch (err) {
           const v = verdictOf(err, 1150);
           throw new Verdict(v.code, `${where}: ${v.detail}`);
@@ -251,9 +243,10 @@ export class GibMerkez {
   }
 
   private async checkSignature(document: Buffer, root: El, senderVkn: string, where: string): Promise<void> {
-    if (this.d.trustedRoots && this.d.trustedRoots.length > 0) {
+    const roots = await this.d.trustedRoots();
+    if (roots.length > 0) {
       try {
-        await verifyXml(document, { trustedRoots: this.d.trustedRoots, expectedSignerId: senderVkn, now: this.d.clock() });
+        await verifyXml(document, { trustedRoots: roots, expectedSignerId: senderVkn, now: this.d.clock() });
       } catch (err) {
         if (!isGatewayError(err)) throw err;
         const code = err.fault === 'SIGNATURE_MISSING' || err.fault === 'SIGNATURE_OWNER_UNKNOWN' ? 1161 : err.fault === 'SIGNER_NOT_AUTHORISED' ? 1176 : 1177;
@@ -289,10 +282,11 @@ export class GibMerkez {
 
   private checkPostboxEnvelope(parsed: ParsedEnvelope): void {
     // GİB's schematron for each KABUL/RED/IADE (pattern "applicationresponse"), with the envelope's type and parties.
-    if (this.codeLists) {
+    const codeLists = this.d.gibPackage.codeLists();
+    if (codeLists) {
       const envelope = { type: parsed.type, senderId: parsed.sender.vknTckn, receiverId: parsed.receiver.vknTckn };
       for (const [i, e] of parsed.elements.entries()) {
-        const failed = applicationResponseFailures(e.element, this.codeLists, { envelope, now: this.d.clock });
+        const failed = applicationResponseFailures(e.element, codeLists, { envelope, now: this.d.clock });
         if (failed.length > 0) throw new Verdict(1150, `${i + 1}. belge: ${failed.map((f) => `${f.rule}: ${f.message}`).join(' ')}`);
       }
     }

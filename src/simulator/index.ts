@@ -10,9 +10,7 @@
  *   /FaturaIptal/…                                                     e-Fatura İptal Portalı, see cancel-portal.ts
  *   POST /EArsiv, GET /EArsiv?wsdl, /admin/earsiv/…                    GİB's e-Arşiv service, see earsiv.ts
  */
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type http from 'node:http';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -27,7 +25,8 @@ import {
   EFATURA_FAULT_KIND,
 } from '../gib/protocol';
 import { createLogger } from '../log';
-import { GibMerkez } from './engine';
+import { GibMerkez, MAX_XML_BYTES } from './engine';
+import { simulatorPackage } from './gib-package';
 import { CANCEL_PORTAL_PATH, createCancelPortal } from './cancel-portal';
 import { EARSIV_PATHS, createEarsivService } from './earsiv';
 import { DEFAULT_TIMINGS, noFaults, type FaultInjection, type SimulatorOptions, type SimulatorTimings } from './options';
@@ -74,6 +73,8 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
   const store = new SimulatorStore(opts.dataDir);
   const outgoing = new OutgoingHttp(timings.requestTimeoutMs);
   const scheduler = new Scheduler((err) => log.error({ err }, 'simulator step failed'));
+  const trustedRoots = async () => (typeof opts.trustedRoots === 'function' ? await opts.trustedRoots() : opts.trustedRoots ?? []);
+  const gibPackage = simulatorPackage(opts.gibDir, { maxXmlBytes: MAX_XML_BYTES, clock });
   const merkez = new GibMerkez({
     store,
     http: outgoing,
@@ -83,23 +84,22 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
     faults,
     clock,
     pushFinalStates: opts.pushFinalStates ?? false,
-    ...(opts.gibDir ? { gibDir: opts.gibDir } : {}),
-    ...(opts.trustedRoots ? { trustedRoots: opts.trustedRoots } : {}),
+    gibPackage,
+    trustedRoots,
   });
   for (const u of opts.users ?? []) store.upsertUser(u, clock());
   for (const e of opts.endpoints ?? []) store.registerEndpoint({ url: e.url, aliases: e.aliases ?? [], vkns: e.vkns ?? [], ...(e.name ? { name: e.name } : {}) });
 
-  const wsdlFile = opts.gibDir ? path.join(opts.gibDir, 'e-fatura-paketi', 'wsdl', 'EFatura_Test.wsdl') : null;
   const held = new Set<NodeJS.Timeout>();
   let server: http.Server | null = null;
   let baseUrl = '';
 
   const app = express();
   app.disable('x-powered-by');
-  const cancelPortal = createCancelPortal({ store, clock, log, ...(opts.trustedRoots ? { trustedRoots: opts.trustedRoots } : {}) });
+  const cancelPortal = createCancelPortal({ store, clock, log, trustedRoots });
   app.use(CANCEL_PORTAL_PATH, cancelPortal.router);
   // GİB's e-Arşiv service and its admin views (earsiv.ts)
-  const earsiv = createEarsivService({ store, scheduler, log, timings, faults, clock, ...(opts.gibDir ? { gibDir: opts.gibDir } : {}), ...(opts.trustedRoots ? { trustedRoots: opts.trustedRoots } : {}), ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
+  const earsiv = createEarsivService({ store, scheduler, log, timings, faults, clock, gibPackage, trustedRoots, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
   app.use(earsiv.router);
 
   // --- GİB's EFatura service ------------------------------------------------------------------------------------
@@ -114,12 +114,13 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
 
   for (const p of SOAP_PATHS) {
     app.get(p, (req: Request, res: Response) => {
-      if (!('wsdl' in req.query) || !wsdlFile || !fs.existsSync(wsdlFile)) {
+      const file = 'wsdl' in req.query ? gibPackage.wsdl('efaturaWsdl') : null;
+      if (!file) {
         res.status(404).type('text/plain').send('WSDL: GİB paketi (gibDir) yapılandırılmadı veya ?wsdl eksik');
         return;
       }
       const here = opts.publicUrl ? `${opts.publicUrl.replace(/\/$/, '')}${p}` : `${req.protocol}://${req.get('host')}${p}`;
-      const wsdl = fs.readFileSync(wsdlFile, 'utf8').replace(/(<soap12:address\s+location=")[^"]*(")/, `$1${here}$2`);
+      const wsdl = file.replace(/(<soap12:address\s+location=")[^"]*(")/, `$1${here}$2`);
       res.type('text/xml').send(wsdl);
     });
 

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { HttpTimeouts } from '../http/server';
+import type { GibPackageSource } from './gib-package';
 import type { AliasRole } from './store';
 
 export interface SimulatorTimings {
@@ -77,10 +78,13 @@ export function noFaults(): FaultInjection {
 
 export interface SimulatorOptions {
   timings?: Partial<SimulatorTimings>;
-  /** GİB's package (holding ubl-tr-1.2.1/xsdrt and e-fatura-paketi/schematron): invoices are then checked. */
-  gibDir?: string;
+  /**
+   * GİB's package (holding ubl-tr-1.2.1/xsdrt and e-fatura-paketi/schematron): invoices are then checked. A function
+   * is asked on every check (the gateway's active package, switched while it runs).
+   */
+  gibDir?: GibPackageSource;
   /** PEM files (or their contents) of trusted roots: signatures are then verified, else only their presence. */
-  trustedRoots?: Array<Buffer | string>;
+  trustedRoots?: Array<Buffer | string> | (() => Promise<Array<Buffer | string>>);
   /** Also push Merkez's own 1215/1230/1300 to the sender (GİB reports those only to getApplicationResponse). */
   pushFinalStates?: boolean;
   users?: SeedUser[];

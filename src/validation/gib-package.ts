@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type yauzl from 'yauzl';
 import { entryData, entryName, inflateChunks, nextEntry, openZip, unsafeName } from '../zip/read';
+import { createInvoiceValidator, type InvoiceValidator } from '.';
 
 /** What the gateway and the simulator read from a package; an archive without them is not GİB's package. */
 export const REQUIRED_FILES = [
@@ -31,6 +32,27 @@ export interface GibPackageInfo {
   installedAt: string;
   /** The package's root directory (holds ubl-tr-1.2.1/ and e-fatura-paketi/). */
   dir: string;
+}
+
+/** Where each part lies inside a package's root. */
+export const PACKAGE_PARTS = {
+  ublXsd: 'ubl-tr-1.2.1/xsdrt',
+  schematron: 'e-fatura-paketi/schematron',
+  efaturaWsdl: 'e-fatura-paketi/wsdl/EFatura_Test.wsdl',
+  earsivXsd: 'earsiv',
+  earsivWsdl: 'earsiv/EArsivWs.wsdl',
+} as const;
+
+/**
+ * The invoice checks of a package (null: the gateway's own checks only, no XSD or schematron). The gateway's checks
+ * and the simulator's (as GİB's) are built here alike, so both refuse the same invoices.
+ */
+export function packageChecks(root: string | null, o: { maxUnzippedBytes: number; now?: () => Date }): InvoiceValidator {
+  return createInvoiceValidator({
+    ...(root ? { xsdDir: path.join(root, PACKAGE_PARTS.ublXsd), schematronDir: path.join(root, PACKAGE_PARTS.schematron) } : {}),
+    maxUnzippedBytes: o.maxUnzippedBytes,
+    ...(o.now ? { now: o.now } : {}),
+  });
 }
 
 /** Limits for an archive someone hands the CLI (GİB's package is ≈ 10 MB in ≈ 300 files). */

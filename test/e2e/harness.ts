@@ -415,6 +415,8 @@ export interface Status {
   envelopeId?: string;
   applicationResponse?: string;
   portalTab?: string;
+  /** The GİB package that checked the invoice (absent without one). */
+  gibPackage?: string;
   history: Array<{ at: string; fromState?: string; toState: string; event: string; actor: string; reason?: string; code?: number }>;
 }
 

@@ -2,7 +2,9 @@
  * The gateway as `npm start` runs it (scripts/start.sh: `cli demo:init`, then src/server.ts) on its embedded defaults —
  * SQLite, the built-in GİB simulator, the development seal — with nothing configured but the data dir and the ports:
  * the demo user's e-Fatura reaches 1300, an e-Arşiv invoice reaches Başarılı and its cancellation is reported, each
- * within seconds (README: "How long each stage takes"). SQLite only: `npm start`'s default is the point.
+ * within seconds (README: "How long each stage takes"); the built-in simulator refuses what GİB refuses, with the
+ * gateway's GİB package, and follows it when `gib:package` installs another while invoices are being sent. SQLite
+ * only: `npm start`'s default is the point.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +12,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import * as soap from 'soap';
+import { randomUUID } from 'node:crypto';
+import { createGibClient } from '../../src/gib/client';
+import { buildEnvelope, type EnvelopeParty, type ParsedSystemResponse } from '../../src/gib/protocol';
+import { createSigner, ensureDevelopmentSeal, signXml } from '../../src/signing';
 import { createInvoiceValidator } from '../../src/validation';
 import { makeInvoice } from '../helpers/invoices';
 import { GIB_DIR, UBL_XSD_DIR } from '../helpers/paths';
@@ -24,14 +30,19 @@ describe('npm start: the sandbox on its defaults', function () {
   let dataDir: string;
   let env: Record<string, string>;
   let password: string;
+  let simUrl: string;
+  const cli = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', path.join(REPO_DIR, 'src/cli.ts'), ...args], { cwd: REPO_DIR, env: { ...process.env, ...env } });
 
   before(async function () {
     this.timeout(90_000);
     dataDir = tempDir('gw-sandbox-');
     const [port, simPort] = await freePorts(2);
-    // GW_GIB_DIR as scripts/start.sh sets it when GİB's package lies beside the project (as in CI).
-    env = { GW_DATA_DIR: dataDir, GW_PORT: String(port), GW_SIMULATOR_PORT: String(simPort), GW_LOG_LEVEL: 'warn', GW_GIB_DIR: GIB_DIR };
-    await run(process.execPath, ['--import', 'tsx', path.join(REPO_DIR, 'src/cli.ts'), 'demo:init'], { cwd: REPO_DIR, env: { ...process.env, ...env } });
+    env = { GW_DATA_DIR: dataDir, GW_PORT: String(port), GW_SIMULATOR_PORT: String(simPort), GW_LOG_LEVEL: 'warn' };
+    simUrl = `http://127.0.0.1:${simPort}/EFatura`;
+    // What scripts/start.sh does on a first start beside GİB's package (as in CI): install it, then the demo.
+    await cli('gib:package', GIB_DIR);
+    await cli('demo:init');
     gw = serviceProcess({ name: 'npm-start', script: 'src/server.ts', port: port!, env, readyPath: '/health', readyTimeoutMs: 60_000 });
     await gw.start();
     password = /username: demo\npassword: (\S+)/.exec(fs.readFileSync(path.join(dataDir, 'demo-credentials.txt'), 'utf8'))![1]!;
@@ -54,7 +65,7 @@ describe('npm start: the sandbox on its defaults', function () {
   it('/health answers ok with the GİB package, as the README says', async () => {
     const health = (await httpJson('GET', `${gw.baseUrl}/health`)) as { status: string; gibPackage: { id: string; date: string; origin: string } };
     expect(health.status).to.equal('ok');
-    expect(health.gibPackage).to.include({ date: '2026-03-12', origin: 'GW_GIB_DIR' });
+    expect(health.gibPackage).to.include({ date: '2026-03-12', origin: 'data' });
     expect(health.gibPackage.id).to.match(/^2026-03-12-[0-9a-f]{8}$/);
   });
 
@@ -135,5 +146,101 @@ describe('npm start: the sandbox on its defaults', function () {
     const cancelled = await waitForStatus(client, sent.ettn, 'cancellation reported', (s) => s.state === 'CANCEL_REPORTED', { timeoutMs: 20_000, everyMs: 100 });
     expect(cancelled.code).to.equal(1235);
     console.log(`      e-Arşiv SendInvoice → Başarılı: ${seconds(reported)}; CancelInvoice → cancellation reported: ${seconds(Date.now() - t1)}`);
+  });
+
+  describe('the built-in simulator checks as GİB does: the gateway\'s GİB package and the roots its seals chain to', () => {
+    const DEMO: EnvelopeParty = { alias: 'urn:mail:defaultgb@1234567801.gateway.local', vknTckn: '1234567801', title: 'DEMO' };
+    const BUYER: EnvelopeParty = { alias: 'urn:mail:defaultpk@9876543210.gateway.local', vknTckn: '9876543210', title: 'DEMO ALICI' };
+    /** An invoice of the demo tenant, sealed with the seal the gateway made for it, sent straight to the simulator. */
+    const seal = async (xml: string): Promise<Buffer> => {
+      const signer = await createSigner(await ensureDevelopmentSeal(path.join(dataDir, 'dev-seals', DEMO.vknTckn), { vkn: DEMO.vknTckn, title: 'DEMO' }));
+      try {
+        return await signXml(Buffer.from(xml), signer);
+      } finally {
+        await signer.close();
+      }
+    };
+    const verdictOf = async (invoice: Buffer): Promise<ParsedSystemResponse> => {
+      const id = randomUUID();
+      const gib = createGibClient({ url: simUrl, timeoutMs: 10_000 });
+      await gib.sendDocument(buildEnvelope({ id, type: 'SENDERENVELOPE', createdAt: new Date(), sender: DEMO, receiver: BUYER, elementType: 'INVOICE', elements: [invoice] }), id);
+      const until = Date.now() + 20_000;
+      for (;;) {
+        const sr = await gib.getApplicationResponse(id);
+        if (sr && sr.code !== 1000 && sr.code !== 1100) return sr;
+        if (Date.now() > until) throw new Error(`envelope ${id}: still ${sr?.code}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const invoice = () => makeInvoice({ profile: 'TICARIFATURA', supplierVkn: DEMO.vknTckn, customerVkn: BUYER.vknTckn });
+
+    it('a schematron failure is 1150, an unknown element 1160 and a tampered seal 1177, each with GİB\'s text', async () => {
+      const schematron = await verdictOf(await seal(invoice().replace(/unitCode="C62"/g, 'unitCode="ADET"')));
+      expect(schematron.code).to.equal(1150);
+      expect(schematron.description).to.match(/^SCHEMATRON KONTROL SONUCU HATALI: .*InvoicedQuantity/);
+      const xsd = await verdictOf(await seal(invoice().replace(/(<\/cbc:IssueDate>)/, '$1<cbc:Foo/>')));
+      expect(xsd.code).to.equal(1160);
+      expect(xsd.description).to.match(/^XML SEMA KONTROLUNDEN GECEMEDI: .*Foo/);
+      const tampered = (await seal(invoice())).toString('utf8').replace('Papatya Caddesi', 'Lale Caddesi');
+      const signature = await verdictOf(Buffer.from(tampered));
+      expect(signature.code).to.equal(1177);
+      expect(signature.description).to.match(/^GEÇERSİZ İMZA/);
+      // The same invoice, untouched, passes: the refusals above are the checks', not the envelope's.
+      expect((await verdictOf(await seal(invoice()))).code).to.be.oneOf([1200, 1210, 1220, 1300]);
+    });
+
+    it('gib:package while invoices are being sent: the gateway and the simulator switch to the new package without a restart, and no request fails', async function () {
+      this.timeout(180_000);
+      type Health = { gibPackage: { id: string; date: string } };
+      const health = async () => ((await httpJson('GET', `${gw.baseUrl}/health`)) as Health).gibPackage;
+      const before = (await health()).id;
+      const withAdet = () => makeInvoice({ profile: 'TICARIFATURA', supplierVkn: DEMO.vknTckn, customerVkn: BUYER.vknTckn }).replace(/unitCode="C62"/g, 'unitCode="ADET"');
+      const refused = await send(withAdet()).then(() => null, (err: { body?: string }) => String(err.body ?? err));
+      expect(refused).to.match(/SCHEMATRON KONTROL SONUCU HATALI/);
+
+      // A later package: GİB's, with ADET among the unit codes and a change-log entry of its own.
+      const next = tempDir('gw-next-package-');
+      fs.cpSync(GIB_DIR, next, { recursive: true });
+      const schematronDir = path.join(next, 'e-fatura-paketi', 'schematron');
+      const codelist = path.join(schematronDir, 'UBL-TR_Codelist.xml');
+      fs.writeFileSync(codelist, fs.readFileSync(codelist, 'utf8').replace(`name="UnitCodeList" value ="',`, `name="UnitCodeList" value ="',ADET,`));
+      fs.appendFileSync(path.join(schematronDir, 'History.txt'), '\r\n20261205\r\n--------\r\n1) UnitCodeList: ADET eklendi.\r\n', 'latin1');
+
+      // Four clients keep SendInvoice busy while the CLI installs the package and the gateway picks it up.
+      const answers: string[] = [];
+      const failures: string[] = [];
+      let sending = true;
+      const sender = async () => {
+        while (sending) {
+          await send(makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: DEMO.vknTckn, customerVkn: '11111111111' })).then(
+            (r) => answers.push(r.gibPackage!),
+            (err: { body?: string }) => failures.push(String(err.body ?? err).slice(0, 300)),
+          );
+        }
+      };
+      const senders = [0, 1, 2, 3].map(sender);
+      try {
+        await cli('gib:package', next);
+        const until = Date.now() + 30_000;
+        while ((await health()).id === before && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+        const switchedAt = answers.length;
+        while (answers.length < switchedAt + 8 && failures.length === 0) await new Promise((r) => setTimeout(r, 20));
+      } finally {
+        sending = false;
+        await Promise.all(senders);
+        fs.rmSync(next, { recursive: true, force: true });
+      }
+      const after = await health();
+      console.log(`      ${answers.length} SendInvoice calls during the switch, ${failures.length} failed; ${before} → ${after.id}`);
+      expect(failures).to.deep.equal([]);
+      expect(after.date).to.equal('2026-12-05');
+      expect([...new Set(answers)].sort()).to.deep.equal([before, after.id].sort());
+      expect(answers.at(-1)).to.equal(after.id);
+
+      // Both accept ADET now: the gateway takes the invoice, and the simulator (GİB) delivers it — 1300, not 1150.
+      const sent = await send(withAdet());
+      expect(sent.gibPackage).to.equal(after.id);
+      await waitForStatus(client, sent.ettn, '1300', (s) => s.state === 'DELIVERED', { timeoutMs: 30_000, everyMs: 200 });
+    });
   });
 });
