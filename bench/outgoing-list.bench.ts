@@ -121,8 +121,9 @@ async function main() {
     const t0 = Date.now();
     await build(db, tenant.id, N, 1);
     await build(db, other.id, Math.floor(N / 10), 2);
+    // PostgreSQL's autovacuum analyzes a table this changed by itself, a while later: done now so the run does not
+    // depend on when. SQLite gets no ANALYZE, as in the gateway (listInvoices names its indexes).
     if (dbClient(db) === 'postgres') await db.raw('analyze invoices');
-    else await db.raw('analyze');
     const buildSeconds = (Date.now() - t0) / 1000;
     console.log(`${dbClient(db)}: ${N.toLocaleString('en')} invoices (+ ${Math.floor(N / 10).toLocaleString('en')} of another company) built in ${buildSeconds.toFixed(0)} s`);
   } else {
@@ -175,6 +176,13 @@ async function main() {
     ['tab Hatalı in one month', { portalTab: 'Hatalı', from: '2025-06-01', to: '2025-06-30' }],
     ['tab Hatalı, by issue date', { portalTab: 'Hatalı', dateBy: 'ISSUED' }],
     ['tab Hatalı, small customer', { portalTab: 'Hatalı', receiverVknTckn: smallCustomer }],
+    ['large customer, by issue date', { receiverVknTckn: bigCustomer, dateBy: 'ISSUED' }],
+    ['large customer, series EFT', { receiverVknTckn: bigCustomer, numberPrefix: 'EFT' }],
+    ['large customer, tab Hatalı', { receiverVknTckn: bigCustomer, portalTab: 'Hatalı' }],
+    ['large customer, e-Arşiv states only', { receiverVknTckn: bigCustomer, state: 'IN_REPORT' }],
+    ['tab Hatalı, series EAR', { portalTab: 'Hatalı', numberPrefix: 'EAR' }],
+    ['series EAR, one created day', { numberPrefix: 'EAR', from: '2025-03-10', to: '2025-03-10' }],
+    ['series ABC, one issue month', { numberPrefix: 'ABC', dateBy: 'ISSUED', from: '2025-06-01', to: '2025-06-30' }],
     ['large customer, Başarılı, series EFT', { receiverVknTckn: bigCustomer, portalTab: 'Başarılı', numberPrefix: 'EFT' }],
     ['series ABC, tab Hatalı', { numberPrefix: 'ABC', portalTab: 'Hatalı' }],
     ['no match (unknown receiver)', { receiverVknTckn: '9999999999' }],

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import { indexMigration } from './index-set';
 
 /**
  * ListOutgoingInvoices (src/services/outgoing-invoices.service.ts) pages a tenant's invoices newest first by creation
@@ -13,14 +13,4 @@ const INDEXES: Array<{ name: string; columns: string[] }> = [
   { name: 'invoices_tenant_state_created', columns: ['tenant_id', 'state', 'created_at', 'id'] },
 ];
 
-export async function up(db: Knex): Promise<void> {
-  await db.schema.alterTable('invoices', (t) => {
-    for (const i of INDEXES) t.index(i.columns, i.name);
-  });
-}
-
-export async function down(db: Knex): Promise<void> {
-  await db.schema.alterTable('invoices', (t) => {
-    for (const i of INDEXES) t.dropIndex(i.columns, i.name);
-  });
-}
+export const { up, down } = indexMigration('invoices', INDEXES);

@@ -5,6 +5,7 @@ import * as m003 from './003_job_wakeup';
 import * as m004 from './004_blobs';
 import * as m005 from './005_arithmetic_policy';
 import * as m006 from './006_outgoing_list';
+import * as m007 from './007_outgoing_list_orders';
 
 export interface Migration {
   name: string;
@@ -20,4 +21,5 @@ export const migrations: Migration[] = [
   { name: '004_blobs', ...m004 },
   { name: '005_arithmetic_policy', ...m005 },
   { name: '006_outgoing_list', ...m006 },
+  { name: '007_outgoing_list_orders', ...m007 },
 ];
