@@ -18,9 +18,13 @@ export function saxonAvailable(): boolean {
   return spawnSync('java', ['-version']).status === 0 && fs.existsSync(SAXON_JAR) && fs.existsSync(path.join(SKELETON, 'iso_svrl_for_xslt1.xsl'));
 }
 
-/** net.sf.saxon.Transform with these arguments; its stderr (Saxon's -t timings go there). Throws when it fails. */
+/**
+ * net.sf.saxon.Transform with these arguments; its stderr (Saxon's -t timings go there). Throws when it fails. In
+ * Türkiye's time zone, as GİB runs its rules: current-date() (IssueDate not after today) is the JVM's day, and
+ * between 21:00 and 24:00 UTC a Turkish today is tomorrow in UTC.
+ */
 export function saxon(args: string[]): string {
-  const r = spawnSync('java', ['-cp', SAXON_JAR, 'net.sf.saxon.Transform', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync('java', ['-Duser.timezone=Europe/Istanbul', '-cp', SAXON_JAR, 'net.sf.saxon.Transform', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stderr;
 }
