@@ -103,6 +103,12 @@ export const FAULTS = {
   CANCEL_NOT_ALLOWED: client(4508, 'FATURA IPTAL EDILEMEZ: {reason}'),
   CANCEL_REQUEST_NOT_FOUND: client(4509, 'IPTAL TALEBI BULUNAMADI'),
 
+  // --- e-Defter: the ledger's source and the checks before anything is signed (46xx) ---
+  LEDGER_SOURCE: client(4601, 'DEFTER KAYNAK DOSYASI OKUNAMADI: {detail}'),
+  LEDGER_UNBALANCED: client(4602, 'BORÇ VE ALACAK TOPLAMLARI EŞİT DEĞİL: {detail}'),
+  LEDGER_SEQUENCE: client(4603, 'YEVMİYE MADDE NUMARALARI MÜTESELSİL DEĞİL: {detail}'),
+  LEDGER_DATE: client(4604, 'KAYIT TARİHİ DÖNEM İÇİNDE VE SIRALI DEĞİL: {detail}'),
+
   // --- Everything else ---
   INTERNAL: { code: 5000, soap: 'soap:Server', http: 500, message: 'SISTEM HATASI', retryable: true } as FaultSpec,
   UNAVAILABLE: { code: 5001, soap: 'soap:Server', http: 503, message: 'SERVIS GECICI OLARAK KULLANILAMIYOR', retryable: true } as FaultSpec,

@@ -18,7 +18,7 @@ const SRC = path.join(REPO_DIR, 'src');
 export const LAYERS: ReadonlyArray<{ name: string; paths: RegExp }> = [
   { name: 'shared (faults, ids, time, log, metrics)', paths: /^(faults|ids|turkish-time|log|metrics)\.ts$/ },
   { name: 'xml, zip, ubl, machines, http', paths: /^(xml|zip|ubl|machines|http)\// },
-  { name: 'pure checks and codecs: validation, signing, GİB protocol', paths: /^(validation|signing|gib\/protocol)\// },
+  { name: 'pure checks and codecs: validation, signing, GİB protocol, ledgers', paths: /^(validation|signing|gib\/protocol|ledger)\// },
   { name: 'configuration (describes the signers, so above signing)', paths: /^config\.ts$/ },
   { name: 'GİB clients, database (repositories, machine store, job queue), blob storage', paths: /^(gib|db|storage)\// },
   { name: 'security', paths: /^security\// },
