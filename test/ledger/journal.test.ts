@@ -4,12 +4,15 @@
  * credit in an entry, a gap or a repeat in entry numbers, a date outside the period), each a typed fault that names
  * the line.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { GatewayError } from '../../src/faults';
 import { createJournalChecker, type JournalPeriod } from '../../src/ledger/journal-checks';
-import { readCsvJournal, type CsvJournalOptions } from '../../src/ledger/journal-csv';
+import { CSV_COLUMNS, readCsvJournal, type CsvJournalOptions } from '../../src/ledger/journal-csv';
 import { formatKurus, type JournalEntry } from '../../src/ledger/journal';
+import { REPO_DIR } from '../helpers/paths';
 
 const HEADER = 'fis_no;fis_tarihi;satir_no;hesap_kodu;hesap_adi;alt_hesap_kodu;alt_hesap_adi;borc;alacak;aciklama;belge_turu;belge_turu_aciklama;belge_no;belge_tarihi;odeme_sekli;fis_aciklama';
 const JANUARY: JournalPeriod = { start: '2026-01-01', end: '2026-01-31', firstEntryNumber: 1 };
@@ -99,5 +102,17 @@ describe('e-Defter: the CSV journal and the checks before signing', () => {
     const [one] = await read(lines(sale(1, '2026-01-05', '10')));
     checker.check(one!);
     expect(() => checker.check(one!)).to.throw('1 numaralı madde (CSV satır 2): 2 bekleniyordu, tekrar veya geri gidiyor');
+  });
+
+  it('the README documents every column the reader knows, and its sample reads and checks as a January ledger', async () => {
+    const readme = fs.readFileSync(path.join(REPO_DIR, 'README.md'), 'utf8');
+    const table = /### e-Defter: the CSV journal[\s\S]*?\n\| column \| what it holds \|\n\|---\|---\|\n((?:\|.*\n)+)/.exec(readme)![1]!;
+    const documented = [...table.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((c) => (CSV_COLUMNS as readonly string[]).includes(c!));
+    expect([...new Set(documented)].sort()).to.deep.equal([...CSV_COLUMNS].sort());
+    expect(readme).to.contain('[`examples/ledger/1234567801-202601.csv`]');
+    const checker = createJournalChecker(JANUARY);
+    for await (const e of readCsvJournal(fs.createReadStream(path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv')))) checker.check(e);
+    const t = checker.totals();
+    expect([t.entries, t.lines, formatKurus(t.debit), formatKurus(t.credit)]).to.deep.equal([3, 7, '52400.00', '52400.00']);
   });
 });
