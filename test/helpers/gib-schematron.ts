@@ -146,3 +146,23 @@ export function withoutNativeCounterpart(assertions: readonly GibAssertion[], na
   }
   return missing;
 }
+
+/**
+ * Compiles one of GİB's e-Defter rule files (gib/edefter/sch) into `work`: they declare queryBinding xslt2, which the
+ * XSLT 1 skeleton refuses, so a copy says xslt (and declares the xs prefix); the compiled stylesheet is then switched
+ * to version 2.0, since in 1.0 compatibility mode Saxon compares dates as numbers (NaN) and fails every date rule.
+ */
+export function compileEdefterSchematron(name: 'edefter_yevmiye' | 'edefter_kebir' | 'edefter_berat', work: string): string {
+  const copy = path.join(work, `${name}.sch`);
+  const text = fs.readFileSync(path.join(GIB_DIR, 'edefter', 'sch', `${name}.sch`), 'utf8');
+  fs.writeFileSync(copy, text.replace('queryBinding="xslt2"', 'queryBinding="xslt"').replace('<ns prefix=', '<ns prefix="xs" uri="http://www.w3.org/2001/XMLSchema"/>\n\t<ns prefix='));
+  saxon([`-s:${copy}`, `-xsl:${path.join(SKELETON, 'iso_dsdl_include.xsl')}`, `-o:${path.join(work, `${name}.1.sch`)}`]);
+  saxon([`-s:${path.join(work, `${name}.1.sch`)}`, `-xsl:${path.join(SKELETON, 'iso_abstract_expand.xsl')}`, `-o:${path.join(work, `${name}.2.sch`)}`]);
+  const xsl = path.join(work, `${name}.xsl`);
+  saxon([`-s:${path.join(work, `${name}.2.sch`)}`, `-xsl:${path.join(SKELETON, 'iso_svrl_for_xslt1.xsl')}`, `-o:${xsl}`, 'allow-foreign=true']);
+  const compiled = fs.readFileSync(xsl, 'utf8');
+  const v2 = compiled.replace(/^(\s*)version="1\.0">/m, '$1version="2.0">');
+  if (v2 === compiled) throw new Error(`${name}: the compiled stylesheet's version was not found`);
+  fs.writeFileSync(xsl, v2);
+  return xsl;
+}

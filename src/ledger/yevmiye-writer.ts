@@ -1,0 +1,144 @@
+/**
+ * GİB's Yevmiye (journal) in XBRL-GL, written entry by entry to a stream, so that a ledger of any size is built with
+ * the memory of one entry (issue 12, "Dosya Oluştur"). The layout is the one GİB's Yevmiye guide and its rules
+ * (`gib/edefter/sch/edefter_yevmiye.sch`) ask for; test/ledger/yevmiye.test.ts holds the output to GİB's XSD
+ * (xmllint) and schematron (Saxon-HE). What the rules check and the guides' examples get wrong: every `decimals` is
+ * INF; totalDebit and totalCredit are compared as strings, so both are written the same way; lineNumber runs over the
+ * fiscal year, not per entry; an entry's lines carry its madde number (lineNumberCounter) and, as documentReference,
+ * its fiş number (entryNumber). The signature (ds:Signature, enveloped) is appended by the signing step: the writer
+ * ends the document after xbrli:xbrl, before `</edefter:defter>`, which `end()` writes unless told not to.
+ */
+import type { Writable } from 'node:stream';
+import { formatKurus, type JournalEntry } from './journal';
+
+export interface LedgerCompany {
+  vkn: string;
+  /** Kurum Unvanı (VKN) or Adı Soyadı (TCKN). */
+  title: string;
+  phone: string;
+  email: string;
+  webSite: string;
+  address: { buildingNumber: string; street: string; city: string; postalCode: string; country: string };
+  /** NACE code (businessDescription). */
+  nace: string;
+  /** Optional branch (şube): a name and a 4-digit number. */
+  branch?: { name: string; number: string } | null;
+  /** The accountant (SM/SMMM/YMM) and the engagement; '-' for in-house bookkeeping, as GİB's guide says. */
+  accountant: { name: string; engagement: string };
+  /** Who enters the records (enteredBy, at least two characters). */
+  enteredBy: string;
+}
+
+export interface YevmiyeHeader {
+  company: LedgerCompany;
+  /** YEV + YYYYMM + 6 digits: the fiscal year's running file number. */
+  controlNumber: string;
+  /** YYYY-MM-DD. */
+  periodStart: string;
+  periodEnd: string;
+  fiscalYearStart: string;
+  fiscalYearEnd: string;
+  /** YYYY-MM-DD, on or after periodEnd. */
+  creationDate: string;
+  /** The first line's number (lineNumber runs on over the fiscal year): 1 in its first period. */
+  firstLineNumber: number;
+  /** `VKN##Firm##Program##Version` (sourceApplication). */
+  sourceApplication: string;
+}
+
+const CTX = 'journal_context';
+
+export function escapeXml(s: string): string {
+  return s.replace(/[<>&"]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : '&quot;'));
+}
+
+const fact = (name: string, value: string) => `<${name} contextRef="${CTX}">${escapeXml(value)}</${name}>`;
+const money = (name: string, kurus: bigint) => `<${name} contextRef="${CTX}" unitRef="try" decimals="INF">${formatKurus(kurus)}</${name}>`;
+const count = (name: string, n: number) => `<${name} contextRef="${CTX}" unitRef="countable" decimals="INF">${n}</${name}>`;
+
+function head(h: YevmiyeHeader): string {
+  const c = h.company;
+  const ids = [
+    [c.title, c.vkn.length === 11 ? 'Adı Soyadı' : 'Kurum Unvanı'],
+    ...(c.branch ? [[c.branch.name, 'Şube Adı'], [c.branch.number, 'Şube No']] : []),
+  ];
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<?xml-stylesheet type="text/xsl" href="yevmiye.xslt"?>\n' +
+    '<edefter:defter xmlns:edefter="http://www.edefter.gov.tr" xmlns:xades="http://uri.etsi.org/01903/v1.3.2#" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.edefter.gov.tr ../xsd/edefter.xsd">' +
+    '<xbrli:xbrl xmlns:xbrli="http://www.xbrl.org/2003/instance" xmlns:iso639="http://www.xbrl.org/2005/iso639" xmlns:link="http://www.xbrl.org/2003/linkbase" xmlns:gl-bus="http://www.xbrl.org/int/gl/bus/2006-10-25" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:gl-cor="http://www.xbrl.org/int/gl/cor/2006-10-25" xmlns:gl-plt="http://www.xbrl.org/int/gl/plt/2006-10-25" xmlns:iso4217="http://www.xbrl.org/2003/iso4217" xsi:schemaLocation="http://www.xbrl.org/int/gl/plt/2006-10-25 ../xsd/2006-10-25/plt/case-c-b/gl-plt-2006-10-25.xsd">' +
+    '<link:schemaRef xlink:type="simple" xlink:href="../xsd/2006-10-25/plt/case-c-b/gl-plt-2006-10-25.xsd"/>' +
+    `<xbrli:context id="${CTX}"><xbrli:entity><xbrli:identifier scheme="http://www.gib.gov.tr">${escapeXml(c.vkn)}</xbrli:identifier></xbrli:entity>` +
+    `<xbrli:period><xbrli:instant>${h.creationDate}</xbrli:instant></xbrli:period></xbrli:context>` +
+    '<xbrli:unit id="try"><xbrli:measure>iso4217:TRY</xbrli:measure></xbrli:unit><xbrli:unit id="countable"><xbrli:measure>xbrli:pure</xbrli:measure></xbrli:unit>' +
+    '<gl-cor:accountingEntries><gl-cor:documentInfo>' +
+    fact('gl-cor:entriesType', 'journal') + fact('gl-cor:uniqueID', h.controlNumber) + fact('gl-cor:language', 'iso639:tr') +
+    fact('gl-cor:creationDate', h.creationDate) + fact('gl-bus:creator', c.enteredBy) +
+    fact('gl-cor:entriesComment', `${h.periodStart} - ${h.periodEnd} arası ${c.title} Yevmiye defteri`) +
+    fact('gl-cor:periodCoveredStart', h.periodStart) + fact('gl-cor:periodCoveredEnd', h.periodEnd) +
+    fact('gl-bus:sourceApplication', h.sourceApplication) +
+    '</gl-cor:documentInfo><gl-cor:entityInformation>' +
+    `<gl-bus:entityPhoneNumber>${fact('gl-bus:phoneNumberDescription', 'main')}${fact('gl-bus:phoneNumber', c.phone)}</gl-bus:entityPhoneNumber>` +
+    `<gl-bus:entityEmailAddressStructure>${fact('gl-bus:entityEmailAddress', c.email)}</gl-bus:entityEmailAddressStructure>` +
+    ids.map(([id, d]) => `<gl-bus:organizationIdentifiers>${fact('gl-bus:organizationIdentifier', id!)}${fact('gl-bus:organizationDescription', d!)}</gl-bus:organizationIdentifiers>`).join('') +
+    `<gl-bus:organizationAddress>${fact('gl-bus:organizationBuildingNumber', c.address.buildingNumber)}${fact('gl-bus:organizationAddressStreet', c.address.street)}` +
+    `${fact('gl-bus:organizationAddressCity', c.address.city)}${fact('gl-bus:organizationAddressZipOrPostalCode', c.address.postalCode)}${fact('gl-bus:organizationAddressCountry', c.address.country)}</gl-bus:organizationAddress>` +
+    `<gl-bus:entityWebSite>${fact('gl-bus:webSiteURL', c.webSite)}</gl-bus:entityWebSite>` +
+    fact('gl-bus:businessDescription', c.nace) + fact('gl-bus:fiscalYearStart', h.fiscalYearStart) + fact('gl-bus:fiscalYearEnd', h.fiscalYearEnd) +
+    `<gl-bus:accountantInformation>${fact('gl-bus:accountantName', c.accountant.name)}${fact('gl-bus:accountantEngagementTypeDescription', c.accountant.engagement)}</gl-bus:accountantInformation>` +
+    '</gl-cor:entityInformation>'
+  );
+}
+
+/** One entry; `lineNumber` is the first line's number in the fiscal year. */
+function entryXml(e: JournalEntry, lineNumber: number, enteredBy: string): string {
+  const fisNo = String(e.number).padStart(6, '0');
+  let debit = 0n;
+  let credit = 0n;
+  for (const l of e.lines) {
+    if (l.side === 'D') debit += l.amount;
+    else credit += l.amount;
+  }
+  const lines = e.lines.map((l, i) => {
+    const sub = l.subAccount ? `<gl-cor:accountSub>${fact('gl-cor:accountSubDescription', l.subAccountName ?? l.subAccount)}${fact('gl-cor:accountSubID', l.subAccount)}</gl-cor:accountSub>` : '';
+    const doc = l.documentType
+      ? fact('gl-cor:documentType', l.documentType) +
+        (l.documentTypeDescription ? fact('gl-cor:documentTypeDescription', l.documentTypeDescription) : '') +
+        (l.documentNumber ? fact('gl-cor:documentNumber', l.documentNumber) : '') +
+        fact('gl-cor:documentReference', fisNo) +
+        (l.documentDate ? fact('gl-cor:documentDate', l.documentDate) : '')
+      : '';
+    return (
+      `<gl-cor:entryDetail>${fact('gl-cor:lineNumber', String(lineNumber + i))}${count('gl-cor:lineNumberCounter', e.number)}` +
+      `<gl-cor:account>${fact('gl-cor:accountMainID', l.account)}${fact('gl-cor:accountMainDescription', l.accountName)}${sub}</gl-cor:account>` +
+      `${money('gl-cor:amount', l.amount)}${fact('gl-cor:debitCreditCode', l.side)}${fact('gl-cor:postingDate', e.date)}` +
+      doc +
+      (l.paymentMethod ? fact('gl-bus:paymentMethod', l.paymentMethod) : '') +
+      (l.description ? fact('gl-cor:detailComment', l.description) : '') + // after the document, as gl-cor orders them
+      '</gl-cor:entryDetail>'
+    );
+  });
+  return (
+    `<gl-cor:entryHeader>${fact('gl-cor:enteredBy', enteredBy)}${fact('gl-cor:enteredDate', e.date)}${fact('gl-cor:entryNumber', fisNo)}` +
+    (e.description ? fact('gl-cor:entryComment', e.description) : '') +
+    `${money('gl-bus:totalDebit', debit)}${money('gl-bus:totalCredit', credit)}${count('gl-cor:entryNumberCounter', e.number)}` +
+    `${lines.join('')}</gl-cor:entryHeader>`
+  );
+}
+
+/** Writes a Yevmiye to `out`: the header now, each entry as it comes (waiting when `out` is full), then the end. */
+export async function createYevmiyeWriter(out: Writable, h: YevmiyeHeader) {
+  let lineNumber = h.firstLineNumber;
+  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', resolve)));
+  await write(head(h));
+  return {
+    async entry(e: JournalEntry): Promise<void> {
+      await write(entryXml(e, lineNumber, h.company.enteredBy));
+      lineNumber += e.lines.length;
+    },
+    /** Closes xbrli:xbrl; `signature` (the enveloped ds:Signature) goes before the root's end. */
+    async end(signature = ''): Promise<{ nextLineNumber: number }> {
+      await write(`</gl-cor:accountingEntries></xbrli:xbrl>${signature}</edefter:defter>\n`);
+      return { nextLineNumber: lineNumber };
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The Yevmiye the gateway writes from a CSV journal, judged by GİB's own files through independent engines: xmllint
+ * against GİB's e-Defter XSD, Saxon-HE running GİB's edefter_yevmiye.sch (under the file's GİB name, as the rules
+ * read it from base-uri()). The signature is a placeholder here (the rules check its presence, not its value); the
+ * signing step comes with the ledger machine.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { expect } from 'chai';
+import * as libxml from 'libxmljs2';
+import { createJournalChecker } from '../../src/ledger/journal-checks';
+import { readCsvJournal } from '../../src/ledger/journal-csv';
+import { createYevmiyeWriter, type YevmiyeHeader } from '../../src/ledger/yevmiye-writer';
+import { compileEdefterSchematron, SAXON_JAR, saxon, saxonAvailable } from '../helpers/gib-schematron';
+import { GIB_DIR, REPO_DIR } from '../helpers/paths';
+import { tempDir } from '../helpers/db';
+
+// Present, XSD-valid, never verified by GİB's rules: enough to judge the book itself.
+const PLACEHOLDER_SIGNATURE =
+  '<ds:Signature Id="Signature_1"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>' +
+  '<ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue></ds:Reference>' +
+  '<ds:Reference Type="http://uri.etsi.org/01903#SignedProperties" URI="#SignedProperties_1"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue></ds:Reference></ds:SignedInfo>' +
+  '<ds:SignatureValue Id="SignatureValue_1">AAAA</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509SubjectName>CN=PLACEHOLDER</ds:X509SubjectName><ds:X509Certificate>AAAA</ds:X509Certificate></ds:X509Data></ds:KeyInfo>' +
+  '<ds:Object><xades:QualifyingProperties Target="#Signature_1"><xades:SignedProperties Id="SignedProperties_1"><xades:SignedSignatureProperties><xades:SigningTime>2026-02-01T10:00:00+03:00</xades:SigningTime>' +
+  '<xades:SigningCertificate><xades:Cert><xades:CertDigest><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue></xades:CertDigest>' +
+  '<xades:IssuerSerial><ds:X509IssuerName>CN=PLACEHOLDER CA</ds:X509IssuerName><ds:X509SerialNumber>1</ds:X509SerialNumber></xades:IssuerSerial></xades:Cert></xades:SigningCertificate></xades:SignedSignatureProperties></xades:SignedProperties></xades:QualifyingProperties></ds:Object></ds:Signature>';
+
+const HEADER: YevmiyeHeader = {
+  company: {
+    vkn: '1234567801', title: 'DEMO TİCARET A.Ş.', phone: '3121111111', email: 'info@demo.com.tr', webSite: 'www.demo.com.tr',
+    address: { buildingNumber: '26/4', street: 'Atatürk Caddesi', city: 'Ankara', postalCode: '06110', country: 'Türkiye' },
+    nace: '47.19.01', branch: null, accountant: { name: 'SMMM Ayşe Yılmaz', engagement: 'SMMM sözleşmesi, 2026-01-01' }, enteredBy: 'Ali Can',
+  },
+  controlNumber: 'YEV202601000001', periodStart: '2026-01-01', periodEnd: '2026-01-31', fiscalYearStart: '2026-01-01', fiscalYearEnd: '2026-12-31',
+  creationDate: '2026-02-01', firstLineNumber: 1, sourceApplication: '1234567801##DEMO TİCARET A.Ş.##açık entegratör##0.1',
+};
+
+async function yevmiyeOf(csvFile: string, header = HEADER): Promise<string> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const checker = createJournalChecker({ start: header.periodStart, end: header.periodEnd, firstEntryNumber: 1 });
+  const writer = await createYevmiyeWriter(out, header);
+  for await (const e of readCsvJournal(fs.createReadStream(csvFile))) {
+    checker.check(e);
+    await writer.entry(e);
+  }
+  await writer.end(PLACEHOLDER_SIGNATURE);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('e-Defter: the Yevmiye written from a CSV journal passes GİB\'s XSD and schematron', function () {
+  this.timeout(60_000);
+  // A folder without digit-dash runs: GİB's rules look for "VKN-" and "-YYYYMM-" anywhere in the file's URI.
+  const work = fs.mkdtempSync(path.join(tempDir('gw-yevmiye'), 'work'));
+  const file = path.join(work, '1234567801-202601-Y-000000.xml');
+  let xml: string;
+
+  before(async () => {
+    xml = await yevmiyeOf(path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv'));
+    fs.writeFileSync(file, xml);
+  });
+  after(() => fs.rmSync(path.dirname(work), { recursive: true, force: true }));
+
+  it('GİB\'s XSD (xmllint, edefter.xsd)', () => {
+    const r = spawnSync('xmllint', ['--noout', '--nonet', '--schema', path.join(GIB_DIR, 'edefter', 'xsd', 'edefter.xsd'), file], { encoding: 'utf8' });
+    expect(r.stderr.split('\n').filter((l) => l && !l.includes('Skipping import') && !l.endsWith('validates')), r.stderr).to.deep.equal([]);
+    expect(r.status).to.equal(0);
+  });
+
+  it('GİB\'s edefter_yevmiye.sch (Saxon-HE): no failed assert; and it fails when the book is wrong', () => {
+    if (!saxonAvailable()) throw new Error(`GİB's e-Defter rules need java and ${SAXON_JAR} (Debian libsaxonhe-java)`);
+    const xsl = compileEdefterSchematron('edefter_yevmiye', work);
+    const failures = (target: string) => {
+      const svrl = path.join(work, 'out.svrl');
+      saxon([`-s:${target}`, `-xsl:${xsl}`, `-o:${svrl}`]);
+      const doc = libxml.parseXml(fs.readFileSync(svrl, 'utf8'));
+      return (doc.find('//svrl:failed-assert/svrl:text', { svrl: 'http://purl.oclc.org/dsdl/svrl' }) as libxml.Element[]).map((e) => e.text().replace(/\s+/g, ' ').trim());
+    };
+    expect(failures(file)).to.deep.equal([]);
+    // The rules can fail here: the second entry's credit changed, so its totals disagree with its lines.
+    const broken = xml.replace(/(<gl-bus:totalCredit contextRef="journal_context" unitRef="try" decimals="INF">)1200\.00/, '$11200.01');
+    expect(broken).to.not.equal(xml);
+    fs.writeFileSync(file, broken);
+    expect(failures(file)).to.include('gl-bus:totalDebit elemanının değeri gl-bus:totalCredit elemanının değerine eşit olmalıdır.');
+    fs.writeFileSync(file, xml);
+  });
+
+  it('line numbers run on over the entries, each line carries its madde number and fiş number, totals as strings alike', () => {
+    const lines = [...xml.matchAll(/<gl-cor:lineNumber contextRef="journal_context">(\d+)</g)].map((m) => Number(m[1]));
+    expect(lines).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+    expect([...xml.matchAll(/<gl-cor:entryNumberCounter[^>]*>(\d+)</g)].map((m) => Number(m[1]))).to.deep.equal([1, 2, 3]);
+    expect(xml).to.contain('<gl-bus:totalDebit contextRef="journal_context" unitRef="try" decimals="INF">50000.00</gl-bus:totalDebit><gl-bus:totalCredit contextRef="journal_context" unitRef="try" decimals="INF">50000.00</gl-bus:totalCredit>');
+  });
+});
