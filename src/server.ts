@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createApp } from './app';
+import { createApp, type GatewayApp } from './app';
 import { ConfigError, gibUrls, loadConfig, type GatewayConfig, type GibUrls } from './config';
 import { createDb, migrate } from './db/connect';
 import { listenHttp } from './http/server';
@@ -42,17 +42,17 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   await migrate(db);
-  // The gateway's signers and GİB package once it exists (below).
-  let gatewayRoots = async (): Promise<Buffer[]> => [];
-  let gibPackageDir = (): string | null => config.gibDir;
-  const embedded = config.gib.simulator.enabled ? await startEmbeddedSimulator(config, logger, () => gatewayRoots(), () => gibPackageDir()) : null;
+  // The simulator asks the gateway (built below) for its roots and package; before it exists, none and the configured one.
+  let built: GatewayApp | null = null;
+  const embedded = config.gib.simulator.enabled
+    ? await startEmbeddedSimulator(config, logger, async () => (built ? built.signers.trustedRoots() : []), () => (built ? built.gibPackage.current()?.dir ?? null : config.gibDir))
+    : null;
   const gib: GibUrls = embedded?.urls ?? gibUrls(config);
   // Where the embedded simulator reaches us: an address bound to every interface is reached on the loopback.
   const selfHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const publicUrl = config.gib.publicUrl ?? `http://${selfHost}:${config.port}`;
   const gateway = await createApp({ config, db, logger, publicUrl: config.gib.publicUrl ?? undefined, gib });
-  gibPackageDir = () => gateway.gibPackage.current()?.dir ?? null;
-  gatewayRoots = () => gateway.signers.trustedRoots();
+  built = gateway;
   const server = await listenHttp(gateway.app, config.port, config.host, config.http);
   const pkg = gateway.gibPackage.current();
   if (pkg) logger.info({ gibPackage: pkg.id, date: pkg.date, origin: pkg.origin }, `GİB package ${pkg.id}: invoices are checked with GİB's XSDs and schematron`);

@@ -9,6 +9,7 @@
  * ends the document after xbrli:xbrl, before `</edefter:defter>`, which `end()` writes unless told not to.
  */
 import type { Writable } from 'node:stream';
+import { escapeText } from '../xml/c14n';
 import { formatKurus, type JournalEntry } from './journal';
 
 export interface LedgerCompany {
@@ -48,11 +49,7 @@ export interface YevmiyeHeader {
 
 const CTX = 'journal_context';
 
-export function escapeXml(s: string): string {
-  return s.replace(/[<>&"]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : '&quot;'));
-}
-
-const fact = (name: string, value: string) => `<${name} contextRef="${CTX}">${escapeXml(value)}</${name}>`;
+const fact = (name: string, value: string) => `<${name} contextRef="${CTX}">${escapeText(value)}</${name}>`;
 const money = (name: string, kurus: bigint) => `<${name} contextRef="${CTX}" unitRef="try" decimals="INF">${formatKurus(kurus)}</${name}>`;
 const count = (name: string, n: number) => `<${name} contextRef="${CTX}" unitRef="countable" decimals="INF">${n}</${name}>`;
 
@@ -67,7 +64,7 @@ function head(h: YevmiyeHeader): string {
     '<edefter:defter xmlns:edefter="http://www.edefter.gov.tr" xmlns:xades="http://uri.etsi.org/01903/v1.3.2#" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.edefter.gov.tr ../xsd/edefter.xsd">' +
     '<xbrli:xbrl xmlns:xbrli="http://www.xbrl.org/2003/instance" xmlns:iso639="http://www.xbrl.org/2005/iso639" xmlns:link="http://www.xbrl.org/2003/linkbase" xmlns:gl-bus="http://www.xbrl.org/int/gl/bus/2006-10-25" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:gl-cor="http://www.xbrl.org/int/gl/cor/2006-10-25" xmlns:gl-plt="http://www.xbrl.org/int/gl/plt/2006-10-25" xmlns:iso4217="http://www.xbrl.org/2003/iso4217" xsi:schemaLocation="http://www.xbrl.org/int/gl/plt/2006-10-25 ../xsd/2006-10-25/plt/case-c-b/gl-plt-2006-10-25.xsd">' +
     '<link:schemaRef xlink:type="simple" xlink:href="../xsd/2006-10-25/plt/case-c-b/gl-plt-2006-10-25.xsd"/>' +
-    `<xbrli:context id="${CTX}"><xbrli:entity><xbrli:identifier scheme="http://www.gib.gov.tr">${escapeXml(c.vkn)}</xbrli:identifier></xbrli:entity>` +
+    `<xbrli:context id="${CTX}"><xbrli:entity><xbrli:identifier scheme="http://www.gib.gov.tr">${escapeText(c.vkn)}</xbrli:identifier></xbrli:entity>` +
     `<xbrli:period><xbrli:instant>${h.creationDate}</xbrli:instant></xbrli:period></xbrli:context>` +
     '<xbrli:unit id="try"><xbrli:measure>iso4217:TRY</xbrli:measure></xbrli:unit><xbrli:unit id="countable"><xbrli:measure>xbrli:pure</xbrli:measure></xbrli:unit>' +
     '<gl-cor:accountingEntries><gl-cor:documentInfo>' +

@@ -50,6 +50,8 @@ export function createSignerRegistry(opts: SignerRegistryOptions) {
   /** Each open signer's kind as configured: a development seal is a software key, but it is `dev` to its users. */
   const kinds = new Map<number, SignerSetting['type']>();
   let roots: Promise<Buffer[]> | null = null;
+  /** Each tenant's development root, read once it exists (a seal is re-issued under the same root). */
+  const devRoots = new Map<string, Buffer[]>();
 
   async function settingFor(tenantId: number): Promise<{ setting: SignerSetting; vkn: string; title: string }> {
     const row = await tenantById(opts.db, tenantId);
@@ -98,9 +100,17 @@ export function createSignerRegistry(opts: SignerRegistryOptions) {
         return readCertificates(files);
       })();
       if (opts.defaultSigner.type !== 'dev') return roots;
-      // Development roots appear as tenants get their first seal, so they are read each time (dev mode only).
-      const vkns = await fs.readdir(opts.devSealDir).catch(() => [] as string[]);
-      const dev = await readCertificates(vkns.map((vkn) => developmentSealPaths(path.join(opts.devSealDir, vkn)).rootCertFile));
+      // Development roots appear as tenants get their first seal: the folder is listed each time (dev mode only), a
+      // tenant's root file read once.
+      const dev: Buffer[] = [];
+      for (const vkn of await fs.readdir(opts.devSealDir).catch(() => [] as string[])) {
+        let certs = devRoots.get(vkn);
+        if (!certs) {
+          certs = await readCertificates([developmentSealPaths(path.join(opts.devSealDir, vkn)).rootCertFile]);
+          if (certs.length > 0) devRoots.set(vkn, certs); // not yet written: read again next time
+        }
+        dev.push(...certs);
+      }
       return [...(await roots), ...dev];
     },
 

@@ -14,8 +14,6 @@ import { createXsdValidator, type XsdValidator } from '../validation/ubl-tr/xsd'
 export type GibPackageSource = string | (() => string | null);
 
 export interface SimulatorPackage {
-  /** The current package's root, null without one. */
-  dir(): string | null;
   /** GİB's invoice checks (UBL-TR XSD and schematron). */
   invoiceChecks(): InvoiceValidator | null;
   /** GİB's code lists, for the application-response rules. */
@@ -36,7 +34,6 @@ export function simulatorPackage(source: GibPackageSource | undefined, o: { maxX
     return built;
   };
   return {
-    dir,
     invoiceChecks() {
       const p = current();
       return p ? (p.checks ??= packageChecks(p.dir, { maxUnzippedBytes: o.maxXmlBytes, now: o.clock })) : null;

@@ -34,10 +34,15 @@ export function compileGibSchematron(work: string): string {
   for (const f of fs.readdirSync(SCHEMATRON_DIR)) fs.copyFileSync(path.join(SCHEMATRON_DIR, f), path.join(work, f));
   const main = path.join(work, 'UBL-TR_Main_Schematron.xml');
   fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace('<sch:ns prefix="sh"', '<sch:ns prefix="xs" uri="http://www.w3.org/2001/XMLSchema"/>\n\t<sch:ns prefix="sh"'));
-  saxon([`-s:${main}`, `-xsl:${path.join(SKELETON, 'iso_dsdl_include.xsl')}`, `-o:${path.join(work, 'step1.sch')}`]);
-  saxon([`-s:${path.join(work, 'step1.sch')}`, `-xsl:${path.join(SKELETON, 'iso_abstract_expand.xsl')}`, `-o:${path.join(work, 'step2.sch')}`]);
-  saxon([`-s:${path.join(work, 'step2.sch')}`, `-xsl:${path.join(SKELETON, 'iso_svrl_for_xslt1.xsl')}`, `-o:${path.join(work, 'main.xsl')}`, 'allow-foreign=true']);
-  return path.join(work, 'main.xsl');
+  return skeletonCompile(main, path.join(work, 'main'));
+}
+
+/** The ISO skeleton's three steps (include, abstract patterns, SVRL) on a schema; returns `<base>.xsl`. */
+function skeletonCompile(sch: string, base: string): string {
+  saxon([`-s:${sch}`, `-xsl:${path.join(SKELETON, 'iso_dsdl_include.xsl')}`, `-o:${base}.1.sch`]);
+  saxon([`-s:${base}.1.sch`, `-xsl:${path.join(SKELETON, 'iso_abstract_expand.xsl')}`, `-o:${base}.2.sch`]);
+  saxon([`-s:${base}.2.sch`, `-xsl:${path.join(SKELETON, 'iso_svrl_for_xslt1.xsl')}`, `-o:${base}.xsl`, 'allow-foreign=true']);
+  return `${base}.xsl`;
 }
 
 const SCH = { sch: 'http://purl.oclc.org/dsdl/schematron' };
@@ -156,10 +161,7 @@ export function compileEdefterSchematron(name: 'edefter_yevmiye' | 'edefter_kebi
   const copy = path.join(work, `${name}.sch`);
   const text = fs.readFileSync(path.join(GIB_DIR, 'edefter', 'sch', `${name}.sch`), 'utf8');
   fs.writeFileSync(copy, text.replace('queryBinding="xslt2"', 'queryBinding="xslt"').replace('<ns prefix=', '<ns prefix="xs" uri="http://www.w3.org/2001/XMLSchema"/>\n\t<ns prefix='));
-  saxon([`-s:${copy}`, `-xsl:${path.join(SKELETON, 'iso_dsdl_include.xsl')}`, `-o:${path.join(work, `${name}.1.sch`)}`]);
-  saxon([`-s:${path.join(work, `${name}.1.sch`)}`, `-xsl:${path.join(SKELETON, 'iso_abstract_expand.xsl')}`, `-o:${path.join(work, `${name}.2.sch`)}`]);
-  const xsl = path.join(work, `${name}.xsl`);
-  saxon([`-s:${path.join(work, `${name}.2.sch`)}`, `-xsl:${path.join(SKELETON, 'iso_svrl_for_xslt1.xsl')}`, `-o:${xsl}`, 'allow-foreign=true']);
+  const xsl = skeletonCompile(copy, path.join(work, name));
   const compiled = fs.readFileSync(xsl, 'utf8');
   const v2 = compiled.replace(/^(\s*)version="1\.0">/m, '$1version="2.0">');
   if (v2 === compiled) throw new Error(`${name}: the compiled stylesheet's version was not found`);
