@@ -5,11 +5,12 @@
  * (xmllint) and schematron (Saxon-HE). What the rules check and the guides' examples get wrong: every `decimals` is
  * INF; totalDebit and totalCredit are compared as strings, so both are written the same way; lineNumber runs over the
  * fiscal year, not per entry; an entry's lines carry its madde number (lineNumberCounter) and, as documentReference,
- * its fiş number (entryNumber). The signature (ds:Signature, enveloped) is appended by the signing step: the writer
- * ends the document after xbrli:xbrl, before `</edefter:defter>`, which `end()` writes unless told not to.
+ * its fiş number (entryNumber). The output is canonical XML, hashed as it is written (canonical-out.ts), so `end()`
+ * seals it — the enveloped ds:Signature after xbrli:xbrl — without the document ever being parsed.
  */
 import type { Writable } from 'node:stream';
 import { escapeText } from '../xml/c14n';
+import { canonicalOut, type SignatureFor } from './canonical-out';
 import { formatKurus, type JournalEntry } from './journal';
 
 export interface LedgerCompany {
@@ -49,9 +50,39 @@ export interface YevmiyeHeader {
 
 const CTX = 'journal_context';
 
+/**
+ * The root's namespace declarations, in C14N order (by prefix): the writers emit canonical XML, hashed as it is
+ * written (canonical-out.ts), and the signature's canonical parts inherit these.
+ */
+export const DEFTER_NAMESPACES: ReadonlyArray<readonly [string, string]> = [
+  ['ds', 'http://www.w3.org/2000/09/xmldsig#'],
+  ['edefter', 'http://www.edefter.gov.tr'],
+  ['xades', 'http://uri.etsi.org/01903/v1.3.2#'],
+  ['xsi', 'http://www.w3.org/2001/XMLSchema-instance'],
+];
+
+const XBRL_NAMESPACES: ReadonlyArray<readonly [string, string]> = [
+  ['gl-bus', 'http://www.xbrl.org/int/gl/bus/2006-10-25'],
+  ['gl-cor', 'http://www.xbrl.org/int/gl/cor/2006-10-25'],
+  ['gl-plt', 'http://www.xbrl.org/int/gl/plt/2006-10-25'],
+  ['iso4217', 'http://www.xbrl.org/2003/iso4217'],
+  ['iso639', 'http://www.xbrl.org/2005/iso639'],
+  ['link', 'http://www.xbrl.org/2003/linkbase'],
+  ['xbrli', 'http://www.xbrl.org/2003/instance'],
+  ['xlink', 'http://www.w3.org/1999/xlink'],
+];
+
+export const xmlns = (decls: ReadonlyArray<readonly [string, string]>) => decls.map(([p, u]) => ` xmlns:${p}="${u}"`).join('');
+
+/** xbrli:xbrl's start and its schemaRef (canonical: attributes by namespace URI then name, no empty-element tag). */
+export const XBRL_START =
+  `<xbrli:xbrl${xmlns(XBRL_NAMESPACES)} xsi:schemaLocation="http://www.xbrl.org/int/gl/plt/2006-10-25 ../xsd/2006-10-25/plt/case-c-b/gl-plt-2006-10-25.xsd">` +
+  '<link:schemaRef xlink:href="../xsd/2006-10-25/plt/case-c-b/gl-plt-2006-10-25.xsd" xlink:type="simple"></link:schemaRef>';
+
 const fact = (name: string, value: string) => `<${name} contextRef="${CTX}">${escapeText(value)}</${name}>`;
-const money = (name: string, kurus: bigint) => `<${name} contextRef="${CTX}" unitRef="try" decimals="INF">${formatKurus(kurus)}</${name}>`;
-const count = (name: string, n: number) => `<${name} contextRef="${CTX}" unitRef="countable" decimals="INF">${n}</${name}>`;
+// Attributes in C14N order (by name): the output is hashed as written.
+const money = (name: string, kurus: bigint) => `<${name} contextRef="${CTX}" decimals="INF" unitRef="try">${formatKurus(kurus)}</${name}>`;
+const count = (name: string, n: number) => `<${name} contextRef="${CTX}" decimals="INF" unitRef="countable">${n}</${name}>`;
 
 function head(h: YevmiyeHeader): string {
   const c = h.company;
@@ -60,10 +91,9 @@ function head(h: YevmiyeHeader): string {
     ...(c.branch ? [[c.branch.name, 'Şube Adı'], [c.branch.number, 'Şube No']] : []),
   ];
   return (
-    '<?xml version="1.0" encoding="UTF-8"?>\n<?xml-stylesheet type="text/xsl" href="yevmiye.xslt"?>\n' +
-    '<edefter:defter xmlns:edefter="http://www.edefter.gov.tr" xmlns:xades="http://uri.etsi.org/01903/v1.3.2#" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.edefter.gov.tr ../xsd/edefter.xsd">' +
-    '<xbrli:xbrl xmlns:xbrli="http://www.xbrl.org/2003/instance" xmlns:iso639="http://www.xbrl.org/2005/iso639" xmlns:link="http://www.xbrl.org/2003/linkbase" xmlns:gl-bus="http://www.xbrl.org/int/gl/bus/2006-10-25" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:gl-cor="http://www.xbrl.org/int/gl/cor/2006-10-25" xmlns:gl-plt="http://www.xbrl.org/int/gl/plt/2006-10-25" xmlns:iso4217="http://www.xbrl.org/2003/iso4217" xsi:schemaLocation="http://www.xbrl.org/int/gl/plt/2006-10-25 ../xsd/2006-10-25/plt/case-c-b/gl-plt-2006-10-25.xsd">' +
-    '<link:schemaRef xlink:type="simple" xlink:href="../xsd/2006-10-25/plt/case-c-b/gl-plt-2006-10-25.xsd"/>' +
+    '<?xml-stylesheet type="text/xsl" href="yevmiye.xslt"?>\n' +
+    `<edefter:defter${xmlns(DEFTER_NAMESPACES)} xsi:schemaLocation="http://www.edefter.gov.tr ../xsd/edefter.xsd">` +
+    XBRL_START +
     `<xbrli:context id="${CTX}"><xbrli:entity><xbrli:identifier scheme="http://www.gib.gov.tr">${escapeText(c.vkn)}</xbrli:identifier></xbrli:entity>` +
     `<xbrli:period><xbrli:instant>${h.creationDate}</xbrli:instant></xbrli:period></xbrli:context>` +
     '<xbrli:unit id="try"><xbrli:measure>iso4217:TRY</xbrli:measure></xbrli:unit><xbrli:unit id="countable"><xbrli:measure>xbrli:pure</xbrli:measure></xbrli:unit>' +
@@ -125,17 +155,18 @@ function entryXml(e: JournalEntry, lineNumber: number, enteredBy: string): strin
 /** Writes a Yevmiye to `out`: the header now, each entry as it comes (waiting when `out` is full), then the end. */
 export async function createYevmiyeWriter(out: Writable, h: YevmiyeHeader) {
   let lineNumber = h.firstLineNumber;
-  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', resolve)));
-  await write(head(h));
+  const doc = await canonicalOut(out);
+  await doc.write(head(h));
   return {
     async entry(e: JournalEntry): Promise<void> {
-      await write(entryXml(e, lineNumber, h.company.enteredBy));
+      await doc.write(entryXml(e, lineNumber, h.company.enteredBy));
       lineNumber += e.lines.length;
     },
-    /** Closes xbrli:xbrl; `signature` (the enveloped ds:Signature) goes before the root's end. */
-    async end(signature = ''): Promise<{ nextLineNumber: number }> {
-      await write(`</gl-cor:accountingEntries></xbrli:xbrl>${signature}</edefter:defter>\n`);
-      return { nextLineNumber: lineNumber };
+    /** Closes xbrli:xbrl; the enveloped ds:Signature (given, or made for the document's digest) goes before the root's end. */
+    async end(signature: string | SignatureFor): Promise<{ nextLineNumber: number; digest: string; bytes: number }> {
+      await doc.write('</gl-cor:accountingEntries></xbrli:xbrl>');
+      const { digest, bytes } = await doc.close('</edefter:defter>', signature);
+      return { nextLineNumber: lineNumber, digest, bytes };
     },
   };
 }

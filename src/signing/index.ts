@@ -12,7 +12,7 @@ export type {
   SignerOptions,
   SoftwareSignerConfig,
 } from './signer';
-export { signXml, prepareXades, completeXades } from './xades';
+export { signXml, prepareXades, prepareStreamedXades, completeXades } from './xades';
 export type { PreparedXades, SignaturePlacement, SignXmlOptions } from './xades';
 export { verifyXml } from './verify';
 export type { VerifyOptions, VerifyResult } from './verify';

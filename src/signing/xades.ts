@@ -305,6 +305,44 @@ export function prepareXades(xml: Buffer | string, chain: Buffer[], opts: SignXm
   }
   const docDigest = sha256b64(canonicalBytes(doc, { patches }));
 
+  const sig = signatureParts(docDigest, m, { scope: contextScope, xmlAttrs: contextXmlAttrs }, { id, spId, svId }, opts);
+  head.push(Buffer.from(sig.head, 'utf8'));
+  tail.unshift(Buffer.from(sig.tail, 'utf8'));
+  return { signedInfo: sig.signedInfo, head: Buffer.concat(head), tail: Buffer.concat(tail), leaf: m.cert.der };
+}
+
+/**
+ * A signature for a document that was never parsed: a ledger written in canonical form and hashed as it streamed
+ * (src/ledger/canonical-out.ts). `docDigest` is the SHA-256 (base64) of the document's canonical form without the
+ * signature; ds:Signature goes last in the root, whose namespace bindings are `rootNamespaces`. The PreparedXades'
+ * head and tail are the ds:Signature element's own text around its SignatureValue.
+ */
+export function prepareStreamedXades(
+  docDigest: string,
+  chain: Buffer[],
+  rootNamespaces: ReadonlyArray<readonly [string, string]>,
+  opts: Pick<SignXmlOptions, 'id' | 'signingTime' | 'claimedRole'> = {},
+): PreparedXades {
+  if (!chain.length) throw new GatewayError('SIGNER_KEY_NOT_FOUND', {}, 'NO_CERTIFICATE');
+  const id = opts.id ?? `Signature_${crypto.randomUUID()}`;
+  if (!NCNAME.test(id)) throw new GatewayError('SIGNER_FAILED', { detail: `invalid signature Id ${id}` });
+  const suffix = id.replace(/^Signature_?/, '') || crypto.randomUUID();
+  const m = material(chain);
+  const scope = new NsScope(NO_NAMESPACES, rootNamespaces.map(([p, u]) => [p, u] as [string, string]));
+  const sig = signatureParts(docDigest, m, { scope, xmlAttrs: [] }, { id, spId: `SignedProperties_${suffix}`, svId: `SignatureValue_${suffix}` }, opts);
+  return { signedInfo: sig.signedInfo, head: Buffer.from(sig.head, 'utf8'), tail: Buffer.from(sig.tail, 'utf8'), leaf: m.cert.der };
+}
+
+/** ds:Signature around a document digest, placed where `context` is in scope: canonical SignedInfo, text before and after the SignatureValue. */
+function signatureParts(
+  docDigest: string,
+  m: SignerMaterial,
+  context: { scope: NsScope; xmlAttrs: XmlAttr[] },
+  ids: { id: string; spId: string; svId: string },
+  opts: Pick<SignXmlOptions, 'signingTime' | 'claimedRole'>,
+): { signedInfo: Buffer; head: string; tail: string } {
+  const { id, spId, svId } = ids;
+  const { scope: contextScope, xmlAttrs: contextXmlAttrs } = context;
   const signingTime = turkishIsoWithOffset(opts.signingTime ?? new Date()); // as GİB's signing tool writes it
   const role = opts.claimedRole === undefined ? 'Tedarikçi' : opts.claimedRole;
   const signedProperties =
@@ -345,9 +383,7 @@ export function prepareXades(xml: Buffer | string, chain: Buffer[], opts: SignXm
     `<ds:Object><xades:QualifyingProperties xmlns:xades="${XADES_NS}" Target="#${escapeAttr(id)}">` +
     signedProperties +
     '</xades:QualifyingProperties></ds:Object></ds:Signature>';
-  head.push(Buffer.from(signatureHead, 'utf8'));
-  tail.unshift(Buffer.from(signatureTail, 'utf8'));
-  return { signedInfo: signedInfoC14n, head: Buffer.concat(head), tail: Buffer.concat(tail), leaf: m.cert.der };
+  return { signedInfo: signedInfoC14n, head: signatureHead, tail: signatureTail };
 }
 
 function sha256b64(s: string | Buffer): string {

@@ -10,9 +10,14 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import * as libxml from 'libxmljs2';
+import { XML_DECLARATION, sealWith, type SignatureFor } from '../../src/ledger/canonical-out';
 import { createJournalChecker } from '../../src/ledger/journal-checks';
 import { readCsvJournal } from '../../src/ledger/journal-csv';
-import { createYevmiyeWriter, type YevmiyeHeader } from '../../src/ledger/yevmiye-writer';
+import { DEFTER_NAMESPACES, createYevmiyeWriter, type YevmiyeHeader } from '../../src/ledger/yevmiye-writer';
+import { createSigner } from '../../src/signing';
+import { canonicalize } from '../../src/xml/c14n';
+import { parseXml } from '../../src/xml/parse';
+import { softwareSeal, xmlsecVerify } from '../signing/fixtures';
 import { compileEdefterSchematron, SAXON_JAR, saxon, saxonAvailable } from '../helpers/gib-schematron';
 import { GIB_DIR, REPO_DIR } from '../helpers/paths';
 import { tempDir } from '../helpers/db';
@@ -37,7 +42,7 @@ const HEADER: YevmiyeHeader = {
   creationDate: '2026-02-01', firstLineNumber: 1, sourceApplication: '1234567801##DEMO TİCARET A.Ş.##açık entegratör##0.1',
 };
 
-async function yevmiyeOf(csvFile: string, header = HEADER): Promise<string> {
+async function yevmiyeOf(csvFile: string, header = HEADER, signature: string | SignatureFor = PLACEHOLDER_SIGNATURE): Promise<string> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
@@ -47,7 +52,7 @@ async function yevmiyeOf(csvFile: string, header = HEADER): Promise<string> {
     checker.check(e);
     await writer.entry(e);
   }
-  await writer.end(PLACEHOLDER_SIGNATURE);
+  await writer.end(signature);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -81,7 +86,7 @@ describe('e-Defter: the Yevmiye written from a CSV journal passes GİB\'s XSD an
     };
     expect(failures(file)).to.deep.equal([]);
     // The rules can fail here: the second entry's credit changed, so its totals disagree with its lines.
-    const broken = xml.replace(/(<gl-bus:totalCredit contextRef="journal_context" unitRef="try" decimals="INF">)1200\.00/, '$11200.01');
+    const broken = xml.replace(/(<gl-bus:totalCredit contextRef="journal_context" decimals="INF" unitRef="try">)1200\.00/, '$11200.01');
     expect(broken).to.not.equal(xml);
     fs.writeFileSync(file, broken);
     expect(failures(file)).to.include('gl-bus:totalDebit elemanının değeri gl-bus:totalCredit elemanının değerine eşit olmalıdır.');
@@ -92,6 +97,35 @@ describe('e-Defter: the Yevmiye written from a CSV journal passes GİB\'s XSD an
     const lines = [...xml.matchAll(/<gl-cor:lineNumber contextRef="journal_context">(\d+)</g)].map((m) => Number(m[1]));
     expect(lines).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
     expect([...xml.matchAll(/<gl-cor:entryNumberCounter[^>]*>(\d+)</g)].map((m) => Number(m[1]))).to.deep.equal([1, 2, 3]);
-    expect(xml).to.contain('<gl-bus:totalDebit contextRef="journal_context" unitRef="try" decimals="INF">50000.00</gl-bus:totalDebit><gl-bus:totalCredit contextRef="journal_context" unitRef="try" decimals="INF">50000.00</gl-bus:totalCredit>');
+    expect(xml).to.contain('<gl-bus:totalDebit contextRef="journal_context" decimals="INF" unitRef="try">50000.00</gl-bus:totalDebit><gl-bus:totalCredit contextRef="journal_context" decimals="INF" unitRef="try">50000.00</gl-bus:totalCredit>');
+  });
+});
+
+describe('e-Defter: a ledger is sealed as it is written (XAdES-BES, enveloped, never parsed)', function () {
+  this.timeout(60_000);
+  const csv = path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv');
+
+  it('the writer emits canonical XML: the project\'s C14N of the output is the output itself (what is hashed)', async () => {
+    const xml = await yevmiyeOf(csv, HEADER, '');
+    expect(xml.startsWith(XML_DECLARATION)).to.equal(true);
+    expect(canonicalize(parseXml(xml))).to.equal(xml.slice(XML_DECLARATION.length).trimEnd());
+  });
+
+  it('the sealed Yevmiye verifies with xmlsec1 against the seal\'s root; one changed amount does not', async () => {
+    const seal = softwareSeal(tempDir('gw-ledger-seal'), { vkn: HEADER.company.vkn, title: HEADER.company.title });
+    const signer = await createSigner(seal.config);
+    try {
+      const xml = await yevmiyeOf(csv, HEADER, sealWith(signer, DEFTER_NAMESPACES));
+      expect(xml).to.match(/<\/xbrli:xbrl><ds:Signature [^>]*>.*<\/ds:Signature><\/edefter:defter>\n$/s);
+      const good = await xmlsecVerify(xml, seal.ca.certPem);
+      expect(good.ok, good.output).to.equal(true);
+      const tampered = xml.replace('>50000.00<', '>50000.01<');
+      expect(tampered).to.not.equal(xml);
+      const bad = await xmlsecVerify(tampered, seal.ca.certPem);
+      expect(bad.ok).to.equal(false);
+      expect(bad.output).to.match(/fail/i);
+    } finally {
+      await signer.close();
+    }
   });
 });
