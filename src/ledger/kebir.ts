@@ -1,0 +1,136 @@
+/**
+ * The Büyük Defter (Kebir, general ledger) derived from the journal, as GİB's Büyük Defter guide and its rules
+ * (`gib/edefter/sch/edefter_kebir.sch`) lay it out: one entryHeader per sub-account (or per main account used without
+ * one), in the order of the main account numbers compared as strings (fct:isSorted) and then the sub-accounts; in
+ * each, the account's lines in journal order (lineNumberCounter never goes back), each the Yevmiye's line with its
+ * line number in the year, madde and fiş number; the header's totals are the account's net movement (one side 0,
+ * their difference the lines' debit − credit); no enteredBy or entry numbers of its own.
+ *
+ * A ledger is up to gigabytes, so the journal is never held: while the journal streams past, each line is kept as
+ * a record in a batch, sorted and written to a temporary "run" file when the batch is full; the Büyük Defter is then
+ * written from a merge of the runs, one account at a time. Only the per-account totals (one row per account, a few
+ * thousand) stay in memory, so every header's totals are known before its lines.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { Writable } from 'node:stream';
+import { canonicalOut, type SignatureFor } from './canonical-out';
+import type { JournalEntry, JournalLine } from './journal';
+import { BOOKS, XBRL_END, detailXml, documentHead, facts, rootEnd, type LedgerDocumentInfo } from './xbrl-gl';
+
+const CTX = BOOKS.K.ctx;
+const { money } = facts(CTX);
+
+interface LineRecord {
+  /** Sort key: main account, sub-account. */
+  k: [string, string];
+  /** Line number in the fiscal year. */
+  n: number;
+  e: { number: number; date: string };
+  l: Omit<JournalLine, 'amount'> & { amount: string };
+}
+
+export interface KebirTotals {
+  debit: bigint;
+  credit: bigint;
+  accounts: number;
+  lines: number;
+}
+
+const byKey = (a: LineRecord, b: LineRecord) =>
+  a.k[0] < b.k[0] ? -1 : a.k[0] > b.k[0] ? 1 : a.k[1] < b.k[1] ? -1 : a.k[1] > b.k[1] ? 1 : a.n - b.n;
+
+const keyOf = (r: LineRecord) => `${r.k[0]}\u0000${r.k[1]}`;
+
+export function createKebirBuilder(opts: { tmpDir: string; batchLines?: number }) {
+  const batchLines = opts.batchLines ?? 100_000;
+  let batch: LineRecord[] = [];
+  const runs: string[] = [];
+  const totals = new Map<string, { debit: bigint; credit: bigint }>();
+  let lines = 0;
+
+  async function spill() {
+    if (batch.length === 0) return;
+    batch.sort(byKey);
+    const file = path.join(opts.tmpDir, `kebir-run-${runs.length}.jsonl`);
+    await fsp.writeFile(file, batch.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    runs.push(file);
+    batch = [];
+  }
+
+  /** The sorted records: the merge of the runs (k-way, smallest head first), or the one batch when nothing spilled. */
+  async function* sorted(): AsyncGenerator<LineRecord> {
+    if (runs.length === 0) {
+      batch.sort(byKey);
+      yield* batch;
+      return;
+    }
+    await spill();
+    const readers = runs.map((f) => readline.createInterface({ input: fs.createReadStream(f), crlfDelay: Infinity })[Symbol.asyncIterator]());
+    const heads: Array<LineRecord | null> = [];
+    for (const r of readers) {
+      const next = await r.next();
+      heads.push(next.done ? null : (JSON.parse(next.value) as LineRecord));
+    }
+    for (;;) {
+      let min = -1;
+      for (let i = 0; i < heads.length; i++) if (heads[i] && (min === -1 || byKey(heads[i]!, heads[min]!) < 0)) min = i;
+      if (min === -1) return;
+      yield heads[min]!;
+      const next = await readers[min]!.next();
+      heads[min] = next.done ? null : (JSON.parse(next.value) as LineRecord);
+    }
+  }
+
+  return {
+    /** Takes one checked journal entry whose first line is `firstLineNumber` in the fiscal year. */
+    async add(e: JournalEntry, firstLineNumber: number): Promise<void> {
+      e.lines.forEach((l, i) => {
+        const k: [string, string] = [l.account, l.subAccount ?? ''];
+        const key = `${k[0]}\u0000${k[1]}`;
+        const t = totals.get(key) ?? { debit: 0n, credit: 0n };
+        if (l.side === 'D') t.debit += l.amount;
+        else t.credit += l.amount;
+        totals.set(key, t);
+        batch.push({ k, n: firstLineNumber + i, e: { number: e.number, date: e.date }, l: { ...l, amount: String(l.amount) } });
+      });
+      lines += e.lines.length;
+      if (batch.length >= batchLines) await spill();
+    },
+
+    /** Writes the Büyük Defter to `out` and seals it with `signature`; its totals are for the caller's cross-check. */
+    async write(out: Writable, header: LedgerDocumentInfo, signature: string | SignatureFor): Promise<KebirTotals & { digest: string; bytes: number }> {
+      const doc = await canonicalOut(out);
+      await doc.write(documentHead('defter', 'K', header));
+      let open: string | null = null;
+      let debit = 0n;
+      let credit = 0n;
+      for await (const r of sorted()) {
+        const key = keyOf(r);
+        if (key !== open) {
+          if (open !== null) await doc.write('</gl-cor:entryHeader>');
+          open = key;
+          const t = totals.get(key)!;
+          debit += t.debit;
+          credit += t.credit;
+          const net = t.debit - t.credit;
+          await doc.write(`<gl-cor:entryHeader>${money('gl-bus:totalDebit', net > 0n ? net : 0n)}${money('gl-bus:totalCredit', net < 0n ? -net : 0n)}`);
+        }
+        await doc.write(detailXml(CTX, { ...r.l, amount: BigInt(r.l.amount) }, r.n, r.e));
+      }
+      if (open !== null) await doc.write('</gl-cor:entryHeader>');
+      await doc.write(XBRL_END);
+      const { digest, bytes } = await doc.close(rootEnd('defter'), signature);
+      return { debit, credit, accounts: totals.size, lines, digest, bytes };
+    },
+
+    /** Removes the run files. */
+    async cleanup(): Promise<void> {
+      await Promise.all(runs.map((f) => fsp.rm(f, { force: true })));
+      runs.length = 0;
+      batch = [];
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * What the e-Defter book tests share: a placeholder signature (present and XSD-valid, never verified by GİB's
+ * rules, so the book itself is what is judged) and GİB's two judges — xmllint with GİB's e-Defter XSD, Saxon-HE
+ * with one of GİB's rule files compiled into a work folder — each returning what it found wrong. Files are judged
+ * under their GİB name, in a folder without digit-dash runs: the rules read VKN and period from base-uri().
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as libxml from 'libxmljs2';
+import { compileEdefterSchematron, SAXON_JAR, saxon, saxonAvailable } from './gib-schematron';
+import { GIB_DIR } from './paths';
+
+export const PLACEHOLDER_SIGNATURE =
+  '<ds:Signature Id="Signature_1"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>' +
+  '<ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue></ds:Reference>' +
+  '<ds:Reference Type="http://uri.etsi.org/01903#SignedProperties" URI="#SignedProperties_1"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue></ds:Reference></ds:SignedInfo>' +
+  '<ds:SignatureValue Id="SignatureValue_1">AAAA</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509SubjectName>CN=PLACEHOLDER</ds:X509SubjectName><ds:X509Certificate>AAAA</ds:X509Certificate></ds:X509Data></ds:KeyInfo>' +
+  '<ds:Object><xades:QualifyingProperties Target="#Signature_1"><xades:SignedProperties Id="SignedProperties_1"><xades:SignedSignatureProperties><xades:SigningTime>2026-02-01T10:00:00+03:00</xades:SigningTime>' +
+  '<xades:SigningCertificate><xades:Cert><xades:CertDigest><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue></xades:CertDigest>' +
+  '<xades:IssuerSerial><ds:X509IssuerName>CN=PLACEHOLDER CA</ds:X509IssuerName><ds:X509SerialNumber>1</ds:X509SerialNumber></xades:IssuerSerial></xades:Cert></xades:SigningCertificate></xades:SignedSignatureProperties></xades:SignedProperties></xades:QualifyingProperties></ds:Object></ds:Signature>';
+
+/** xmllint's complaints about `file` against GİB's edefter.xsd (its notes on skipped imports aside); [] when valid. */
+export function edefterXsdProblems(file: string): string[] {
+  const r = spawnSync('xmllint', ['--noout', '--nonet', '--schema', path.join(GIB_DIR, 'edefter', 'xsd', 'edefter.xsd'), file], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const problems = r.stderr.split('\n').filter((l) => l && !l.includes('Skipping import') && !l.endsWith('validates'));
+  return r.status === 0 ? problems : [...problems, `xmllint exit status ${r.status}`];
+}
+
+/**
+ * GİB's rule file `name` compiled into `work`; the returned function runs it on a file and gives the texts of the
+ * failed assertions ([] when the file passes).
+ */
+export function edefterRules(name: 'edefter_yevmiye' | 'edefter_kebir' | 'edefter_berat', work: string): (file: string) => string[] {
+  if (!saxonAvailable()) throw new Error(`GİB's e-Defter rules need java and ${SAXON_JAR} (Debian libsaxonhe-java)`);
+  const xsl = compileEdefterSchematron(name, work);
+  return (file) => {
+    const svrl = path.join(work, `${name}.svrl`);
+    saxon([`-s:${file}`, `-xsl:${xsl}`, `-o:${svrl}`]);
+    const doc = libxml.parseXml(fs.readFileSync(svrl, 'utf8'));
+    return (doc.find('//svrl:failed-assert/svrl:text', { svrl: 'http://purl.oclc.org/dsdl/svrl' }) as libxml.Element[]).map((e) => e.text().replace(/\s+/g, ' ').trim());
+  };
+}
