@@ -9,6 +9,7 @@ import { mountSoapServer } from './soap/server';
 import { getStatusOperation } from './soap/operations/GetStatus';
 import { sendInvoiceOperation } from './soap/operations/SendInvoice';
 import { gibOperations } from './soap/operations/gib-operations';
+import { ledgerOperations } from './soap/operations/ledger-operations';
 import { outgoingOperations } from './soap/operations/outgoing-operations';
 
 export const SOAP_PATH = '/soap/gateway';
@@ -27,7 +28,7 @@ export interface AppDeps extends GatewayDeps {
 export async function createApp(deps: AppDeps) {
   const gateway = composeGateway(deps);
   const { config, db, logger, clock, worker, blobs, authenticator } = gateway;
-  const { invoices, outgoing, inbox, gib } = gateway.services;
+  const { invoices, outgoing, inbox, gib, ledgers } = gateway.services;
 
   const app = express();
   app.disable('x-powered-by');
@@ -62,6 +63,7 @@ export async function createApp(deps: AppDeps) {
       SendInvoice: sendInvoiceOperation({ ...opDeps, invoices }),
       GetStatus: getStatusOperation({ ...opDeps, invoices }),
       ...outgoingOperations({ ...opDeps, outgoing }),
+      ...ledgerOperations({ ...opDeps, ledgers }),
       ...(gib ? gibOperations({ ...opDeps, gib, invoices, inbox, blobs, clock }) : {}),
     },
   });

@@ -17,6 +17,10 @@ import { createAuthenticator } from './security/authenticator';
 import { createSecretBox, loadOrCreateKey, type SecretBox } from './security/secret-box';
 import { createApplicationResponseService } from './services/application-response.service';
 import { createEarsivReportService } from './services/earsiv-report.service';
+import { createLedgerService } from './services/ledger.service';
+import { createLedgerDropFolder } from './services/ledger-drop.service';
+import { createLedgerSteps } from './services/ledger-steps';
+import { createLedgerStore } from './storage/ledger-store';
 import { createEfaturaCancelService } from './services/efatura-cancel.service';
 import { createGibInbound } from './services/gib-inbound.service';
 import { createGibStatusService } from './services/gib-status.service';
@@ -38,6 +42,7 @@ import { watchQueue } from './worker/queue-metrics';
 import { earsivTasks } from './worker/tasks/earsiv.tasks';
 import { gibTasks } from './worker/tasks/gib.tasks';
 import { invoiceTasks } from './worker/tasks/invoice.tasks';
+import { ledgerTasks } from './worker/tasks/ledger.tasks';
 import { createWorker, type Task } from './worker/worker';
 
 export interface GatewayDeps {
@@ -55,6 +60,9 @@ export interface GatewayDeps {
    */
   gib?: GibUrls | null;
 }
+
+/** gl-bus:sourceApplication's `Program##Sürüm` (after the company's VKN and title). */
+const LEDGER_PROGRAM = `Acik Entegrator##${(require('../package.json') as { version: string }).version}`;
 
 /** Duties that run on their own schedule (one job row each, see src/worker/periodic.ts). */
 export const PERIODIC_TASKS = ['gib.poll', 'gib.user-list.sync', 'earsiv.report', 'cancel-requests.sync'] as const;
@@ -79,7 +87,9 @@ export function composeGateway(deps: GatewayDeps) {
 
   const gib = deps.gib ? composeGib({ config, db, logger, urls: deps.gib, clock, blobs, writer, store, signers }) : null;
   const pipeline = createInvoicePipeline({ db, store, writer, blobs, signers, clock, logger, ...(gib ? { gib: { outbox: gib.services.outbox, users: gib.services.users } } : {}) });
-  const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks };
+  const ledgerFiles = createLedgerStore(config.ledger.dir);
+  const ledgerSteps = createLedgerSteps({ db, writer, store, files: ledgerFiles, signers, clock, maxUnzippedBytes: config.ledger.maxUnzippedBytes, program: LEDGER_PROGRAM });
+  const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps) };
   const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs });
   watchQueue(db, clock);
 
@@ -99,6 +109,18 @@ export function composeGateway(deps: GatewayDeps) {
     ...(gib ? { checkReceiver: gib.services.checkReceiver } : {}),
   });
   const authenticator = createAuthenticator({ db, secretBox, clock, ...config.auth });
+  const ledgers = createLedgerService({
+    db,
+    writer,
+    store,
+    files: ledgerFiles,
+    signers,
+    clock,
+    maxSourceBytes: config.ledger.maxSourceBytes,
+    maxUnzippedBytes: config.ledger.maxUnzippedBytes,
+    onEnqueued: () => worker.nudge(),
+  });
+  const ledgerDrop = createLedgerDropFolder({ db, dir: config.ledger.dropDir, ledgers, logger: logger.child({ component: 'ledger-drop' }), clock, everyMs: config.ledger.dropScanMs });
 
   return {
     config,
@@ -110,9 +132,11 @@ export function composeGateway(deps: GatewayDeps) {
     blobs,
     signers,
     worker,
+    /** The e-Defter drop folder's watcher (started with the worker by server.ts). */
+    ledgerDrop,
     authenticator,
     gibPackage,
-    services: { tenants, invoices, outgoing: createOutgoingInvoiceService({ db, blobs }), pipeline, inbox: createInboxService({ db }), gib: gib?.services ?? null },
+    services: { tenants, invoices, ledgers, outgoing: createOutgoingInvoiceService({ db, blobs }), pipeline, inbox: createInboxService({ db }), gib: gib?.services ?? null },
     /** The periodic duties' job rows (idempotent: any number of processes may call it at every start). */
     async ensurePeriodicJobs(): Promise<void> {
       if (gib) await ensurePeriodicJobs(db, PERIODIC_TASKS, clock());

@@ -60,6 +60,16 @@ export interface GatewayConfig {
     metricsPort: number | null;
   };
   gib: GibSettings;
+  /** e-Defter (issue 12): where its files live, and how large a month's source may be. */
+  ledger: {
+    dir: string;
+    /** Largest source ZIP, and the most its one file may inflate to (a journal's CSV). */
+    maxSourceBytes: number;
+    maxUnzippedBytes: number;
+    /** The drop folder (one folder per company VKN, served by an SFTP server), and how often it is looked at. */
+    dropDir: string;
+    dropScanMs: number;
+  };
   logLevel: string;
 }
 
@@ -285,6 +295,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       metricsPort: env.GW_METRICS_PORT ? int(env, 'GW_METRICS_PORT', 0, 0, 65535) : null,
     },
     gib: gibSettings(env),
+    ledger: {
+      dir: path.resolve(env.GW_LEDGER_DIR ?? path.join(dataDir, 'ledgers')),
+      maxSourceBytes: int(env, 'GW_LEDGER_MAX_SOURCE_BYTES', 512 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+      maxUnzippedBytes: int(env, 'GW_LEDGER_MAX_UNZIPPED_BYTES', 4 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+      dropDir: path.resolve(env.GW_LEDGER_DROP_DIR ?? path.join(dataDir, 'ledger-drop')),
+      dropScanMs: int(env, 'GW_LEDGER_DROP_SCAN_MS', 5_000, 50, 3_600_000),
+    },
     logLevel: env.GW_LOG_LEVEL ?? 'info',
   };
   return { ...config, ...overrides };

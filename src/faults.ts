@@ -108,6 +108,12 @@ export const FAULTS = {
   LEDGER_UNBALANCED: client(4602, 'BORÇ VE ALACAK TOPLAMLARI EŞİT DEĞİL: {detail}'),
   LEDGER_SEQUENCE: client(4603, 'YEVMİYE MADDE NUMARALARI MÜTESELSİL DEĞİL: {detail}'),
   LEDGER_DATE: client(4604, 'KAYIT TARİHİ DÖNEM İÇİNDE VE SIRALI DEĞİL: {detail}'),
+  LEDGER_FILE_NAME: client(4605, 'DOSYA ADI VKN-YYYYAA.zip BİÇİMİNDE OLMALIDIR: {name}'),
+  LEDGER_PERIOD: client(4606, 'DÖNEM UYGUN DEĞİL: {detail}'),
+  LEDGER_PERIOD_SENT: client(4607, "BU DÖNEMİN DEFTERİ GİB'E GÖNDERİLDİ, DEĞİŞTİRİLEMEZ ({period})"),
+  LEDGER_SETTINGS: client(4608, 'E-DEFTER AYARLARI EKSİK: {detail}'),
+  LEDGER_STEP: client(4609, 'BU ADIM ŞİMDİ YAPILAMAZ: {detail}'),
+  LEDGER_NOT_FOUND: client(4610, 'DEFTER DOSYASI BULUNAMADI'),
 
   // --- Everything else ---
   INTERNAL: { code: 5000, soap: 'soap:Server', http: 500, message: 'SISTEM HATASI', retryable: true } as FaultSpec,

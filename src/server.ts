@@ -67,7 +67,10 @@ async function main(): Promise<void> {
     embedded.sim.store.registerEndpoint({ url: endpoint, aliases: [], vkns: tenants.map((t) => t.vkn), name: 'this gateway' });
     logger.info({ simulator: embedded.urls.efaturaUrl, tenants: tenants.length }, 'built-in GİB simulator started; tenants registered as e-Fatura users');
   }
-  if (config.worker.enabled) gateway.worker.start();
+  if (config.worker.enabled) {
+    gateway.worker.start();
+    gateway.ledgerDrop.start();
+  }
   logger.info(
     { port: config.port, host: config.host, database: config.databaseUrl ? 'postgres' : 'sqlite', gibDir: config.gibDir, gib: gib.efaturaUrl },
     `gateway listening: WSDL at ${publicUrl.replace(/\/$/, '')}/soap/gateway?wsdl`,
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     await new Promise((resolve) => server.close(resolve));
+    await gateway.ledgerDrop.stop();
     await gateway.worker.stop();
     await embedded?.sim.stop();
     await db.destroy();

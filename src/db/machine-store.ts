@@ -12,6 +12,7 @@ import {
   type earsivReportMachine,
   type efaturaInvoiceMachine,
   type incomingInvoiceMachine,
+  type ledgerBookMachine,
 } from '../machines';
 import { parseJson, reading } from './connect';
 import { execute, selectAll, selectFirst } from './sql';
@@ -37,6 +38,7 @@ export const entities = {
   incomingInvoice: (id: number): EntityRef<typeof incomingInvoiceMachine> => ({ table: 'incoming_invoices', id }),
   cancelRequest: (id: number): EntityRef<typeof cancelRequestMachine> => ({ table: 'cancel_requests', id }),
   earsivReport: (id: number): EntityRef<typeof earsivReportMachine> => ({ table: 'earsiv_reports', id }),
+  ledgerBook: (id: number): EntityRef<typeof ledgerBookMachine> => ({ table: 'ledger_books', id }),
 };
 
 export interface ApplyInput<E extends string = string> {
@@ -258,7 +260,7 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
 export type MachineStore = ReturnType<typeof createMachineStore>;
 
 /** The tables machines drive (the names an EntityRef may carry: they go into SQL text). */
-const MACHINE_TABLES = new Set(['invoices', 'incoming_invoices', 'cancel_requests', 'earsiv_reports']);
+const MACHINE_TABLES = new Set(['invoices', 'incoming_invoices', 'cancel_requests', 'earsiv_reports', 'ledger_books']);
 
 function machineTable(table: string): string {
   if (!MACHINE_TABLES.has(table)) throw new Error(`machine store: ${table} is not a machine-driven table`);

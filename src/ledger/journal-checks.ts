@@ -14,8 +14,11 @@ export interface JournalPeriod {
   /** YYYY-MM-DD, both included. */
   start: string;
   end: string;
-  /** The first entry's number in this period. */
-  firstEntryNumber: number;
+  /**
+   * The first entry's number in this period; null when the previous period is not known here (a company that
+   * starts with the gateway mid-year): the first entry's own number is taken, and the rest must follow it.
+   */
+  firstEntryNumber: number | null;
 }
 
 export interface JournalTotals {
@@ -28,12 +31,13 @@ export interface JournalTotals {
 }
 
 export function createJournalChecker(period: JournalPeriod) {
-  const totals: JournalTotals = { entries: 0, lines: 0, debit: 0n, credit: 0n, lastEntryNumber: period.firstEntryNumber - 1 };
+  const totals: JournalTotals = { entries: 0, lines: 0, debit: 0n, credit: 0n, lastEntryNumber: (period.firstEntryNumber ?? 1) - 1 };
   let lastDate = period.start;
   return {
     /** Checks one entry (in order) and adds it to the totals; a GatewayError names the entry and what is wrong. */
     check(entry: JournalEntry): void {
       const where = `${entry.number} numaralı madde (${entry.source})`;
+      if (period.firstEntryNumber === null && totals.entries === 0) totals.lastEntryNumber = entry.number - 1;
       const expected = totals.lastEntryNumber + 1;
       if (entry.number !== expected) {
         const what = entry.number <= totals.lastEntryNumber ? 'tekrar veya geri gidiyor' : `${expected}–${entry.number - 1} eksik`;

@@ -3,10 +3,12 @@ import { efaturaInvoiceMachine } from './efatura-invoice.machine';
 import { cancelRequestMachine } from './cancel-request.machine';
 import { earsivReportMachine } from './earsiv-report.machine';
 import { incomingInvoiceMachine } from './incoming-invoice.machine';
+import { ledgerBookMachine } from './ledger-book.machine';
 import type { AnyMachine, EventOf } from './machine';
 
 export * from './machine';
-export { earsivInvoiceMachine, efaturaInvoiceMachine, incomingInvoiceMachine, cancelRequestMachine, earsivReportMachine };
+export { earsivInvoiceMachine, efaturaInvoiceMachine, incomingInvoiceMachine, cancelRequestMachine, earsivReportMachine, ledgerBookMachine };
+export { LEDGER_STEPS, type LedgerStep } from './ledger-book.machine';
 
 /** Events of the machines that drive the `invoices` table (an e-Fatura's or an e-Arşiv invoice's). */
 export type InvoiceEvent = EventOf<typeof efaturaInvoiceMachine> | EventOf<typeof earsivInvoiceMachine>;
@@ -17,6 +19,7 @@ export const machines: Record<string, AnyMachine> = {
   [incomingInvoiceMachine.id]: incomingInvoiceMachine,
   [cancelRequestMachine.id]: cancelRequestMachine,
   [earsivReportMachine.id]: earsivReportMachine,
+  [ledgerBookMachine.id]: ledgerBookMachine,
 };
 
 export function machineById(id: string): AnyMachine {

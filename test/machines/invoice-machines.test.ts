@@ -7,6 +7,7 @@ import {
   earsivReportMachine,
   efaturaInvoiceMachine,
   incomingInvoiceMachine,
+  ledgerBookMachine,
   portalTab,
   transition,
   type AnyMachine,
@@ -76,6 +77,19 @@ const INCOMING_EXPECTED = [
 const CANCEL_REQUEST_EXPECTED = ['WAITING: APPROVE>APPROVED REJECT>REJECTED DELETE>DELETED', 'APPROVED:', 'REJECTED:', 'DELETED:'];
 
 const EARSIV_REPORT_EXPECTED = ['CREATED: SEND>SENT FAIL>ERROR', 'SENT: ACCEPT>ACCEPTED REJECT>REJECTED', 'ACCEPTED:', 'REJECTED:', 'ERROR:'];
+
+const LEDGER_BOOK_EXPECTED = [
+  'NOT_STARTED: PLAN>NOT_STARTED BUILD>FILE_CREATED CHECK_FAIL>CHECK_FAILED RESET>NOT_STARTED',
+  'CHECK_FAILED: RESET>NOT_STARTED',
+  'FILE_CREATED: PLAN>FILE_CREATED SIGN>FILE_SIGNED RESET>NOT_STARTED',
+  'FILE_SIGNED: PLAN>FILE_SIGNED BUILD_BERAT>BERAT_CREATED RESET>NOT_STARTED',
+  'BERAT_CREATED: PLAN>BERAT_CREATED SIGN_BERAT>BERAT_SIGNED RESET>NOT_STARTED',
+  'BERAT_SIGNED: PLAN>BERAT_SIGNED SEND>SENT RESET>NOT_STARTED',
+  'SENT: PLAN>SENT APPROVE>APPROVED REJECT>GIB_REJECTED',
+  'APPROVED: PLAN>APPROVED DOWNLOAD>DOWNLOADED',
+  'DOWNLOADED:',
+  'GIB_REJECTED: RESET>NOT_STARTED',
+];
 
 function parseExpected(lines: string[]): Map<string, Map<string, string>> {
   const table = new Map<string, Map<string, string>>();
@@ -226,5 +240,24 @@ describe('e-Fatura invoice machine effects', () => {
   it('envelopes after signing and sends after enveloping', () => {
     expect(transition(efaturaInvoiceMachine, 'PROCESSED', 'SIGN', PASSING).effects).to.deep.equal(['invoice.envelope']);
     expect(transition(efaturaInvoiceMachine, 'SIGNED', 'ENVELOPE', PASSING).effects).to.deep.equal(['invoice.send']);
+  });
+});
+
+describe('e-Defter book machine (seed 001\'s steps)', () => {
+  exhaustive(ledgerBookMachine, LEDGER_BOOK_EXPECTED);
+
+  it('names the states as e-Logo\'s e-Defter screen does, and keeps the check\'s or GİB\'s reason in an error state', () => {
+    const names = ['NOT_STARTED', 'FILE_CREATED', 'FILE_SIGNED', 'BERAT_CREATED', 'BERAT_SIGNED', 'SENT', 'DOWNLOADED'].map((s) => describeState(ledgerBookMachine, s, {}).description);
+    expect(names).to.deep.equal(['İşlem Yapılmadı', 'Dosya Oluşturuldu', 'Dosya İmzalandı', 'Berat Oluşturuldu', 'Berat İmzalandı', "GİB'e Gönderildi", 'Onaylı Berat İndirildi']);
+    expect(describeState(ledgerBookMachine, 'CHECK_FAILED', { code: 4602, codeDescription: 'Borç ve alacak toplamları eşit değil' })).to.deep.equal({ status: -1, code: 4602, description: 'Borç ve alacak toplamları eşit değil' });
+  });
+
+  it('every step and every plan starts the next step\'s job; an error state and the end start nothing', () => {
+    for (const [state, event] of [['NOT_STARTED', 'PLAN'], ['NOT_STARTED', 'BUILD'], ['FILE_CREATED', 'SIGN'], ['BERAT_SIGNED', 'SEND'], ['SENT', 'APPROVE']] as const) {
+      expect(transition(ledgerBookMachine, state, event, PASSING).effects, `${state} × ${event}`).to.deep.equal(['ledger.advance']);
+    }
+    for (const [state, event] of [['NOT_STARTED', 'CHECK_FAIL'], ['SENT', 'REJECT'], ['APPROVED', 'DOWNLOAD'], ['FILE_SIGNED', 'RESET']] as const) {
+      expect(transition(ledgerBookMachine, state, event, PASSING).effects, `${state} × ${event}`).to.deep.equal([]);
+    }
   });
 });

@@ -6,6 +6,7 @@ import * as m004 from './004_blobs';
 import * as m005 from './005_arithmetic_policy';
 import * as m006 from './006_outgoing_list';
 import * as m007 from './007_outgoing_list_orders';
+import * as m008 from './008_ledgers';
 
 export interface Migration {
   name: string;
@@ -22,4 +23,5 @@ export const migrations: Migration[] = [
   { name: '005_arithmetic_policy', ...m005 },
   { name: '006_outgoing_list', ...m006 },
   { name: '007_outgoing_list_orders', ...m007 },
+  { name: '008_ledgers', ...m008 },
 ];

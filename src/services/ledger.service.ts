@@ -1,0 +1,441 @@
+/**
+ * e-Defter, what the user sees and asks for (issue 12, seed 001's "e-Defter Yükle" screen): a month's source arrives
+ * (UploadLedger over SOAP, or a file in the tenant's drop folder), is listed ("Dosya Sorgula"), its dates can be
+ * changed for a partial period ("Tarihleri Kaydet") or it can be deleted while nothing was built from it; the user
+ * asks for the next step or for all of them ("e-Defter Yükle"), which the ledger-book machine records (PLAN) and
+ * the ledger.advance job carries out (./ledger-steps.ts); GetLedgerStatus shows the month table.
+ *
+ * A source is checked whole as it arrives — the ZIP (one file, a plain name, inflated size counted: 4005/4006), the
+ * CSV's columns and every entry (balance, müteselsil numbers, dates in the month) — and kept only when it passes:
+ * a refused upload stores nothing and changes no book. The file is written to the ledger store first and its row
+ * committed after, so a crash between leaves an unnamed file, never a row without its file.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Knex } from 'knex';
+import {
+  activeSource,
+  bookById,
+  booksOfPeriod,
+  booksOfTenant,
+  filesOfBook,
+  insertBook,
+  insertSource,
+  ledgerSettings,
+  listSources,
+  markSourceDeleted,
+  saveLedgerSettings,
+  setBookSource,
+  setSourceDates,
+  sourceById,
+  type BookKind,
+  type LedgerBookRow,
+  type LedgerFileRow,
+  type LedgerSourceRow,
+} from '../db/ledgers';
+import { entities, type MachineStore } from '../db/machine-store';
+import type { WriteBatcher } from '../db/write-batcher';
+import { GatewayError } from '../faults';
+import { readCsvJournal } from '../ledger/journal-csv';
+import { createJournalChecker } from '../ledger/journal-checks';
+import type { LedgerCompany } from '../ledger/xbrl-gl';
+import { LEDGER_STEPS, describeState, ledgerBookMachine, type LedgerStep } from '../machines';
+import type { Caller } from '../security/authenticator';
+import type { LedgerStore } from '../storage/ledger-store';
+import { turkishDay } from '../turkish-time';
+import type { SignerRegistry } from './signer-registry';
+import { openSingleEntry } from '../zip/file-entry';
+
+export const MONTHS_TR = ['Ocak', 'Şubat', 'Mart', 'Nisan', 'Mayıs', 'Haziran', 'Temmuz', 'Ağustos', 'Eylül', 'Ekim', 'Kasım', 'Aralık'];
+
+/** "2026-Ocak" for "2026-01", as seed 001's list shows a period. */
+export function periodLabel(period: string): string {
+  return `${period.slice(0, 4)}-${MONTHS_TR[Number(period.slice(5, 7)) - 1]}`;
+}
+
+export function monthEnd(period: string): string {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return `${period}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`;
+}
+
+/** The company details GİB's XBRL-GL header carries besides the VKN and title (the seed's Büyük Defter dialog). */
+export type LedgerSettings = Omit<LedgerCompany, 'vkn' | 'title'>;
+
+/** States in which the month has gone to GİB: its source and books can no longer change. */
+const AT_GIB = new Set(['SENT', 'APPROVED', 'DOWNLOADED']);
+/** States in which nothing was built yet: dates may change, the source may be deleted. */
+const NOT_CONVERTED = new Set(['NOT_STARTED', 'CHECK_FAILED']);
+
+export interface LedgerSourceView {
+  id: number;
+  fileName: string;
+  period: string;
+  periodLabel: string;
+  periodStart: string;
+  periodEnd: string;
+  sizeMb: string;
+  format: 'CSV' | 'XBRL';
+  receivedVia: 'SOAP' | 'SFTP';
+  receivedAt: string;
+  /** The Yevmiye's state (both books move together), and its error text when a check or GİB refused it. */
+  state: string;
+  status: number;
+  code: number;
+  description: string;
+  error: string | null;
+}
+
+export interface LedgerBookView {
+  book: BookKind;
+  state: string;
+  status: number;
+  code: number;
+  description: string;
+  controlNumbers: string[];
+  periodStart: string | null;
+  periodEnd: string | null;
+  totalDebit: string | null;
+  totalCredit: string | null;
+  lastError: string | null;
+  updatedAt: string;
+  files: Array<{ kind: string; part: number; fileName: string; sizeBytes: number; signed: boolean; sha256: string }>;
+}
+
+export interface LedgerMonthView {
+  period: string;
+  periodLabel: string;
+  /** Seed 001's month table: each file present or not. */
+  kebir: boolean;
+  yevmiye: boolean;
+  kebirBerat: boolean;
+  yevmiyeBerat: boolean;
+  gibKebirBerat: boolean;
+  gibYevmiyeBerat: boolean;
+  defterRapor: boolean;
+  books: LedgerBookView[];
+}
+
+export interface LedgerServiceDeps {
+  db: Knex;
+  writer: WriteBatcher;
+  store: MachineStore;
+  files: LedgerStore;
+  clock: () => Date;
+  /** The tenant's seal, tried before a signing step is planned: a wrong PIN is a fault now, not a failed job later. */
+  signers: Pick<SignerRegistry, 'signerFor' | 'drop'>;
+  /** Largest source ZIP accepted, and the most its one file may inflate to. */
+  maxSourceBytes: number;
+  maxUnzippedBytes: number;
+  onEnqueued?: () => void;
+}
+
+const NAME = /^(\d{10,11})-(\d{4})(\d{2})\.zip$/i;
+
+function errorOf(b: LedgerBookRow | undefined): string | null {
+  if (!b || (b.state !== 'CHECK_FAILED' && b.state !== 'GIB_REJECTED')) return null;
+  return describeState(ledgerBookMachine, b.state, b.context).description;
+}
+
+function bookView(b: LedgerBookRow, files: LedgerFileRow[]): LedgerBookView {
+  const d = describeState(ledgerBookMachine, b.state, b.context);
+  const c = b.context as { periodStart?: string; periodEnd?: string; debit?: string; credit?: string };
+  return {
+    book: b.book,
+    state: b.state,
+    ...d,
+    controlNumbers: files.filter((f) => f.kind === 'LEDGER' && f.controlNumber).map((f) => f.controlNumber!),
+    periodStart: c.periodStart ?? null,
+    periodEnd: c.periodEnd ?? null,
+    totalDebit: c.debit ?? null,
+    totalCredit: c.credit ?? null,
+    lastError: errorOf(b),
+    updatedAt: b.updatedAt,
+    files: files.map((f) => ({ kind: f.kind, part: f.part, fileName: f.fileName, sizeBytes: f.sizeBytes, signed: f.signed, sha256: f.sha256 })),
+  };
+}
+
+export function createLedgerService(deps: LedgerServiceDeps) {
+  const { db, store } = deps;
+  const now = () => deps.clock().toISOString();
+
+  function sourceView(s: LedgerSourceRow, books: LedgerBookRow[]): LedgerSourceView {
+    const y = books.find((b) => b.book === 'Y');
+    const state = y?.state ?? 'NOT_STARTED';
+    return {
+      id: s.id,
+      fileName: s.fileName,
+      period: s.period,
+      periodLabel: periodLabel(s.period),
+      periodStart: s.periodStart,
+      periodEnd: s.periodEnd,
+      sizeMb: (s.sizeBytes / (1024 * 1024)).toFixed(2),
+      format: s.format,
+      receivedVia: s.receivedVia,
+      receivedAt: s.receivedAt,
+      state,
+      ...describeState(ledgerBookMachine, state, y?.context ?? {}),
+      error: errorOf(y),
+    };
+  }
+
+  /** Reads and checks a stored source whole: the ZIP's one file and, for a CSV, every entry of the month. */
+  async function checkSource(file: string, s: { period: string; start: string; end: string; delimiter?: string; header?: boolean; firstEntryNumber: number | null }) {
+    const entry = await openSingleEntry(file, deps.maxUnzippedBytes);
+    const lower = entry.name.toLowerCase();
+    if (!lower.endsWith('.csv')) {
+      entry.stream.destroy();
+      throw new GatewayError('LEDGER_SOURCE', { detail: `ZIP içindeki ${entry.name} bir CSV yevmiye dosyası değil (.csv)` });
+    }
+    const checker = createJournalChecker({ start: s.start, end: s.end, firstEntryNumber: s.firstEntryNumber });
+    for await (const e of readCsvJournal(entry.stream, { delimiter: s.delimiter, header: s.header })) checker.check(e);
+    return { format: 'CSV' as const, totals: checker.totals() };
+  }
+
+  /** The entry number the month must start from: 1 in January, else the previous month's last + 1 when known here. */
+  async function firstEntryNumber(tenantId: number, period: string): Promise<number | null> {
+    if (period.endsWith('-01')) return 1;
+    const [y, m] = period.split('-').map(Number) as [number, number];
+    const previous = `${y}-${String(m - 1).padStart(2, '0')}`;
+    const prev = (await booksOfPeriod(db, tenantId, previous)).find((b) => b.book === 'Y');
+    const last = (prev?.context as { lastEntryNumber?: number } | undefined)?.lastEntryNumber;
+    return typeof last === 'number' ? last + 1 : null;
+  }
+
+  function refuseIfAtGib(books: LedgerBookRow[], period: string) {
+    if (books.some((b) => AT_GIB.has(b.state))) throw new GatewayError('LEDGER_PERIOD_SENT', { period: periodLabel(period) });
+  }
+
+  async function activeOf(caller: Caller, sourceId: number): Promise<{ source: LedgerSourceRow; books: LedgerBookRow[] }> {
+    const source = await sourceById(db, caller.tenantId, sourceId);
+    if (!source || source.deletedAt) throw new GatewayError('LEDGER_NOT_FOUND');
+    return { source, books: await booksOfPeriod(db, caller.tenantId, source.period) };
+  }
+
+  function refuseIfConverted(books: LedgerBookRow[], what: string) {
+    if (books.some((b) => !NOT_CONVERTED.has(b.state))) throw new GatewayError('LEDGER_STEP', { detail: `dönüştürme başladı, ${what}` });
+  }
+
+  /** RESET for each book not at its start (a new source or new dates: the month starts over). */
+  async function resetBooks(trx: Knex.Transaction, books: LedgerBookRow[], actor: string, reason: string) {
+    for (const b of books) {
+      if (b.state !== 'NOT_STARTED') await store.apply(entities.ledgerBook(b.id), { event: 'RESET', actor, reason, expectedVersion: b.version }, trx);
+    }
+  }
+
+  /** One signature with the tenant's seal (PIN, card, certificate's validity), or its typed fault. */
+  async function trySeal(tenantId: number) {
+    try {
+      await (await deps.signers.signerFor(tenantId)).sign(Buffer.from('e-Defter mühür denemesi'));
+    } catch (err) {
+      await deps.signers.drop(tenantId);
+      throw err;
+    }
+  }
+
+  return {
+    /**
+     * A month's source, as UploadLedger or the drop folder gives it: `VKN-YYYYMM.zip` holding the CSV journal.
+     * Checked whole before anything is kept; replaces the month's earlier source while nothing was sent.
+     */
+    async receive(
+      caller: Caller,
+      input: { fileName: string; data: Readable; via: 'SOAP' | 'SFTP'; delimiter?: string; header?: boolean },
+    ): Promise<LedgerSourceView> {
+      const m = NAME.exec(input.fileName);
+      if (!m) throw new GatewayError('LEDGER_FILE_NAME', { name: input.fileName.slice(0, 100) });
+      const [, vkn, year, month] = m as unknown as [string, string, string, string];
+      if (vkn !== caller.tenantVkn) throw new GatewayError('TENANT_MISMATCH', { vkn });
+      const period = `${year}-${month}`;
+      if (Number(month) < 1 || Number(month) > 12) throw new GatewayError('LEDGER_FILE_NAME', { name: input.fileName });
+      if (`${period}-01` > turkishDay(deps.clock())) throw new GatewayError('LEDGER_PERIOD', { detail: `${periodLabel(period)} henüz başlamadı` });
+      if (input.delimiter !== undefined && input.delimiter.length !== 1) throw new GatewayError('LEDGER_SOURCE', { detail: 'ayraç tek karakter olmalıdır' });
+      refuseIfAtGib(await booksOfPeriod(db, caller.tenantId, period), period);
+
+      const stored = await deps.files.put(caller.tenantVkn, period, `kaynak-${randomUUID()}.zip`, input.data);
+      try {
+        if (stored.sizeBytes > deps.maxSourceBytes) throw new GatewayError('REQUEST_TOO_LARGE', { limit: deps.maxSourceBytes });
+        const start = `${period}-01`;
+        const end = monthEnd(period);
+        const checked = await checkSource(deps.files.pathOf(stored.path), {
+          period, start, end, delimiter: input.delimiter, header: input.header, firstEntryNumber: await firstEntryNumber(caller.tenantId, period),
+        });
+        const at = now();
+        const actor = caller.username;
+        const id = await deps.writer.run(async (trx) => {
+          const books = await booksOfPeriod(trx, caller.tenantId, period);
+          refuseIfAtGib(books, period); // again, inside the transaction: a send may have started meanwhile
+          const previous = await activeSource(trx, caller.tenantId, period);
+          if (previous) await markSourceDeleted(trx, previous.id, at);
+          const sourceId = await insertSource(trx, {
+            tenantId: caller.tenantId, fileName: input.fileName, period, periodStart: start, periodEnd: end, format: checked.format,
+            options: { ...(input.delimiter ? { delimiter: input.delimiter } : {}), ...(input.header === false ? { header: false } : {}) },
+            sizeBytes: stored.sizeBytes, path: stored.path, sha256: stored.sha256, receivedVia: input.via, receivedAt: at,
+          });
+          await resetBooks(trx, books, actor, `yeni kaynak dosyası: ${input.fileName}`);
+          for (const kind of ['Y', 'K'] as const) {
+            const existing = books.find((b) => b.book === kind);
+            if (existing) {
+              await setBookSource(trx, existing.id, sourceId);
+            } else {
+              const bookId = await insertBook(trx, { tenantId: caller.tenantId, machine: ledgerBookMachine.id, state: ledgerBookMachine.initial, period, book: kind, sourceId, at });
+              await store.recordCreated(trx, ledgerBookMachine, entities.ledgerBook(bookId), actor, `kaynak dosyası: ${input.fileName}`);
+            }
+          }
+          return sourceId;
+        });
+        const { source, books } = await activeOf(caller, id);
+        return sourceView(source, books);
+      } catch (err) {
+        await deps.files.remove(stored.path);
+        throw err;
+      }
+    },
+
+    /** "Dosya Sorgula": the sources in use, newest month first. */
+    async list(caller: Caller, period: string | null): Promise<LedgerSourceView[]> {
+      if (period !== null && !/^\d{4}-\d{2}$/.test(period)) throw new GatewayError('REQUEST_FIELD', { field: 'period (YYYY-AA)' });
+      const out: LedgerSourceView[] = [];
+      for (const s of await listSources(db, caller.tenantId, period)) out.push(sourceView(s, await booksOfPeriod(db, caller.tenantId, s.period)));
+      return out;
+    },
+
+    /** "Tarihleri Kaydet": a partial (parçalı) period's start and end, within the month, before Dosya Oluştur. */
+    async saveDates(caller: Caller, sourceId: number, start: string, end: string): Promise<LedgerSourceView> {
+      const { source } = await activeOf(caller, sourceId);
+      const valid = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+      if (!valid(start) || !valid(end)) throw new GatewayError('REQUEST_FIELD', { field: 'periodStart/periodEnd (YYYY-AA-GG)' });
+      if (!start.startsWith(source.period) || !end.startsWith(source.period) || start > end) {
+        throw new GatewayError('LEDGER_PERIOD', { detail: `${start}–${end} ${periodLabel(source.period)} ayı içinde ve başlangıç bitişten önce olmalıdır` });
+      }
+      await deps.writer.run(async (trx) => {
+        const books = await booksOfPeriod(trx, caller.tenantId, source.period);
+        refuseIfConverted(books, 'tarihler değiştirilemez');
+        await setSourceDates(trx, source.id, start, end);
+        await resetBooks(trx, books, caller.username, `dönem tarihleri ${start}–${end}`);
+      });
+      const after = await activeOf(caller, sourceId);
+      return sourceView(after.source, after.books);
+    },
+
+    /** Deletes a source nothing was built from; the month's books wait for a new one. */
+    async deleteSource(caller: Caller, sourceId: number): Promise<void> {
+      const { source } = await activeOf(caller, sourceId);
+      await deps.writer.run(async (trx) => {
+        const books = await booksOfPeriod(trx, caller.tenantId, source.period);
+        refuseIfConverted(books, 'dosya silinemez');
+        await markSourceDeleted(trx, source.id, now());
+        await resetBooks(trx, books, caller.username, `kaynak dosyası silindi: ${source.fileName}`);
+        for (const b of books) await setBookSource(trx, b.id, null);
+      });
+      await deps.files.remove(source.path);
+    },
+
+    /**
+     * Asks for one step (the next one: the seed's buttons work in order) or for all of them ("e-Defter Yükle").
+     * Recorded as PLAN on both books; the ledger.advance job does the work. Returns the month as it is now.
+     */
+    async requestStep(caller: Caller, period: string, step: LedgerStep | 'ALL'): Promise<LedgerMonthView> {
+      if (!/^\d{4}-\d{2}$/.test(period)) throw new GatewayError('REQUEST_FIELD', { field: 'period (YYYY-AA)' });
+      const books = await booksOfPeriod(db, caller.tenantId, period);
+      if (books.length === 0 || books[0]!.sourceId === null) throw new GatewayError('LEDGER_NOT_FOUND');
+      if (!(await ledgerSettings(db, caller.tenantId))) throw new GatewayError('LEDGER_SETTINGS', { detail: 'şirket ve muhasebeci bilgileri (SaveLedgerSettings)' });
+      const goal = step === 'ALL' ? LAST_LOCAL_STEP : LEDGER_STEPS.find((s) => s.step === step)!;
+      const index = LEDGER_STEPS.indexOf(goal);
+      if (index > LEDGER_STEPS.indexOf(LAST_LOCAL_STEP)) throw new GatewayError('LEDGER_STEP', { detail: `${goal.label} bu sürümde henüz yok` });
+      for (const b of books) {
+        const next = LEDGER_STEPS.findIndex((s) => !reached(b.state, s.reaches));
+        if (b.state === 'CHECK_FAILED' || b.state === 'GIB_REJECTED') throw new GatewayError('LEDGER_STEP', { detail: `${describeState(ledgerBookMachine, b.state, b.context).description}; yeni kaynak dosyası yükleyiniz` });
+        if (next === -1 || next > index) throw new GatewayError('LEDGER_STEP', { detail: `${goal.label} yapıldı` });
+        if (step !== 'ALL' && next < index) throw new GatewayError('LEDGER_STEP', { detail: `önce ${LEDGER_STEPS[next]!.label}` });
+      }
+      if (index >= LEDGER_STEPS.findIndex((s) => s.step === 'DOSYA_IMZALA')) await trySeal(caller.tenantId);
+      await deps.writer.run(async (trx) => {
+        for (const b of books) {
+          await store.apply(entities.ledgerBook(b.id), { event: 'PLAN', actor: caller.username, reason: step === 'ALL' ? 'e-Defter Yükle' : goal.label, contextPatch: { goal: goal.reaches }, expectedVersion: b.version }, trx);
+        }
+      });
+      deps.onEnqueued?.();
+      return this.month(caller, period);
+    },
+
+    /** GetLedgerStatus for one month. */
+    async month(caller: Caller, period: string): Promise<LedgerMonthView> {
+      const views = await this.status(caller, period, period);
+      if (views.length === 0) throw new GatewayError('LEDGER_NOT_FOUND');
+      return views[0]!;
+    },
+
+    /** GetLedgerStatus: seed 001's month table, newest first, between two months (YYYY-MM) when given. */
+    async status(caller: Caller, from: string | null, to: string | null): Promise<LedgerMonthView[]> {
+      for (const p of [from, to]) if (p !== null && !/^\d{4}-\d{2}$/.test(p)) throw new GatewayError('REQUEST_FIELD', { field: 'period (YYYY-AA)' });
+      const byPeriod = new Map<string, LedgerBookView[]>();
+      for (const b of await booksOfTenant(db, caller.tenantId, from, to)) {
+        const views = byPeriod.get(b.period) ?? [];
+        views.push(bookView(b, await filesOfBook(db, b.id)));
+        byPeriod.set(b.period, views);
+      }
+      return [...byPeriod].map(([period, books]) => {
+        const has = (book: BookKind, kind: string, signed = true) => books.some((b) => b.book === book && b.files.some((f) => f.kind === kind && (!signed || f.signed)));
+        return {
+          period,
+          periodLabel: periodLabel(period),
+          kebir: has('K', 'LEDGER'),
+          yevmiye: has('Y', 'LEDGER'),
+          kebirBerat: has('K', 'BERAT'),
+          yevmiyeBerat: has('Y', 'BERAT'),
+          gibKebirBerat: has('K', 'GIB_BERAT'),
+          gibYevmiyeBerat: has('Y', 'GIB_BERAT'),
+          defterRapor: false,
+          books,
+        };
+      });
+    },
+
+    /** A produced file of the month, by its GİB name, as a stream (the caller zips or sends it). */
+    async file(caller: Caller, period: string, fileName: string): Promise<{ row: LedgerFileRow; open: () => Readable }> {
+      for (const b of await booksOfPeriod(db, caller.tenantId, period)) {
+        const row = (await filesOfBook(db, b.id)).find((f) => f.fileName === fileName);
+        if (row) return { row, open: () => deps.files.read(row.path) };
+      }
+      throw new GatewayError('LEDGER_NOT_FOUND');
+    },
+
+    async settings(caller: Caller): Promise<LedgerSettings | null> {
+      return (await ledgerSettings(db, caller.tenantId)) as LedgerSettings | null;
+    },
+
+    async saveSettings(caller: Caller, s: LedgerSettings): Promise<void> {
+      checkSettings(s);
+      await deps.writer.run((trx) => saveLedgerSettings(trx, caller.tenantId, s as unknown as Record<string, unknown>, now()));
+    },
+
+    bookById: (id: number) => bookById(db, id),
+  };
+}
+
+/** The steps this version carries out itself; sending to GİB comes with its e-Defter web service. */
+const LAST_LOCAL_STEP = LEDGER_STEPS.find((s) => s.step === 'BERAT_IMZALA')!;
+
+const ORDER = ['NOT_STARTED', 'FILE_CREATED', 'FILE_SIGNED', 'BERAT_CREATED', 'BERAT_SIGNED', 'SENT', 'APPROVED', 'DOWNLOADED'];
+
+/** Whether a book in `state` has reached `target` on the way of the steps. */
+export function reached(state: string, target: string): boolean {
+  const i = ORDER.indexOf(state);
+  return i !== -1 && i >= ORDER.indexOf(target);
+}
+
+function checkSettings(s: LedgerSettings): void {
+  const bad = (field: string) => new GatewayError('LEDGER_SETTINGS', { detail: field });
+  const text = (v: unknown) => typeof v === 'string' && v.trim().length > 0;
+  if (!text(s.phone) || !/^[0-9 +()-]{7,20}$/.test(s.phone)) throw bad('telefon');
+  if (!text(s.email) || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.email)) throw bad('e-posta');
+  if (!text(s.webSite)) throw bad('web sitesi');
+  const a = s.address;
+  if (!a || !text(a.buildingNumber) || !text(a.street) || !text(a.city) || !/^\d{5}$/.test(a.postalCode ?? '') || !text(a.country)) throw bad('adres (bina no, cadde/sokak, şehir, 5 haneli posta kodu, ülke)');
+  if (!text(s.nace) || !/^\d{2}(\.\d{2}){0,2}$/.test(s.nace)) throw bad('NACE kodu');
+  if (s.branch && (!text(s.branch.name) || !/^\d{4}$/.test(s.branch.number))) throw bad('şube adı ve 4 haneli şube no');
+  if (!s.accountant || !text(s.accountant.name) || !text(s.accountant.engagement)) throw bad('muhasebeci (SM/SMMM/YMM) ve sözleşme; şirket içi ise "-"');
+  if (!text(s.enteredBy) || s.enteredBy.trim().length < 2) throw bad('kayıtları giren (en az iki karakter)');
+}
+
+export type LedgerService = ReturnType<typeof createLedgerService>;

@@ -1,0 +1,76 @@
+/**
+ * A ZIP file on disk holding one file, read as a stream: e-Defter sources are months of a company's journal (a
+ * gigabyte of CSV zips to a tenth of it), so they are never inflated into memory. The guards are those of
+ * unpackDocument (read.ts): exactly one file, a plain name (4005), a limit on inflated bytes counted as they come
+ * rather than trusted from the headers (4006, zip bombs), and the CRC-32 checked at the end.
+ */
+import { Transform, type Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import { GatewayError, isGatewayError } from '../faults';
+import { entryName, entryNameHazard, nextEntry } from './read';
+
+export interface ZipFileEntry {
+  name: string;
+  /** The inflated bytes; errors with ZIP_TOO_LARGE past the limit and ZIP_UNREADABLE on a bad CRC or a cut archive. */
+  stream: Readable;
+}
+
+function openFile(file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: true }, (err, zf) => {
+      if (err || !zf) reject(err ?? new Error('no zip file'));
+      else resolve(zf);
+    });
+  });
+}
+
+/** Opens the one file of the ZIP at `file`; faults as unpackDocument's. */
+export async function openSingleEntry(file: string, maxUnzippedBytes: number): Promise<ZipFileEntry> {
+  let archive: yauzl.ZipFile;
+  try {
+    archive = await openFile(file);
+  } catch (err) {
+    throw new GatewayError('ZIP_UNREADABLE', {}, err);
+  }
+  try {
+    if (archive.entryCount !== 1) throw new GatewayError('ZIP_ONE_FILE');
+    const entry = await nextEntry(archive).catch((err) => Promise.reject(new GatewayError('ZIP_UNREADABLE', {}, err)));
+    if (!entry) throw new GatewayError('ZIP_ONE_FILE');
+    const name = entryName(entry);
+    if (name.endsWith('/') || name.endsWith('\\')) throw new GatewayError('ZIP_ONE_FILE');
+    const why = entryNameHazard(entry);
+    if (why) throw new GatewayError('ZIP_BAD_ENTRY_NAME', { name: name.slice(0, 100) }, why);
+    if (entry.uncompressedSize > maxUnzippedBytes) throw new GatewayError('ZIP_TOO_LARGE', { limit: maxUnzippedBytes });
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw new GatewayError('ZIP_UNREADABLE', {}, `compression method ${entry.compressionMethod}`);
+    const raw = await new Promise<Readable>((resolve, reject) => {
+      // Raw (still deflated) bytes: the inflating is ours, so that the count below stops a bomb mid-way.
+      archive.openReadStream(entry, { decompress: false }, (err, s) => (err || !s ? reject(err ?? new Error('no stream')) : resolve(s)));
+    }).catch((err) => Promise.reject(new GatewayError('ZIP_UNREADABLE', {}, err)));
+    const inflated = entry.compressionMethod === 8 ? raw.pipe(zlib.createInflateRaw()) : raw;
+    if (inflated !== raw) raw.on('error', (err) => inflated.destroy(err));
+    const checked = inflated.pipe(limitAndCrc(maxUnzippedBytes, entry.crc32));
+    inflated.on('error', (err) => checked.destroy(isGatewayError(err) ? err : new GatewayError('ZIP_UNREADABLE', {}, err)));
+    return { name, stream: checked };
+  } catch (err) {
+    archive.close();
+    throw err;
+  }
+}
+
+/** Counts bytes (ZIP_TOO_LARGE past `limit`) and checks the CRC-32 at the end (ZIP_UNREADABLE). */
+function limitAndCrc(limit: number, expectedCrc: number): Transform {
+  let seen = 0;
+  let crc = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) return done(new GatewayError('ZIP_TOO_LARGE', { limit }));
+      crc = zlib.crc32(chunk, crc);
+      done(null, chunk);
+    },
+    flush(done) {
+      done(crc >>> 0 === expectedCrc >>> 0 ? null : new GatewayError('ZIP_UNREADABLE', {}, 'CRC-32 mismatch'));
+    },
+  });
+}
