@@ -22,24 +22,35 @@ export interface CanonicalOut {
   close(rootEnd: string, signature: string | SignatureFor): Promise<{ digest: string; bytes: number }>;
 }
 
+/** Text is gathered up to this many characters and then encoded once, hashed and written as one buffer. */
+const CHUNK_CHARS = 256 * 1024;
+
 export async function canonicalOut(out: Writable): Promise<CanonicalOut> {
   const hash = crypto.createHash('sha256');
   let bytes = 0;
-  const raw = (s: string) => {
-    bytes += Buffer.byteLength(s, 'utf8');
-    return out.write(s, 'utf8') ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', resolve));
+  let pending = '';
+  const raw = (b: Buffer) => {
+    bytes += b.length;
+    return out.write(b) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', resolve));
   };
-  await raw(XML_DECLARATION);
+  const flush = () => {
+    const b = Buffer.from(pending, 'utf8');
+    pending = '';
+    hash.update(b);
+    return raw(b);
+  };
+  await raw(Buffer.from(XML_DECLARATION, 'latin1'));
   return {
     write(text) {
-      hash.update(text, 'utf8');
-      return raw(text);
+      pending += text;
+      return pending.length >= CHUNK_CHARS ? flush() : Promise.resolve();
     },
     async close(rootEnd, signature) {
-      hash.update(rootEnd, 'utf8');
+      await flush();
+      hash.update(rootEnd, 'utf8'); // hashed now, written after the signature
       const digest = hash.digest('base64');
       const sig = typeof signature === 'string' ? signature : await signature(digest);
-      await raw(`${sig}${rootEnd}\n`);
+      await raw(Buffer.from(`${sig}${rootEnd}\n`, 'utf8'));
       return { digest, bytes };
     },
   };

@@ -30,14 +30,19 @@ export interface CsvJournalOptions {
 
 const fault = (detail: string) => new GatewayError('LEDGER_SOURCE', { detail });
 
+/** Dates already seen valid: a month's journal has a few dozen distinct ones, each written on thousands of lines. */
+const validDays = new Set<string>();
+
 function day(value: string, where: string): string {
   const v = value.trim();
+  if (validDays.has(v)) return v.length === 10 && v[4] === '-' ? v : `${v.slice(6)}-${v.slice(3, 5)}-${v.slice(0, 2)}`;
   // YYYY-MM-DD, or DD.MM.YYYY as Turkish ERPs write it; round-tripped (Date.parse takes 2026-02-30).
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v) ?? (/^(\d{2})\.(\d{2})\.(\d{4})$/.exec(v) && [v, v.slice(6), v.slice(3, 5), v.slice(0, 2)]);
   const iso = m ? `${m[1]}-${m[2]}-${m[3]}` : '';
   if (!m || Number.isNaN(Date.parse(`${iso}T00:00:00Z`)) || new Date(`${iso}T00:00:00Z`).toISOString().slice(0, 10) !== iso) {
     throw fault(`${where}: tarih YYYY-AA-GG veya GG.AA.YYYY olmalı ("${value.slice(0, 20)}")`);
   }
+  if (validDays.size < 10_000) validDays.add(v);
   return iso;
 }
 

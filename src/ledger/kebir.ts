@@ -11,6 +11,7 @@
  * written from a merge of the runs, one account at a time. Only the per-account totals (one row per account, a few
  * thousand) stay in memory, so every header's totals are known before its lines.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -45,16 +46,17 @@ const byKey = (a: LineRecord, b: LineRecord) =>
 const keyOf = (r: LineRecord) => `${r.k[0]}\u0000${r.k[1]}`;
 
 export function createKebirBuilder(opts: { tmpDir: string; batchLines?: number }) {
-  const batchLines = opts.batchLines ?? 100_000;
+  const batchLines = opts.batchLines ?? 20_000; // ≈ 20–30 MB of records in memory at most
   let batch: LineRecord[] = [];
   const runs: string[] = [];
   const totals = new Map<string, { debit: bigint; credit: bigint }>();
   let lines = 0;
+  const id = randomUUID(); // two builders may share a folder
 
   async function spill() {
     if (batch.length === 0) return;
     batch.sort(byKey);
-    const file = path.join(opts.tmpDir, `kebir-run-${runs.length}.jsonl`);
+    const file = path.join(opts.tmpDir, `kebir-run-${id}-${runs.length}.jsonl`);
     await fsp.writeFile(file, batch.map((r) => JSON.stringify(r)).join('\n') + '\n');
     runs.push(file);
     batch = [];
@@ -68,19 +70,27 @@ export function createKebirBuilder(opts: { tmpDir: string; batchLines?: number }
       return;
     }
     await spill();
-    const readers = runs.map((f) => readline.createInterface({ input: fs.createReadStream(f), crlfDelay: Infinity })[Symbol.asyncIterator]());
-    const heads: Array<LineRecord | null> = [];
-    for (const r of readers) {
-      const next = await r.next();
-      heads.push(next.done ? null : (JSON.parse(next.value) as LineRecord));
-    }
-    for (;;) {
-      let min = -1;
-      for (let i = 0; i < heads.length; i++) if (heads[i] && (min === -1 || byKey(heads[i]!, heads[min]!) < 0)) min = i;
-      if (min === -1) return;
-      yield heads[min]!;
-      const next = await readers[min]!.next();
-      heads[min] = next.done ? null : (JSON.parse(next.value) as LineRecord);
+    const inputs = runs.map((f) => fs.createReadStream(f));
+    const interfaces = inputs.map((input) => readline.createInterface({ input, crlfDelay: Infinity }));
+    const readers = interfaces.map((l) => l[Symbol.asyncIterator]());
+    try {
+      const heads: Array<LineRecord | null> = [];
+      for (const r of readers) {
+        const next = await r.next();
+        heads.push(next.done ? null : (JSON.parse(next.value) as LineRecord));
+      }
+      for (;;) {
+        let min = -1;
+        for (let i = 0; i < heads.length; i++) if (heads[i] && (min === -1 || byKey(heads[i]!, heads[min]!) < 0)) min = i;
+        if (min === -1) return;
+        yield heads[min]!;
+        const next = await readers[min]!.next();
+        heads[min] = next.done ? null : (JSON.parse(next.value) as LineRecord);
+      }
+    } finally {
+      // Also when the writing stops part-way: no run file stays open.
+      for (const l of interfaces) l.close();
+      for (const input of inputs) input.destroy();
     }
   }
 

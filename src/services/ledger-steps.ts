@@ -122,8 +122,8 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     const names = { Y: ledgerFileName(c.vkn, source.period, 'Y', 0), K: ledgerFileName(c.vkn, source.period, 'K', 0) };
 
     const tmp = await fsp.mkdtemp(path.join(deps.tmpDir ?? os.tmpdir(), 'gw-kebir-'));
-    const yFile = await deps.files.create(c.vkn, source.period, `${names.Y}.unsigned`);
-    const kFile = await deps.files.create(c.vkn, source.period, `${names.K}.unsigned`);
+    const yFile = await deps.files.create(c.vkn, source.period, `${names.Y}.unsigned`, { hash: false });
+    const kFile = await deps.files.create(c.vkn, source.period, `${names.K}.unsigned`, { hash: false });
     const kebir = createKebirBuilder({ tmpDir: tmp });
     try {
       const entry = await openSingleEntry(deps.files.pathOf(source.path), deps.maxUnzippedBytes);
@@ -234,7 +234,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
       const list = [];
       for (const f of (await filesOfBook(db, b.id)).filter((x) => x.kind === 'LEDGER')) {
         const name = ledgerFileName(c.vkn, b.period, `${b.book}B`, f.part);
-        const out = await deps.files.create(c.vkn, b.period, `${name}.unsigned`);
+        const out = await deps.files.create(c.vkn, b.period, `${name}.unsigned`, { hash: false });
         try {
           const facts = f.facts as { periodStart: string; periodEnd: string; creationDate: string; entries: number; signatureValue: string; signatureValueId: string; beratTotals: BeratAccountTotals };
           const written = await writeBerat(

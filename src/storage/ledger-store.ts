@@ -52,19 +52,22 @@ export function createLedgerStore(root: string) {
 
   return {
     root,
-    /** Starts writing `name` for a tenant's month (replacing a file of that name when committed). */
-    async create(vkn: string, period: string, name: string): Promise<LedgerFileWriter> {
+    /**
+     * Starts writing `name` for a tenant's month (replacing a file of that name when committed). `hash: false` for
+     * an intermediate file no one will ask the SHA-256 of (a built book before its seal): sha256 is then ''.
+     */
+    async create(vkn: string, period: string, name: string, opts: { hash?: boolean } = {}): Promise<LedgerFileWriter> {
       const rel = relative(vkn, period, name);
       const target = absolute(rel);
       await fsp.mkdir(path.dirname(target), { recursive: true });
       const tmp = `${target}.${randomUUID()}.tmp`;
-      const hash = createHash('sha256');
+      const hash = opts.hash === false ? null : createHash('sha256');
       let size = 0;
       const file = fs.createWriteStream(tmp, { flags: 'wx', mode: 0o640 });
       const out = new Writable({
         highWaterMark: 1 << 20,
         write(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
+          hash?.update(chunk);
           size += chunk.length;
           if (file.write(chunk)) done();
           else file.once('drain', () => done());
@@ -93,7 +96,7 @@ export function createLedgerStore(root: string) {
           }
           await fsp.rename(tmp, target);
           await fsyncDir(path.dirname(target));
-          return { path: rel, sizeBytes: size, sha256: hash.digest('hex') };
+          return { path: rel, sizeBytes: size, sha256: hash ? hash.digest('hex') : '' };
         },
         async abort() {
           if (ended) return;

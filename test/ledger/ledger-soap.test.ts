@@ -168,6 +168,15 @@ describe(`e-Defter over SOAP: upload, Dosya Sorgula, dates and the steps to Bera
     expect(yb).to.contain(sv);
   });
 
+  it('an empty month ("Boş defter dosyası") goes through too, and the year\'s control numbers run on', async () => {
+    await upload(`${TEST_VKN}-202602.zip`, await zipOne(`${TEST_VKN}-202602.csv`, Buffer.from(`${HEAD}\n`)));
+    await step('2026-02', 'ALL');
+    const m = await month('2026-02');
+    expect(m.ledgerBook.map((b: { state: string }) => b.state)).to.deep.equal(['BERAT_SIGNED', 'BERAT_SIGNED']);
+    expect(m.ledgerBook.flatMap((b: { controlNumber: string }) => b.controlNumber)).to.deep.equal(['YEV202602000002', 'KEB202602000002']);
+    expect(m.ledgerBook[0]).to.include({ totalDebit: 0, totalCredit: 0 });
+  });
+
   it('every step is in the books\' history with its time, actor and reason', async () => {
     const book = await gw.testDb.db('ledger_books').where({ tenant_id: gw.tenant.id, period: '2026-01', book: 'Y' }).first();
     const rows = await gw.testDb.db('state_history').where({ machine: 'ledger-book', entity_id: book.id }).orderBy('id');
