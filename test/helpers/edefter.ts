@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as libxml from 'libxmljs2';
+import type { BookKind, LedgerDocumentInfo } from '../../src/ledger/xbrl-gl';
 import { compileEdefterSchematron, SAXON_JAR, saxon, saxonAvailable } from './gib-schematron';
 import { GIB_DIR } from './paths';
 
@@ -19,6 +20,19 @@ export const PLACEHOLDER_SIGNATURE =
   '<ds:Object><xades:QualifyingProperties Target="#Signature_1"><xades:SignedProperties Id="SignedProperties_1"><xades:SignedSignatureProperties><xades:SigningTime>2026-02-01T10:00:00+03:00</xades:SigningTime>' +
   '<xades:SigningCertificate><xades:Cert><xades:CertDigest><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue></xades:CertDigest>' +
   '<xades:IssuerSerial><ds:X509IssuerName>CN=PLACEHOLDER CA</ds:X509IssuerName><ds:X509SerialNumber>1</ds:X509SerialNumber></xades:IssuerSerial></xades:Cert></xades:SigningCertificate></xades:SignedSignatureProperties></xades:SignedProperties></xades:QualifyingProperties></ds:Object></ds:Signature>';
+
+/** January 2026 of the sample CSV's company (VKN 1234567801): a book's document facts, with the book's control number. */
+export function demoDocument(book: BookKind): LedgerDocumentInfo {
+  return {
+    company: {
+      vkn: '1234567801', title: 'DEMO TİCARET A.Ş.', phone: '3121111111', email: 'info@demo.com.tr', webSite: 'www.demo.com.tr',
+      address: { buildingNumber: '26/4', street: 'Atatürk Caddesi', city: 'Ankara', postalCode: '06110', country: 'Türkiye' },
+      nace: '47.19.01', branch: null, accountant: { name: 'SMMM Ayşe Yılmaz', engagement: 'SMMM sözleşmesi, 2026-01-01' }, enteredBy: 'Ali Can',
+    },
+    controlNumber: `${book === 'Y' ? 'YEV' : 'KEB'}202601000001`, periodStart: '2026-01-01', periodEnd: '2026-01-31', fiscalYearStart: '2026-01-01', fiscalYearEnd: '2026-12-31',
+    creationDate: '2026-02-01', sourceApplication: '1234567801##DEMO TİCARET A.Ş.##açık entegratör##0.1',
+  };
+}
 
 /** xmllint's complaints about `file` against GİB's edefter.xsd (its notes on skipped imports aside); [] when valid. */
 export function edefterXsdProblems(file: string): string[] {

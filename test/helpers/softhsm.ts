@@ -22,6 +22,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as pkcs11js from 'pkcs11js';
 import { createRootCa, issueSealCertificate, type CaMaterial } from '../../src/signing/dev-seal';
+import type { TestGateway } from './gateway';
 
 const execFileP = promisify(execFile);
 
@@ -137,6 +138,19 @@ function removedPath(token: SoftHsmToken): string {
   // Outside the tokendir: SoftHSM treats every subdirectory of the tokendir as a token, so a directory merely
   // renamed in place is found again at the next enumeration (measured: the "removed" card kept signing).
   return path.join(path.dirname(path.dirname(token.tokenDir)), 'removed', path.basename(token.tokenDir));
+}
+
+/**
+ * Makes `token` (with `pin`, from a PIN file in `dir`) the tenant's mali mühür in a test gateway, and closes the
+ * signer it had, so the next signature uses the token.
+ */
+export async function useTokenAsSeal(gw: TestGateway, token: SoftHsmToken, pin: string, dir: string): Promise<void> {
+  const pinFile = path.join(dir, `pin-${crypto.randomUUID()}`);
+  fs.writeFileSync(pinFile, pin, { mode: 0o600 });
+  await gw.testDb.db('tenants').where({ id: gw.tenant.id }).update({
+    signer_config: JSON.stringify({ type: 'pkcs11', module: token.module, tokenLabel: token.tokenLabel, keyLabel: token.keyLabel, pinFile }),
+  });
+  await gw.gateway.signers.drop(gw.tenant.id);
 }
 
 /** "Pull the card out": move the token's directory out of the tokendir. */

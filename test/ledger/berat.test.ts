@@ -25,24 +25,12 @@ import { canonicalBytes, canonicalize } from '../../src/xml/c14n';
 import { parseXml } from '../../src/xml/parse';
 import { softwareSeal, xmlsecVerify } from '../signing/fixtures';
 import { tempDir } from '../helpers/db';
-import { PLACEHOLDER_SIGNATURE, edefterRules, edefterXsdProblems } from '../helpers/edefter';
+import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterXsdProblems } from '../helpers/edefter';
 import { REPO_DIR } from '../helpers/paths';
 
 const SAMPLE_CSV = path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv');
 
-const COMMON: Omit<LedgerDocumentInfo, 'controlNumber'> = {
-  company: {
-    vkn: '1234567801', title: 'DEMO TİCARET A.Ş.', phone: '3121111111', email: 'info@demo.com.tr', webSite: 'www.demo.com.tr',
-    address: { buildingNumber: '26/4', street: 'Atatürk Caddesi', city: 'Ankara', postalCode: '06110', country: 'Türkiye' },
-    nace: '47.19.01', branch: null, accountant: { name: 'SMMM Ayşe Yılmaz', engagement: 'SMMM sözleşmesi, 2026-01-01' }, enteredBy: 'Ali Can',
-  },
-  periodStart: '2026-01-01', periodEnd: '2026-01-31', fiscalYearStart: '2026-01-01', fiscalYearEnd: '2026-12-31',
-  creationDate: '2026-02-01', sourceApplication: '1234567801##DEMO TİCARET A.Ş.##açık entegratör##0.1',
-};
-const HEADERS: Record<BookKind, LedgerDocumentInfo> = {
-  Y: { ...COMMON, controlNumber: 'YEV202601000001' },
-  K: { ...COMMON, controlNumber: 'KEB202601000001' },
-};
+const HEADERS: Record<BookKind, LedgerDocumentInfo> = { Y: demoDocument('Y'), K: demoDocument('K') };
 
 /** The five accounts of the berat's tax detail, in GİB's order. */
 const TAX_ACCOUNTS = ['391', '191', '600', '601', '602'];
@@ -56,7 +44,7 @@ function sink(): { out: PassThrough; text: () => string } {
 }
 
 async function sampleEntries(): Promise<JournalEntry[]> {
-  const checker = createJournalChecker({ start: COMMON.periodStart, end: COMMON.periodEnd, firstEntryNumber: 1 });
+  const checker = createJournalChecker({ start: HEADERS.Y.periodStart, end: HEADERS.Y.periodEnd, firstEntryNumber: 1 });
   const entries: JournalEntry[] = [];
   for await (const e of readCsvJournal(fs.createReadStream(SAMPLE_CSV))) {
     checker.check(e);
@@ -154,7 +142,7 @@ describe('e-Defter: the berats (YB, KB) of the sample\'s sealed books pass GİB\
   const berats = {} as Record<BookKind, string>;
 
   before(async () => {
-    const seal = softwareSeal(tempDir('gw-berat-seal'), { vkn: COMMON.company.vkn, title: COMMON.company.title });
+    const seal = softwareSeal(tempDir('gw-berat-seal'), { vkn: HEADERS.Y.company.vkn, title: HEADERS.Y.company.title });
     certPem = seal.ca.certPem;
     signer = await createSigner(seal.config);
     entries = await sampleEntries();
@@ -306,7 +294,7 @@ describe('e-Defter: the berat\'s totals, size and canonical form', function () {
     const totals = createBeratTotals();
     for (const e of entries) totals.add(e);
     // Characters C14N escapes, in texts and in the copied SignatureValue's Id.
-    const company = { ...COMMON.company, title: 'A & B <Ticaret> "Ltd" \'Şti\'', address: { ...COMMON.company.address, street: 'Cadde > 1 & 2\r' } };
+    const company = { ...HEADERS.Y.company, title: 'A & B <Ticaret> "Ltd" \'Şti\'', address: { ...HEADERS.Y.company.address, street: 'Cadde > 1 & 2\r' } };
     for (const kind of ['Y', 'K'] as const) {
       const b: BeratInput = {
         ...HEADERS[kind], company, book: kind, numberOfEntries: entries.length, bookBytes: 66_135,

@@ -21,20 +21,12 @@ import { canonicalBytes, canonicalize } from '../../src/xml/c14n';
 import { parseXml } from '../../src/xml/parse';
 import { softwareSeal, xmlsecVerify } from '../signing/fixtures';
 import { tempDir } from '../helpers/db';
-import { PLACEHOLDER_SIGNATURE, edefterRules, edefterXsdProblems } from '../helpers/edefter';
+import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterXsdProblems } from '../helpers/edefter';
 import { REPO_DIR } from '../helpers/paths';
 
 const SAMPLE_CSV = path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv');
 
-const HEADER: LedgerDocumentInfo = {
-  company: {
-    vkn: '1234567801', title: 'DEMO TİCARET A.Ş.', phone: '3121111111', email: 'info@demo.com.tr', webSite: 'www.demo.com.tr',
-    address: { buildingNumber: '26/4', street: 'Atatürk Caddesi', city: 'Ankara', postalCode: '06110', country: 'Türkiye' },
-    nace: '47.19.01', branch: null, accountant: { name: 'SMMM Ayşe Yılmaz', engagement: 'SMMM sözleşmesi, 2026-01-01' }, enteredBy: 'Ali Can',
-  },
-  controlNumber: 'KEB202601000001', periodStart: '2026-01-01', periodEnd: '2026-01-31', fiscalYearStart: '2026-01-01', fiscalYearEnd: '2026-12-31',
-  creationDate: '2026-02-01', sourceApplication: '1234567801##DEMO TİCARET A.Ş.##açık entegratör##0.1',
-};
+const HEADER: LedgerDocumentInfo = demoDocument('K');
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {

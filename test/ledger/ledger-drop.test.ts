@@ -14,18 +14,9 @@ import { TEST_DB_KIND, tempDir } from '../helpers/db';
 import { soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { REPO_DIR } from '../helpers/paths';
 import { startSftpServer, type SftpServer } from '../helpers/sftp';
+import { waitFor } from '../gib-endpoint/helpers';
 
 const SAMPLE = fs.readFileSync(path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv'));
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe(`e-Defter drop folder: a month uploaded over SFTP (${TEST_DB_KIND})`, function () {
   this.timeout(60_000);
@@ -57,9 +48,9 @@ describe(`e-Defter drop folder: a month uploaded over SFTP (${TEST_DB_KIND})`, f
     const local = path.join(work, `${TEST_VKN}-202601.zip`);
     fs.writeFileSync(local, await zipOne(`${TEST_VKN}-202601.csv`, SAMPLE));
     sftp.put(local, `/${TEST_VKN}/${TEST_VKN}-202601.zip`);
-    const listed = await until('the source in Dosya Sorgula', async () => [(await client.ListLedgerFilesAsync({}))[0]?.source ?? []].flat()[0]);
+    const listed = await waitFor('the source in Dosya Sorgula', async () => [(await client.ListLedgerFilesAsync({}))[0]?.source ?? []].flat()[0], 15_000);
     expect(listed).to.include({ fileName: `${TEST_VKN}-202601.zip`, period: '2026-01', receivedVia: 'SFTP', state: 'NOT_STARTED' });
-    const done = await until('the file in islenen/', async () => fs.readdirSync(path.join(drop, TEST_VKN, 'islenen')).length === 1);
+    const done = await waitFor('the file in islenen/', async () => fs.readdirSync(path.join(drop, TEST_VKN, 'islenen')).length === 1, 15_000);
     expect(done).to.equal(true);
     expect(fs.readdirSync(path.join(drop, TEST_VKN)).filter((n) => n.endsWith('.zip'))).to.deep.equal([]);
   });
@@ -69,7 +60,7 @@ describe(`e-Defter drop folder: a month uploaded over SFTP (${TEST_DB_KIND})`, f
     const local = path.join(work, `${TEST_VKN}-202602.zip`);
     fs.writeFileSync(local, await zipOne('a.csv', SAMPLE)); // January's entries in February
     sftp.put(local, `/${TEST_VKN}/${TEST_VKN}-202602.zip`);
-    const why = await until('the reason in hatali/', async () => fs.readdirSync(path.join(drop, TEST_VKN, 'hatali')).find((n) => n.endsWith('.hata.txt')));
+    const why = await waitFor('the reason in hatali/', async () => fs.readdirSync(path.join(drop, TEST_VKN, 'hatali')).find((n) => n.endsWith('.hata.txt')), 15_000);
     expect(why).to.match(new RegExp(`-${TEST_VKN}-202602\\.zip\\.hata\\.txt$`));
     const text = fs.readFileSync(path.join(drop, TEST_VKN, 'hatali', why), 'utf8');
     expect(text).to.match(/^4604 KAYIT TARİHİ DÖNEM İÇİNDE VE SIRALI DEĞİL: /);

@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type * as soap from 'soap';
 import yazl from 'yazl';
@@ -16,7 +15,7 @@ import { zipOne } from '../../src/zip/write';
 import { TEST_DB_KIND, tempDir } from '../helpers/db';
 import { expectFault, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { GIB_DIR, REPO_DIR } from '../helpers/paths';
-import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, type SoftHsmToken } from '../helpers/softhsm';
+import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, useTokenAsSeal, type SoftHsmToken } from '../helpers/softhsm';
 import { xmlsecVerify } from '../signing/fixtures';
 import { deflatedEntry, rawZip } from '../zip/zip-fixtures';
 
@@ -64,14 +63,7 @@ describe(`e-Defter over SOAP: upload, Dosya Sorgula, dates and the steps to Bera
   let token: SoftHsmToken;
   const dir = tempDir('gw-ledger-soap-');
 
-  async function useToken(pin: string) {
-    const pinFile = path.join(dir, `pin-${randomUUID()}`);
-    fs.writeFileSync(pinFile, pin, { mode: 0o600 });
-    await gw.testDb.db('tenants').where({ id: gw.tenant.id }).update({
-      signer_config: JSON.stringify({ type: 'pkcs11', module: token.module, tokenLabel: token.tokenLabel, keyLabel: token.keyLabel, pinFile }),
-    });
-    await gw.gateway.signers.drop(gw.tenant.id);
-  }
+  const useToken = (pin: string) => useTokenAsSeal(gw, token, pin, dir);
 
   const upload = async (fileName: string, zip: Buffer, extra: Record<string, unknown> = {}) =>
     (await client.UploadLedgerAsync({ fileName, content: zip.toString('base64'), ...extra }))[0].source;

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type * as soap from 'soap';
 import { createSigner } from '../../src/signing/signer';
@@ -10,7 +9,7 @@ import { createRootCa } from '../../src/signing/dev-seal';
 import { makeInvoice } from '../helpers/invoices';
 import { faultOf, OTHER_VKN, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { TEST_DB_KIND, tempDir } from '../helpers/db';
-import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, type SoftHsmToken } from '../helpers/softhsm';
+import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, useTokenAsSeal, type SoftHsmToken } from '../helpers/softhsm';
 import { softwareSeal, xmlsecVerify } from '../signing/fixtures';
 import { assertXmlCryptoVerifies, xmlCryptoVerify } from '../helpers/xml-crypto-verify';
 
@@ -35,14 +34,7 @@ describe(`signing in the invoice pipeline (${TEST_DB_KIND})`, function () {
     await gw.close();
   });
 
-  async function useToken(pin: string) {
-    const pinFile = path.join(dir, `pin-${randomUUID()}`);
-    fs.writeFileSync(pinFile, pin, { mode: 0o600 });
-    await gw.testDb.db('tenants').where({ id: gw.tenant.id }).update({
-      signer_config: JSON.stringify({ type: 'pkcs11', module: token.module, tokenLabel: token.tokenLabel, keyLabel: token.keyLabel, pinFile }),
-    });
-    await gw.gateway.signers.drop(gw.tenant.id);
-  }
+  const useToken = (pin: string) => useTokenAsSeal(gw, token, pin, dir);
 
   async function sendAndRun(xml: string, opts: Record<string, unknown> = {}) {
     const [res] = await client.SendInvoiceAsync({ document: Buffer.from(xml).toString('base64'), ...opts });
