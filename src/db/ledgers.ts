@@ -34,6 +34,7 @@ export interface LedgerBookRow {
   period: string;
   book: BookKind;
   sourceId: number | null;
+  controlSeq: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -79,6 +80,7 @@ const book = (r: Record<string, any>): LedgerBookRow => ({
   period: r.period,
   book: r.book,
   sourceId: r.source_id === null ? null : Number(r.source_id),
+  controlSeq: r.control_seq === null || r.control_seq === undefined ? null : Number(r.control_seq),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -198,8 +200,19 @@ export async function deleteFilesOfBook(q: Queryable, bookId: number): Promise<L
   return rows;
 }
 
+/**
+ * The book's YEV/KEB number in its year: taken from the tenant's yearly counter the first time and kept on the book,
+ * so a rebuilt month keeps its number and the year's sequence has no gaps.
+ */
+export async function bookControlSequence(q: Queryable, book: LedgerBookRow): Promise<number> {
+  if (book.controlSeq !== null) return book.controlSeq;
+  const seq = await nextControlSequence(q, book.tenantId, Number(book.period.slice(0, 4)), book.book);
+  await q('ledger_books').where({ id: book.id }).update({ control_seq: seq });
+  return seq;
+}
+
 /** The next number of the tenant's year for the book (YEV/KEB control numbers run over the fiscal year). */
-export async function nextControlSequence(q: Queryable, tenantId: number, year: number, bookKind: BookKind): Promise<number> {
+async function nextControlSequence(q: Queryable, tenantId: number, year: number, bookKind: BookKind): Promise<number> {
   const row = await q('ledger_counters').where({ tenant_id: tenantId, year, book: bookKind }).first('last');
   const next = (row ? Number(row.last) : 0) + 1;
   if (!row) await q('ledger_counters').insert({ tenant_id: tenantId, year, book: bookKind, last: next });

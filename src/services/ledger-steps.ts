@@ -19,7 +19,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { booksOfPeriod, bookById, filesOfBook, ledgerSettings, nextControlSequence, putFile, sourceById, type LedgerBookRow, type LedgerFileRow } from '../db/ledgers';
+import { booksOfPeriod, bookById, filesOfBook, ledgerSettings, bookControlSequence, putFile, sourceById, type LedgerBookRow, type LedgerFileRow } from '../db/ledgers';
 import { entities, type MachineStore } from '../db/machine-store';
 import { tenantById } from '../db/tenants';
 import type { WriteBatcher } from '../db/write-batcher';
@@ -99,11 +99,6 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     return { firstEntryNumber: typeof c.lastEntryNumber === 'number' ? c.lastEntryNumber + 1 : null, firstLineNumber: c.nextLineNumber ?? 1 };
   }
 
-  async function controlSeq(trx: Knex.Transaction, b: LedgerBookRow): Promise<number> {
-    const kept = (b.context as { controlSeq?: number }).controlSeq;
-    return kept ?? nextControlSequence(trx, b.tenantId, Number(b.period.slice(0, 4)), b.book);
-  }
-
   /** Dosya Oluştur. */
   async function build(books: LedgerBookRow[]) {
     const y = books.find((b) => b.book === 'Y')!;
@@ -112,7 +107,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     if (!source) throw new GatewayError('LEDGER_NOT_FOUND');
     const c = await company(y.tenantId);
     // Control numbers are taken once per book and month and kept through rebuilds: the year's sequence has no gaps.
-    const seqs = await deps.writer.run(async (trx) => ({ Y: await controlSeq(trx, y), K: await controlSeq(trx, k) }));
+    const seqs = await deps.writer.run(async (trx) => ({ Y: await bookControlSequence(trx, y), K: await bookControlSequence(trx, k) }));
     const ym = source.period.replace('-', '');
     const control = { Y: `YEV${ym}${String(seqs.Y).padStart(6, '0')}`, K: `KEB${ym}${String(seqs.K).padStart(6, '0')}` };
     const start = await continuation(y);
@@ -153,7 +148,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
         const kind = b.book;
         const stored = kind === 'Y' ? ys : ks;
         await putFile(trx, { bookId: b.id, kind: 'LEDGER', part: 0, fileName: names[kind], controlNumber: control[kind], path: stored.path, sizeBytes: stored.sizeBytes, sha256: stored.sha256, signed: false, facts: facts[kind], createdAt: now() });
-        return { ...common, controlSeq: seqs[kind], ...(kind === 'Y' ? { lastEntryNumber: t.lastEntryNumber, nextLineNumber: y1.nextLineNumber } : {}) };
+        return { ...common, ...(kind === 'Y' ? { lastEntryNumber: t.lastEntryNumber, nextLineNumber: y1.nextLineNumber } : {}) };
       });
     } catch (err) {
       await yFile.abort();

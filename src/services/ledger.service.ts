@@ -17,6 +17,7 @@ import {
   activeSource,
   bookById,
   booksOfPeriod,
+  deleteFilesOfBook,
   booksOfTenant,
   filesOfBook,
   insertBook,
@@ -215,12 +216,21 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     if (books.some((b) => !NOT_CONVERTED.has(b.state))) throw new GatewayError('LEDGER_STEP', { detail: `dönüştürme başladı, ${what}` });
   }
 
-  /** RESET for each book not at its start (a new source or new dates: the month starts over). */
-  async function resetBooks(trx: Knex.Transaction, books: LedgerBookRow[], actor: string, reason: string) {
+  /**
+   * RESET for each book not at its start (a new source or new dates: the month starts over); what it had produced is
+   * forgotten. Returns those files' paths, to remove once the transaction has committed.
+   */
+  async function resetBooks(trx: Knex.Transaction, books: LedgerBookRow[], actor: string, reason: string): Promise<string[]> {
+    const stale: string[] = [];
     for (const b of books) {
-      if (b.state !== 'NOT_STARTED') await store.apply(entities.ledgerBook(b.id), { event: 'RESET', actor, reason, expectedVersion: b.version }, trx);
+      if (b.state === 'NOT_STARTED') continue;
+      await store.apply(entities.ledgerBook(b.id), { event: 'RESET', actor, reason, expectedVersion: b.version }, trx);
+      stale.push(...(await deleteFilesOfBook(trx, b.id)).map((f) => f.path));
     }
+    return stale;
   }
+
+  const removeFiles = (paths: string[]) => Promise.all(paths.map((p) => deps.files.remove(p)));
 
   /** One signature with the tenant's seal (PIN, card, certificate's validity), or its typed fault. */
   async function trySeal(tenantId: number) {
@@ -261,6 +271,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         });
         const at = now();
         const actor = caller.username;
+        let stale: string[] = [];
         const id = await deps.writer.run(async (trx) => {
           const books = await booksOfPeriod(trx, caller.tenantId, period);
           refuseIfAtGib(books, period); // again, inside the transaction: a send may have started meanwhile
@@ -271,7 +282,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
             options: { ...(input.delimiter ? { delimiter: input.delimiter } : {}), ...(input.header === false ? { header: false } : {}) },
             sizeBytes: stored.sizeBytes, path: stored.path, sha256: stored.sha256, receivedVia: input.via, receivedAt: at,
           });
-          await resetBooks(trx, books, actor, `yeni kaynak dosyası: ${input.fileName}`);
+          stale = [...(previous ? [previous.path] : []), ...(await resetBooks(trx, books, actor, `yeni kaynak dosyası: ${input.fileName}`))];
           for (const kind of ['Y', 'K'] as const) {
             const existing = books.find((b) => b.book === kind);
             if (existing) {
@@ -283,6 +294,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
           }
           return sourceId;
         });
+        await removeFiles(stale);
         const { source, books } = await activeOf(caller, id);
         return sourceView(source, books);
       } catch (err) {
@@ -307,12 +319,13 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       if (!start.startsWith(source.period) || !end.startsWith(source.period) || start > end) {
         throw new GatewayError('LEDGER_PERIOD', { detail: `${start}–${end} ${periodLabel(source.period)} ayı içinde ve başlangıç bitişten önce olmalıdır` });
       }
-      await deps.writer.run(async (trx) => {
+      const stale = await deps.writer.run(async (trx) => {
         const books = await booksOfPeriod(trx, caller.tenantId, source.period);
         refuseIfConverted(books, 'tarihler değiştirilemez');
         await setSourceDates(trx, source.id, start, end);
-        await resetBooks(trx, books, caller.username, `dönem tarihleri ${start}–${end}`);
+        return resetBooks(trx, books, caller.username, `dönem tarihleri ${start}–${end}`);
       });
+      await removeFiles(stale);
       const after = await activeOf(caller, sourceId);
       return sourceView(after.source, after.books);
     },
@@ -320,14 +333,14 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     /** Deletes a source nothing was built from; the month's books wait for a new one. */
     async deleteSource(caller: Caller, sourceId: number): Promise<void> {
       const { source } = await activeOf(caller, sourceId);
-      await deps.writer.run(async (trx) => {
+      const stale = await deps.writer.run(async (trx) => {
         const books = await booksOfPeriod(trx, caller.tenantId, source.period);
         refuseIfConverted(books, 'dosya silinemez');
         await markSourceDeleted(trx, source.id, now());
-        await resetBooks(trx, books, caller.username, `kaynak dosyası silindi: ${source.fileName}`);
         for (const b of books) await setBookSource(trx, b.id, null);
+        return resetBooks(trx, books, caller.username, `kaynak dosyası silindi: ${source.fileName}`);
       });
-      await deps.files.remove(source.path);
+      await removeFiles([...stale, source.path]);
     },
 
     /**
@@ -344,7 +357,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       if (index > LEDGER_STEPS.indexOf(LAST_LOCAL_STEP)) throw new GatewayError('LEDGER_STEP', { detail: `${goal.label} bu sürümde henüz yok` });
       for (const b of books) {
         const next = LEDGER_STEPS.findIndex((s) => !reached(b.state, s.reaches));
-        if (b.state === 'CHECK_FAILED' || b.state === 'GIB_REJECTED') throw new GatewayError('LEDGER_STEP', { detail: `${describeState(ledgerBookMachine, b.state, b.context).description}; yeni kaynak dosyası yükleyiniz` });
+        if (b.state === 'CHECK_FAILED' || b.state === 'GIB_REJECTED') throw new GatewayError('LEDGER_STEP', { detail: `${describeState(ledgerBookMachine, b.state, b.context).description}; kaynak dosyayı veya dönem tarihlerini düzeltiniz` });
         if (next === -1 || next > index) throw new GatewayError('LEDGER_STEP', { detail: `${goal.label} yapıldı` });
         if (step !== 'ALL' && next < index) throw new GatewayError('LEDGER_STEP', { detail: `önce ${LEDGER_STEPS[next]!.label}` });
       }

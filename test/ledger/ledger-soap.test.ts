@@ -106,6 +106,15 @@ describe(`e-Defter over SOAP: upload, Dosya Sorgula, dates and the steps to Bera
 
     const f = await expectFault(client.SaveLedgerDatesAsync({ sourceId: source.id, periodStart: '2026-01-01', periodEnd: '2026-02-03' }));
     expect(f.code).to.equal(4606);
+    // A partial period that leaves out the first entry: Dosya Oluştur's checks refuse it, and the books keep why.
+    await client.SaveLedgerDatesAsync({ sourceId: source.id, periodStart: '2026-01-03', periodEnd: '2026-01-31' });
+    await step('2026-01', 'DOSYA_OLUSTUR');
+    const failed = await month('2026-01');
+    expect(failed.ledgerBook.map((b: { state: string; code: number }) => [b.state, b.code])).to.deep.equal([['CHECK_FAILED', 4604], ['CHECK_FAILED', 4604]]);
+    expect(failed.ledgerBook[0].lastError).to.match(/^KAYIT TARİHİ DÖNEM İÇİNDE VE SIRALI DEĞİL: 1 numaralı madde .*2026-01-02 tarihi 2026-01-03–2026-01-31 dönemi dışında/);
+    expect(failed.yevmiye).to.equal(false);
+    expect((await list())[0]).to.include({ state: 'CHECK_FAILED', status: -1 });
+    expect((await expectFault(client.LedgerStepAsync({ period: '2026-01', step: 'DOSYA_OLUSTUR' }))).message).to.contain('dönem tarihlerini düzeltiniz');
     const [dated] = await client.SaveLedgerDatesAsync({ sourceId: source.id, periodStart: '2026-01-02', periodEnd: '2026-01-31' });
     expect([day(dated.source.periodStart), day(dated.source.periodEnd)]).to.deep.equal(['2026-01-02', '2026-01-31']);
 
@@ -172,8 +181,10 @@ describe(`e-Defter over SOAP: upload, Dosya Sorgula, dates and the steps to Bera
   it('every step is in the books\' history with its time, actor and reason', async () => {
     const book = await gw.testDb.db('ledger_books').where({ tenant_id: gw.tenant.id, period: '2026-01', book: 'Y' }).first();
     const rows = await gw.testDb.db('state_history').where({ machine: 'ledger-book', entity_id: book.id }).orderBy('id');
-    expect(rows.map((r: { event: string }) => r.event)).to.deep.equal(['CREATE', 'PLAN', 'BUILD', 'PLAN', 'SIGN', 'BUILD_BERAT', 'SIGN_BERAT']);
+    expect(rows.map((r: { event: string }) => r.event)).to.deep.equal(['CREATE', 'PLAN', 'CHECK_FAIL', 'RESET', 'PLAN', 'BUILD', 'PLAN', 'SIGN', 'BUILD_BERAT', 'SIGN_BERAT']);
     expect(rows.find((r: { event: string }) => r.event === 'PLAN')).to.include({ actor: 'erp-user', reason: 'Dosya Oluştur' });
+    expect(rows.find((r: { event: string }) => r.event === 'CHECK_FAIL')).to.include({ actor: 'worker', code: 4604 });
+    expect(rows.find((r: { event: string }) => r.event === 'RESET')).to.include({ actor: 'erp-user', reason: 'dönem tarihleri 2026-01-02–2026-01-31' });
     expect(rows.every((r: { at: string }) => typeof r.at === 'string' && r.at.length > 0)).to.equal(true);
   });
 

@@ -35,6 +35,7 @@ export async function up(db: Knex): Promise<void> {
     t.string('period', 7).notNullable();
     t.string('book', 1).notNullable(); // Y (Yevmiye) | K (Büyük Defter, Kebir)
     t.integer('source_id').references('ledger_sources.id');
+    t.integer('control_seq'); // the YEV/KEB number of the year, taken at the first Dosya Oluştur and kept
     t.string('created_at', 30).notNullable();
     t.string('updated_at', 30).notNullable();
     t.unique(['tenant_id', 'period', 'book']);
