@@ -51,7 +51,29 @@ export function edefterRules(name: 'edefter_yevmiye' | 'edefter_kebir' | 'edefte
   return (file) => {
     const svrl = path.join(work, `${name}.svrl`);
     saxon([`-s:${file}`, `-xsl:${xsl}`, `-o:${svrl}`]);
-    const doc = libxml.parseXml(fs.readFileSync(svrl, 'utf8'));
-    return (doc.find('//svrl:failed-assert/svrl:text', { svrl: 'http://purl.oclc.org/dsdl/svrl' }) as libxml.Element[]).map((e) => e.text().replace(/\s+/g, ' ').trim());
+    return failedAsserts(svrl);
   };
+}
+
+function failedAsserts(svrl: string): string[] {
+  const doc = libxml.parseXml(fs.readFileSync(svrl, 'utf8'));
+  return (doc.find('//svrl:failed-assert/svrl:text', { svrl: 'http://purl.oclc.org/dsdl/svrl' }) as libxml.Element[]).map((e) => e.text().replace(/\s+/g, ' ').trim());
+}
+
+/**
+ * GİB's rule file `name` run once over several documents (one Java start, one compile: Saxon's directory mode), by
+ * their GİB file names; each name's failed assertions.
+ */
+export function edefterRulesOnMany(name: 'edefter_yevmiye' | 'edefter_kebir' | 'edefter_berat', work: string, files: Record<string, string>): Record<string, string[]> {
+  if (!saxonAvailable()) throw new Error(`GİB's e-Defter rules need java and ${SAXON_JAR} (Debian libsaxonhe-java)`);
+  const folder = fs.mkdtempSync(path.join(work, 'many'));
+  const inDir = path.join(folder, 'in');
+  const outDir = path.join(folder, 'out');
+  fs.mkdirSync(inDir);
+  fs.mkdirSync(outDir);
+  for (const [file, xml] of Object.entries(files)) fs.writeFileSync(path.join(inDir, file), xml);
+  saxon([`-s:${inDir}`, `-xsl:${compileEdefterSchematron(name, folder)}`, `-o:${outDir}`]);
+  const out = Object.fromEntries(Object.keys(files).map((file) => [file, failedAsserts(path.join(outDir, file))]));
+  fs.rmSync(folder, { recursive: true, force: true });
+  return out;
 }

@@ -25,7 +25,7 @@ import { canonicalBytes, canonicalize } from '../../src/xml/c14n';
 import { parseXml } from '../../src/xml/parse';
 import { softwareSeal, xmlsecVerify } from '../signing/fixtures';
 import { tempDir } from '../helpers/db';
-import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterXsdProblems } from '../helpers/edefter';
+import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterRulesOnMany, edefterXsdProblems } from '../helpers/edefter';
 import { REPO_DIR } from '../helpers/paths';
 
 const SAMPLE_CSV = path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv');
@@ -167,35 +167,28 @@ describe('e-Defter: the berats (YB, KB) of the sample\'s sealed books pass GİB\
   });
 
   it('the rules and the XSD fail broken berats', () => {
-    // Judged under `name`; the good berats are put back afterwards.
-    const judge = (name: string, xml: string) => {
-      const file = path.join(work, name);
-      fs.writeFileSync(file, xml);
-      try {
-        return { rules: rules(file).map((t) => t.trim()), xsd: edefterXsdProblems(file) };
-      } finally {
-        fs.rmSync(file);
-        for (const kind of ['Y', 'K'] as const) fs.writeFileSync(fileOf(kind), berats[kind]);
-      }
-    };
-    // The January berat under a February name.
-    expect(judge('1234567801-202602-YB-000000.xml', berats.Y).rules).to.include("Dosya adındaki dönem ile periodCoveredStart'daki dönem bilgisi aynı olmalıdır.");
-    // Without the book's SignatureValue (the link between berat and book).
+    // Each broken berat under its own GİB name (the part number tells them apart; the rules read only VKN and period).
     const unlinked = berats.K.replace(/<\/xbrli:xbrl><ds:SignatureValue [^>]*>[^<]*<\/ds:SignatureValue>/, '</xbrli:xbrl>');
-    expect(unlinked).to.not.equal(berats.K);
-    const u = judge('1234567801-202601-KB-000000.xml', unlinked);
-    expect(u.rules).to.include('ds:SignatureValue zorunlu bir elemandır.');
-    expect(u.xsd).to.not.deep.equal([]);
-    // A Yevmiye berat without numberOfEntries; a Kebir berat with one.
     const noCount = berats.Y.replace(/<gl-bus:numberOfEntries [^>]*>\d+<\/gl-bus:numberOfEntries>/, '');
-    expect(noCount).to.not.equal(berats.Y);
-    expect(judge('1234567801-202601-YB-000000.xml', noCount).rules).to.include('Yevmiye beratında xbrli:segment/gl-bus:numberOfEntries zorunlu bir elemandır.');
     const counted = berats.K.replace('<xbrli:segment>', '<xbrli:segment><gl-bus:numberOfEntries contextRef="ledger_context" decimals="INF" unitRef="countable">3</gl-bus:numberOfEntries>');
-    expect(judge('1234567801-202601-KB-000000.xml', counted).rules).to.include('xbrli:segment/gl-bus:numberOfEntries elemanı sadece yevmiye beratında bulunabilir.');
-    // Nine tax lines instead of ten.
     const nine = berats.Y.replace(/<gl-cor:entryDetail>(?:(?!<\/gl-cor:entryDetail>).)*<\/gl-cor:entryDetail><\/gl-cor:entryHeader>/s, '</gl-cor:entryHeader>');
-    expect(nine).to.not.equal(berats.Y);
-    expect(judge('1234567801-202601-YB-000000.xml', nine).rules).to.include('Dönem içi değişiklikleri temsil eden gl-cor:entryDetail elemanı sayısı 10 olmalıdır.');
+    for (const [broken, good] of [[unlinked, berats.K], [noCount, berats.Y], [counted, berats.K], [nine, berats.Y]]) expect(broken).to.not.equal(good);
+    const verdicts = edefterRulesOnMany('edefter_berat', work, {
+      '1234567801-202602-YB-000001.xml': berats.Y, // the January berat under a February name
+      '1234567801-202601-KB-000002.xml': unlinked, // without the book's SignatureValue (the link between the two)
+      '1234567801-202601-YB-000003.xml': noCount, // a Yevmiye berat without numberOfEntries
+      '1234567801-202601-KB-000004.xml': counted, // a Kebir berat with one
+      '1234567801-202601-YB-000005.xml': nine, // nine tax lines instead of ten
+    });
+    expect(verdicts['1234567801-202602-YB-000001.xml']).to.include("Dosya adındaki dönem ile periodCoveredStart'daki dönem bilgisi aynı olmalıdır.");
+    expect(verdicts['1234567801-202601-KB-000002.xml']).to.include('ds:SignatureValue zorunlu bir elemandır.');
+    expect(verdicts['1234567801-202601-YB-000003.xml']).to.include('Yevmiye beratında xbrli:segment/gl-bus:numberOfEntries zorunlu bir elemandır.');
+    expect(verdicts['1234567801-202601-KB-000004.xml']).to.include('xbrli:segment/gl-bus:numberOfEntries elemanı sadece yevmiye beratında bulunabilir.');
+    expect(verdicts['1234567801-202601-YB-000005.xml']).to.include('Dönem içi değişiklikleri temsil eden gl-cor:entryDetail elemanı sayısı 10 olmalıdır.');
+    const file = path.join(work, '1234567801-202601-KB-000002.xml');
+    fs.writeFileSync(file, unlinked);
+    expect(edefterXsdProblems(file)).to.not.deep.equal([]);
+    fs.rmSync(file);
   });
 
   it('a berat is its book\'s header without the entries, with a new UUID, the size in MB, numberOfEntries in YB only', () => {
