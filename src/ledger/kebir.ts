@@ -24,13 +24,26 @@ import { BOOKS, XBRL_END, detailXml, documentHead, facts, rootEnd, type LedgerDo
 const CTX = BOOKS.K.ctx;
 const { money } = facts(CTX);
 
-interface LineRecord {
-  /** Sort key: main account, sub-account. */
-  k: [string, string];
-  /** Line number in the fiscal year. */
-  n: number;
-  e: { number: number; date: string };
-  l: Omit<JournalLine, 'amount'> & { amount: string };
+/**
+ * A line as it waits in a sort run: main account, sub-account ('' for none), line number in the year, madde number,
+ * date, then the line's own fields. Kept as an array, so a run file is compact JSON (no keys) and quick to read back.
+ */
+type LineRecord = [
+  main: string, sub: string, lineNumber: number, entryNumber: number, date: string, accountName: string, subAccountName: string | null,
+  side: 'D' | 'C', amount: string, description: string | null, documentType: string | null, documentTypeDescription: string | null,
+  documentNumber: string | null, documentDate: string | null, paymentMethod: string | null,
+];
+
+function record(l: JournalLine, lineNumber: number, e: JournalEntry): LineRecord {
+  return [l.account, l.subAccount ?? '', lineNumber, e.number, e.date, l.accountName, l.subAccountName, l.side, String(l.amount), l.description, l.documentType, l.documentTypeDescription, l.documentNumber, l.documentDate, l.paymentMethod];
+}
+
+function detailOf(r: LineRecord): string {
+  const line: JournalLine = {
+    lineNo: 0, account: r[0], subAccount: r[1] === '' ? null : r[1], accountName: r[5], subAccountName: r[6], side: r[7], amount: BigInt(r[8]),
+    description: r[9], documentType: r[10], documentTypeDescription: r[11], documentNumber: r[12], documentDate: r[13], paymentMethod: r[14],
+  };
+  return detailXml(CTX, line, r[2], { number: r[3], date: r[4] });
 }
 
 export interface KebirTotals {
@@ -41,9 +54,9 @@ export interface KebirTotals {
 }
 
 const byKey = (a: LineRecord, b: LineRecord) =>
-  a.k[0] < b.k[0] ? -1 : a.k[0] > b.k[0] ? 1 : a.k[1] < b.k[1] ? -1 : a.k[1] > b.k[1] ? 1 : a.n - b.n;
+  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] - b[2];
 
-const keyOf = (r: LineRecord) => `${r.k[0]}\u0000${r.k[1]}`;
+const keyOf = (r: LineRecord) => `${r[0]}\u0000${r[1]}`;
 
 export function createKebirBuilder(opts: { tmpDir: string; batchLines?: number }) {
   const batchLines = opts.batchLines ?? 20_000; // ≈ 20–30 MB of records in memory at most
@@ -98,13 +111,12 @@ export function createKebirBuilder(opts: { tmpDir: string; batchLines?: number }
     /** Takes one checked journal entry whose first line is `firstLineNumber` in the fiscal year. */
     async add(e: JournalEntry, firstLineNumber: number): Promise<void> {
       e.lines.forEach((l, i) => {
-        const k: [string, string] = [l.account, l.subAccount ?? ''];
-        const key = `${k[0]}\u0000${k[1]}`;
+        const key = `${l.account}\u0000${l.subAccount ?? ''}`;
         const t = totals.get(key) ?? { debit: 0n, credit: 0n };
         if (l.side === 'D') t.debit += l.amount;
         else t.credit += l.amount;
         totals.set(key, t);
-        batch.push({ k, n: firstLineNumber + i, e: { number: e.number, date: e.date }, l: { ...l, amount: String(l.amount) } });
+        batch.push(record(l, firstLineNumber + i, e));
       });
       lines += e.lines.length;
       if (batch.length >= batchLines) await spill();
@@ -128,7 +140,7 @@ export function createKebirBuilder(opts: { tmpDir: string; batchLines?: number }
           const net = t.debit - t.credit;
           await doc.write(`<gl-cor:entryHeader>${money('gl-bus:totalDebit', net > 0n ? net : 0n)}${money('gl-bus:totalCredit', net < 0n ? -net : 0n)}`);
         }
-        await doc.write(detailXml(CTX, { ...r.l, amount: BigInt(r.l.amount) }, r.n, r.e));
+        await doc.write(detailOf(r));
       }
       if (open !== null) await doc.write('</gl-cor:entryHeader>');
       await doc.write(XBRL_END);
