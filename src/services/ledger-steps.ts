@@ -73,7 +73,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
   async function applyAll(books: LedgerBookRow[], event: 'BUILD' | 'CHECK_FAIL' | 'SIGN' | 'BUILD_BERAT' | 'SIGN_BERAT', extra: (trx: Knex.Transaction, b: LedgerBookRow) => Promise<Record<string, unknown> | void>, fault?: GatewayError) {
     await deps.writer.run(async (trx) => {
       for (const b of books) {
-        const patch = (await extra(trx, b)) ?? undefined;
+        const patch = { ...((await extra(trx, b)) ?? {}), lastError: null }; // a step done: an earlier failure is over
         await store.apply(
           entities.ledgerBook(b.id),
           {
@@ -81,7 +81,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
             actor: 'worker',
             reason: fault ? fault.message : null,
             ...(fault ? { code: fault.spec.code, codeDescription: fault.message } : {}),
-            ...(patch ? { contextPatch: patch } : {}),
+            contextPatch: patch,
             expectedVersion: b.version,
           },
           trx,
@@ -266,6 +266,22 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
   }
 
   return {
+    /**
+     * The step's job failed for good without a verdict on the books (the seal, the disk, anything unexpected): the
+     * books stay where they are and keep why, for GetLedgerStatus; asking for the step again starts it over.
+     */
+    async failed(bookId: number, err: unknown): Promise<void> {
+      const book = await bookById(db, bookId);
+      if (!book) return;
+      const e = isGatewayError(err) && err.fault !== 'INTERNAL' ? err : new GatewayError('INTERNAL');
+      const books = (await booksOfPeriod(db, book.tenantId, book.period)).filter((b) => !['CHECK_FAILED', 'GIB_REJECTED', 'DOWNLOADED'].includes(b.state));
+      await deps.writer.run(async (trx) => {
+        for (const b of books) {
+          await store.apply(entities.ledgerBook(b.id), { event: 'STEP_FAIL', actor: 'worker', reason: e.message, code: e.spec.code, contextPatch: { lastError: { code: e.spec.code, text: e.message, at: now() } } }, trx);
+        }
+      });
+    },
+
     /** One step of the month of `bookId`'s book towards its goal; nothing when the goal is reached. */
     async advance(bookId: number): Promise<void> {
       const book = await bookById(db, bookId);

@@ -132,9 +132,11 @@ export interface LedgerServiceDeps {
 
 const NAME = /^(\d{10,11})-(\d{4})(\d{2})\.zip$/i;
 
+/** Why the book stopped: its error state's reason, or the last step that failed without moving it (STEP_FAIL). */
 function errorOf(b: LedgerBookRow | undefined): string | null {
-  if (!b || (b.state !== 'CHECK_FAILED' && b.state !== 'GIB_REJECTED')) return null;
-  return describeState(ledgerBookMachine, b.state, b.context).description;
+  if (!b) return null;
+  if (b.state === 'CHECK_FAILED' || b.state === 'GIB_REJECTED') return describeState(ledgerBookMachine, b.state, b.context).description;
+  return (b.context as { lastError?: { text: string } | null }).lastError?.text ?? null;
 }
 
 function bookView(b: LedgerBookRow, files: LedgerFileRow[]): LedgerBookView {
@@ -364,7 +366,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       if (index >= LEDGER_STEPS.findIndex((s) => s.step === 'DOSYA_IMZALA')) await trySeal(caller.tenantId);
       await deps.writer.run(async (trx) => {
         for (const b of books) {
-          await store.apply(entities.ledgerBook(b.id), { event: 'PLAN', actor: caller.username, reason: step === 'ALL' ? 'e-Defter Yükle' : goal.label, contextPatch: { goal: goal.reaches }, expectedVersion: b.version }, trx);
+          await store.apply(entities.ledgerBook(b.id), { event: 'PLAN', actor: caller.username, reason: step === 'ALL' ? 'e-Defter Yükle' : goal.label, contextPatch: { goal: goal.reaches, lastError: null }, expectedVersion: b.version }, trx);
         }
       });
       deps.onEnqueued?.();

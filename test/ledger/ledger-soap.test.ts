@@ -138,6 +138,14 @@ describe(`e-Defter over SOAP: upload, Dosya Sorgula, dates and the steps to Bera
     expect(f.code).to.equal(4403);
     const m = await month('2026-01');
     expect(m.ledgerBook.map((b: { state: string }) => b.state)).to.deep.equal(['FILE_CREATED', 'FILE_CREATED']);
+    // The PIN changes after the step was asked for: its job fails for good, the books stay and say why.
+    await useToken(token.pin);
+    await client.LedgerStepAsync({ period: '2026-01', step: 'DOSYA_IMZALA' });
+    await useToken('000000');
+    await gw.gateway.worker.runUntilIdle();
+    const stopped = await month('2026-01');
+    expect(stopped.ledgerBook.map((b: { state: string; lastError: string }) => [b.state, b.lastError])).to.deep.equal([['FILE_CREATED', 'MALI MUHUR PIN HATALI'], ['FILE_CREATED', 'MALI MUHUR PIN HATALI']]);
+    expect((await list())[0]).to.include({ state: 'FILE_CREATED', error: 'MALI MUHUR PIN HATALI' });
     await useToken(token.pin);
   });
 
@@ -146,6 +154,7 @@ describe(`e-Defter over SOAP: upload, Dosya Sorgula, dates and the steps to Bera
     const m = await month('2026-01');
     expect(m.ledgerBook.map((b: { state: string; description: string }) => [b.state, b.description])).to.deep.equal([['BERAT_SIGNED', 'Berat İmzalandı'], ['BERAT_SIGNED', 'Berat İmzalandı']]);
     expect(m).to.include({ yevmiye: true, kebir: true, yevmiyeBerat: true, kebirBerat: true, gibYevmiyeBerat: false, gibKebirBerat: false });
+    expect(m.ledgerBook.map((b: { lastError?: string }) => b.lastError)).to.deep.equal([undefined, undefined]); // the failure is over
     const names = m.ledgerBook.flatMap((b: { file: Array<{ fileName: string; signed: boolean }> }) => [b.file].flat().map((f) => [f.fileName, f.signed]));
     expect(names).to.have.deep.members([
       [`${TEST_VKN}-202601-Y-000000.xml`, true], [`${TEST_VKN}-202601-YB-000000.xml`, true],
@@ -181,9 +190,10 @@ describe(`e-Defter over SOAP: upload, Dosya Sorgula, dates and the steps to Bera
   it('every step is in the books\' history with its time, actor and reason', async () => {
     const book = await gw.testDb.db('ledger_books').where({ tenant_id: gw.tenant.id, period: '2026-01', book: 'Y' }).first();
     const rows = await gw.testDb.db('state_history').where({ machine: 'ledger-book', entity_id: book.id }).orderBy('id');
-    expect(rows.map((r: { event: string }) => r.event)).to.deep.equal(['CREATE', 'PLAN', 'CHECK_FAIL', 'RESET', 'PLAN', 'BUILD', 'PLAN', 'SIGN', 'BUILD_BERAT', 'SIGN_BERAT']);
+    expect(rows.map((r: { event: string }) => r.event)).to.deep.equal(['CREATE', 'PLAN', 'CHECK_FAIL', 'RESET', 'PLAN', 'BUILD', 'PLAN', 'STEP_FAIL', 'PLAN', 'SIGN', 'BUILD_BERAT', 'SIGN_BERAT']);
     expect(rows.find((r: { event: string }) => r.event === 'PLAN')).to.include({ actor: 'erp-user', reason: 'Dosya Oluştur' });
     expect(rows.find((r: { event: string }) => r.event === 'CHECK_FAIL')).to.include({ actor: 'worker', code: 4604 });
+    expect(rows.find((r: { event: string }) => r.event === 'STEP_FAIL')).to.include({ actor: 'worker', reason: 'MALI MUHUR PIN HATALI' });
     expect(rows.find((r: { event: string }) => r.event === 'RESET')).to.include({ actor: 'erp-user', reason: 'dönem tarihleri 2026-01-02–2026-01-31' });
     expect(rows.every((r: { at: string }) => typeof r.at === 'string' && r.at.length > 0)).to.equal(true);
   });
