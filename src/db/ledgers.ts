@@ -149,6 +149,19 @@ export async function booksOfPeriod(q: Queryable, tenantId: number, period: stri
   return (await reading(q)('ledger_books').where({ tenant_id: tenantId, period }).orderBy('book', 'desc')).map(book);
 }
 
+/**
+ * Where a month's numbering starts (entry numbers are müteselsil and line numbers run over the fiscal year): 1 in
+ * January, else after the previous month's Yevmiye when it was built here; entries from whatever the source says
+ * (null) when it was not.
+ */
+export async function journalContinuation(q: Queryable, tenantId: number, period: string): Promise<{ firstEntryNumber: number | null; firstLineNumber: number }> {
+  if (period.endsWith('-01')) return { firstEntryNumber: 1, firstLineNumber: 1 };
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  const prev = (await booksOfPeriod(q, tenantId, `${y}-${String(m - 1).padStart(2, '0')}`)).find((b) => b.book === 'Y');
+  const c = (prev?.context ?? {}) as { lastEntryNumber?: number; nextLineNumber?: number };
+  return { firstEntryNumber: typeof c.lastEntryNumber === 'number' ? c.lastEntryNumber + 1 : null, firstLineNumber: c.nextLineNumber ?? 1 };
+}
+
 export async function bookById(q: Queryable, id: number): Promise<LedgerBookRow | null> {
   const r = await reading(q)('ledger_books').where({ id }).first();
   return r ? book(r) : null;

@@ -19,14 +19,13 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { booksOfPeriod, bookById, filesOfBook, ledgerSettings, bookControlSequence, putFile, sourceById, type LedgerBookRow, type LedgerFileRow } from '../db/ledgers';
+import { booksOfPeriod, bookById, journalContinuation, filesOfBook, ledgerSettings, bookControlSequence, putFile, sourceById, type LedgerBookRow, type LedgerFileRow } from '../db/ledgers';
 import { entities, type MachineStore } from '../db/machine-store';
 import { tenantById } from '../db/tenants';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError, isGatewayError } from '../faults';
 import { sealWith } from '../ledger/canonical-out';
 import { createBeratTotals, writeBerat, type BeratAccountTotals } from '../ledger/berat-writer';
-import { readCsvJournal } from '../ledger/journal-csv';
 import { createJournalChecker } from '../ledger/journal-checks';
 import { formatKurus } from '../ledger/journal';
 import { createKebirBuilder } from '../ledger/kebir';
@@ -35,9 +34,8 @@ import { DEFTER_NAMESPACES, rootEnd, type LedgerCompany } from '../ledger/xbrl-g
 import type { Signer } from '../signing';
 import type { LedgerStore } from '../storage/ledger-store';
 import { turkishDay } from '../turkish-time';
-import { openSingleEntry } from '../zip/file-entry';
 import type { LedgerSettings } from './ledger.service';
-import { reached } from './ledger.service';
+import { missingSettings, reached, sourceJournal } from './ledger.service';
 import type { SignerRegistry } from './signer-registry';
 
 export interface LedgerStepsDeps {
@@ -65,7 +63,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
   async function company(tenantId: number): Promise<LedgerCompany> {
     const tenant = (await tenantById(db, tenantId))!;
     const settings = (await ledgerSettings(db, tenantId)) as LedgerSettings | null;
-    if (!settings) throw new GatewayError('LEDGER_SETTINGS', { detail: 'şirket ve muhasebeci bilgileri (SaveLedgerSettings)' });
+    if (!settings) throw missingSettings();
     return { ...settings, vkn: tenant.vkn, title: tenant.title };
   }
 
@@ -90,15 +88,6 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     });
   }
 
-  /** Where the month's numbering starts: the previous month's Yevmiye when it was built here. */
-  async function continuation(b: LedgerBookRow): Promise<{ firstEntryNumber: number | null; firstLineNumber: number }> {
-    if (b.period.endsWith('-01')) return { firstEntryNumber: 1, firstLineNumber: 1 };
-    const [y, m] = b.period.split('-').map(Number) as [number, number];
-    const prev = (await booksOfPeriod(db, b.tenantId, `${y}-${String(m - 1).padStart(2, '0')}`)).find((x) => x.book === 'Y');
-    const c = (prev?.context ?? {}) as { lastEntryNumber?: number; nextLineNumber?: number };
-    return { firstEntryNumber: typeof c.lastEntryNumber === 'number' ? c.lastEntryNumber + 1 : null, firstLineNumber: c.nextLineNumber ?? 1 };
-  }
-
   /** Dosya Oluştur. */
   async function build(books: LedgerBookRow[]) {
     const y = books.find((b) => b.book === 'Y')!;
@@ -110,7 +99,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     const seqs = await deps.writer.run(async (trx) => ({ Y: await bookControlSequence(trx, y), K: await bookControlSequence(trx, k) }));
     const ym = source.period.replace('-', '');
     const control = { Y: `YEV${ym}${String(seqs.Y).padStart(6, '0')}`, K: `KEB${ym}${String(seqs.K).padStart(6, '0')}` };
-    const start = await continuation(y);
+    const start = await journalContinuation(db, y.tenantId, y.period);
     const fiscalYear = { fiscalYearStart: `${source.period.slice(0, 4)}-01-01`, fiscalYearEnd: `${source.period.slice(0, 4)}-12-31` };
     const creationDate = turkishDay(deps.clock()) < source.periodEnd ? source.periodEnd : turkishDay(deps.clock());
     const sourceApplication = `${c.vkn}##${c.title}##${deps.program}`;
@@ -121,13 +110,12 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     const kFile = await deps.files.create(c.vkn, source.period, `${names.K}.unsigned`, { hash: false });
     const kebir = createKebirBuilder({ tmpDir: tmp });
     try {
-      const entry = await openSingleEntry(deps.files.pathOf(source.path), deps.maxUnzippedBytes);
       const checker = createJournalChecker({ start: source.periodStart, end: source.periodEnd, firstEntryNumber: start.firstEntryNumber });
       const beratTotals = createBeratTotals();
       const header = { company: c, periodStart: source.periodStart, periodEnd: source.periodEnd, ...fiscalYear, creationDate, sourceApplication };
       const yevmiye = await createYevmiyeWriter(yFile.out, { ...header, controlNumber: control.Y, firstLineNumber: start.firstLineNumber });
       let lineNumber = start.firstLineNumber;
-      for await (const e of readCsvJournal(entry.stream, source.options)) {
+      for await (const e of await sourceJournal(deps.files.pathOf(source.path), deps.maxUnzippedBytes, source.options)) {
         checker.check(e);
         beratTotals.add(e);
         await yevmiye.entry(e);

@@ -22,6 +22,7 @@ import {
   filesOfBook,
   insertBook,
   insertSource,
+  journalContinuation,
   ledgerSettings,
   listSources,
   markSourceDeleted,
@@ -37,7 +38,8 @@ import {
 import { entities, type MachineStore } from '../db/machine-store';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
-import { readCsvJournal } from '../ledger/journal-csv';
+import { readCsvJournal, type CsvJournalOptions } from '../ledger/journal-csv';
+import type { JournalEntry } from '../ledger/journal';
 import { createJournalChecker } from '../ledger/journal-checks';
 import type { LedgerCompany } from '../ledger/xbrl-gl';
 import { LEDGER_STEPS, describeState, ledgerBookMachine, type LedgerStep } from '../machines';
@@ -57,6 +59,24 @@ export function periodLabel(period: string): string {
 export function monthEnd(period: string): string {
   const [y, m] = period.split('-').map(Number) as [number, number];
   return `${period}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`;
+}
+
+/** A month argument: YYYY-MM, or absent (null). */
+function checkPeriod(period: string | null): void {
+  if (period !== null && !/^\d{4}-\d{2}$/.test(period)) throw new GatewayError('REQUEST_FIELD', { field: 'period (YYYY-AA)' });
+}
+
+/** The steps need the company's ledger settings (4608). */
+export const missingSettings = () => new GatewayError('LEDGER_SETTINGS', { detail: 'şirket ve muhasebeci bilgileri (SaveLedgerSettings)' });
+
+/** The journal of a stored source ZIP, as a stream of entries: its one file must be a CSV (4601 otherwise). */
+export async function sourceJournal(file: string, maxUnzippedBytes: number, options: CsvJournalOptions): Promise<AsyncGenerator<JournalEntry>> {
+  const entry = await openSingleEntry(file, maxUnzippedBytes);
+  if (!entry.name.toLowerCase().endsWith('.csv')) {
+    entry.stream.destroy();
+    throw new GatewayError('LEDGER_SOURCE', { detail: `ZIP içindeki ${entry.name} bir CSV yevmiye dosyası değil (.csv)` });
+  }
+  return readCsvJournal(entry.stream, options);
 }
 
 /** The company details GİB's XBRL-GL header carries besides the VKN and title (the seed's Büyük Defter dialog). */
@@ -181,27 +201,11 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     };
   }
 
-  /** Reads and checks a stored source whole: the ZIP's one file and, for a CSV, every entry of the month. */
-  async function checkSource(file: string, s: { period: string; start: string; end: string; delimiter?: string; header?: boolean; firstEntryNumber: number | null }) {
-    const entry = await openSingleEntry(file, deps.maxUnzippedBytes);
-    const lower = entry.name.toLowerCase();
-    if (!lower.endsWith('.csv')) {
-      entry.stream.destroy();
-      throw new GatewayError('LEDGER_SOURCE', { detail: `ZIP içindeki ${entry.name} bir CSV yevmiye dosyası değil (.csv)` });
-    }
+  /** Reads and checks a stored source whole: the ZIP's one CSV file, every entry of the month. */
+  async function checkSource(file: string, s: { start: string; end: string; delimiter?: string; header?: boolean; firstEntryNumber: number | null }) {
     const checker = createJournalChecker({ start: s.start, end: s.end, firstEntryNumber: s.firstEntryNumber });
-    for await (const e of readCsvJournal(entry.stream, { delimiter: s.delimiter, header: s.header })) checker.check(e);
+    for await (const e of await sourceJournal(file, deps.maxUnzippedBytes, { delimiter: s.delimiter, header: s.header })) checker.check(e);
     return { format: 'CSV' as const, totals: checker.totals() };
-  }
-
-  /** The entry number the month must start from: 1 in January, else the previous month's last + 1 when known here. */
-  async function firstEntryNumber(tenantId: number, period: string): Promise<number | null> {
-    if (period.endsWith('-01')) return 1;
-    const [y, m] = period.split('-').map(Number) as [number, number];
-    const previous = `${y}-${String(m - 1).padStart(2, '0')}`;
-    const prev = (await booksOfPeriod(db, tenantId, previous)).find((b) => b.book === 'Y');
-    const last = (prev?.context as { lastEntryNumber?: number } | undefined)?.lastEntryNumber;
-    return typeof last === 'number' ? last + 1 : null;
   }
 
   function refuseIfAtGib(books: LedgerBookRow[], period: string) {
@@ -269,7 +273,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
         const start = `${period}-01`;
         const end = monthEnd(period);
         const checked = await checkSource(deps.files.pathOf(stored.path), {
-          period, start, end, delimiter: input.delimiter, header: input.header, firstEntryNumber: await firstEntryNumber(caller.tenantId, period),
+          start, end, delimiter: input.delimiter, header: input.header, firstEntryNumber: (await journalContinuation(db, caller.tenantId, period)).firstEntryNumber,
         });
         const at = now();
         const actor = caller.username;
@@ -307,7 +311,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
 
     /** "Dosya Sorgula": the sources in use, newest month first. */
     async list(caller: Caller, period: string | null): Promise<LedgerSourceView[]> {
-      if (period !== null && !/^\d{4}-\d{2}$/.test(period)) throw new GatewayError('REQUEST_FIELD', { field: 'period (YYYY-AA)' });
+      checkPeriod(period);
       const out: LedgerSourceView[] = [];
       for (const s of await listSources(db, caller.tenantId, period)) out.push(sourceView(s, await booksOfPeriod(db, caller.tenantId, s.period)));
       return out;
@@ -350,10 +354,10 @@ export function createLedgerService(deps: LedgerServiceDeps) {
      * Recorded as PLAN on both books; the ledger.advance job does the work. Returns the month as it is now.
      */
     async requestStep(caller: Caller, period: string, step: LedgerStep | 'ALL'): Promise<LedgerMonthView> {
-      if (!/^\d{4}-\d{2}$/.test(period)) throw new GatewayError('REQUEST_FIELD', { field: 'period (YYYY-AA)' });
+      checkPeriod(period);
       const books = await booksOfPeriod(db, caller.tenantId, period);
       if (books.length === 0 || books[0]!.sourceId === null) throw new GatewayError('LEDGER_NOT_FOUND');
-      if (!(await ledgerSettings(db, caller.tenantId))) throw new GatewayError('LEDGER_SETTINGS', { detail: 'şirket ve muhasebeci bilgileri (SaveLedgerSettings)' });
+      if (!(await ledgerSettings(db, caller.tenantId))) throw missingSettings();
       const goal = step === 'ALL' ? LAST_LOCAL_STEP : LEDGER_STEPS.find((s) => s.step === step)!;
       const index = LEDGER_STEPS.indexOf(goal);
       if (index > LEDGER_STEPS.indexOf(LAST_LOCAL_STEP)) throw new GatewayError('LEDGER_STEP', { detail: `${goal.label} bu sürümde henüz yok` });
@@ -382,7 +386,8 @@ export function createLedgerService(deps: LedgerServiceDeps) {
 
     /** GetLedgerStatus: seed 001's month table, newest first, between two months (YYYY-MM) when given. */
     async status(caller: Caller, from: string | null, to: string | null): Promise<LedgerMonthView[]> {
-      for (const p of [from, to]) if (p !== null && !/^\d{4}-\d{2}$/.test(p)) throw new GatewayError('REQUEST_FIELD', { field: 'period (YYYY-AA)' });
+      checkPeriod(from);
+      checkPeriod(to);
       const byPeriod = new Map<string, LedgerBookView[]>();
       for (const b of await booksOfTenant(db, caller.tenantId, from, to)) {
         const views = byPeriod.get(b.period) ?? [];

@@ -1,14 +1,14 @@
 /**
  * A ZIP file on disk holding one file, read as a stream: e-Defter sources are months of a company's journal (a
- * gigabyte of CSV zips to a tenth of it), so they are never inflated into memory. The guards are those of
- * unpackDocument (read.ts): exactly one file, a plain name (4005), a limit on inflated bytes counted as they come
- * rather than trusted from the headers (4006, zip bombs), and the CRC-32 checked at the end.
+ * gigabyte of CSV zips to a tenth of it), so they are never inflated into memory. The guards are unpackDocument's
+ * own (read.ts singleEntry, checkReadable): exactly one file, a plain name (4005), then a limit on inflated bytes
+ * counted as they come rather than trusted from the headers (4006, zip bombs), and the CRC-32 checked at the end.
  */
 import { Transform, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { GatewayError, isGatewayError } from '../faults';
-import { entryName, entryNameHazard, nextEntry } from './read';
+import { checkReadable, singleEntry } from './read';
 
 export interface ZipFileEntry {
   name: string;
@@ -34,15 +34,8 @@ export async function openSingleEntry(file: string, maxUnzippedBytes: number): P
     throw new GatewayError('ZIP_UNREADABLE', {}, err);
   }
   try {
-    if (archive.entryCount !== 1) throw new GatewayError('ZIP_ONE_FILE');
-    const entry = await nextEntry(archive).catch((err) => Promise.reject(new GatewayError('ZIP_UNREADABLE', {}, err)));
-    if (!entry) throw new GatewayError('ZIP_ONE_FILE');
-    const name = entryName(entry);
-    if (name.endsWith('/') || name.endsWith('\\')) throw new GatewayError('ZIP_ONE_FILE');
-    const why = entryNameHazard(entry);
-    if (why) throw new GatewayError('ZIP_BAD_ENTRY_NAME', { name: name.slice(0, 100) }, why);
-    if (entry.uncompressedSize > maxUnzippedBytes) throw new GatewayError('ZIP_TOO_LARGE', { limit: maxUnzippedBytes });
-    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw new GatewayError('ZIP_UNREADABLE', {}, `compression method ${entry.compressionMethod}`);
+    const { entry, name } = await singleEntry(archive);
+    checkReadable(entry, maxUnzippedBytes);
     const raw = await new Promise<Readable>((resolve, reject) => {
       // Raw (still deflated) bytes: the inflating is ours, so that the count below stops a bomb mid-way.
       archive.openReadStream(entry, { decompress: false }, (err, s) => (err || !s ? reject(err ?? new Error('no stream')) : resolve(s)));

@@ -118,7 +118,12 @@ export async function entryData(archive: yauzl.ZipFile, entry: yauzl.Entry, inpu
   return end > input.length ? null : input.subarray(dataStart, end);
 }
 
-async function readSingleEntry(archive: yauzl.ZipFile, input: Buffer, limit: number): Promise<Unpacked> {
+/**
+ * The archive's one file, its name checked as an unzip tool would use it: exactly one entry (1131), not a directory,
+ * a plain file name in both the name an unzip tool takes (Info-ZIP Unicode Path field first) and the raw bytes (4005),
+ * so no extractor can be led outside its directory. Shared by unpackDocument and the streamed reader (file-entry.ts).
+ */
+export async function singleEntry(archive: yauzl.ZipFile): Promise<{ entry: yauzl.Entry; name: string }> {
   if (archive.entryCount !== 1) throw new GatewayError('ZIP_ONE_FILE');
   let entry: yauzl.Entry | null;
   try {
@@ -127,20 +132,26 @@ async function readSingleEntry(archive: yauzl.ZipFile, input: Buffer, limit: num
     throw new GatewayError('ZIP_UNREADABLE', {}, err);
   }
   if (!entry) throw new GatewayError('ZIP_ONE_FILE');
-
-  // The name as a standard unzip tool would use it (Info-ZIP Unicode Path field first), and the raw bytes: both must
-  // be plain file names, so no extractor can be led outside its directory.
   const name = entryName(entry);
   if (name.endsWith('/') || name.endsWith('\\')) throw new GatewayError('ZIP_ONE_FILE'); // a directory: no file in it
   const why = entryNameHazard(entry);
   if (why) throw new GatewayError('ZIP_BAD_ENTRY_NAME', { name: `${JSON.stringify(name.slice(0, 100))} (${why})` });
-  if (!/\.xml$/i.test(name)) throw new GatewayError('XML_NOT_XML');
+  return { entry, name };
+}
 
+/** An entry the reader can inflate (not encrypted, stored or deflated) whose header claims no more than `limit`. */
+export function checkReadable(entry: yauzl.Entry, limit: number): void {
   if (entry.isEncrypted()) throw new GatewayError('ZIP_UNREADABLE', { detail: 'encrypted entry' });
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
     throw new GatewayError('ZIP_UNREADABLE', { detail: `compression method ${entry.compressionMethod}` });
   }
   if (entry.uncompressedSize > limit) throw new GatewayError('ZIP_TOO_LARGE', { limit });
+}
+
+async function readSingleEntry(archive: yauzl.ZipFile, input: Buffer, limit: number): Promise<Unpacked> {
+  const { entry, name } = await singleEntry(archive);
+  if (!/\.xml$/i.test(name)) throw new GatewayError('XML_NOT_XML');
+  checkReadable(entry, limit);
 
   let xml: Buffer;
   try {

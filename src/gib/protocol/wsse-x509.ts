@@ -32,13 +32,15 @@ export class WsSecurityError extends Error {
 /** DER of a PkiPath: SEQUENCE OF Certificate, from the trust anchor's side to the signer's certificate last. */
 export function pkiPath(chainLeafFirst: Buffer[]): Buffer {
   const body = Buffer.concat([...chainLeafFirst].reverse());
-  const len = body.length;
-  const lenBytes = len < 0x80 ? Buffer.from([len]) : (() => {
-    const hex = len.toString(16).padStart(len.toString(16).length + (len.toString(16).length % 2), '0');
-    const b = Buffer.from(hex, 'hex');
-    return Buffer.concat([Buffer.from([0x80 | b.length]), b]);
-  })();
-  return Buffer.concat([Buffer.from([0x30]), lenBytes, body]);
+  // DER length: short form below 128, else 0x80 | the count of big-endian length bytes, then those bytes.
+  let len = Buffer.from([body.length]);
+  if (body.length >= 0x80) {
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32BE(body.length);
+    const trimmed = bytes.subarray(bytes.findIndex((b) => b !== 0));
+    len = Buffer.concat([Buffer.from([0x80 | trimmed.length]), trimmed]);
+  }
+  return Buffer.concat([Buffer.from([0x30]), len, body]);
 }
 
 /** The certificates of a PkiPath, signer's first. */
