@@ -53,6 +53,7 @@ function startWorker(dataDir: string): Promise<ChildProcess> {
       GW_GIB_EFATURA_URL: `${dead}/EFatura`,
       GW_GIB_EARSIV_URL: `${dead}/EArsiv`,
       GW_GIB_CANCEL_PORTAL_URL: `${dead}/FaturaIptal`,
+      GW_GIB_EDEFTER_URL: `${dead}/EDefter`,
       GW_WORKER_CONCURRENCY: '16',
       GW_LOG_LEVEL: 'error',
     },

@@ -3,6 +3,7 @@
  * once for the HTTP gateway (app.ts adds the SOAP API and GİB's endpoint on top) and once for a worker-only process
  * (worker/main.ts), so a standalone worker runs exactly the tasks of the gateway's own.
  */
+import fs from 'node:fs';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { GatewayConfig, GibUrls } from './config';
@@ -13,6 +14,7 @@ import { createCancelPortalClient } from './gib/cancel-portal-client';
 import { createGibClient } from './gib/client';
 import { asGibFault } from './gib/client-errors';
 import { createEarsivClient } from './gib/earsiv-client';
+import { createEdefterClient } from './gib/edefter-client';
 import { createAuthenticator } from './security/authenticator';
 import { createSecretBox, loadOrCreateKey, type SecretBox } from './security/secret-box';
 import { createApplicationResponseService } from './services/application-response.service';
@@ -88,7 +90,7 @@ export function composeGateway(deps: GatewayDeps) {
   const gib = deps.gib ? composeGib({ config, db, logger, urls: deps.gib, clock, blobs, writer, store, signers }) : null;
   const pipeline = createInvoicePipeline({ db, store, writer, blobs, signers, clock, logger, ...(gib ? { gib: { outbox: gib.services.outbox, users: gib.services.users } } : {}) });
   const ledgerFiles = createLedgerStore(config.ledger.dir);
-  const ledgerSteps = createLedgerSteps({ db, writer, store, files: ledgerFiles, signers, clock, maxUnzippedBytes: config.ledger.maxUnzippedBytes, program: LEDGER_PROGRAM });
+  const ledgerSteps = createLedgerSteps({ db, writer, store, files: ledgerFiles, signers, clock, maxUnzippedBytes: config.ledger.maxUnzippedBytes, program: LEDGER_PROGRAM, gib: gib?.edefter ?? null });
   const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps) };
   const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs });
   watchQueue(db, clock);
@@ -119,6 +121,7 @@ export function composeGateway(deps: GatewayDeps) {
     maxSourceBytes: config.ledger.maxSourceBytes,
     maxUnzippedBytes: config.ledger.maxUnzippedBytes,
     onEnqueued: () => worker.nudge(),
+    sendsToGib: Boolean(gib),
   });
   const ledgerDrop = createLedgerDropFolder({ db, dir: config.ledger.dropDir, ledgers, logger: logger.child({ component: 'ledger-drop' }), clock, everyMs: config.ledger.dropScanMs });
 
@@ -169,6 +172,14 @@ function composeGib(deps: GibDeps) {
   const timeoutMs = settings.timeoutMs;
   const client = createGibClient({ url: deps.urls.efaturaUrl, timeoutMs });
   const earsivClient = createEarsivClient({ url: deps.urls.earsivUrl, timeoutMs });
+  const edefterClient = createEdefterClient({ url: deps.urls.edefterUrl, timeoutMs, clock });
+  // Read once at start: a configured root that is not there stops the start, not the first download.
+  const sealRootPems = settings.sealRoots.map((f) => fs.readFileSync(f));
+  const edefter = {
+    client: edefterClient,
+    checkEveryMs: settings.checkEveryMs,
+    sealRoots: async () => [...sealRootPems, ...(deps.urls.sealRoots ? await deps.urls.sealRoots() : [])],
+  };
   const portal = createCancelPortalClient({ url: deps.urls.cancelPortalUrl, timeoutMs });
   const { maxAttempts } = config.worker;
 
@@ -228,7 +239,7 @@ function composeGib(deps: GibDeps) {
       if (kind === 'EARSIV' && registered) throw new GatewayError('RECEIVER_IS_EFATURA_USER', { vkn: receiverId });
     },
   };
-  return { tasks, services };
+  return { tasks, services, edefter };
 }
 
 export type GibServices = ReturnType<typeof composeGib>['services'];

@@ -82,6 +82,13 @@ export interface GibSettings {
   efaturaUrl: string | null;
   earsivUrl: string | null;
   cancelPortalUrl: string | null;
+  /** GİB's e-Defter service (EDefterWsPort: sendDocumentFile, getBatchStatus, receiveDocumentFile). */
+  edefterUrl: string | null;
+  /**
+   * PEM files of roots GİB's e-Defter approval seal chains to (GW_GIB_SEAL_ROOTS), beside GW_TRUSTED_ROOTS (GİB's
+   * mali mühür is Kamu SM's, like the taxpayers'); the built-in simulator's own root is added by itself.
+   */
+  sealRoots: string[];
   /** Start the built-in GİB simulator beside the gateway (the embedded default when no GİB URL is set). */
   simulator: { enabled: boolean; host: string; port: number };
   /** The address GİB pushes to (our EFatura endpoint), registered with the built-in simulator. */
@@ -229,7 +236,7 @@ function gibSettings(env: Env): GibSettings {
   const efaturaUrl = url(env, 'GW_GIB_EFATURA_URL');
   const simulator = bool(env, 'GW_SIMULATOR', efaturaUrl === null);
   if (!simulator) {
-    for (const name of ['GW_GIB_EFATURA_URL', 'GW_GIB_EARSIV_URL', 'GW_GIB_CANCEL_PORTAL_URL']) {
+    for (const name of ['GW_GIB_EFATURA_URL', 'GW_GIB_EARSIV_URL', 'GW_GIB_CANCEL_PORTAL_URL', 'GW_GIB_EDEFTER_URL']) {
       if (!env[name]) throw new ConfigError(`${name} is required when the built-in GİB simulator is off (GW_SIMULATOR=false)`);
     }
   }
@@ -239,6 +246,8 @@ function gibSettings(env: Env): GibSettings {
     efaturaUrl,
     earsivUrl: url(env, 'GW_GIB_EARSIV_URL'),
     cancelPortalUrl: url(env, 'GW_GIB_CANCEL_PORTAL_URL'),
+    edefterUrl: url(env, 'GW_GIB_EDEFTER_URL'),
+    sealRoots: list(env, 'GW_GIB_SEAL_ROOTS'),
     simulator: { enabled: simulator, host: env.GW_SIMULATOR_HOST ?? '127.0.0.1', port: int(env, 'GW_SIMULATOR_PORT', 8090, 0, 65535) },
     publicUrl: url(env, 'GW_PUBLIC_URL'),
     timeoutMs: int(env, 'GW_GIB_TIMEOUT_MS', 30_000, 100, 600_000),
@@ -312,6 +321,9 @@ export interface GibUrls {
   efaturaUrl: string;
   earsivUrl: string;
   cancelPortalUrl: string;
+  edefterUrl: string;
+  /** Roots of GİB's approval seal known only at run time (the built-in simulator's), beside GW_GIB_SEAL_ROOTS. */
+  sealRoots?: () => Promise<Array<Buffer | string>>;
 }
 
 /**
@@ -321,10 +333,10 @@ export interface GibUrls {
 export function gibUrls(config: Pick<GatewayConfig, 'gib'>): GibUrls {
   const { simulator } = config.gib;
   if (!simulator.enabled) {
-    return { efaturaUrl: config.gib.efaturaUrl!, earsivUrl: config.gib.earsivUrl!, cancelPortalUrl: config.gib.cancelPortalUrl! };
+    return { efaturaUrl: config.gib.efaturaUrl!, earsivUrl: config.gib.earsivUrl!, cancelPortalUrl: config.gib.cancelPortalUrl!, edefterUrl: config.gib.edefterUrl! };
   }
   if (simulator.port === 0) throw new ConfigError('GW_SIMULATOR_PORT=0: a process that does not start the simulator cannot know its port');
   const base = `http://${simulator.host.includes(':') ? `[${simulator.host}]` : simulator.host}:${simulator.port}`;
-  return { efaturaUrl: `${base}/EFatura`, earsivUrl: `${base}/EArsiv`, cancelPortalUrl: `${base}/FaturaIptal` };
+  return { efaturaUrl: `${base}/EFatura`, earsivUrl: `${base}/EArsiv`, cancelPortalUrl: `${base}/FaturaIptal`, edefterUrl: `${base}/EDefter` };
 }
 

@@ -114,6 +114,8 @@ export const FAULTS = {
   LEDGER_SETTINGS: client(4608, 'E-DEFTER AYARLARI EKSİK: {detail}'),
   LEDGER_STEP: client(4609, 'BU ADIM ŞİMDİ YAPILAMAZ: {detail}'),
   LEDGER_NOT_FOUND: client(4610, 'DEFTER DOSYASI BULUNAMADI'),
+  LEDGER_GIB_REJECTED: client(4611, 'GİB DEFTER PAKETİNİ REDDETTİ: {detail}'),
+  LEDGER_GIB_APPROVAL: client(4612, 'GİB ONAYLI BERAT DOĞRULANAMADI: {detail}'),
 
   // --- Everything else ---
   INTERNAL: { code: 5000, soap: 'soap:Server', http: 500, message: 'SISTEM HATASI', retryable: true } as FaultSpec,

@@ -33,7 +33,7 @@ async function startEmbeddedSimulator(
     logger,
   );
   await sim.start(config.gib.simulator.port, config.gib.simulator.host);
-  return { sim, urls: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl } };
+  return { sim, urls: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl, edefterUrl: sim.edefterUrl, sealRoots: async () => [await sim.gibSealRoot()] } };
 }
 
 /** Starts the gateway: read config once, migrate, build the app, listen, start the worker; stop cleanly on signals. */

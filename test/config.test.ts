@@ -18,7 +18,7 @@ describe('configuration', () => {
   it('with the built-in simulator every periodic duty runs within seconds; against GİB, at GİB\'s pace', () => {
     const sandbox = loadConfig({ GW_DATA_DIR: '/srv/gw' }).gib;
     expect(sandbox).to.include({ earsivReportEveryMs: 5_000, checkEveryMs: 2_000, tickMs: 1_000, pollAfterMs: 10_000, pollEveryMs: 10_000, userListSyncMs: 30_000 });
-    const gib = loadConfig({ GW_DATA_DIR: '/srv/gw', GW_SIMULATOR: 'false', GW_GIB_EFATURA_URL: 'https://gib.example/EFatura', GW_GIB_EARSIV_URL: 'https://gib.example/EArsiv', GW_GIB_CANCEL_PORTAL_URL: 'https://gib.example/iptal' }).gib;
+    const gib = loadConfig({ GW_DATA_DIR: '/srv/gw', GW_SIMULATOR: 'false', GW_GIB_EFATURA_URL: 'https://gib.example/EFatura', GW_GIB_EARSIV_URL: 'https://gib.example/EArsiv', GW_GIB_CANCEL_PORTAL_URL: 'https://gib.example/iptal', GW_GIB_EDEFTER_URL: 'https://gib.example/EDefter' }).gib;
     expect(gib).to.include({ earsivReportEveryMs: null, checkEveryMs: 300_000, tickMs: 10_000, pollAfterMs: 86_400_000, pollEveryMs: 18_000_000, userListSyncMs: 3_600_000 });
     expect(loadConfig({ GW_GIB_CHECK_EVERY_MS: '700' }).gib.checkEveryMs, 'a setting wins over either default').to.equal(700);
   });

@@ -105,7 +105,7 @@ describe(`metrics: /metrics in Prometheus's format (${TEST_DB_KIND})`, function 
     // Last of the top-level tests: the gateway built last is the queue gauges' source.
     // A gateway with GİB wired (nothing listens at its GİB address: no call is made here).
     const dead = 'http://127.0.0.1:9/x';
-    const withGib = await startTestGateway({ deps: { gib: { efaturaUrl: dead, earsivUrl: dead, cancelPortalUrl: dead } } });
+    const withGib = await startTestGateway({ deps: { gib: { efaturaUrl: dead, earsivUrl: dead, cancelPortalUrl: dead, edefterUrl: dead } } });
     try {
       const gibBase = withGib.url.replace(/\/soap\/gateway$/, '');
       const gibPost = (body: Buffer) => fetch(`${gibBase}/gib/EFatura`, { method: 'POST', headers: { 'content-type': soapContentType() }, body: new Uint8Array(body) });

@@ -185,6 +185,12 @@ export async function setBookSource(q: Queryable, bookId: number, sourceId: numb
   await q('ledger_books').where({ id: bookId }).update({ source_id: sourceId });
 }
 
+/** Of a month's books, the one whose state changed last (its job drives the month's next step). */
+export async function lastChangedBook(q: Queryable, bookIds: number[]): Promise<number | null> {
+  const row = (await reading(q)('state_history').where({ machine: 'ledger-book' }).whereIn('entity_id', bookIds).orderBy('id', 'desc').first('entity_id')) as { entity_id: number } | undefined;
+  return row ? Number(row.entity_id) : null;
+}
+
 export async function filesOfBook(q: Queryable, bookId: number): Promise<LedgerFileRow[]> {
   return (await reading(q)('ledger_files').where({ book_id: bookId }).orderBy('kind').orderBy('part')).map(file);
 }

@@ -14,6 +14,8 @@
  *                             A code outside 2000–2007: not retryable (we do not know what it means).
  *   e-Arşiv fault code        EARSIV_FAULT_KIND (src/gib/protocol/earsiv-ws.ts): 110, 113, 114, 303, 1195
  *                             retryable; 111 (package exists) is a duplicate delivery for sendReport; others not.
+ *   e-Defter fault code       EDEFTER_RETRYABLE (src/gib/protocol/edefter-ws.ts): GİB's database, disk and queue
+ *                             errors (107, 110, 112, 113, 203, 206, 303); 111 is a duplicate delivery for sendPackage.
  *   no GİB code               network failure, connection refused, timeout (the request is aborted), HTTP 5xx,
  *                             HTTP 408/429, an unreadable answer: retryable (GİB may not have seen the call; if it
  *                             did, the resend gets 2001, which is a success). Any other HTTP status (4xx: a wrong
@@ -22,6 +24,7 @@
  */
 import { GatewayError } from '../faults';
 import { EARSIV_FAULT_KIND, EFATURA_FAULTS, EFATURA_FAULT_KIND } from './protocol';
+import { EDEFTER_RETRYABLE } from './protocol/edefter-ws';
 
 export type GibCallKind = 'rejected' | 'retryable';
 
@@ -30,7 +33,7 @@ export type GibCallKind = 'rejected' | 'retryable';
  * EARSIV_FAULT_KIND in src/gib/protocol/earsiv-ws.ts: 110, 113, 114, 303, 1195 retryable; the rest not) are read in
  * their own table. The failures without a code are judged the same way for both.
  */
-export type GibService = 'efatura' | 'earsiv';
+export type GibService = 'efatura' | 'earsiv' | 'edefter';
 
 /** Where the failure was seen. */
 export type GibCallFailure = 'fault' | 'http' | 'network' | 'timeout' | 'answer';
@@ -68,6 +71,7 @@ export function isGibCallError(err: unknown): err is GibCallError {
 
 /** The retry table (see the file comment). */
 export function gibCallKind(gibCode: number | null, failure: GibCallFailure, httpStatus: number | null, service: GibService = 'efatura'): GibCallKind {
+  if (gibCode !== null && service === 'edefter') return EDEFTER_RETRYABLE.has(gibCode) ? 'retryable' : 'rejected';
   if (gibCode !== null) return (service === 'earsiv' ? EARSIV_FAULT_KIND : EFATURA_FAULT_KIND)[gibCode]?.retryable ? 'retryable' : 'rejected';
   switch (failure) {
     case 'network':

@@ -11,6 +11,16 @@
  *                   file is the built one with ds:Signature put before the root's end tag.
  *   Berat Oluştur   each book's berat (the book's header, its SignatureValue, counts, totals), canonical as well.
  *   Berat İmzala    the berats sealed the same way.
+ * From there each book goes to GİB's e-Defter service on its own, the Yevmiye first (GİB takes a Büyük Defter only
+ * once the same month's Yevmiye is approved):
+ *   GİB'e Gönder    one package per part, `VKN-YYYYMM-YB-000000.zip` holding the sealed book and its berat, sent
+ *                   with WS-Security by the tenant's seal; GİB's answer of 111 to a resend (the first attempt got
+ *                   through, its answer was lost) counts as sent.
+ *   (GİB's verdict) getBatchStatus every `checkEveryMs` until GİB decides: approved, or refused with its reason.
+ *   Onaylı Beratı İndir  receiveDocumentFile; the approved berat is kept only when GİB's countersignature
+ *                   verifies (edefter-approval.ts) over our own berat's signature, which must still verify too.
+ * A refusal before GİB took the package (114 out of order, 109, …) or GİB away through every attempt leaves the
+ * book where it was, with GİB's code and words as its last error (STEP_FAIL); asking again retries.
  * Files are written under temporary names and committed before the rows naming them; a built-but-unsigned file
  * keeps a name of its own (`….unsigned`), so a signing step that failed after writing can always start again.
  */
@@ -19,11 +29,18 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { booksOfPeriod, bookById, journalContinuation, filesOfBook, ledgerSettings, bookControlSequence, putFile, sourceById, type LedgerBookRow, type LedgerFileRow } from '../db/ledgers';
+import { booksOfPeriod, bookById, journalContinuation, filesOfBook, lastChangedBook, ledgerSettings, bookControlSequence, putFile, sourceById, type LedgerBookRow, type LedgerFileRow } from '../db/ledgers';
 import { entities, type MachineStore } from '../db/machine-store';
 import { tenantById } from '../db/tenants';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError, isGatewayError } from '../faults';
+import type { EdefterClient } from '../gib/edefter-client';
+import { isGibCallError } from '../gib/client-errors';
+import { BeratApprovalError, verifyApprovedBerat } from '../gib/protocol/edefter-approval';
+import { certificatesFrom } from '../signing/cert';
+import { verifyXml } from '../signing/verify';
+import { unpackFiles } from '../zip/read';
+import { zipFiles } from '../zip/write';
 import { sealWith } from '../ledger/canonical-out';
 import { createBeratTotals, writeBerat, type BeratAccountTotals } from '../ledger/berat-writer';
 import { createJournalChecker } from '../ledger/journal-checks';
@@ -43,7 +60,15 @@ export interface LedgerStepsDeps {
   writer: WriteBatcher;
   store: MachineStore;
   files: LedgerStore;
-  signers: Pick<SignerRegistry, 'signerFor' | 'drop'>;
+  signers: Pick<SignerRegistry, 'signerFor' | 'drop' | 'trustedRoots'>;
+  /** GİB's e-Defter service; without it the steps end at Berat İmzala. */
+  gib?: {
+    client: EdefterClient;
+    /** How often GİB is asked for a package's verdict. */
+    checkEveryMs: number;
+    /** Roots GİB's approval seal chains to (besides the signers' trusted roots). */
+    sealRoots: () => Promise<Array<Buffer | string>>;
+  } | null;
   clock: () => Date;
   maxUnzippedBytes: number;
   /** Where the Büyük Defter's sorted runs go while it is derived. */
@@ -68,16 +93,16 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
   }
 
   /** Applies `event` to every book, each at the version read, in one transaction; context patches per book. */
-  async function applyAll(books: LedgerBookRow[], event: 'BUILD' | 'CHECK_FAIL' | 'SIGN' | 'BUILD_BERAT' | 'SIGN_BERAT', extra: (trx: Knex.Transaction, b: LedgerBookRow) => Promise<Record<string, unknown> | void>, fault?: GatewayError) {
+  async function applyAll(books: LedgerBookRow[], event: 'BUILD' | 'CHECK_FAIL' | 'SIGN' | 'BUILD_BERAT' | 'SIGN_BERAT' | 'SEND' | 'APPROVE' | 'REJECT' | 'DOWNLOAD', extra: (trx: Knex.Transaction, b: LedgerBookRow) => Promise<Record<string, unknown> | void>, fault?: GatewayError, patchReason?: string) {
     await deps.writer.run(async (trx) => {
       for (const b of books) {
-        const patch = { ...((await extra(trx, b)) ?? {}), lastError: null }; // a step done: an earlier failure is over
+        const patch = { lastError: null, ...((await extra(trx, b)) ?? {}) }; // a step done: an earlier failure is over
         await store.apply(
           entities.ledgerBook(b.id),
           {
             event,
-            actor: 'worker',
-            reason: fault ? fault.message : null,
+            actor: event === 'APPROVE' || event === 'REJECT' ? 'gib' : 'worker',
+            reason: fault ? fault.message : (patchReason ?? null),
             ...(fault ? { code: fault.spec.code, codeDescription: fault.message } : {}),
             contextPatch: patch,
             expectedVersion: b.version,
@@ -253,6 +278,109 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     });
   }
 
+  /** The tenant's seal, dropped from the registry when opening it failed (a wrong PIN is asked again next time). */
+  async function sealOf(tenantId: number): Promise<Signer> {
+    try {
+      return await deps.signers.signerFor(tenantId);
+    } catch (err) {
+      await deps.signers.drop(tenantId);
+      throw err;
+    }
+  }
+
+  /** A call to GİB that failed: retryable ones are thrown as they are (the job tries again), GİB's refusals typed. */
+  function gibFailure(err: unknown, what: string): unknown {
+    if (isGibCallError(err) && !err.retryable) return new GatewayError('GIB_REFUSED', { detail: `${what}: ${err.message}` }, err);
+    return err;
+  }
+
+  const paketIdOf = (b: LedgerBookRow) => String((b.context as { paketId?: string }).paketId ?? '');
+
+  /** GİB'e Gönder: the book's parts, each with its berat, one package each (this version writes one part). */
+  async function send(b: LedgerBookRow): Promise<void> {
+    const tenant = (await tenantById(db, b.tenantId))!;
+    const files = await filesOfBook(db, b.id);
+    const berat = files.find((f) => f.kind === 'BERAT' && f.signed);
+    const ledger = files.find((f) => f.kind === 'LEDGER' && f.signed && f.part === berat?.part);
+    if (!berat || !ledger) throw new GatewayError('LEDGER_NOT_FOUND');
+    const packageName = berat.fileName.replace(/\.xml$/, '.zip');
+    const zip = await zipFiles([
+      { name: ledger.fileName, path: deps.files.pathOf(ledger.path) },
+      { name: berat.fileName, path: deps.files.pathOf(berat.path) },
+    ]);
+    let sent: { duplicate: boolean };
+    try {
+      sent = await deps.gib!.client.sendPackage(packageName, zip, await sealOf(tenant.id));
+    } catch (err) {
+      throw gibFailure(err, `${packageName} gönderilemedi`);
+    }
+    const paketId = packageName.slice(0, -4);
+    await applyAll([b], 'SEND', async () => ({ paketId, sentAt: now() }), undefined, `GİB'e gönderildi, paket ${paketId}${sent.duplicate ? ' (GİB paketi önceki denemede almıştı)' : ''}`);
+  }
+
+  /** GİB's verdict on the book's package: approved, refused with GİB's reason, or not yet (ask again later). */
+  async function verdict(b: LedgerBookRow): Promise<{ runAgainAt: Date } | void> {
+    const tenant = (await tenantById(db, b.tenantId))!;
+    let status;
+    try {
+      status = await deps.gib!.client.batchStatus(paketIdOf(b), await sealOf(tenant.id));
+    } catch (err) {
+      throw gibFailure(err, `${paketIdOf(b)} durumu sorgulanamadı`);
+    }
+    if (status.outcome === 'pending') return { runAgainAt: new Date(deps.clock().getTime() + deps.gib!.checkEveryMs) };
+    if (status.outcome === 'approved') {
+      await applyAll([b], 'APPROVE', async () => ({ approvedAt: now() }), undefined, `GİB onayladı: ${status.description}`);
+      return;
+    }
+    const refusal = new GatewayError('LEDGER_GIB_REJECTED', { detail: `${paketIdOf(b)}: ${status.description}` });
+    await applyAll([b], 'REJECT', async () => ({ lastError: { code: refusal.spec.code, text: refusal.message, at: now() } }), refusal);
+  }
+
+  /**
+   * Onaylı Beratı İndir: GİB's approved berat, kept once GİB's countersignature verifies over the SignatureValue of
+   * the berat we sent and our own signature on it still verifies (the berat is ours, unchanged).
+   */
+  async function fetchApproved(b: LedgerBookRow): Promise<void> {
+    const tenant = (await tenantById(db, b.tenantId))!;
+    const berat = (await filesOfBook(db, b.id)).find((f) => f.kind === 'BERAT' && f.signed);
+    if (!berat) throw new GatewayError('LEDGER_NOT_FOUND');
+    const paketId = paketIdOf(b);
+    let got: { fileName: string; zip: Buffer };
+    try {
+      got = await deps.gib!.client.approvedBerat(paketId, await sealOf(tenant.id));
+    } catch (err) {
+      throw gibFailure(err, `${paketId} onaylı beratı indirilemedi`);
+    }
+    const name = `GIB-${berat.fileName}`;
+    const bad = (detail: string) => new GatewayError('LEDGER_GIB_APPROVAL', { detail: `${name}: ${detail}` });
+    const entries = await unpackFiles(got.zip, { maxEntries: 1, maxUnzippedBytes: 64 * 1024 * 1024 }).catch((err: unknown) => {
+      throw bad(`paket açılamadı (${err instanceof Error ? err.message : String(err)})`);
+    });
+    const xml = entries.find((e) => e.name === name)?.bytes;
+    if (!xml) throw bad(`pakette yok (${entries.map((e) => e.name).join(', ') || 'boş'})`);
+    const roots = await deps.signers.trustedRoots();
+    try {
+      const approval = verifyApprovedBerat(xml, { trustedRoots: [...roots, ...(await deps.gib!.sealRoots())].flatMap((r) => certificatesFrom(r)), now: deps.clock() });
+      if (approval.signatureValue !== String(berat.facts.signatureValue)) throw new BeratApprovalError('onay, gönderilen beratın imzasına ait değil');
+      await verifyXml(xml, { trustedRoots: roots, expectedSignerId: tenant.vkn, now: deps.clock() });
+    } catch (err) {
+      throw bad(err instanceof Error ? err.message : String(err));
+    }
+    const out = await deps.files.create(tenant.vkn, b.period, name);
+    let stored;
+    try {
+      await new Promise<void>((resolve, reject) => out.out.end(xml, (err?: Error | null) => (err ? reject(err) : resolve())));
+      stored = await out.commit();
+    } catch (err) {
+      await out.abort();
+      throw err;
+    }
+    await applyAll([b], 'DOWNLOAD', async (trx) => {
+      await putFile(trx, { bookId: b.id, kind: 'GIB_BERAT', part: berat.part, fileName: name, controlNumber: null, path: stored.path, sizeBytes: stored.sizeBytes, sha256: stored.sha256, signed: true, facts: { paketId }, createdAt: now() });
+      return { downloadedAt: now() };
+    }, undefined, `GİB onaylı berat indirildi: ${name}`);
+  }
+
   return {
     /**
      * The step's job failed for good without a verdict on the books (the seal, the disk, anything unexpected): the
@@ -270,22 +398,42 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
       });
     },
 
-    /** One step of the month of `bookId`'s book towards its goal; nothing when the goal is reached. */
-    async advance(bookId: number): Promise<void> {
+    /**
+     * One step of the month of `bookId`'s book towards its goal; nothing when the goal is reached. The job of the
+     * book changed last drives the month (a transition of both books starts two jobs: one of them works), so each
+     * step is done once; waiting for GİB's verdict asks to run again later.
+     */
+    async advance(bookId: number): Promise<{ runAgainAt: Date } | void> {
       const book = await bookById(db, bookId);
-      // Every transition starts a run for each book; the Yevmiye's does the month's work, the other's nothing.
-      if (!book || book.book !== 'Y') return;
+      if (!book) return;
       const books = await booksOfPeriod(db, book.tenantId, book.period);
+      const y = books.find((b) => b.book === 'Y');
+      const k = books.find((b) => b.book === 'K');
       const goal = (book.context as { goal?: string }).goal;
-      if (!goal || books.length !== 2 || books.every((b) => reached(b.state, goal))) return;
-      const state = books.every((b) => b.state === books[0]!.state) ? books[0]!.state : null;
-      if (state === null) return; // the books part ways only at GİB (sending), which this version does not do yet
-      if (state === 'NOT_STARTED') await build(books);
-      else if (state === 'FILE_CREATED') await sign(books, 'LEDGER', 'SIGN');
-      else if (state === 'FILE_SIGNED') await buildBerats(books);
-      else if (state === 'BERAT_CREATED') await sign(books, 'BERAT', 'SIGN_BERAT');
+      if (!y || !k || !goal || books.every((b) => reached(b.state, goal))) return;
+      if ((await lastChangedBook(db, [y.id, k.id])) !== book.id) return;
+      if (y.state === k.state && LOCAL_STEPS.has(y.state)) {
+        if (y.state === 'NOT_STARTED') await build(books);
+        else if (y.state === 'FILE_CREATED') await sign(books, 'LEDGER', 'SIGN');
+        else if (y.state === 'FILE_SIGNED') await buildBerats(books);
+        else await sign(books, 'BERAT', 'SIGN_BERAT');
+        return;
+      }
+      if (!deps.gib) return;
+      const wants = (b: LedgerBookRow) => !reached(b.state, goal);
+      const download = goal === 'DOWNLOADED';
+      // The Yevmiye first; the Büyük Defter once GİB approved it (GİB refuses it before: 114).
+      if (y.state === 'BERAT_SIGNED' && wants(y)) return send(y);
+      if (y.state === 'SENT' && (wants(y) || (k.state === 'BERAT_SIGNED' && wants(k)))) return verdict(y);
+      if (k.state === 'BERAT_SIGNED' && wants(k) && reached(y.state, 'APPROVED')) return send(k);
+      if (y.state === 'APPROVED' && download) return fetchApproved(y);
+      if (k.state === 'SENT' && wants(k)) return verdict(k);
+      if (k.state === 'APPROVED' && download) return fetchApproved(k);
     },
   };
 }
 
 export type LedgerSteps = ReturnType<typeof createLedgerSteps>;
+
+/** States whose next step is the month's local work, done for both books at once. */
+const LOCAL_STEPS = new Set(['NOT_STARTED', 'FILE_CREATED', 'FILE_SIGNED', 'BERAT_CREATED']);

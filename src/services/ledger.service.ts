@@ -148,6 +148,8 @@ export interface LedgerServiceDeps {
   maxSourceBytes: number;
   maxUnzippedBytes: number;
   onEnqueued?: () => void;
+  /** GİB's e-Defter service is configured: "e-Defter Yükle" goes on to GİB's approved berats. */
+  sendsToGib?: boolean;
 }
 
 const NAME = /^(\d{10,11})-(\d{4})(\d{2})\.zip$/i;
@@ -358,18 +360,22 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       const books = await booksOfPeriod(db, caller.tenantId, period);
       if (books.length === 0 || books[0]!.sourceId === null) throw new GatewayError('LEDGER_NOT_FOUND');
       if (!(await ledgerSettings(db, caller.tenantId))) throw missingSettings();
-      const goal = step === 'ALL' ? LAST_LOCAL_STEP : LEDGER_STEPS.find((s) => s.step === step)!;
+      const last = deps.sendsToGib ? LEDGER_STEPS[LEDGER_STEPS.length - 1]! : LAST_LOCAL_STEP;
+      const goal = step === 'ALL' ? last : LEDGER_STEPS.find((s) => s.step === step)!;
       const index = LEDGER_STEPS.indexOf(goal);
-      if (index > LEDGER_STEPS.indexOf(LAST_LOCAL_STEP)) throw new GatewayError('LEDGER_STEP', { detail: `${goal.label} bu sürümde henüz yok` });
+      if (index > LEDGER_STEPS.indexOf(last)) throw new GatewayError('LEDGER_STEP', { detail: `${goal.label}: GİB'in e-Defter servisi yapılandırılmadı` });
       for (const b of books) {
-        const next = LEDGER_STEPS.findIndex((s) => !reached(b.state, s.reaches));
         if (b.state === 'CHECK_FAILED' || b.state === 'GIB_REJECTED') throw new GatewayError('LEDGER_STEP', { detail: `${describeState(ledgerBookMachine, b.state, b.context).description}; kaynak dosyayı veya dönem tarihlerini düzeltiniz` });
-        if (next === -1 || next > index) throw new GatewayError('LEDGER_STEP', { detail: `${goal.label} yapıldı` });
-        if (step !== 'ALL' && next < index) throw new GatewayError('LEDGER_STEP', { detail: `önce ${LEDGER_STEPS[next]!.label}` });
       }
+      // The books part ways at GİB (the Yevmiye goes first): a step is due while either book still needs it.
+      const nexts = books.map((b) => LEDGER_STEPS.findIndex((s) => !reached(b.state, s.reaches)));
+      if (nexts.every((n) => n === -1 || n > index)) throw new GatewayError('LEDGER_STEP', { detail: `${goal.label} yapıldı` });
+      const before = Math.min(...nexts.filter((n) => n !== -1));
+      if (step !== 'ALL' && before < index) throw new GatewayError('LEDGER_STEP', { detail: `önce ${LEDGER_STEPS[before]!.label}` });
       if (index >= LEDGER_STEPS.findIndex((s) => s.step === 'DOSYA_IMZALA')) await trySeal(caller.tenantId);
       await deps.writer.run(async (trx) => {
         for (const b of books) {
+          if (reached(b.state, goal.reaches)) continue;
           await store.apply(entities.ledgerBook(b.id), { event: 'PLAN', actor: caller.username, reason: step === 'ALL' ? 'e-Defter Yükle' : goal.label, contextPatch: { goal: goal.reaches, lastError: null }, expectedVersion: b.version }, trx);
         }
       });
@@ -433,7 +439,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
   };
 }
 
-/** The steps this version carries out itself; sending to GİB comes with its e-Defter web service. */
+/** The steps done without GİB (all of them when GİB's e-Defter service is not configured). */
 const LAST_LOCAL_STEP = LEDGER_STEPS.find((s) => s.step === 'BERAT_IMZALA')!;
 
 const ORDER = ['NOT_STARTED', 'FILE_CREATED', 'FILE_SIGNED', 'BERAT_CREATED', 'BERAT_SIGNED', 'SENT', 'APPROVED', 'DOWNLOADED'];

@@ -20,13 +20,15 @@ export interface SimulatorPackage {
   codeLists(): CodeLists | null;
   /** The e-Arşiv report's XSD, with libxml2 (it enforces EArsiv.xsd's xs:unique constraints). */
   earsivXsd(): XsdValidator | null;
+  /** e-Defter's edefter.xsd (books and berats), with libxml2; null when the package has no e-Defter part. */
+  edefterXsd(): XsdValidator | null;
   /** A WSDL of the package, when it has it. */
   wsdl(part: 'efaturaWsdl' | 'earsivWsdl'): string | null;
 }
 
 export function simulatorPackage(source: GibPackageSource | undefined, o: { maxXmlBytes: number; clock: () => Date }): SimulatorPackage {
   const dir = (): string | null => (typeof source === 'function' ? source() : source ?? null);
-  let built: { dir: string; checks?: InvoiceValidator; codeLists?: CodeLists; earsivXsd?: XsdValidator } | null = null;
+  let built: { dir: string; checks?: InvoiceValidator; codeLists?: CodeLists; earsivXsd?: XsdValidator; edefterXsd?: XsdValidator | null } | null = null;
   const current = () => {
     const d = dir();
     if (!d) return null;
@@ -45,6 +47,15 @@ export function simulatorPackage(source: GibPackageSource | undefined, o: { maxX
     earsivXsd() {
       const p = current();
       return p ? (p.earsivXsd ??= createXsdValidator(path.join(p.dir, PACKAGE_PARTS.earsivXsd), { engine: 'libxml2', mainSchema: 'EArsiv.xsd' })) : null;
+    },
+    edefterXsd() {
+      const p = current();
+      if (!p) return null;
+      if (p.edefterXsd === undefined) {
+        const dir = path.join(p.dir, PACKAGE_PARTS.edefterXsd);
+        p.edefterXsd = fs.existsSync(path.join(dir, 'edefter.xsd')) ? createXsdValidator(dir, { engine: 'libxml2', mainSchema: 'edefter.xsd' }) : null;
+      }
+      return p.edefterXsd;
     },
     wsdl(part) {
       const d = dir();

@@ -9,6 +9,7 @@
  *   /admin/…                                                           see adminRoutes below
  *   /FaturaIptal/…                                                     e-Fatura İptal Portalı, see cancel-portal.ts
  *   POST /EArsiv, GET /EArsiv?wsdl, /admin/earsiv/…                    GİB's e-Arşiv service, see earsiv.ts
+ *   POST /EDefter, /admin/edefter/…                                    GİB's e-Defter service, see edefter.ts
  */
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
@@ -29,6 +30,8 @@ import { GibMerkez, MAX_XML_BYTES } from './engine';
 import { simulatorPackage } from './gib-package';
 import { CANCEL_PORTAL_PATH, createCancelPortal } from './cancel-portal';
 import { EARSIV_PATHS, createEarsivService } from './earsiv';
+import { EDEFTER_PATHS, createEdefterService } from './edefter';
+import { simulatorSeal } from './seal';
 import { DEFAULT_TIMINGS, noFaults, type FaultInjection, type SimulatorOptions, type SimulatorTimings } from './options';
 import { SimulatorStore, type AliasRole, type SimEnvelope } from './store';
 import { OutgoingHttp, Scheduler } from './transport';
@@ -54,6 +57,10 @@ export interface Simulator {
   readonly cancelPortalUrl: string;
   /** The e-Arşiv service's URL once started (…/EArsiv: sendDocumentFile, getBatchStatus, getUserList; earsiv.ts). */
   readonly earsivUrl: string;
+  /** The e-Defter service's URL once started (…/EDefter: sendDocumentFile, getBatchStatus, receiveDocumentFile). */
+  readonly edefterUrl: string;
+  /** The root certificate (PEM) of the seal GİB's e-Defter approvals are made with. */
+  gibSealRoot(): Promise<string>;
   /** Waits until no step is pending (pushes that keep failing keep it busy until they are given up). */
   idle(timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
@@ -101,6 +108,10 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
   // GİB's e-Arşiv service and its admin views (earsiv.ts)
   const earsiv = createEarsivService({ store, scheduler, log, timings, faults, clock, gibPackage, trustedRoots, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
   app.use(earsiv.router);
+  // GİB's e-Defter service (edefter.ts), whose approvals carry the simulator's own seal (seal.ts)
+  const seal = simulatorSeal(opts.dataDir);
+  const edefter = createEdefterService({ scheduler, log, timings, faults, clock, gibPackage, trustedRoots, seal, ...(opts.edefterSenders ? { senders: opts.edefterSenders } : {}) });
+  app.use(edefter.router);
 
   // --- GİB's EFatura service ------------------------------------------------------------------------------------
 
@@ -253,7 +264,7 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
   });
   admin.post('/faults', (req: Request, res: Response) => {
     const b = req.body as Partial<FaultInjection>;
-    for (const k of ['sendDocumentTimeouts', 'holdMs', 'losePushes', 'duplicatePushes', 'rejectReports', 'earsivTimeouts'] as const) {
+    for (const k of ['sendDocumentTimeouts', 'holdMs', 'losePushes', 'duplicatePushes', 'rejectReports', 'earsivTimeouts', 'rejectLedgers', 'edefterTimeouts'] as const) {
       if (b[k] !== undefined) {
         if (!Number.isInteger(b[k]) || (b[k] as number) < 0) {
           res.status(400).json({ error: `${k} sıfır veya pozitif tam sayı olmalı` });
@@ -298,6 +309,10 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
     get earsivUrl() {
       return `${baseUrl}${EARSIV_PATHS[0]}`;
     },
+    get edefterUrl() {
+      return `${baseUrl}${EDEFTER_PATHS[0]}`;
+    },
+    gibSealRoot: async () => (await seal()).rootPem,
     async start(port = 0, host = '127.0.0.1') {
       if (server) throw new Error('simulator already started');
       const s = await listenHttp(app, port, host, opts.http);
@@ -312,6 +327,7 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
       for (const t of held) clearTimeout(t);
       held.clear();
       earsiv.stop();
+      edefter.stop();
       outgoing.close();
       await scheduler.stop();
       if (server) {

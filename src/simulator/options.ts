@@ -26,6 +26,8 @@ export interface SimulatorTimings {
   requestTimeoutMs: number;
   /** e-Arşiv (earsiv.ts): sendDocumentFile's answer → the report's verdict in getBatchStatus. */
   reportMs: number;
+  /** e-Defter (edefter.ts): sendDocumentFile's answer → the package's verdict in getBatchStatus. */
+  ledgerMs: number;
 }
 
 export const DEFAULT_TIMINGS: SimulatorTimings = {
@@ -38,6 +40,7 @@ export const DEFAULT_TIMINGS: SimulatorTimings = {
   pushMaxAttempts: 0,
   requestTimeoutMs: 30_000,
   reportMs: 200, // e-Arşiv
+  ledgerMs: 200, // e-Defter
 };
 
 export interface SeedUser {
@@ -70,10 +73,14 @@ export interface FaultInjection {
   rejectReports: number;
   /** e-Arşiv: the next N calls to /EArsiv are held like sendDocumentTimeouts (acceptHeld applies to reports too). */
   earsivTimeouts: number;
+  /** e-Defter (edefter.ts): the next N packages are refused whatever they hold. */
+  rejectLedgers: number;
+  /** e-Defter: the next N calls to /EDefter are held like sendDocumentTimeouts (acceptHeld applies to packages too). */
+  edefterTimeouts: number;
 }
 
 export function noFaults(): FaultInjection {
-  return { sendDocumentTimeouts: 0, holdMs: 60_000, acceptHeld: false, losePushes: 0, duplicatePushes: 0, failDeliveries: {}, rejectReports: 0, earsivTimeouts: 0 };
+  return { sendDocumentTimeouts: 0, holdMs: 60_000, acceptHeld: false, losePushes: 0, duplicatePushes: 0, failDeliveries: {}, rejectReports: 0, earsivTimeouts: 0, rejectLedgers: 0, edefterTimeouts: 0 };
 }
 
 export interface SimulatorOptions {
@@ -89,10 +96,13 @@ export interface SimulatorOptions {
   pushFinalStates?: boolean;
   users?: SeedUser[];
   endpoints?: SeedEndpoint[];
+  /** e-Defter: VKN/TCKN of integrators allowed to send any taxpayer's packages (the taxpayer itself always may). */
+  edefterSenders?: string[];
   faults?: Partial<FaultInjection>;
   /**
    * Keep users and endpoints in `<dataDir>/state.json`, received envelopes as `<dataDir>/envelopes/<id>.zip` and
-   * e-Arşiv report uploads as `<dataDir>/earsiv/<attempt>-<raporNo>.zip`.
+   * e-Arşiv report uploads as `<dataDir>/earsiv/<attempt>-<raporNo>.zip`; the seal that approves e-Defter berats in
+   * `<dataDir>/gib-seal/` (e-Defter packages themselves are kept in memory).
    */
   dataDir?: string;
   /** pino level when no logger is given; default 'silent'. */
@@ -115,7 +125,8 @@ function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
  * SIM_PORT, SIM_HOST, SIM_DATA_DIR, SIM_GIB_DIR, SIM_TRUSTED_ROOTS (comma-separated PEM files), SIM_PUBLIC_URL,
  * SIM_LOG_LEVEL, SIM_PUSH_FINAL_STATES, SIM_USERS (JSON array of SeedUser), SIM_ENDPOINTS (JSON array of
  * SeedEndpoint), and the timings SIM_QUEUE_MS, SIM_PROCESS_MS, SIM_DELIVER_MS, SIM_DELIVERY_RETRY_MS,
- * SIM_DELIVERY_RETRIES, SIM_PUSH_RETRY_MS, SIM_PUSH_MAX_ATTEMPTS, SIM_REQUEST_TIMEOUT_MS, SIM_REPORT_MS (e-Arşiv).
+ * SIM_DELIVERY_RETRIES, SIM_PUSH_RETRY_MS, SIM_PUSH_MAX_ATTEMPTS, SIM_REQUEST_TIMEOUT_MS, SIM_REPORT_MS (e-Arşiv), SIM_LEDGER_MS (e-Defter); SIM_EDEFTER_SENDERS (comma-separated
+ * VKNs of integrators allowed to send e-Defter packages).
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): { host: string; port: number; options: SimulatorOptions; trustedRootFiles: string[] } {
   const port = int(env, 'SIM_PORT') ?? 8090;
@@ -131,6 +142,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { host: string; port: nu
     ['pushMaxAttempts', 'SIM_PUSH_MAX_ATTEMPTS'],
     ['requestTimeoutMs', 'SIM_REQUEST_TIMEOUT_MS'],
     ['reportMs', 'SIM_REPORT_MS'],
+    ['ledgerMs', 'SIM_LEDGER_MS'],
   ];
   for (const [key, name] of map) {
     const v = int(env, name);
@@ -155,6 +167,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { host: string; port: nu
     logLevel: env.SIM_LOG_LEVEL ?? 'info',
     users: json<SeedUser[]>('SIM_USERS') ?? [],
     endpoints: json<SeedEndpoint[]>('SIM_ENDPOINTS') ?? [],
+    edefterSenders: (env.SIM_EDEFTER_SENDERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   };
   return { host: env.SIM_HOST ?? '127.0.0.1', port, options, trustedRootFiles };
 }

@@ -41,6 +41,7 @@ export const PACKAGE_PARTS = {
   efaturaWsdl: 'e-fatura-paketi/wsdl/EFatura_Test.wsdl',
   earsivXsd: 'earsiv',
   earsivWsdl: 'earsiv/EArsivWs.wsdl',
+  edefterXsd: 'edefter/xsd',
 } as const;
 
 /**

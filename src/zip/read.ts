@@ -148,6 +148,46 @@ export function checkReadable(entry: yauzl.Entry, limit: number): void {
   if (entry.uncompressedSize > limit) throw new GatewayError('ZIP_TOO_LARGE', { limit });
 }
 
+/**
+ * Every file of a ZIP holding a few named files (an e-Defter package: the book and its berat), each name checked
+ * like singleEntry's and each entry inflated and CRC-checked like unpackDocument's, `maxUnzippedBytes` counted over
+ * all of them. More than `maxEntries` entries or a directory entry: ZIP_ONE_FILE's sibling, ZIP_UNREADABLE.
+ */
+export async function unpackFiles(input: Buffer, opts: { maxEntries: number; maxUnzippedBytes: number }): Promise<Array<{ name: string; bytes: Buffer }>> {
+  if (!looksLikeZip(input)) throw new GatewayError('ZIP_NOT_ZIP');
+  let archive: yauzl.ZipFile;
+  try {
+    archive = await openZip(input);
+  } catch (err) {
+    throw new GatewayError('ZIP_UNREADABLE', {}, err);
+  }
+  try {
+    if (archive.entryCount > opts.maxEntries) throw new GatewayError('ZIP_UNREADABLE', { detail: `${archive.entryCount} entries, at most ${opts.maxEntries}` });
+    const out: Array<{ name: string; bytes: Buffer }> = [];
+    let left = opts.maxUnzippedBytes;
+    for (let entry = await nextEntry(archive); entry; entry = await nextEntry(archive)) {
+      const name = entryName(entry);
+      if (name.endsWith('/') || name.endsWith('\\')) throw new GatewayError('ZIP_UNREADABLE', { detail: `directory entry ${JSON.stringify(name.slice(0, 100))}` });
+      const why = entryNameHazard(entry);
+      if (why) throw new GatewayError('ZIP_BAD_ENTRY_NAME', { name: `${JSON.stringify(name.slice(0, 100))} (${why})` });
+      checkReadable(entry, left);
+      let bytes: Buffer;
+      try {
+        bytes = await inflateEntry(archive, entry, input, left);
+      } catch (err) {
+        if (isGatewayError(err)) throw err.fault === 'ZIP_TOO_LARGE' ? new GatewayError('ZIP_TOO_LARGE', { limit: opts.maxUnzippedBytes }) : err;
+        throw new GatewayError('ZIP_UNREADABLE', {}, err);
+      }
+      if (bytes.length !== entry.uncompressedSize || zlib.crc32(bytes) !== entry.crc32) throw new GatewayError('ZIP_UNREADABLE', { detail: `${name}: size or CRC-32 differs from its header` });
+      left -= bytes.length;
+      out.push({ name, bytes });
+    }
+    return out;
+  } finally {
+    if (archive.isOpen) archive.close();
+  }
+}
+
 async function readSingleEntry(archive: yauzl.ZipFile, input: Buffer, limit: number): Promise<Unpacked> {
   const { entry, name } = await singleEntry(archive);
   if (!/\.xml$/i.test(name)) throw new GatewayError('XML_NOT_XML');

@@ -352,6 +352,7 @@ export async function prepareGateway(opts: GatewayOptions): Promise<GatewayProce
     GW_GIB_EFATURA_URL: `${opts.simBaseUrl}/EFatura`,
     GW_GIB_EARSIV_URL: `${opts.simBaseUrl}/EArsiv`,
     GW_GIB_CANCEL_PORTAL_URL: `${opts.simBaseUrl}/FaturaIptal`,
+    GW_GIB_EDEFTER_URL: `${opts.simBaseUrl}/EDefter`,
     GW_GIB_TIMEOUT_MS: '5000',
     GW_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
     ...opts.env,

@@ -47,7 +47,7 @@ describe('GİB pipeline in one process (gateway + simulator over HTTP)', functio
         GW_GIB_POLL_AFTER_MS: '1500',
         GW_GIB_POLL_EVERY_MS: '1000',
       },
-      deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl } },
+      deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl, edefterUrl: sim.edefterUrl } },
     });
     const buyerTenant = await gw.createTenantUser(OTHER_VKN, 'alici');
     for (const t of [gw.tenant, buyerTenant]) {

@@ -77,3 +77,9 @@ export function edefterRulesOnMany(name: 'edefter_yevmiye' | 'edefter_kebir' | '
   fs.rmSync(folder, { recursive: true, force: true });
   return out;
 }
+
+/** A company's e-Defter settings as SaveLedgerSettings takes them. */
+export const LEDGER_SETTINGS = {
+  phone: '3121111111', email: 'info@demo.com.tr', webSite: 'www.demo.com.tr', buildingNumber: '26/4', street: 'Atatürk Caddesi', city: 'Ankara',
+  postalCode: '06110', country: 'Türkiye', nace: '47.19.01', accountantName: 'SMMM Ayşe Yılmaz', accountantEngagement: 'SMMM sözleşmesi, 2026-01-01', enteredBy: 'Ali Can',
+};

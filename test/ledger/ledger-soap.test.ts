@@ -17,14 +17,11 @@ import { expectFault, soapClient, startTestGateway, TEST_VKN, type TestGateway }
 import { GIB_DIR, REPO_DIR } from '../helpers/paths';
 import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, useTokenAsSeal, type SoftHsmToken } from '../helpers/softhsm';
 import { xmlsecVerify } from '../signing/fixtures';
+import { LEDGER_SETTINGS } from '../helpers/edefter';
 import { deflatedEntry, rawZip } from '../zip/zip-fixtures';
 
 const SAMPLE = fs.readFileSync(path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv'));
 
-export const LEDGER_SETTINGS = {
-  phone: '3121111111', email: 'info@demo.com.tr', webSite: 'www.demo.com.tr', buildingNumber: '26/4', street: 'Atatürk Caddesi', city: 'Ankara',
-  postalCode: '06110', country: 'Türkiye', nace: '47.19.01', accountantName: 'SMMM Ayşe Yılmaz', accountantEngagement: 'SMMM sözleşmesi, 2026-01-01', enteredBy: 'Ali Can',
-};
 
 /** A ZIP with the given entries (names as given, so hostile ones too). */
 function zipOf(entries: Array<[string, Buffer]>): Promise<Buffer> {

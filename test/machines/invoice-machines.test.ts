@@ -252,11 +252,11 @@ describe('e-Defter book machine (seed 001\'s steps)', () => {
     expect(describeState(ledgerBookMachine, 'CHECK_FAILED', { code: 4602, codeDescription: 'Borç ve alacak toplamları eşit değil' })).to.deep.equal({ status: -1, code: 4602, description: 'Borç ve alacak toplamları eşit değil' });
   });
 
-  it('every step and every plan starts the next step\'s job; an error state and the end start nothing', () => {
-    for (const [state, event] of [['NOT_STARTED', 'PLAN'], ['NOT_STARTED', 'BUILD'], ['FILE_CREATED', 'SIGN'], ['BERAT_SIGNED', 'SEND'], ['SENT', 'APPROVE']] as const) {
+  it('every step and every plan starts the next step\'s job (the end too: the month\'s other book may have work left); an error state and a reset start nothing', () => {
+    for (const [state, event] of [['NOT_STARTED', 'PLAN'], ['NOT_STARTED', 'BUILD'], ['FILE_CREATED', 'SIGN'], ['BERAT_SIGNED', 'SEND'], ['SENT', 'APPROVE'], ['APPROVED', 'DOWNLOAD']] as const) {
       expect(transition(ledgerBookMachine, state, event, PASSING).effects, `${state} × ${event}`).to.deep.equal(['ledger.advance']);
     }
-    for (const [state, event] of [['NOT_STARTED', 'CHECK_FAIL'], ['SENT', 'REJECT'], ['APPROVED', 'DOWNLOAD'], ['FILE_SIGNED', 'RESET']] as const) {
+    for (const [state, event] of [['NOT_STARTED', 'CHECK_FAIL'], ['SENT', 'REJECT'], ['FILE_SIGNED', 'RESET']] as const) {
       expect(transition(ledgerBookMachine, state, event, PASSING).effects, `${state} × ${event}`).to.deep.equal([]);
     }
   });

@@ -38,6 +38,7 @@ describe(`worker processes beside an API-only gateway (${TEST_DB_KIND})`, functi
         GW_GIB_EFATURA_URL: 'http://127.0.0.1:9/EFatura',
         GW_GIB_EARSIV_URL: 'http://127.0.0.1:9/EArsiv',
         GW_GIB_CANCEL_PORTAL_URL: 'http://127.0.0.1:9/FaturaIptal',
+        GW_GIB_EDEFTER_URL: 'http://127.0.0.1:9/EDefter',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,0 +1,201 @@
+/**
+ * e-Defter at GİB (issue 12): "e-Defter Yükle" goes on from Berat İmzala to GİB's e-Defter web service in the
+ * simulator (over HTTP, WS-Security with the tenant's seal on a SoftHSM token): the Yevmiye's package first, the
+ * Büyük Defter's once GİB approved it, GİB's verdicts asked for, and the approved berats downloaded and checked
+ * (GİB's countersignature, our own signature still whole). Then GİB's rules at its door (order, duplicates,
+ * permissions), a send whose answer is lost (sent once), and a package GİB refuses.
+ */
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type * as soap from 'soap';
+import { createEdefterClient } from '../../src/gib/edefter-client';
+import { isGibCallError } from '../../src/gib/client-errors';
+import { verifyApprovedBerat } from '../../src/gib/protocol/edefter-approval';
+import { edefterRequest } from '../../src/gib/protocol/edefter-ws';
+import { certificatesFrom } from '../../src/signing/cert';
+import { issueSealCertificate } from '../../src/signing/dev-seal';
+import { createSigner, type Signer } from '../../src/signing/signer';
+import { createSimulator, type Simulator } from '../../src/simulator';
+import { unpackDocument } from '../../src/zip/read';
+import { zipFiles, zipOne } from '../../src/zip/write';
+import { TEST_DB_KIND, tempDir } from '../helpers/db';
+import { expectFault, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
+import { GIB_DIR, REPO_DIR } from '../helpers/paths';
+import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, useTokenAsSeal, type SoftHsmToken } from '../helpers/softhsm';
+import { xmlsecVerify } from '../signing/fixtures';
+import { LEDGER_SETTINGS } from '../helpers/edefter';
+
+const SAMPLE = fs.readFileSync(path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv'));
+const HEAD = SAMPLE.toString('utf8').split('\n')[0]!;
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** A software seal for `vkn` issued by the tests' root (GİB's simulator trusts it). */
+async function softSeal(dir: string, vkn: string): Promise<Signer> {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyFile = path.join(dir, `${vkn}-${crypto.randomUUID()}.key.pem`);
+  const certFile = `${keyFile}.cert.pem`;
+  const rootFile = `${keyFile}.root.pem`;
+  fs.writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  fs.writeFileSync(certFile, issueSealCertificate({ publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(), vkn, title: `FIRMA ${vkn}`, ca: testRootCa() }));
+  fs.writeFileSync(rootFile, testRootCa().certPem);
+  return createSigner({ type: 'software', keyFile, certFile, chainFiles: [rootFile] });
+}
+
+describe(`e-Defter at GİB: sent, approved and downloaded through the simulator's e-Defter service (${TEST_DB_KIND})`, function () {
+  this.timeout(120_000);
+  let sim: Simulator;
+  let gw: TestGateway;
+  let client: soap.Client;
+  let token: SoftHsmToken;
+  const dir = tempDir('gw-ledger-gib-');
+
+  const month = async (period: string) => [(await client.GetLedgerStatusAsync({ from: period, to: period }))[0].month].flat()[0];
+  const states = async (period: string) => (await month(period)).ledgerBook.map((b: { state: string }) => b.state) as string[];
+  const uploadMonth = async (period: string, csv: Buffer) => {
+    const ym = period.replace('-', '');
+    await client.UploadLedgerAsync({ fileName: `${TEST_VKN}-${ym}.zip`, content: (await zipOne(`${TEST_VKN}-${ym}.csv`, csv)).toString('base64') });
+  };
+  const packages = async (vkn = TEST_VKN) => (await (await fetch(`${sim.edefterUrl.replace('/EDefter', '')}/admin/edefter/packages?vkn=${vkn}`)).json()) as Array<{ paketId: string; state: number; attempt: number; reason: string }>;
+
+  before(async () => {
+    token = await createSoftHsmToken(sharedSoftHsmDir(), { vkn: TEST_VKN, title: 'TEST TICARET A.S.' });
+    sim = createSimulator({ timings: { ledgerMs: 20 }, gibDir: GIB_DIR, trustedRoots: [testRootCa().certPem] });
+    await sim.start(0);
+    const rootFile = path.join(dir, 'test-root.pem');
+    fs.writeFileSync(rootFile, testRootCa().certPem);
+    gw = await startTestGateway({
+      env: { GW_GIB_CHECK_EVERY_MS: '100', GW_GIB_TIMEOUT_MS: '1000', GW_TRUSTED_ROOTS: rootFile, GW_GIB_TICK_MS: '60000', GW_USER_LIST_SYNC_MS: '3600000' },
+      deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl, edefterUrl: sim.edefterUrl, sealRoots: async () => [await sim.gibSealRoot()] } },
+    });
+    client = await soapClient(gw);
+    await useTokenAsSeal(gw, token, token.pin, dir);
+    await client.SaveLedgerSettingsAsync(LEDGER_SETTINGS);
+    gw.gateway.worker.start();
+  });
+  after(async () => {
+    await gw?.gateway.signers.close();
+    await gw?.close();
+    await sim?.stop();
+  });
+
+  it('e-Defter Yükle: the Yevmiye is approved before the Büyük Defter is sent; both approved berats are downloaded, GİB-sealed over our berats', async () => {
+    await uploadMonth('2026-01', SAMPLE);
+    await client.LedgerStepAsync({ period: '2026-01', step: 'ALL' });
+    await until('both books downloaded', async () => ((await states('2026-01')).every((s) => s === 'DOWNLOADED') ? true : undefined)).catch(async (err) => {
+      throw new Error(`${err}: ${JSON.stringify({ m: await month('2026-01'), jobs: await gw.testDb.db('jobs').select('task', 'last_error', 'attempts', 'failed_at', 'payload') })}`);
+    });
+    const m = await month('2026-01');
+    expect(m).to.include({ yevmiye: true, kebir: true, yevmiyeBerat: true, kebirBerat: true, gibYevmiyeBerat: true, gibKebirBerat: true });
+    expect(m.ledgerBook.map((b: { description: string; code: number }) => [b.description, b.code])).to.deep.equal([['Onaylı Berat İndirildi', 170], ['Onaylı Berat İndirildi', 170]]);
+
+    // GİB saw one package per book, the Yevmiye's first, and approved both.
+    expect((await packages()).map((p) => [p.paketId, p.state, p.attempt])).to.deep.equal([[`${TEST_VKN}-202601-YB-000000`, 1, 1], [`${TEST_VKN}-202601-KB-000000`, 1, 1]]);
+    const db = gw.testDb.db;
+    const [y, k] = await Promise.all(['Y', 'K'].map((book) => db('ledger_books').where({ tenant_id: gw.tenant.id, period: '2026-01', book }).first()));
+    const events = async (id: number) => (await db('state_history').where({ machine: 'ledger-book', entity_id: id }).orderBy('id')).map((r: { event: string; actor: string }) => `${r.event}:${r.actor}`);
+    expect((await events(y.id)).slice(-3)).to.deep.equal(['SEND:worker', 'APPROVE:gib', 'DOWNLOAD:worker']);
+    const yApproved = await db('state_history').where({ machine: 'ledger-book', entity_id: y.id, event: 'APPROVE' }).first('id');
+    const kSent = await db('state_history').where({ machine: 'ledger-book', entity_id: k.id, event: 'SEND' }).first('id');
+    expect(Number(kSent.id)).to.be.greaterThan(Number(yApproved.id));
+
+    const root = certificatesFrom(await sim.gibSealRoot());
+    for (const kind of ['Y', 'K']) {
+      const name = `GIB-${TEST_VKN}-202601-${kind}B-000000.xml`;
+      const [res] = await client.GetLedgerFileAsync({ period: '2026-01', fileName: name });
+      const { xml } = await unpackDocument(Buffer.from(res.zip, 'base64'), { container: 'zip', maxUnzippedBytes: 50 << 20 });
+      // GİB's approval covers the SignatureValue of the berat we sealed, and that berat is whole inside it.
+      const [own] = await client.GetLedgerFileAsync({ period: '2026-01', fileName: name.slice(4) });
+      const ours = (await unpackDocument(Buffer.from(own.zip, 'base64'), { container: 'zip', maxUnzippedBytes: 50 << 20 })).xml.toString('utf8');
+      const approval = verifyApprovedBerat(xml, { trustedRoots: root, now: new Date() });
+      expect(ours).to.contain(`>${approval.signatureValue}</ds:SignatureValue>`);
+      expect(approval.seal.subject).to.contain('GELIR IDARESI BASKANLIGI SIMULATORU');
+      expect(() => verifyApprovedBerat(xml, { trustedRoots: certificatesFrom(testRootCa().certPem), now: new Date() }), 'a seal of a root nobody trusts').to.throw(/güvenilmiyor/);
+      const v = await xmlsecVerify(xml, testRootCa().certPem);
+      expect(v.ok, `${name}: our own signature on GİB's berat: ${v.output}`).to.equal(true);
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, xml);
+      expect(execFileSync('xmllint', ['--noout', '--nonet', '--schema', path.join(GIB_DIR, 'edefter', 'xsd', 'edefter.xsd'), file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).to.equal('');
+      // Changing the berat's signature value breaks GİB's approval.
+      const forged = xml.toString('utf8').replace(approval.signatureValue, approval.signatureValue.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')));
+      expect(() => verifyApprovedBerat(Buffer.from(forged), { trustedRoots: root, now: new Date() })).to.throw(/özeti/);
+    }
+  });
+
+  it('GİB\'s rules at its door: order (114), an approved period again (111), someone else\'s package (109, 305), unknown packages (304, 204), an unsigned call', async () => {
+    const seal = await softSeal(dir, TEST_VKN);
+    const other = await softSeal(dir, '9876543210');
+    const edefter = createEdefterClient({ url: sim.edefterUrl, timeoutMs: 5000 });
+    const pkg = async (name: string) => zipFiles([{ name: name.replace(/-(Y|K)B-/, '-$1-').replace('.zip', '.xml'), bytes: Buffer.from('<a/>') }, { name: name.replace('.zip', '.xml'), bytes: Buffer.from('<b/>') }]);
+    const refusal = async (p: Promise<unknown>) => {
+      try {
+        await p;
+      } catch (err) {
+        if (isGibCallError(err)) return { code: err.gibCode, message: err.message, retryable: err.retryable };
+        throw err;
+      }
+      throw new Error('GİB took it');
+    };
+    const send = async (name: string, s = seal) => refusal(edefter.sendPackage(name, await pkg(name), s));
+
+    expect(await send(`${TEST_VKN}-202602-KB-000000.zip`)).to.deep.include({ code: 114, retryable: false });
+    expect((await send(`${TEST_VKN}-202602-KB-000000.zip`)).message).to.contain('Yevmiye Defteri beratı onaylanmadan');
+    expect((await send(`${TEST_VKN}-202603-YB-000000.zip`)).message).to.match(/114 .*2026-02 dönemi yüklenmeden 2026-03 yüklenemez/);
+    expect((await send(`${TEST_VKN}-202512-YB-000000.zip`)).message).to.match(/114 .*2026-01 dönemi onaylanmış/);
+    expect(await edefter.sendPackage(`${TEST_VKN}-202601-YB-000000.zip`, await pkg(`${TEST_VKN}-202601-YB-000000.zip`), seal), 'an approved package again: 111, a duplicate delivery').to.deep.equal({ duplicate: true });
+    expect((await send(`${TEST_VKN}-202602-YB-000000.zip`, other)).code).to.equal(109);
+    expect((await send(`${TEST_VKN}-2026-YB-000000.zip`)).code).to.equal(108);
+    expect((await refusal(edefter.batchStatus(`${TEST_VKN}-202601-YB-000000`, other))).code).to.equal(305);
+    expect((await refusal(edefter.approvedBerat(`${TEST_VKN}-202601-YB-000000`, other))).code).to.equal(205);
+    expect((await refusal(edefter.batchStatus(`${TEST_VKN}-202611-YB-000000`, seal))).code).to.equal(304);
+    expect((await refusal(edefter.approvedBerat(`${TEST_VKN}-202611-YB-000000`, seal))).code).to.equal(204);
+    expect(await edefter.batchStatus(`${TEST_VKN}-202601-Y-000000`, seal), 'the book\'s name asks for its package').to.deep.include({ outcome: 'approved', code: 1 });
+
+    // No WS-Security: refused before the service, without one of its codes.
+    const res = await fetch(sim.edefterUrl, { method: 'POST', headers: { 'content-type': 'application/soap+xml' }, body: `<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>${edefterRequest.getBatchStatus(`${TEST_VKN}-202601-YB-000000`)}</soap:Body></soap:Envelope>` });
+    expect(res.status).to.equal(400);
+    expect(await res.text()).to.contain('WS-Security');
+    expect((await packages()).map((p) => p.paketId)).to.deep.equal([`${TEST_VKN}-202601-YB-000000`, `${TEST_VKN}-202601-KB-000000`]);
+    await seal.close();
+    await other.close();
+  });
+
+  it('a send whose answer is lost (GİB took it): the retry gets 111 and counts as sent; GİB holds the package once', async () => {
+    await uploadMonth('2026-02', Buffer.from(`${HEAD}\n`));
+    Object.assign(sim.faults, { edefterTimeouts: 1, acceptHeld: true, holdMs: 1500 });
+    await client.LedgerStepAsync({ period: '2026-02', step: 'ALL' });
+    await until('February downloaded', async () => ((await states('2026-02')).every((s) => s === 'DOWNLOADED') ? true : undefined));
+    expect((await packages()).filter((p) => p.paketId.includes('202602')).map((p) => [p.paketId, p.attempt])).to.deep.equal([[`${TEST_VKN}-202602-YB-000000`, 1], [`${TEST_VKN}-202602-KB-000000`, 1]]);
+    const y = await gw.testDb.db('ledger_books').where({ tenant_id: gw.tenant.id, period: '2026-02', book: 'Y' }).first();
+    const sent = await gw.testDb.db('state_history').where({ machine: 'ledger-book', entity_id: y.id, event: 'SEND' }).first();
+    expect(sent.reason).to.contain('önceki denemede');
+  });
+
+  it('a package GİB refuses: the book is GİB Hatası with GİB\'s reason, the Büyük Defter is not sent', async () => {
+    await uploadMonth('2026-03', Buffer.from(`${HEAD}\n`));
+    sim.faults.rejectLedgers = 1;
+    await client.LedgerStepAsync({ period: '2026-03', step: 'ALL' });
+    await until('March refused', async () => ((await states('2026-03'))[0] === 'GIB_REJECTED' ? true : undefined));
+    const m = await month('2026-03');
+    expect(m.ledgerBook.map((b: { state: string; code: number }) => [b.state, b.code])).to.deep.equal([['GIB_REJECTED', 4611], ['BERAT_SIGNED', 140]]);
+    expect(m.ledgerBook[0].lastError).to.match(/^GİB DEFTER PAKETİNİ REDDETTİ: .*202603-YB-000000: Paket işlenirken hata oluştu\. simülatör: hata enjeksiyonu/);
+    expect((await packages()).filter((p) => p.paketId.includes('202603')).map((p) => [p.paketId, p.state])).to.deep.equal([[`${TEST_VKN}-202603-YB-000000`, 2]]);
+    expect((await expectFault(client.LedgerStepAsync({ period: '2026-03', step: 'ALL' }))).message).to.contain('kaynak dosyayı veya dönem tarihlerini düzeltiniz');
+  });
+});
