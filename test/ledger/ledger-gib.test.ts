@@ -81,7 +81,7 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
     const rootFile = path.join(dir, 'test-root.pem');
     fs.writeFileSync(rootFile, testRootCa().certPem);
     gw = await startTestGateway({
-      env: { GW_GIB_CHECK_EVERY_MS: '100', GW_GIB_TIMEOUT_MS: '1000', GW_TRUSTED_ROOTS: rootFile, GW_GIB_TICK_MS: '60000', GW_USER_LIST_SYNC_MS: '3600000' },
+      env: { GW_GIB_CHECK_EVERY_MS: '100', GW_GIB_TIMEOUT_MS: '400', GW_TRUSTED_ROOTS: rootFile, GW_GIB_TICK_MS: '60000', GW_USER_LIST_SYNC_MS: '3600000' },
       deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl, edefterUrl: sim.edefterUrl, sealRoots: async () => [await sim.gibSealRoot()] } },
     });
     client = await soapClient(gw);
@@ -178,7 +178,7 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
 
   it('a send whose answer is lost (GİB took it): the retry gets 111 and counts as sent; GİB holds the package once', async () => {
     await uploadMonth('2026-02', Buffer.from(`${HEAD}\n`));
-    Object.assign(sim.faults, { edefterTimeouts: 1, acceptHeld: true, holdMs: 1500 });
+    Object.assign(sim.faults, { edefterTimeouts: 1, acceptHeld: true, holdMs: 800 });
     await client.LedgerStepAsync({ period: '2026-02', step: 'ALL' });
     await until('February downloaded', async () => ((await states('2026-02')).every((s) => s === 'DOWNLOADED') ? true : undefined));
     expect((await packages()).filter((p) => p.paketId.includes('202602')).map((p) => [p.paketId, p.attempt])).to.deep.equal([[`${TEST_VKN}-202602-YB-000000`, 1], [`${TEST_VKN}-202602-KB-000000`, 1]]);
@@ -187,15 +187,24 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
     expect(sent.reason).to.contain('önceki denemede');
   });
 
-  it('a package GİB refuses: the book is GİB Hatası with GİB\'s reason, the Büyük Defter is not sent', async () => {
+  it('GİB away during a send (no answer, nothing taken): the job tries again and the package is sent once', async () => {
     await uploadMonth('2026-03', Buffer.from(`${HEAD}\n`));
-    sim.faults.rejectLedgers = 1;
+    Object.assign(sim.faults, { edefterTimeouts: 2, acceptHeld: false, holdMs: 800 });
     await client.LedgerStepAsync({ period: '2026-03', step: 'ALL' });
-    await until('March refused', async () => ((await states('2026-03'))[0] === 'GIB_REJECTED' ? true : undefined));
-    const m = await month('2026-03');
+    await until('March downloaded', async () => ((await states('2026-03')).every((s) => s === 'DOWNLOADED') ? true : undefined));
+    expect(sim.faults.edefterTimeouts, 'both held calls were made').to.equal(0);
+    expect((await packages()).filter((p) => p.paketId.includes('202603')).map((p) => [p.paketId, p.attempt])).to.deep.equal([[`${TEST_VKN}-202603-YB-000000`, 1], [`${TEST_VKN}-202603-KB-000000`, 1]]);
+  });
+
+  it('a package GİB refuses: the book is GİB Hatası with GİB\'s reason, the Büyük Defter is not sent', async () => {
+    await uploadMonth('2026-04', Buffer.from(`${HEAD}\n`));
+    sim.faults.rejectLedgers = 1;
+    await client.LedgerStepAsync({ period: '2026-04', step: 'ALL' });
+    await until('April refused', async () => ((await states('2026-04'))[0] === 'GIB_REJECTED' ? true : undefined));
+    const m = await month('2026-04');
     expect(m.ledgerBook.map((b: { state: string; code: number }) => [b.state, b.code])).to.deep.equal([['GIB_REJECTED', 4611], ['BERAT_SIGNED', 140]]);
-    expect(m.ledgerBook[0].lastError).to.match(/^GİB DEFTER PAKETİNİ REDDETTİ: .*202603-YB-000000: Paket işlenirken hata oluştu\. simülatör: hata enjeksiyonu/);
-    expect((await packages()).filter((p) => p.paketId.includes('202603')).map((p) => [p.paketId, p.state])).to.deep.equal([[`${TEST_VKN}-202603-YB-000000`, 2]]);
-    expect((await expectFault(client.LedgerStepAsync({ period: '2026-03', step: 'ALL' }))).message).to.contain('kaynak dosyayı veya dönem tarihlerini düzeltiniz');
+    expect(m.ledgerBook[0].lastError).to.match(/^GİB DEFTER PAKETİNİ REDDETTİ: .*202604-YB-000000: Paket işlenirken hata oluştu\. simülatör: hata enjeksiyonu/);
+    expect((await packages()).filter((p) => p.paketId.includes('202604')).map((p) => [p.paketId, p.state])).to.deep.equal([[`${TEST_VKN}-202604-YB-000000`, 2]]);
+    expect((await expectFault(client.LedgerStepAsync({ period: '2026-04', step: 'ALL' }))).message).to.contain('kaynak dosyayı veya dönem tarihlerini düzeltiniz');
   });
 });
