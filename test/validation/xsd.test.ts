@@ -94,7 +94,9 @@ describe('validation/ubl-tr/xsd', () => {
     expect(verdict(compiled, Buffer.from(unknownAttr), { signatureSlot: true })).to.match(/The attribute 'foo' is not allowed\./);
   });
 
-  it('gives libxml2\'s verdict on 800 structural mutations of samples and a signed invoice (fixed seed)', function () {
+  // GW_TEST_SCALE=1 runs all 800 mutations of the seeded sequence (default 0.5: its first 400; libxml2 costs ≈ 25 ms each).
+  const mutations = Math.round(800 * Number(process.env.GW_TEST_SCALE ?? 0.5));
+  it(`gives libxml2's verdict on ${mutations} structural mutations of samples and a signed invoice (fixed seed)`, function () {
     this.timeout(180_000);
     const sources = samples
       .filter((f) => !/Irsaliye|Yanit/.test(f) && fs.statSync(path.join(UBL_SAMPLES_DIR, f)).size < 40_000)
@@ -113,7 +115,7 @@ describe('validation/ubl-tr/xsd', () => {
     const names = ['foo', 'currencyID', 'schemeID', 'unitCode', 'Id', 'format', 'Algorithm', 'URI', 'Target', 'mimeCode'];
     let invalid = 0;
     const diffs: string[] = [];
-    for (let i = 0; i < 800; i++) {
+    for (let i = 0; i < mutations; i++) {
       const doc = libxml.parseXml(sources[rnd(sources.length)]!);
       for (let k = 1 + rnd(2); k > 0; k--) {
         const all = doc.find('//*') as libxml.Element[];
@@ -156,7 +158,7 @@ describe('validation/ubl-tr/xsd', () => {
       }
     }
     expect(diffs).to.deep.equal([]);
-    expect(invalid).to.be.greaterThan(200);
+    expect(invalid).to.be.greaterThan(mutations / 4);
   });
 
   it('costs far less than libxml2 per invoice once compiled', function () {
