@@ -154,6 +154,29 @@ async function writeAtomic(file: string, data: string, mode: number): Promise<vo
 }
 
 /**
+ * Whether the lock file was left by a holder that can no longer remove it. A SIGKILLed holder leaves the file behind,
+ * so waiters must not wait for the 60 s age rule: the holder writes "<pid> <hostname>", and a holder on this host
+ * whose pid no longer exists (ESRCH; EPERM means alive) is gone. An empty or partial lock (killed between creating
+ * and writing it) is stale after 2 s; any lock after 60 s (e.g. a reused pid, or a holder on another host).
+ */
+async function staleLock(lock: string): Promise<boolean> {
+  const st = await fs.stat(lock).catch(() => null);
+  if (!st) return false; // released meanwhile: retry the open
+  const age = Date.now() - st.mtimeMs;
+  if (age > 60_000) return true;
+  const text = await fs.readFile(lock, 'utf8').catch(() => '');
+  const m = /^(\d+) (.+)\n$/.exec(text);
+  if (!m) return age > 2_000;
+  if (m[2] !== os.hostname() || Number(m[1]) <= 0) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
  * Make sure `dir` holds a development seal for `vkn` and return a software SignerConfig for it (chainFiles holds the
  * development root, which is also what a verifier must trust). Idempotent: an existing seal for the same VKN that is
  * valid for at least 30 more days is reused; otherwise a new seal is issued by the existing root.
@@ -177,13 +200,13 @@ export async function ensureDevelopmentSeal(dir: string, opts: { vkn: string; ti
       handle = await fs.open(lock, 'wx', 0o600);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const st = await fs.stat(lock).catch(() => null);
-      if (st && Date.now() - st.mtimeMs > 60_000) await fs.rm(lock, { force: true }); // left by a crash
+      if (await staleLock(lock)) await fs.rm(lock, { force: true }); // left by a crash
       else await new Promise((r) => setTimeout(r, 50));
     }
   }
   if (!handle) throw new GatewayError('SIGNER_FAILED', { detail: `development seal lock ${lock} is held` });
   try {
+    await handle.writeFile(`${process.pid} ${os.hostname()}\n`); // lets waiters see that we died (staleLock)
     // Someone may have finished while we waited.
     if ((await exists(p.keyFile)) && (await exists(p.certFile))) {
       const [leaf] = certificatesFrom(await fs.readFile(p.certFile));

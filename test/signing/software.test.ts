@@ -2,8 +2,11 @@
  * The software signer (PEM and PKCS#12) and the development seal.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
 import { isGatewayError, type FaultName } from '../../src/faults';
@@ -130,5 +133,37 @@ describe('signing/dev-seal', function () {
     const [c1, c2] = await Promise.all([ensureDevelopmentSeal(dir2, { vkn: '1111111111', title: 'C' }), ensureDevelopmentSeal(dir2, { vkn: '1111111111', title: 'C' })]);
     assert.deepEqual(c1, c2);
     await (await createSigner(c1)).sign(Buffer.from('x'));
+  });
+
+  it('a lock left by a killed process does not block (no 60 s wait); one held by a live process does', async () => {
+    const opts = { vkn: '1234567890', title: 'A' };
+    const dir = tempDir('devseal');
+    const dead = spawn(process.execPath, ['-e', 'process.exit(0)']);
+    await once(dead, 'exit');
+    fs.writeFileSync(path.join(dir, '.dev-seal.lock'), `${dead.pid} ${os.hostname()}\n`);
+    const t0 = Date.now();
+    await ensureDevelopmentSeal(dir, opts);
+    assert.ok(Date.now() - t0 < 5_000, `took ${Date.now() - t0} ms`);
+    assert.ok(!fs.existsSync(path.join(dir, '.dev-seal.lock')));
+
+    const dir2 = tempDir('devseal');
+    const live = spawn('sleep', ['30']);
+    try {
+      fs.writeFileSync(path.join(dir2, '.dev-seal.lock'), `${live.pid} ${os.hostname()}\n`);
+      let settled = false;
+      const p = ensureDevelopmentSeal(dir2, opts);
+      p.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(settled, false, 'a live holder\'s lock must be waited for');
+      live.kill('SIGKILL'); // the holder dies: the waiter takes the lock over
+      await once(live, 'exit');
+      await p;
+      assert.ok(fs.existsSync(developmentSealPaths(dir2).certFile));
+    } finally {
+      live.kill('SIGKILL');
+    }
   });
 });
