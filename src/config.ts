@@ -69,6 +69,8 @@ export interface GatewayConfig {
     /** The drop folder (one folder per company VKN, served by an SFTP server), and how often it is looked at. */
     dropDir: string;
     dropScanMs: number;
+    /** Largest part of a book; a larger month is split (GİB: 200 MB). */
+    partBytes: number;
   };
   logLevel: string;
 }
@@ -310,6 +312,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       maxUnzippedBytes: int(env, 'GW_LEDGER_MAX_UNZIPPED_BYTES', 4 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
       dropDir: path.resolve(env.GW_LEDGER_DROP_DIR ?? path.join(dataDir, 'ledger-drop')),
       dropScanMs: int(env, 'GW_LEDGER_DROP_SCAN_MS', 5_000, 50, 3_600_000),
+      partBytes: int(env, 'GW_LEDGER_PART_BYTES', 200 * 1024 * 1024, 32 * 1024, 200 * 1024 * 1024),
     },
     logLevel: env.GW_LOG_LEVEL ?? 'info',
   };

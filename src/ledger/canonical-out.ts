@@ -18,6 +18,8 @@ export type SignatureFor = (docDigest: string) => Promise<string>;
 export interface CanonicalOut {
   /** Text of the document (canonical form), after the XML declaration. */
   write(text: string): Promise<void>;
+  /** Writes out what is gathered (before the stream is ended early: a part written again, yevmiye-writer.ts). */
+  flush(): Promise<void>;
   /** Writes `rootEnd` (the root's end tag) after the signature made for the digest of everything including it. */
   close(rootEnd: string, signature: string | SignatureFor): Promise<{ digest: string; bytes: number }>;
 }
@@ -45,6 +47,7 @@ export async function canonicalOut(out: Writable): Promise<CanonicalOut> {
       pending += text;
       return pending.length >= CHUNK_CHARS ? flush() : Promise.resolve();
     },
+    flush,
     async close(rootEnd, signature) {
       await flush();
       hash.update(rootEnd, 'utf8'); // hashed now, written after the signature

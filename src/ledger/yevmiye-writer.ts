@@ -9,8 +9,10 @@
  * it is written (canonical-out.ts), so `end()` seals it — the enveloped ds:Signature after xbrli:xbrl — without the
  * document ever being parsed.
  */
+import fs from 'node:fs';
 import type { Writable } from 'node:stream';
-import { canonicalOut, type SignatureFor } from './canonical-out';
+import { StringDecoder } from 'node:string_decoder';
+import { XML_DECLARATION, canonicalOut, type SignatureFor } from './canonical-out';
 import type { JournalEntry } from './journal';
 import { BOOKS, XBRL_END, detailXml, documentHead, facts, fisNo, rootEnd, type LedgerDocumentInfo } from './xbrl-gl';
 
@@ -55,5 +57,110 @@ export async function createYevmiyeWriter(out: Writable, h: YevmiyeHeader) {
       const { digest, bytes } = await doc.close(rootEnd('defter'), signature);
       return { nextLineNumber: lineNumber, digest, bytes };
     },
+  };
+}
+
+/** A part's file while it is written: `tempPath` holds what `out` took (a part that must be split is re-read). */
+export interface PartFile {
+  out: Writable;
+  tempPath: string;
+  abort(): Promise<void>;
+}
+
+/** A closed part of the Yevmiye (built, not sealed). */
+export interface YevmiyePart<F extends PartFile> {
+  /** 0 when the month is one part; else 1, 2, … (Teknik Kılavuz §2.4.1). */
+  part: number;
+  /** periodCoveredStart and End as §2.2 sets them. */
+  periodStart: string;
+  periodEnd: string;
+  digest: string;
+  bytes: number;
+  file: F;
+}
+
+/** Room kept in a part for what follows its last entry (xbrli:xbrl's end, the seal, the root's end). */
+const PART_RESERVE = 16 * 1024;
+
+const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The Yevmiye in parts of at most `maxBytes` each (Teknik Kılavuz §2.2: a book over 200 MB is split; an entry never
+ * spans two parts). A part's periodCoveredStart is the first entry's date — the period's start for the first part,
+ * and never later than the day after the previous part's end, so no day falls between parts; its periodCoveredEnd is
+ * its last entry's date — the period's end for the last part. Both are in the part's header, written before its
+ * entries, so a part is written as if it were the last (start known, end = the period's end) and, only when it
+ * fills up, written again with its real end: its entries are copied from the first file into a new one. A month
+ * that fits in one part (nearly all of them) is written once, as part 0.
+ *
+ * `entry` returns the part the entry went into and, when it started a new part, the part it closed.
+ */
+export async function createPartedYevmiye<F extends PartFile>(h: YevmiyeHeader, maxBytes: number, open: (part: number) => Promise<F>) {
+  let lineNumber = h.firstLineNumber;
+  let index = 1; // this part's number if the month turns out to have several
+  let start = h.periodStart;
+  let file = await open(0);
+  let doc = await canonicalOut(file.out);
+  let head = documentHead('defter', 'Y', { ...h, periodStart: start });
+  await doc.write(head);
+  // Bytes of the part so far (XML declaration and head included); where its entries start; its last entry's date.
+  let size = Buffer.byteLength(XML_DECLARATION) + Buffer.byteLength(head);
+  const bodyStart = () => Buffer.byteLength(XML_DECLARATION) + Buffer.byteLength(head);
+  let lastDate: string | null = null;
+  const closed: Array<YevmiyePart<F>> = [];
+
+  /** The full part, written again with its real end date into part file `index`. */
+  async function closePart(): Promise<YevmiyePart<F>> {
+    const from = bodyStart();
+    const to = size;
+    await doc.flush();
+    await new Promise<void>((resolve, reject) => file.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    const again = await open(index);
+    try {
+      const out = await canonicalOut(again.out);
+      await out.write(documentHead('defter', 'Y', { ...h, periodStart: start, periodEnd: lastDate! }));
+      const decoder = new StringDecoder('utf8');
+      for await (const chunk of fs.createReadStream(file.tempPath, { start: from, end: to - 1, highWaterMark: 1 << 20 })) await out.write(decoder.write(chunk as Buffer));
+      await out.write(decoder.end() + XBRL_END);
+      const { digest, bytes } = await out.close(rootEnd('defter'), '');
+      await file.abort();
+      return { part: index, periodStart: start, periodEnd: lastDate!, digest, bytes, file: again };
+    } catch (err) {
+      await again.abort();
+      throw err;
+    }
+  }
+
+  return {
+    async entry(e: JournalEntry): Promise<{ part: number; closed: YevmiyePart<F> | null }> {
+      const text = entryXml(e, lineNumber, h.company.enteredBy);
+      const n = Buffer.byteLength(text);
+      let done: YevmiyePart<F> | null = null;
+      if (lastDate !== null && size + n + PART_RESERVE > maxBytes) {
+        done = await closePart();
+        closed.push(done);
+        index++;
+        start = e.date < nextDay(lastDate) ? e.date : nextDay(lastDate);
+        file = await open(index);
+        doc = await canonicalOut(file.out);
+        head = documentHead('defter', 'Y', { ...h, periodStart: start });
+        await doc.write(head);
+        size = bodyStart();
+      }
+      await doc.write(text);
+      size += n;
+      lastDate = e.date;
+      lineNumber += e.lines.length;
+      return { part: closed.length === 0 ? 0 : index, closed: done };
+    },
+    /** Closes the last part (its end is the period's), unsealed; returns every part in order. */
+    async end(): Promise<{ parts: Array<YevmiyePart<F>>; nextLineNumber: number }> {
+      await doc.write(XBRL_END);
+      const { digest, bytes } = await doc.close(rootEnd('defter'), '');
+      const last = { part: closed.length === 0 ? 0 : index, periodStart: start, periodEnd: h.periodEnd, digest, bytes, file };
+      return { parts: [...closed, last], nextLineNumber: lineNumber };
+    },
+    /** Leaves nothing of the part being written (the closed ones are the caller's). */
+    abort: () => file.abort(),
   };
 }

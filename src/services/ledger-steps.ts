@@ -46,10 +46,10 @@ import { createBeratTotals, writeBerat, type BeratAccountTotals } from '../ledge
 import { createJournalChecker } from '../ledger/journal-checks';
 import { formatKurus } from '../ledger/journal';
 import { createKebirBuilder } from '../ledger/kebir';
-import { createYevmiyeWriter } from '../ledger/yevmiye-writer';
+import { createPartedYevmiye, type YevmiyePart } from '../ledger/yevmiye-writer';
 import { DEFTER_NAMESPACES, rootEnd, type LedgerCompany } from '../ledger/xbrl-gl';
 import type { Signer } from '../signing';
-import type { LedgerStore } from '../storage/ledger-store';
+import type { LedgerFileWriter, LedgerStore, StoredFile } from '../storage/ledger-store';
 import { turkishDay } from '../turkish-time';
 import type { LedgerSettings } from './ledger.service';
 import { missingSettings, reached, sourceJournal } from './ledger.service';
@@ -75,8 +75,13 @@ export interface LedgerStepsDeps {
   tmpDir?: string;
   /** gl-bus:sourceApplication's program and version: `VKN##Firma##Program##Sürüm`. */
   program: string;
+  /** Largest part of a book (GW_LEDGER_PART_BYTES; GİB's limit is 200 MB). */
+  partBytes?: number;
 }
 
+
+/** GİB's limit on a book's file (Teknik Kılavuz §2.2: "200 MB"). */
+export const DEFAULT_PART_BYTES = 200 * 1024 * 1024;
 
 /** GİB's file name of a book's part: `VKN-YYYYMM-Y-000000.xml`. */
 export const ledgerFileName = (vkn: string, period: string, kind: string, part: number) => `${vkn}-${period.replace('-', '')}-${kind}-${String(part).padStart(6, '0')}.xml`;
@@ -128,51 +133,73 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     const fiscalYear = { fiscalYearStart: `${source.period.slice(0, 4)}-01-01`, fiscalYearEnd: `${source.period.slice(0, 4)}-12-31` };
     const creationDate = turkishDay(deps.clock()) < source.periodEnd ? source.periodEnd : turkishDay(deps.clock());
     const sourceApplication = `${c.vkn}##${c.title}##${deps.program}`;
-    const names = { Y: ledgerFileName(c.vkn, source.period, 'Y', 0), K: ledgerFileName(c.vkn, source.period, 'K', 0) };
+    const partFile = (kind: 'Y' | 'K') => (part: number) => deps.files.create(c.vkn, source.period, `${ledgerFileName(c.vkn, source.period, kind, part)}.unsigned`, { hash: false });
 
     const tmp = await fsp.mkdtemp(path.join(deps.tmpDir ?? os.tmpdir(), 'gw-kebir-'));
-    const yFile = await deps.files.create(c.vkn, source.period, `${names.Y}.unsigned`, { hash: false });
-    const kFile = await deps.files.create(c.vkn, source.period, `${names.K}.unsigned`, { hash: false });
-    const kebir = createKebirBuilder({ tmpDir: tmp });
+    const header = { company: c, periodStart: source.periodStart, periodEnd: source.periodEnd, ...fiscalYear, creationDate, sourceApplication };
+    const yevmiye = await createPartedYevmiye({ ...header, controlNumber: control.Y, firstLineNumber: start.firstLineNumber }, deps.partBytes ?? DEFAULT_PART_BYTES, partFile('Y'));
+    /** What one part of the month adds up to; its Büyük Defter is derived from its own entries. */
+    const newPart = () => ({ kebir: createKebirBuilder({ tmpDir: tmp }), berat: createBeratTotals(), debit: 0n, credit: 0n, entries: 0, lines: 0 });
+    let current = newPart();
+    const yParts: Array<YevmiyePart<LedgerFileWriter>> = [];
+    const kParts: Array<{ part: number; file: LedgerFileWriter; digest: string; sums: ReturnType<typeof newPart> }> = [];
+    /** The Büyük Defter of a closed part, for the part's dates. */
+    const closeKebir = async (y: YevmiyePart<LedgerFileWriter>, sums: ReturnType<typeof newPart>) => {
+      yParts.push(y);
+      const file = await partFile('K')(y.part);
+      kParts.push({ part: y.part, file, digest: '', sums });
+      const k = await sums.kebir.write(file.out, { ...header, controlNumber: control.K, periodStart: y.periodStart, periodEnd: y.periodEnd }, '');
+      await sums.kebir.cleanup();
+      if (k.debit !== sums.debit || k.credit !== sums.credit) {
+        throw new GatewayError('LEDGER_UNBALANCED', { detail: `Yevmiye (${formatKurus(sums.debit)}) ve Büyük Defter (${formatKurus(k.debit)}) toplamları farklı` });
+      }
+      kParts[kParts.length - 1]!.digest = k.digest;
+    };
     try {
       const checker = createJournalChecker({ start: source.periodStart, end: source.periodEnd, firstEntryNumber: start.firstEntryNumber });
-      const beratTotals = createBeratTotals();
-      const header = { company: c, periodStart: source.periodStart, periodEnd: source.periodEnd, ...fiscalYear, creationDate, sourceApplication };
-      const yevmiye = await createYevmiyeWriter(yFile.out, { ...header, controlNumber: control.Y, firstLineNumber: start.firstLineNumber });
       let lineNumber = start.firstLineNumber;
       for await (const e of await sourceJournal(deps.files.pathOf(source.path), deps.maxUnzippedBytes, source.options)) {
         checker.check(e);
-        beratTotals.add(e);
-        await yevmiye.entry(e);
-        await kebir.add(e, lineNumber);
+        const { closed } = await yevmiye.entry(e);
+        if (closed) {
+          await closeKebir(closed, current);
+          current = newPart();
+        }
+        current.berat.add(e);
+        await current.kebir.add(e, lineNumber);
+        for (const l of e.lines) if (l.side === 'D') current.debit += l.amount; else current.credit += l.amount;
+        current.entries++;
+        current.lines += e.lines.length;
         lineNumber += e.lines.length;
       }
-      const y1 = await yevmiye.end('');
-      const k1 = await kebir.write(kFile.out, { ...header, controlNumber: control.K }, '');
+      const end = await yevmiye.end();
+      await closeKebir(end.parts[end.parts.length - 1]!, current);
       const t = checker.totals();
-      if (k1.debit !== t.debit || k1.credit !== t.credit) {
-        throw new GatewayError('LEDGER_UNBALANCED', { detail: `Yevmiye (${formatKurus(t.debit)}) ve Büyük Defter (${formatKurus(k1.debit)}) toplamları farklı` });
-      }
-      const [ys, ks] = [await yFile.commit(), await kFile.commit()];
-      const totals = { debit: formatKurus(t.debit), credit: formatKurus(t.credit) };
-      const common = { periodStart: source.periodStart, periodEnd: source.periodEnd, ...totals, entries: t.entries, lines: t.lines, creationDate };
-      const facts = { Y: { ...common, digest: y1.digest, beratTotals: beratTotals.result() }, K: { ...common, digest: k1.digest, beratTotals: beratTotals.result() } };
+      const stored = { Y: [] as StoredFile[], K: [] as StoredFile[] };
+      for (const y of yParts) stored.Y.push(await y.file.commit());
+      for (const k of kParts) stored.K.push(await k.file.commit());
+      const common = { periodStart: source.periodStart, periodEnd: source.periodEnd, debit: formatKurus(t.debit), credit: formatKurus(t.credit), entries: t.entries, lines: t.lines, creationDate };
       await applyAll(books, 'BUILD', async (trx, b) => {
         const kind = b.book;
-        const stored = kind === 'Y' ? ys : ks;
-        await putFile(trx, { bookId: b.id, kind: 'LEDGER', part: 0, fileName: names[kind], controlNumber: control[kind], path: stored.path, sizeBytes: stored.sizeBytes, sha256: stored.sha256, signed: false, facts: facts[kind], createdAt: now() });
-        return { ...common, ...(kind === 'Y' ? { lastEntryNumber: t.lastEntryNumber, nextLineNumber: y1.nextLineNumber } : {}) };
+        for (const [i, y] of yParts.entries()) {
+          const sums = kParts[i]!.sums;
+          const file = stored[kind][i]!;
+          const facts = { periodStart: y.periodStart, periodEnd: y.periodEnd, debit: formatKurus(sums.debit), credit: formatKurus(sums.credit), entries: sums.entries, lines: sums.lines, creationDate, digest: kind === 'Y' ? y.digest : kParts[i]!.digest, beratTotals: sums.berat.result() };
+          await putFile(trx, { bookId: b.id, kind: 'LEDGER', part: y.part, fileName: ledgerFileName(c.vkn, source.period, kind, y.part), controlNumber: control[kind], path: file.path, sizeBytes: file.sizeBytes, sha256: file.sha256, signed: false, facts, createdAt: now() });
+        }
+        return { ...common, parts: yParts.length, ...(kind === 'Y' ? { lastEntryNumber: t.lastEntryNumber, nextLineNumber: end.nextLineNumber } : {}) };
       });
     } catch (err) {
-      await yFile.abort();
-      await kFile.abort();
+      await yevmiye.abort();
+      for (const f of [...yParts.map((y) => y.file), ...kParts.map((k) => k.file)]) await f.abort();
       if (isGatewayError(err) && err.fault.startsWith('LEDGER_') && err.fault !== 'LEDGER_NOT_FOUND' && err.fault !== 'LEDGER_SETTINGS') {
         await applyAll(books, 'CHECK_FAIL', async () => undefined, err);
         return;
       }
       throw err;
     } finally {
-      await kebir.cleanup();
+      await current.kebir.cleanup();
+      for (const k of kParts) await k.sums.kebir.cleanup();
       await fsp.rm(tmp, { recursive: true, force: true });
     }
   }
@@ -294,91 +321,106 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     return err;
   }
 
-  const paketIdOf = (b: LedgerBookRow) => String((b.context as { paketId?: string }).paketId ?? '');
-
-  /** GİB'e Gönder: the book's parts, each with its berat, one package each (this version writes one part). */
-  async function send(b: LedgerBookRow): Promise<void> {
-    const tenant = (await tenantById(db, b.tenantId))!;
+  const packagesOf = (b: LedgerBookRow) => ((b.context as { packages?: string[] }).packages ?? []).map(String);
+  /** The book's sealed berats, part by part, each with its sealed part of the book. */
+  async function sealedParts(b: LedgerBookRow) {
     const files = await filesOfBook(db, b.id);
-    const berat = files.find((f) => f.kind === 'BERAT' && f.signed);
-    const ledger = files.find((f) => f.kind === 'LEDGER' && f.signed && f.part === berat?.part);
-    if (!berat || !ledger) throw new GatewayError('LEDGER_NOT_FOUND');
-    const packageName = berat.fileName.replace(/\.xml$/, '.zip');
-    const zip = await zipFiles([
-      { name: ledger.fileName, path: deps.files.pathOf(ledger.path) },
-      { name: berat.fileName, path: deps.files.pathOf(berat.path) },
-    ]);
-    let sent: { duplicate: boolean };
-    try {
-      sent = await deps.gib!.client.sendPackage(packageName, zip, await sealOf(tenant.id));
-    } catch (err) {
-      throw gibFailure(err, `${packageName} gönderilemedi`);
-    }
-    const paketId = packageName.slice(0, -4);
-    await applyAll([b], 'SEND', async () => ({ paketId, sentAt: now() }), undefined, `GİB'e gönderildi, paket ${paketId}${sent.duplicate ? ' (GİB paketi önceki denemede almıştı)' : ''}`);
+    const berats = files.filter((f) => f.kind === 'BERAT' && f.signed);
+    const parts = berats.map((berat) => ({ berat, ledger: files.find((f) => f.kind === 'LEDGER' && f.signed && f.part === berat.part), paketId: berat.fileName.replace(/\.xml$/, '') }));
+    if (parts.length === 0 || parts.some((p) => !p.ledger)) throw new GatewayError('LEDGER_NOT_FOUND');
+    return parts as Array<{ berat: LedgerFileRow; ledger: LedgerFileRow; paketId: string }>;
   }
 
-  /** GİB's verdict on the book's package: approved, refused with GİB's reason, or not yet (ask again later). */
+  /** GİB'e Gönder: one package per part (`VKN-YYYYMM-YB-NNNNNN.zip`: the sealed part and its berat), in order. */
+  async function send(b: LedgerBookRow): Promise<void> {
+    const tenant = (await tenantById(db, b.tenantId))!;
+    const seal = await sealOf(tenant.id);
+    const notes: string[] = [];
+    for (const p of await sealedParts(b)) {
+      const zip = await zipFiles([
+        { name: p.ledger.fileName, path: deps.files.pathOf(p.ledger.path) },
+        { name: p.berat.fileName, path: deps.files.pathOf(p.berat.path) },
+      ]);
+      try {
+        const sent = await deps.gib!.client.sendPackage(`${p.paketId}.zip`, zip, seal);
+        notes.push(`${p.paketId}${sent.duplicate ? ' (GİB paketi önceki denemede almıştı)' : ''}`);
+      } catch (err) {
+        throw gibFailure(err, `${p.paketId}.zip gönderilemedi`);
+      }
+    }
+    const packages = notes.map((n) => n.split(' ')[0]!);
+    await applyAll([b], 'SEND', async () => ({ packages, sentAt: now() }), undefined, `GİB'e gönderildi: ${notes.join(', ')}`);
+  }
+
+  /** GİB's verdict on the book's packages: all approved, one refused (with GİB's reason), or not yet (ask again later). */
   async function verdict(b: LedgerBookRow): Promise<{ runAgainAt: Date } | void> {
     const tenant = (await tenantById(db, b.tenantId))!;
-    let status;
-    try {
-      status = await deps.gib!.client.batchStatus(paketIdOf(b), await sealOf(tenant.id));
-    } catch (err) {
-      throw gibFailure(err, `${paketIdOf(b)} durumu sorgulanamadı`);
+    const seal = await sealOf(tenant.id);
+    let pending = false;
+    for (const paketId of packagesOf(b)) {
+      let status;
+      try {
+        status = await deps.gib!.client.batchStatus(paketId, seal);
+      } catch (err) {
+        throw gibFailure(err, `${paketId} durumu sorgulanamadı`);
+      }
+      if (status.outcome === 'rejected') {
+        const refusal = new GatewayError('LEDGER_GIB_REJECTED', { detail: `${paketId}: ${status.description}` });
+        await applyAll([b], 'REJECT', async () => ({ lastError: { code: refusal.spec.code, text: refusal.message, at: now() } }), refusal);
+        return;
+      }
+      pending ||= status.outcome === 'pending';
     }
-    if (status.outcome === 'pending') return { runAgainAt: new Date(deps.clock().getTime() + deps.gib!.checkEveryMs) };
-    if (status.outcome === 'approved') {
-      await applyAll([b], 'APPROVE', async () => ({ approvedAt: now() }), undefined, `GİB onayladı: ${status.description}`);
-      return;
-    }
-    const refusal = new GatewayError('LEDGER_GIB_REJECTED', { detail: `${paketIdOf(b)}: ${status.description}` });
-    await applyAll([b], 'REJECT', async () => ({ lastError: { code: refusal.spec.code, text: refusal.message, at: now() } }), refusal);
+    if (pending) return { runAgainAt: new Date(deps.clock().getTime() + deps.gib!.checkEveryMs) };
+    await applyAll([b], 'APPROVE', async () => ({ approvedAt: now() }), undefined, `GİB onayladı: ${packagesOf(b).join(', ')}`);
   }
 
   /**
-   * Onaylı Beratı İndir: GİB's approved berat, kept once GİB's countersignature verifies over the SignatureValue of
-   * the berat we sent and our own signature on it still verifies (the berat is ours, unchanged).
+   * Onaylı Beratı İndir: GİB's approved berat of each part, kept once GİB's countersignature verifies over the
+   * SignatureValue of the berat we sent and our own signature on it still verifies (the berat is ours, unchanged).
    */
   async function fetchApproved(b: LedgerBookRow): Promise<void> {
     const tenant = (await tenantById(db, b.tenantId))!;
-    const berat = (await filesOfBook(db, b.id)).find((f) => f.kind === 'BERAT' && f.signed);
-    if (!berat) throw new GatewayError('LEDGER_NOT_FOUND');
-    const paketId = paketIdOf(b);
-    let got: { fileName: string; zip: Buffer };
-    try {
-      got = await deps.gib!.client.approvedBerat(paketId, await sealOf(tenant.id));
-    } catch (err) {
-      throw gibFailure(err, `${paketId} onaylı beratı indirilemedi`);
-    }
-    const name = `GIB-${berat.fileName}`;
-    const bad = (detail: string) => new GatewayError('LEDGER_GIB_APPROVAL', { detail: `${name}: ${detail}` });
-    const entries = await unpackFiles(got.zip, { maxEntries: 1, maxUnzippedBytes: 64 * 1024 * 1024 }).catch((err: unknown) => {
-      throw bad(`paket açılamadı (${err instanceof Error ? err.message : String(err)})`);
-    });
-    const xml = entries.find((e) => e.name === name)?.bytes;
-    if (!xml) throw bad(`pakette yok (${entries.map((e) => e.name).join(', ') || 'boş'})`);
+    const seal = await sealOf(tenant.id);
     const roots = await deps.signers.trustedRoots();
-    try {
-      const approval = verifyApprovedBerat(xml, { trustedRoots: [...roots, ...(await deps.gib!.sealRoots())].flatMap((r) => certificatesFrom(r)), now: deps.clock() });
-      if (approval.signatureValue !== String(berat.facts.signatureValue)) throw new BeratApprovalError('onay, gönderilen beratın imzasına ait değil');
-      await verifyXml(xml, { trustedRoots: roots, expectedSignerId: tenant.vkn, now: deps.clock() });
-    } catch (err) {
-      throw bad(err instanceof Error ? err.message : String(err));
-    }
-    const out = await deps.files.create(tenant.vkn, b.period, name);
-    let stored;
-    try {
-      await new Promise<void>((resolve, reject) => out.out.end(xml, (err?: Error | null) => (err ? reject(err) : resolve())));
-      stored = await out.commit();
-    } catch (err) {
-      await out.abort();
-      throw err;
+    const gibRoots = [...roots, ...(await deps.gib!.sealRoots())].flatMap((r) => certificatesFrom(r));
+    const rows: Array<Omit<LedgerFileRow, 'id'>> = [];
+    for (const { berat, paketId } of await sealedParts(b)) {
+      let got: { fileName: string; zip: Buffer };
+      try {
+        got = await deps.gib!.client.approvedBerat(paketId, seal);
+      } catch (err) {
+        throw gibFailure(err, `${paketId} onaylı beratı indirilemedi`);
+      }
+      const name = `GIB-${berat.fileName}`;
+      const bad = (detail: string) => new GatewayError('LEDGER_GIB_APPROVAL', { detail: `${name}: ${detail}` });
+      const entries = await unpackFiles(got.zip, { maxEntries: 1, maxUnzippedBytes: 64 * 1024 * 1024 }).catch((err: unknown) => {
+        throw bad(`paket açılamadı (${err instanceof Error ? err.message : String(err)})`);
+      });
+      const xml = entries.find((e) => e.name === name)?.bytes;
+      if (!xml) throw bad(`pakette yok (${entries.map((e) => e.name).join(', ') || 'boş'})`);
+      try {
+        const approval = verifyApprovedBerat(xml, { trustedRoots: gibRoots, now: deps.clock() });
+        if (approval.signatureValue !== String(berat.facts.signatureValue)) throw new BeratApprovalError('onay, gönderilen beratın imzasına ait değil');
+        await verifyXml(xml, { trustedRoots: roots, expectedSignerId: tenant.vkn, now: deps.clock() });
+      } catch (err) {
+        throw bad(err instanceof Error ? err.message : String(err));
+      }
+      const out = await deps.files.create(tenant.vkn, b.period, name);
+      let stored;
+      try {
+        await new Promise<void>((resolve, reject) => out.out.end(xml, (err?: Error | null) => (err ? reject(err) : resolve())));
+        stored = await out.commit();
+      } catch (err) {
+        await out.abort();
+        throw err;
+      }
+      rows.push({ bookId: b.id, kind: 'GIB_BERAT', part: berat.part, fileName: name, controlNumber: null, path: stored.path, sizeBytes: stored.sizeBytes, sha256: stored.sha256, signed: true, facts: { paketId }, createdAt: now() });
     }
     await applyAll([b], 'DOWNLOAD', async (trx) => {
-      await putFile(trx, { bookId: b.id, kind: 'GIB_BERAT', part: berat.part, fileName: name, controlNumber: null, path: stored.path, sizeBytes: stored.sizeBytes, sha256: stored.sha256, signed: true, facts: { paketId }, createdAt: now() });
+      for (const row of rows) await putFile(trx, row);
       return { downloadedAt: now() };
-    }, undefined, `GİB onaylı berat indirildi: ${name}`);
+    }, undefined, `GİB onaylı berat indirildi: ${rows.map((r) => r.fileName).join(', ')}`);
   }
 
   return {

@@ -22,6 +22,8 @@ export interface StoredFile {
 /** A file being written: `out` takes the bytes; `commit()` makes it whole under its name, `abort()` leaves nothing. */
 export interface LedgerFileWriter {
   out: Writable;
+  /** Where the bytes go until commit (readable once `out` has finished: a book's part is re-read when it is split). */
+  tempPath: string;
   commit(): Promise<StoredFile>;
   abort(): Promise<void>;
 }
@@ -84,6 +86,7 @@ export function createLedgerStore(root: string) {
       let ended = false;
       return {
         out,
+        tempPath: tmp,
         async commit() {
           if (!out.writableFinished) await new Promise<void>((resolve, reject) => out.end(() => resolve()).once('error', reject));
           await finished;

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as libxml from 'libxmljs2';
+import type { JournalEntry, JournalLine } from '../../src/ledger/journal';
 import type { BookKind, LedgerDocumentInfo } from '../../src/ledger/xbrl-gl';
 import { compileEdefterSchematron, SAXON_JAR, saxon, saxonAvailable } from './gib-schematron';
 import { GIB_DIR } from './paths';
@@ -83,3 +84,73 @@ export const LEDGER_SETTINGS = {
   phone: '3121111111', email: 'info@demo.com.tr', webSite: 'www.demo.com.tr', buildingNumber: '26/4', street: 'Atatürk Caddesi', city: 'Ankara',
   postalCode: '06110', country: 'Türkiye', nace: '47.19.01', accountantName: 'SMMM Ayşe Yılmaz', accountantEngagement: 'SMMM sözleşmesi, 2026-01-01', enteredBy: 'Ali Can',
 };
+
+export function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type Account = Pick<JournalLine, 'account' | 'accountName' | 'subAccount' | 'subAccountName'>;
+
+/**
+ * About 300 accounts: 3- and 4-digit main accounts (string order is not number order: 1020 sorts before 103), most
+ * with sub-accounts, some used both with and without one; names with characters XML escapes.
+ */
+export function accounts(): Account[] {
+  const mains = [...Array.from({ length: 56 }, (_, i) => String(100 + i * 12)), '1020', '1001', '7700', '4000'];
+  return mains.flatMap((main, i) => {
+    const name = i % 9 === 0 ? `HESAP ${main} & <ORTAK> "A"` : `HESAP ${main}`;
+    const subs = Array.from({ length: i % 11 }, (_, j): Account => ({ account: main, accountName: name, subAccount: `${main}.${String(j + 1).padStart(2, '0')}`, subAccountName: `ALT ${main} ${j + 1} > B&C` }));
+    return subs.length === 0 || i % 4 === 0 ? [{ account: main, accountName: name, subAccount: null, subAccountName: null }, ...subs] : subs;
+  });
+}
+
+/** A balanced journal of at least `lines` lines over accounts(), in January 2026 (every day), entry numbers from 1. */
+export function generatedJournal(lines: number, seed = 7): JournalEntry[] {
+  const next = random(seed);
+  const pool = accounts();
+  const entries: JournalEntry[] = [];
+  let count = 0;
+  while (count < lines) {
+    const n = 2 + Math.floor(next() * 3);
+    const number = entries.length + 1;
+    const day = String(1 + Math.floor((count * 31) / lines)).padStart(2, '0');
+    const debitFirst = next() < 0.5;
+    const amounts = Array.from({ length: n - 1 }, () => BigInt(1 + Math.floor(next() * 10_000_000)));
+    const sum = amounts.reduce((a, b) => a + b, 0n);
+    const entryLines = [...amounts, sum].map((amount, i): JournalLine => {
+      const doc = next();
+      return {
+        lineNo: i + 1, ...pool[Math.floor(next() * pool.length)]!, amount,
+        side: (i < n - 1) === debitFirst ? 'D' : 'C',
+        description: i % 3 === 0 ? `Satır ${i + 1} <not> & 'açıklama'` : null,
+        documentType: doc < 0.4 ? 'invoice' : doc < 0.6 ? 'other' : null,
+        documentTypeDescription: doc >= 0.4 && doc < 0.6 ? 'Dekont' : null,
+        documentNumber: doc < 0.6 ? `B-${number}` : null,
+        documentDate: doc < 0.6 ? `2026-01-${day}` : null,
+        paymentMethod: doc < 0.2 ? 'KREDI' : null,
+      };
+    });
+    entries.push({ number, date: `2026-01-${day}`, description: null, lines: entryLines, source: `madde ${number}` });
+    count += n;
+  }
+  return entries;
+}
+
+/** `entries` as the gateway's CSV journal (README "e-Defter: the CSV journal"), header row first. */
+export function journalCsv(entries: JournalEntry[]): Buffer {
+  const kurus = (k: bigint) => `${k / 100n},${String(k % 100n).padStart(2, '0')}`;
+  const cell = (v: string | null | undefined) => (v ?? '').replace(/[;\n"]/g, ' ');
+  const rows = ['fis_no;fis_tarihi;satir_no;hesap_kodu;hesap_adi;alt_hesap_kodu;alt_hesap_adi;borc;alacak;aciklama;belge_turu;belge_turu_aciklama;belge_no;belge_tarihi;odeme_sekli;fis_aciklama'];
+  for (const e of entries) {
+    for (const l of e.lines) {
+      rows.push([e.number, e.date, l.lineNo, l.account, cell(l.accountName), cell(l.subAccount), cell(l.subAccountName), l.side === 'D' ? kurus(l.amount) : '0', l.side === 'C' ? kurus(l.amount) : '0', cell(l.description), cell(l.documentType), cell(l.documentTypeDescription), cell(l.documentNumber), cell(l.documentDate), cell(l.paymentMethod), cell(e.description)].join(';'));
+    }
+  }
+  return Buffer.from(`${rows.join('\n')}\n`, 'utf8');
+}

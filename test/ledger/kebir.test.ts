@@ -21,7 +21,7 @@ import { canonicalBytes, canonicalize } from '../../src/xml/c14n';
 import { parseXml } from '../../src/xml/parse';
 import { softwareSeal, xmlsecVerify } from '../signing/fixtures';
 import { tempDir } from '../helpers/db';
-import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterXsdProblems } from '../helpers/edefter';
+import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterXsdProblems, generatedJournal } from '../helpers/edefter';
 import { REPO_DIR } from '../helpers/paths';
 
 const SAMPLE_CSV = path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv');
@@ -75,63 +75,6 @@ async function sampleEntries(): Promise<JournalEntry[]> {
 }
 
 /** A deterministic pseudo-random number generator (mulberry32), so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Account = Pick<JournalLine, 'account' | 'accountName' | 'subAccount' | 'subAccountName'>;
-
-/**
- * About 300 accounts: 3- and 4-digit main accounts (string order is not number order: 1020 sorts before 103), most
- * with sub-accounts, some used both with and without one; names with characters XML escapes.
- */
-function accounts(): Account[] {
-  const mains = [...Array.from({ length: 56 }, (_, i) => String(100 + i * 12)), '1020', '1001', '7700', '4000'];
-  return mains.flatMap((main, i) => {
-    const name = i % 9 === 0 ? `HESAP ${main} & <ORTAK> "A"` : `HESAP ${main}`;
-    const subs = Array.from({ length: i % 11 }, (_, j): Account => ({ account: main, accountName: name, subAccount: `${main}.${String(j + 1).padStart(2, '0')}`, subAccountName: `ALT ${main} ${j + 1} > B&C` }));
-    return subs.length === 0 || i % 4 === 0 ? [{ account: main, accountName: name, subAccount: null, subAccountName: null }, ...subs] : subs;
-  });
-}
-
-/** A balanced journal of at least `lines` lines over accounts(), in January 2026, entry numbers from 1. */
-function generatedJournal(lines: number, seed = 7): JournalEntry[] {
-  const next = random(seed);
-  const pool = accounts();
-  const entries: JournalEntry[] = [];
-  let count = 0;
-  while (count < lines) {
-    const n = 2 + Math.floor(next() * 3);
-    const number = entries.length + 1;
-    const day = String(1 + Math.floor((count * 31) / lines)).padStart(2, '0');
-    const debitFirst = next() < 0.5;
-    const amounts = Array.from({ length: n - 1 }, () => BigInt(1 + Math.floor(next() * 10_000_000)));
-    const sum = amounts.reduce((a, b) => a + b, 0n);
-    const entryLines = [...amounts, sum].map((amount, i): JournalLine => {
-      const doc = next();
-      return {
-        lineNo: i + 1, ...pool[Math.floor(next() * pool.length)]!, amount,
-        side: (i < n - 1) === debitFirst ? 'D' : 'C',
-        description: i % 3 === 0 ? `Satır ${i + 1} <not> & 'açıklama'` : null,
-        documentType: doc < 0.4 ? 'invoice' : doc < 0.6 ? 'other' : null,
-        documentTypeDescription: doc >= 0.4 && doc < 0.6 ? 'Dekont' : null,
-        documentNumber: doc < 0.6 ? `B-${number}` : null,
-        documentDate: doc < 0.6 ? `2026-01-${day}` : null,
-        paymentMethod: doc < 0.2 ? 'KREDI' : null,
-      };
-    });
-    entries.push({ number, date: `2026-01-${day}`, description: null, lines: entryLines, source: `madde ${number}` });
-    count += n;
-  }
-  return entries;
-}
-
 /** Each entryHeader's text, in order. */
 const headersOf = (xml: string) => [...xml.matchAll(/<gl-cor:entryHeader>.*?<\/gl-cor:entryHeader>/gs)].map((m) => m[0]);
 const valuesOf = (xml: string, element: string) => [...xml.matchAll(new RegExp(`<${element} [^>]*>([^<]*)</${element}>`, 'g'))].map((m) => m[1]!);

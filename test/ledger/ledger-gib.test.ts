@@ -26,7 +26,7 @@ import { expectFault, soapClient, startTestGateway, TEST_VKN, type TestGateway }
 import { GIB_DIR, REPO_DIR } from '../helpers/paths';
 import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, useTokenAsSeal, type SoftHsmToken } from '../helpers/softhsm';
 import { xmlsecVerify } from '../signing/fixtures';
-import { LEDGER_SETTINGS } from '../helpers/edefter';
+import { LEDGER_SETTINGS, generatedJournal, journalCsv } from '../helpers/edefter';
 
 const SAMPLE = fs.readFileSync(path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv'));
 const HEAD = SAMPLE.toString('utf8').split('\n')[0]!;
@@ -206,5 +206,59 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
     expect(m.ledgerBook[0].lastError).to.match(/^GİB DEFTER PAKETİNİ REDDETTİ: .*202604-YB-000000: Paket işlenirken hata oluştu\. simülatör: hata enjeksiyonu/);
     expect((await packages()).filter((p) => p.paketId.includes('202604')).map((p) => [p.paketId, p.state])).to.deep.equal([[`${TEST_VKN}-202604-YB-000000`, 2]]);
     expect((await expectFault(client.LedgerStepAsync({ period: '2026-04', step: 'ALL' }))).message).to.contain('kaynak dosyayı veya dönem tarihlerini düzeltiniz');
+  });
+});
+
+describe(`e-Defter at GİB: a month over the part size goes in parts, each its own package (${TEST_DB_KIND})`, function () {
+  this.timeout(120_000);
+  let sim: Simulator;
+  let gw: TestGateway;
+  let client: soap.Client;
+  let token: SoftHsmToken;
+  const dir = tempDir('gw-ledger-parts-');
+
+  before(async () => {
+    token = await createSoftHsmToken(sharedSoftHsmDir(), { vkn: TEST_VKN, title: 'TEST TICARET A.S.' });
+    // Without GİB's package: the simulator's libxml2 check compiles GİB's schema set for every document (≈ 0.85 s,
+    // in this process); test/ledger/parts.test.ts holds each part to the XSD and the rules.
+    sim = createSimulator({ timings: { ledgerMs: 20 }, trustedRoots: [testRootCa().certPem] });
+    await sim.start(0);
+    const rootFile = path.join(dir, 'test-root.pem');
+    fs.writeFileSync(rootFile, testRootCa().certPem);
+    gw = await startTestGateway({
+      env: { GW_LEDGER_PART_BYTES: String(96 * 1024), GW_GIB_CHECK_EVERY_MS: '100', GW_TRUSTED_ROOTS: rootFile, GW_GIB_TICK_MS: '60000', GW_USER_LIST_SYNC_MS: '3600000' },
+      deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl, edefterUrl: sim.edefterUrl, sealRoots: async () => [await sim.gibSealRoot()] } },
+    });
+    client = await soapClient(gw);
+    await useTokenAsSeal(gw, token, token.pin, dir);
+    await client.SaveLedgerSettingsAsync(LEDGER_SETTINGS);
+    gw.gateway.worker.start();
+  });
+  after(async () => {
+    await gw?.gateway.signers.close();
+    await gw?.close();
+    await sim?.stop();
+  });
+
+  it('Dosya Oluştur splits both books alike (…-000001, -000002, …), each part gets its berat, package, approval and GİB berat', async () => {
+    await client.UploadLedgerAsync({ fileName: `${TEST_VKN}-202601.zip`, content: (await zipOne(`${TEST_VKN}-202601.csv`, journalCsv(generatedJournal(250)))).toString('base64') });
+    await client.LedgerStepAsync({ period: '2026-01', step: 'ALL' });
+    const m = await until('both books downloaded', async () => {
+      const month = [(await client.GetLedgerStatusAsync({ from: '2026-01', to: '2026-01' }))[0].month].flat()[0];
+      return month.ledgerBook.every((b: { state: string }) => b.state === 'DOWNLOADED') ? month : undefined;
+    });
+    const files = m.ledgerBook.flatMap((b: { file: Array<{ fileName: string; sizeBytes: number }> }) => [b.file].flat());
+    const parts = files.filter((f: { fileName: string }) => /-Y-\d{6}\.xml$/.test(f.fileName)).map((f: { fileName: string }) => f.fileName.slice(-10, -4)).sort();
+    expect(parts.length).to.be.at.least(3);
+    expect(parts).to.deep.equal(parts.map((_: string, i: number) => String(i + 1).padStart(6, '0')));
+    for (const kind of ['Y', 'K', 'YB', 'KB']) {
+      for (const prefix of kind.length === 2 ? ['', 'GIB-'] : ['']) {
+        const re = new RegExp(`^${prefix}${TEST_VKN}-202601-${kind}-\\d{6}\\.xml$`);
+        expect(files.filter((f: { fileName: string }) => re.test(f.fileName)), `${prefix}${kind}`).to.have.length(parts.length);
+      }
+    }
+    for (const f of files.filter((x: { fileName: string }) => /-[YK]-\d{6}\.xml$/.test(x.fileName))) expect(f.sizeBytes, f.fileName).to.be.at.most(96 * 1024);
+    const pkgs = (await (await fetch(`${sim.edefterUrl.replace('/EDefter', '')}/admin/edefter/packages?vkn=${TEST_VKN}`)).json()) as Array<{ paketId: string; state: number }>;
+    expect(pkgs.map((p) => [p.paketId.slice(-9), p.state])).to.deep.equal([...parts.map((p: string) => [`YB-${p}`, 1]), ...parts.map((p: string) => [`KB-${p}`, 1])]);
   });
 });
