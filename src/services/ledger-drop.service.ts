@@ -57,7 +57,9 @@ export function createLedgerDropFolder(deps: LedgerDropDeps) {
       }
       const target = path.join(folder, FAILED, `${stamp()}-${name}`);
       await fsp.rename(claimed, target);
-      await fsp.writeFile(`${target}.hata.txt`, `${err.spec.code} ${err.message}\n`);
+      // Written whole, then named: whoever watches hatali/ (a person, an ERP over SFTP) never reads half a reason.
+      await fsp.writeFile(`${target}.hata.tmp`, `${err.spec.code} ${err.message}\n`);
+      await fsp.rename(`${target}.hata.tmp`, `${target}.hata.txt`);
       deps.logger.info({ tenant: tenant.vkn, file: name, code: err.spec.code }, 'e-Defter source refused from the drop folder');
       return 'refused';
     }
