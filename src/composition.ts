@@ -15,6 +15,7 @@ import { createGibClient } from './gib/client';
 import { asGibFault } from './gib/client-errors';
 import { createEarsivClient } from './gib/earsiv-client';
 import { createEdefterClient } from './gib/edefter-client';
+import { createRfc3161Client } from './signing/timestamp';
 import { createAuthenticator } from './security/authenticator';
 import { createSecretBox, loadOrCreateKey, type SecretBox } from './security/secret-box';
 import { createApplicationResponseService } from './services/application-response.service';
@@ -90,7 +91,7 @@ export function composeGateway(deps: GatewayDeps) {
   const gib = deps.gib ? composeGib({ config, db, logger, urls: deps.gib, clock, blobs, writer, store, signers }) : null;
   const pipeline = createInvoicePipeline({ db, store, writer, blobs, signers, clock, logger, ...(gib ? { gib: { outbox: gib.services.outbox, users: gib.services.users } } : {}) });
   const ledgerFiles = createLedgerStore(config.ledger.dir);
-  const ledgerSteps = createLedgerSteps({ db, writer, store, files: ledgerFiles, signers, clock, maxUnzippedBytes: config.ledger.maxUnzippedBytes, program: LEDGER_PROGRAM, partBytes: config.ledger.partBytes, gib: gib?.edefter ?? null });
+  const ledgerSteps = createLedgerSteps({ db, writer, store, files: ledgerFiles, signers, clock, maxUnzippedBytes: config.ledger.maxUnzippedBytes, program: LEDGER_PROGRAM, partBytes: config.ledger.partBytes, gib: gib?.edefter ?? null, ...(config.ledger.tsaUrl ? { tsa: createRfc3161Client({ url: config.ledger.tsaUrl, timeoutMs: config.gib.timeoutMs }) } : {}) });
   const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps) };
   const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs });
   watchQueue(db, clock);

@@ -71,6 +71,8 @@ export interface GatewayConfig {
     dropScanMs: number;
     /** Largest part of a book; a larger month is split (GİB: 200 MB). */
     partBytes: number;
+    /** An RFC 3161 timestamp authority: berat signatures then carry a zaman damgası (XAdES-T). */
+    tsaUrl: string | null;
   };
   logLevel: string;
 }
@@ -313,6 +315,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       dropDir: path.resolve(env.GW_LEDGER_DROP_DIR ?? path.join(dataDir, 'ledger-drop')),
       dropScanMs: int(env, 'GW_LEDGER_DROP_SCAN_MS', 5_000, 50, 3_600_000),
       partBytes: int(env, 'GW_LEDGER_PART_BYTES', 200 * 1024 * 1024, 32 * 1024, 200 * 1024 * 1024),
+      tsaUrl: url(env, 'GW_LEDGER_TSA_URL'),
     },
     logLevel: env.GW_LOG_LEVEL ?? 'info',
   };

@@ -6,7 +6,8 @@ import { GatewayError } from '../faults';
 import { insertedId, parseJson, reading, type Queryable } from './connect';
 
 export type BookKind = 'Y' | 'K';
-export type LedgerFileKind = 'LEDGER' | 'BERAT' | 'GIB_BERAT';
+/** A month's files: the books' parts, their berats, GİB's approved berats, and the month's Defter Raporu (on the K book). */
+export type LedgerFileKind = 'LEDGER' | 'BERAT' | 'GIB_BERAT' | 'RAPOR';
 
 export interface LedgerSourceRow {
   id: number;

@@ -72,6 +72,15 @@ export const BOOKS = {
   K: { ctx: 'ledger_context', entriesType: 'ledger', name: 'Büyük defter', stylesheet: 'kebir.xslt' },
 } as const;
 
+/**
+ * The Defter Raporu Beratı's (DR) context id, entriesType and name, as Teknik Kılavuz §2.6 and the DR guide give
+ * them: contextRef "now", trialbalance, "defter raporu" in entriesComment, defterraporu.xslt.
+ */
+export const RAPOR = { ctx: 'now', entriesType: 'trialbalance', name: 'defter raporu', stylesheet: 'defterraporu.xslt' } as const;
+
+/** The root elements of GİB's e-Defter documents (edefter.xsd). */
+export type DefterRoot = 'defter' | 'berat' | 'defterraporu';
+
 /** Fact writers for one context (attributes in C14N order). */
 export function facts(ctx: string) {
   return {
@@ -83,10 +92,10 @@ export function facts(ctx: string) {
 
 /**
  * Everything before the entries: the stylesheet PI, `<edefter:{root}>`, xbrli:xbrl with its context (and the berat's
- * segment), units, and accountingEntries' documentInfo and entityInformation.
+ * or the Defter Raporu's segment), units, and accountingEntries' documentInfo and entityInformation.
  */
-export function documentHead(root: 'defter' | 'berat', book: BookKind, d: LedgerDocumentInfo, segment = ''): string {
-  const { ctx, entriesType, name, stylesheet } = BOOKS[book];
+export function documentHead(root: DefterRoot, book: BookKind | 'DR', d: LedgerDocumentInfo, segment = ''): string {
+  const { ctx, entriesType, name, stylesheet } = book === 'DR' ? RAPOR : BOOKS[book];
   const { fact } = facts(ctx);
   const c = d.company;
   const ids = [
@@ -122,7 +131,7 @@ export function documentHead(root: 'defter' | 'berat', book: BookKind, d: Ledger
 
 /** The end of a document's xbrli:xbrl (the signature follows, then the root's end tag). */
 export const XBRL_END = '</gl-cor:accountingEntries></xbrli:xbrl>';
-export const rootEnd = (root: 'defter' | 'berat') => `</edefter:${root}>`;
+export const rootEnd = (root: DefterRoot) => `</edefter:${root}>`;
 
 /** The fiş number as the books write it (documentReference, entryNumber). */
 export const fisNo = (n: number) => String(n).padStart(6, '0');

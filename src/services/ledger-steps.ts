@@ -38,11 +38,13 @@ import type { EdefterClient } from '../gib/edefter-client';
 import { isGibCallError } from '../gib/client-errors';
 import { BeratApprovalError, verifyApprovedBerat } from '../gib/protocol/edefter-approval';
 import { certificatesFrom } from '../signing/cert';
+import { withSignatureTimestamp, type TimestampAuthority } from '../signing/timestamp';
 import { verifyXml } from '../signing/verify';
 import { unpackFiles } from '../zip/read';
 import { zipFiles } from '../zip/write';
 import { sealWith } from '../ledger/canonical-out';
 import { createBeratTotals, writeBerat, type BeratAccountTotals } from '../ledger/berat-writer';
+import { writeDefterRaporu } from '../ledger/rapor-writer';
 import { createJournalChecker } from '../ledger/journal-checks';
 import { formatKurus } from '../ledger/journal';
 import { createKebirBuilder } from '../ledger/kebir';
@@ -77,6 +79,8 @@ export interface LedgerStepsDeps {
   program: string;
   /** Largest part of a book (GW_LEDGER_PART_BYTES; GİB's limit is 200 MB). */
   partBytes?: number;
+  /** A timestamp authority (GW_LEDGER_TSA_URL): each berat's seal then carries a zaman damgası (XAdES-T). */
+  tsa?: TimestampAuthority;
 }
 
 
@@ -155,6 +159,8 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
       }
       kParts[kParts.length - 1]!.digest = k.digest;
     };
+    // The month's Defter Raporu (Berat Oluştur writes it): each main account's gross debit and credit, and line counts.
+    const rapor = new Map<string, { name: string; debit: bigint; credit: bigint; debitCount: number; creditCount: number }>();
     try {
       const checker = createJournalChecker({ start: source.periodStart, end: source.periodEnd, firstEntryNumber: start.firstEntryNumber });
       let lineNumber = start.firstLineNumber;
@@ -167,7 +173,12 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
         }
         current.berat.add(e);
         await current.kebir.add(e, lineNumber);
-        for (const l of e.lines) if (l.side === 'D') current.debit += l.amount; else current.credit += l.amount;
+        for (const l of e.lines) {
+          const a = rapor.get(l.account) ?? { name: l.accountName, debit: 0n, credit: 0n, debitCount: 0, creditCount: 0 };
+          if (l.side === 'D') (current.debit += l.amount), (a.debit += l.amount), a.debitCount++;
+          else (current.credit += l.amount), (a.credit += l.amount), a.creditCount++;
+          rapor.set(l.account, a);
+        }
         current.entries++;
         current.lines += e.lines.length;
         lineNumber += e.lines.length;
@@ -187,7 +198,8 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
           const facts = { periodStart: y.periodStart, periodEnd: y.periodEnd, debit: formatKurus(sums.debit), credit: formatKurus(sums.credit), entries: sums.entries, lines: sums.lines, creationDate, digest: kind === 'Y' ? y.digest : kParts[i]!.digest, beratTotals: sums.berat.result() };
           await putFile(trx, { bookId: b.id, kind: 'LEDGER', part: y.part, fileName: ledgerFileName(c.vkn, source.period, kind, y.part), controlNumber: control[kind], path: file.path, sizeBytes: file.sizeBytes, sha256: file.sha256, signed: false, facts, createdAt: now() });
         }
-        return { ...common, parts: yParts.length, ...(kind === 'Y' ? { lastEntryNumber: t.lastEntryNumber, nextLineNumber: end.nextLineNumber } : {}) };
+        const raporAccounts = [...rapor].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([main, a]) => ({ main, name: a.name, debit: String(a.debit), credit: String(a.credit), debitCount: a.debitCount, creditCount: a.creditCount }));
+        return { ...common, parts: yParts.length, ...(kind === 'Y' ? { lastEntryNumber: t.lastEntryNumber, nextLineNumber: end.nextLineNumber } : { raporAccounts }) };
       });
     } catch (err) {
       await yevmiye.abort();
@@ -209,11 +221,12 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
    * `.unsigned`. Returns the stored file and the SignatureValue (the berat carries it) with its Id.
    */
   async function seal(signer: Signer, vkn: string, period: string, f: LedgerFileRow) {
-    const signature = await sealWith(signer, DEFTER_NAMESPACES, deps.clock())(String(f.facts.digest));
+    let signature = await sealWith(signer, DEFTER_NAMESPACES, deps.clock())(String(f.facts.digest));
+    if (deps.tsa && f.kind === 'BERAT') signature = await withSignatureTimestamp(signature, deps.tsa, DEFTER_NAMESPACES);
     const sv = /<ds:SignatureValue Id="([^"]+)">([^<]+)<\/ds:SignatureValue>/.exec(signature)!;
     const out = await deps.files.create(vkn, period, f.fileName);
     try {
-      const end = `${rootEnd(f.kind === 'BERAT' ? 'berat' : 'defter')}\n`; // how canonical-out ended the built file
+      const end = `${rootEnd(f.kind === 'BERAT' ? 'berat' : f.kind === 'RAPOR' ? 'defterraporu' : 'defter')}\n`; // how canonical-out ended the built file
       const bodyEnd = f.sizeBytes - Buffer.byteLength(end);
       await new Promise<void>((resolve, reject) => {
         const input = fs.createReadStream(deps.files.pathOf(f.path), { end: bodyEnd - 1 });
@@ -230,7 +243,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
   }
 
   /** Dosya İmzala / Berat İmzala: every unsigned file of the kind, sealed with the tenant's seal. */
-  async function sign(books: LedgerBookRow[], kind: 'LEDGER' | 'BERAT', event: 'SIGN' | 'SIGN_BERAT') {
+  async function sign(books: LedgerBookRow[], kinds: ReadonlyArray<LedgerFileRow['kind']>, event: 'SIGN' | 'SIGN_BERAT') {
     const tenant = (await tenantById(db, books[0]!.tenantId))!;
     let signer: Signer;
     try {
@@ -242,7 +255,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     const done = new Map<number, Array<{ from: LedgerFileRow; stored: Awaited<ReturnType<typeof seal>> }>>();
     for (const b of books) {
       const list = [];
-      for (const f of (await filesOfBook(db, b.id)).filter((x) => x.kind === kind && !x.signed)) {
+      for (const f of (await filesOfBook(db, b.id)).filter((x) => kinds.includes(x.kind) && !x.signed)) {
         try {
           list.push({ from: f, stored: await seal(signer, tenant.vkn, b.period, f) });
         } catch (err) {
@@ -298,11 +311,45 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
           throw err;
         }
       }
+      if (b.book === 'K') list.push({ row: await buildRapor(b, c) });
       made.set(b.id, list);
     }
     await applyAll(books, 'BUILD_BERAT', async (trx, b) => {
       for (const { row } of made.get(b.id)!) await putFile(trx, row);
     });
+  }
+
+  /**
+   * The month's Defter Raporu Beratı (Teknik Kılavuz §2.6): one for the month whatever its parts, from the whole
+   * month's Büyük Defter (the main-account totals Dosya Oluştur kept); sealed with the berats, sent after them.
+   */
+  async function buildRapor(k: LedgerBookRow, c: LedgerCompany): Promise<Omit<LedgerFileRow, 'id'>> {
+    const ctx = k.context as { periodStart: string; periodEnd: string; creationDate: string; raporAccounts?: Array<{ main: string; name: string; debit: string; credit: string; debitCount: number; creditCount: number }> };
+    const name = ledgerFileName(c.vkn, k.period, 'DR', 0);
+    const out = await deps.files.create(c.vkn, k.period, `${name}.unsigned`, { hash: false });
+    try {
+      const control = (await filesOfBook(db, k.id)).find((f) => f.kind === 'LEDGER')?.controlNumber ?? '';
+      const written = await writeDefterRaporu(
+        out.out,
+        {
+          company: c,
+          controlNumber: control,
+          periodStart: ctx.periodStart,
+          periodEnd: ctx.periodEnd,
+          fiscalYearStart: `${k.period.slice(0, 4)}-01-01`,
+          fiscalYearEnd: `${k.period.slice(0, 4)}-12-31`,
+          creationDate: ctx.creationDate,
+          sourceApplication: `${c.vkn}##${c.title}##${deps.program}`,
+          accounts: (ctx.raporAccounts ?? []).map((a) => ({ ...a, debit: BigInt(a.debit), credit: BigInt(a.credit) })),
+        },
+        '',
+      );
+      const stored = await out.commit();
+      return { bookId: k.id, kind: 'RAPOR', part: 0, fileName: name, controlNumber: null, path: stored.path, sizeBytes: stored.sizeBytes, sha256: stored.sha256, signed: false, facts: { digest: written.digest, uuid: written.uuid }, createdAt: now() };
+    } catch (err) {
+      await out.abort();
+      throw err;
+    }
   }
 
   /** The tenant's seal, dropped from the registry when opening it failed (a wrong PIN is asked again next time). */
@@ -346,6 +393,17 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
         notes.push(`${p.paketId}${sent.duplicate ? ' (GİB paketi önceki denemede almıştı)' : ''}`);
       } catch (err) {
         throw gibFailure(err, `${p.paketId}.zip gönderilemedi`);
+      }
+    }
+    // The month's Defter Raporu goes once every berat of the month is with GİB (§2.7.2): after the Büyük Defter's.
+    const rapor = (await filesOfBook(db, b.id)).find((f) => f.kind === 'RAPOR' && f.signed);
+    if (rapor) {
+      const paketId = rapor.fileName.replace(/\.xml$/, '');
+      try {
+        const sent = await deps.gib!.client.sendPackage(`${paketId}.zip`, await zipFiles([{ name: rapor.fileName, path: deps.files.pathOf(rapor.path) }]), seal);
+        notes.push(`${paketId}${sent.duplicate ? ' (GİB paketi önceki denemede almıştı)' : ''}`);
+      } catch (err) {
+        throw gibFailure(err, `${paketId}.zip gönderilemedi`);
       }
     }
     const packages = notes.map((n) => n.split(' ')[0]!);
@@ -456,9 +514,9 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
       if ((await lastChangedBook(db, [y.id, k.id])) !== book.id) return;
       if (y.state === k.state && LOCAL_STEPS.has(y.state)) {
         if (y.state === 'NOT_STARTED') await build(books);
-        else if (y.state === 'FILE_CREATED') await sign(books, 'LEDGER', 'SIGN');
+        else if (y.state === 'FILE_CREATED') await sign(books, ['LEDGER'], 'SIGN');
         else if (y.state === 'FILE_SIGNED') await buildBerats(books);
-        else await sign(books, 'BERAT', 'SIGN_BERAT');
+        else await sign(books, ['BERAT', 'RAPOR'], 'SIGN_BERAT');
         return;
       }
       if (!deps.gib) return;

@@ -411,7 +411,7 @@ export function createLedgerService(deps: LedgerServiceDeps) {
           yevmiyeBerat: has('Y', 'BERAT'),
           gibKebirBerat: has('K', 'GIB_BERAT'),
           gibYevmiyeBerat: has('Y', 'GIB_BERAT'),
-          defterRapor: false,
+          defterRapor: has('K', 'RAPOR'),
           books,
         };
       });

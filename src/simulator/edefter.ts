@@ -23,6 +23,9 @@
  * totals as written), numbered consecutively, dated within the book's period; the Büyük Defter balanced in total.
  * An approved berat is countersigned with the simulator's seal (GİB's approval), which receiveDocumentFile returns
  * as `GIB-<paketID>.zip` holding `GIB-<paketID>.xml`.
+ * The month's Defter Raporu Beratı (`VKN-YYYYMM-DR-000000.zip`, ours: see parsePackageName) is taken once a Büyük
+ * Defter berat of the month is (114 before); it is checked alone in its package (sealed by the owner, the XSD) and
+ * is not sealed again by GİB (Teknik Kılavuz §2.6), so receiveDocumentFile has nothing for it (204).
  * FaultInjection.rejectLedgers refuses the next N packages; edefterTimeouts holds the next N calls (acceptHeld: a
  * held sendDocumentFile's package is still taken in).
  */
@@ -66,7 +69,7 @@ export interface SimLedgerPackage {
   vkn: string;
   /** YYYY-MM */
   period: string;
-  kind: 'YB' | 'KB';
+  kind: 'YB' | 'KB' | 'DR';
   part: number;
   /** 1 for the first upload of this ID, 2 for a resend after a refusal, … */
   attempt: number;
@@ -202,6 +205,9 @@ export function createEdefterService(d: EdefterServiceDeps): EdefterService {
     if (latest && latest.pkg.state !== 2) throw new EdefterFaultError(111, name.id);
     const approved = (kind: 'YB' | 'KB', period: string, part?: number) =>
       uploads.some((u) => u.pkg.vkn === name.vkn && u.pkg.kind === kind && u.pkg.period === period && (part === undefined || u.pkg.part === part) && u.pkg.state === 1);
+    if (name.kind === 'DR' && !uploads.some((u) => u.pkg.vkn === name.vkn && u.pkg.kind === 'KB' && u.pkg.period === name.period && u.pkg.state !== 2)) {
+      throw new EdefterFaultError(114, `${name.period} döneminin beratları yüklenmeden Defter Raporu Beratı yüklenemez`);
+    }
     if (name.kind === 'KB' && !approved('YB', name.period, name.part)) {
       throw new EdefterFaultError(114, `${name.period} dönemi ${String(name.part).padStart(6, '0')} parçasının Yevmiye Defteri beratı onaylanmadan Büyük Defter beratı yüklenemez`);
     }
@@ -250,9 +256,14 @@ export function createEdefterService(d: EdefterServiceDeps): EdefterService {
       const files = await unpackFiles(h.zip, { maxEntries: 2, maxUnzippedBytes: MAX_UNZIPPED_BYTES }).catch((err: unknown) => {
         throw new Refusal(`paket açılamadı: ${err instanceof Error ? err.message : String(err)}`);
       });
-      const bookKind = pkg.kind === 'YB' ? 'Y' : 'K';
       const stem = `${pkg.vkn}-${pkg.period.replace('-', '')}`;
       const part = String(pkg.part).padStart(6, '0');
+      if (pkg.kind === 'DR') {
+        await checkRapor(files, `${stem}-DR-000000.xml`, pkg.vkn);
+        verdict(1);
+        return;
+      }
+      const bookKind = pkg.kind === 'YB' ? 'Y' : 'K';
       const bookName = `${stem}-${bookKind}-${part}.xml`;
       const beratName = `${stem}-${pkg.kind}-${part}.xml`;
       const book = files.find((f) => f.name === bookName)?.bytes;
@@ -291,6 +302,27 @@ export function createEdefterService(d: EdefterServiceDeps): EdefterService {
       return;
     }
     verdict(1);
+  }
+
+  /** The Defter Raporu Beratı: alone in its package, sealed by the owner, valid; GİB does not seal it again (§2.6). */
+  async function checkRapor(files: Array<{ name: string; bytes: Buffer }>, name: string, vkn: string): Promise<void> {
+    const rapor = files.length === 1 && files[0]!.name === name ? files[0]!.bytes : null;
+    if (!rapor) throw new Refusal(`pakette yalnız ${name} olmalı; bulunan: ${files.map((f) => f.name).join(', ') || 'hiçbiri'}`);
+    const roots = await d.trustedRoots();
+    if (roots.length) {
+      try {
+        await verifyXml(rapor, { trustedRoots: roots, expectedSignerId: vkn, now: d.clock() });
+      } catch (err) {
+        throw new Refusal(`defter raporu imzası geçersiz: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const xsd = d.gibPackage.edefterXsd();
+    if (!xsd) return;
+    try {
+      xsd.validate(parseXml(rapor));
+    } catch (err) {
+      throw new Refusal(`defter raporu şemaya uygun değil: ${isGatewayError(err) ? String(err.params.detail ?? err.message) : String(err)}`);
+    }
   }
 
   // --- getBatchStatus, receiveDocumentFile -------------------------------------------------------------------------

@@ -96,10 +96,10 @@ describe(`e-Defter end to end: a CSV dropped over SFTP to both GİB-approved ber
       const m = asList((await client.GetLedgerStatusAsync({ from: '2026-01', to: '2026-01' }))[0].month)[0];
       return m.ledgerBook.every((b: { state: string }) => b.state === 'DOWNLOADED') ? m : undefined;
     });
-    expect(month).to.include({ yevmiye: true, kebir: true, yevmiyeBerat: true, kebirBerat: true, gibYevmiyeBerat: true, gibKebirBerat: true });
+    expect(month).to.include({ yevmiye: true, kebir: true, yevmiyeBerat: true, kebirBerat: true, gibYevmiyeBerat: true, gibKebirBerat: true, defterRapor: true });
 
     const packages = (await (await fetch(`${sim.baseUrl}/admin/edefter/packages?vkn=${VKN}`)).json()) as Array<{ paketId: string; state: number; sender: string }>;
-    expect(packages.map((p) => [p.paketId, p.state, p.sender])).to.deep.equal([[`${VKN}-202601-YB-000000`, 1, VKN], [`${VKN}-202601-KB-000000`, 1, VKN]]);
+    expect(packages.map((p) => [p.paketId, p.state, p.sender])).to.deep.equal([[`${VKN}-202601-YB-000000`, 1, VKN], [`${VKN}-202601-KB-000000`, 1, VKN], [`${VKN}-202601-DR-000000`, 1, VKN]]);
     const gibRoot = certificatesFrom(await (await fetch(`${sim.baseUrl}/admin/edefter/seal.pem`)).text());
     for (const kind of ['YB', 'KB']) {
       const [res] = await client.GetLedgerFileAsync({ period: '2026-01', fileName: `GIB-${VKN}-202601-${kind}-000000.xml` });

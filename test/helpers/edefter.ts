@@ -46,7 +46,7 @@ export function edefterXsdProblems(file: string): string[] {
  * GİB's rule file `name` compiled into `work`; the returned function runs it on a file and gives the texts of the
  * failed assertions ([] when the file passes).
  */
-export function edefterRules(name: 'edefter_yevmiye' | 'edefter_kebir' | 'edefter_berat', work: string): (file: string) => string[] {
+export function edefterRules(name: 'edefter_yevmiye' | 'edefter_kebir' | 'edefter_berat' | 'edefter_rapor', work: string): (file: string) => string[] {
   if (!saxonAvailable()) throw new Error(`GİB's e-Defter rules need java and ${SAXON_JAR} (Debian libsaxonhe-java)`);
   const xsl = compileEdefterSchematron(name, work);
   return (file) => {
@@ -65,7 +65,7 @@ function failedAsserts(svrl: string): string[] {
  * GİB's rule file `name` run once over several documents (one Java start, one compile: Saxon's directory mode), by
  * their GİB file names; each name's failed assertions.
  */
-export function edefterRulesOnMany(name: 'edefter_yevmiye' | 'edefter_kebir' | 'edefter_berat', work: string, files: Record<string, string>): Record<string, string[]> {
+export function edefterRulesOnMany(name: 'edefter_yevmiye' | 'edefter_kebir' | 'edefter_berat' | 'edefter_rapor', work: string, files: Record<string, string>): Record<string, string[]> {
   if (!saxonAvailable()) throw new Error(`GİB's e-Defter rules need java and ${SAXON_JAR} (Debian libsaxonhe-java)`);
   const folder = fs.mkdtempSync(path.join(work, 'many'));
   const inDir = path.join(folder, 'in');

@@ -157,7 +157,7 @@ export function withoutNativeCounterpart(assertions: readonly GibAssertion[], na
  * XSLT 1 skeleton refuses, so a copy says xslt (and declares the xs prefix); the compiled stylesheet is then switched
  * to version 2.0, since in 1.0 compatibility mode Saxon compares dates as numbers (NaN) and fails every date rule.
  */
-export function compileEdefterSchematron(name: 'edefter_yevmiye' | 'edefter_kebir' | 'edefter_berat', work: string): string {
+export function compileEdefterSchematron(name: 'edefter_yevmiye' | 'edefter_kebir' | 'edefter_berat' | 'edefter_rapor', work: string): string {
   const copy = path.join(work, `${name}.sch`);
   const text = fs.readFileSync(path.join(GIB_DIR, 'edefter', 'sch', `${name}.sch`), 'utf8');
   fs.writeFileSync(copy, text.replace('queryBinding="xslt2"', 'queryBinding="xslt"').replace('<ns prefix=', '<ns prefix="xs" uri="http://www.w3.org/2001/XMLSchema"/>\n\t<ns prefix='));

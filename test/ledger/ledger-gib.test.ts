@@ -26,6 +26,11 @@ import { expectFault, soapClient, startTestGateway, TEST_VKN, type TestGateway }
 import { GIB_DIR, REPO_DIR } from '../helpers/paths';
 import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, useTokenAsSeal, type SoftHsmToken } from '../helpers/softhsm';
 import { xmlsecVerify } from '../signing/fixtures';
+import { startLocalTsa, type LocalTsa } from '../helpers/tsa';
+import { C14N, canonicalBytes } from '../../src/xml/c14n';
+import { NS } from '../../src/xml/namespaces';
+import { parseXml } from '../../src/xml/parse';
+import { firstChild } from '../../src/xml/query';
 import { LEDGER_SETTINGS, generatedJournal, journalCsv } from '../helpers/edefter';
 
 const SAMPLE = fs.readFileSync(path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv'));
@@ -64,6 +69,7 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
   let gw: TestGateway;
   let client: soap.Client;
   let token: SoftHsmToken;
+  let tsa: LocalTsa;
   const dir = tempDir('gw-ledger-gib-');
 
   const month = async (period: string) => [(await client.GetLedgerStatusAsync({ from: period, to: period }))[0].month].flat()[0];
@@ -80,8 +86,9 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
     await sim.start(0);
     const rootFile = path.join(dir, 'test-root.pem');
     fs.writeFileSync(rootFile, testRootCa().certPem);
+    tsa = await startLocalTsa();
     gw = await startTestGateway({
-      env: { GW_GIB_CHECK_EVERY_MS: '100', GW_GIB_TIMEOUT_MS: '400', GW_TRUSTED_ROOTS: rootFile, GW_GIB_TICK_MS: '60000', GW_USER_LIST_SYNC_MS: '3600000' },
+      env: { GW_LEDGER_TSA_URL: tsa.url, GW_GIB_CHECK_EVERY_MS: '100', GW_GIB_TIMEOUT_MS: '400', GW_TRUSTED_ROOTS: rootFile, GW_GIB_TICK_MS: '60000', GW_USER_LIST_SYNC_MS: '3600000' },
       deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl, edefterUrl: sim.edefterUrl, sealRoots: async () => [await sim.gibSealRoot()] } },
     });
     client = await soapClient(gw);
@@ -93,6 +100,7 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
     await gw?.gateway.signers.close();
     await gw?.close();
     await sim?.stop();
+    await tsa?.stop();
   });
 
   it('e-Defter Yükle: the Yevmiye is approved before the Büyük Defter is sent; both approved berats are downloaded, GİB-sealed over our berats', async () => {
@@ -102,11 +110,11 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
       throw new Error(`${err}: ${JSON.stringify({ m: await month('2026-01'), jobs: await gw.testDb.db('jobs').select('task', 'last_error', 'attempts', 'failed_at', 'payload') })}`);
     });
     const m = await month('2026-01');
-    expect(m).to.include({ yevmiye: true, kebir: true, yevmiyeBerat: true, kebirBerat: true, gibYevmiyeBerat: true, gibKebirBerat: true });
+    expect(m).to.include({ yevmiye: true, kebir: true, yevmiyeBerat: true, kebirBerat: true, gibYevmiyeBerat: true, gibKebirBerat: true, defterRapor: true });
     expect(m.ledgerBook.map((b: { description: string; code: number }) => [b.description, b.code])).to.deep.equal([['Onaylı Berat İndirildi', 170], ['Onaylı Berat İndirildi', 170]]);
 
-    // GİB saw one package per book, the Yevmiye's first, and approved both.
-    expect((await packages()).map((p) => [p.paketId, p.state, p.attempt])).to.deep.equal([[`${TEST_VKN}-202601-YB-000000`, 1, 1], [`${TEST_VKN}-202601-KB-000000`, 1, 1]]);
+    // GİB saw one package per book, the Yevmiye's first, and approved both; then the month's Defter Raporu.
+    expect((await packages()).map((p) => [p.paketId, p.state, p.attempt])).to.deep.equal([[`${TEST_VKN}-202601-YB-000000`, 1, 1], [`${TEST_VKN}-202601-KB-000000`, 1, 1], [`${TEST_VKN}-202601-DR-000000`, 1, 1]]);
     const db = gw.testDb.db;
     const [y, k] = await Promise.all(['Y', 'K'].map((book) => db('ledger_books').where({ tenant_id: gw.tenant.id, period: '2026-01', book }).first()));
     const events = async (id: number) => (await db('state_history').where({ machine: 'ledger-book', entity_id: id }).orderBy('id')).map((r: { event: string; actor: string }) => `${r.event}:${r.actor}`);
@@ -127,6 +135,11 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
       expect(ours).to.contain(`>${approval.signatureValue}</ds:SignatureValue>`);
       expect(approval.seal.subject).to.contain('GELIR IDARESI BASKANLIGI SIMULATORU');
       expect(() => verifyApprovedBerat(xml, { trustedRoots: certificatesFrom(testRootCa().certPem), now: new Date() }), 'a seal of a root nobody trusts').to.throw(/güvenilmiyor/);
+      // The berat's seal carries a zaman damgası (GW_LEDGER_TSA_URL) over its SignatureValue, kept in GİB's berat.
+      const doc = parseXml(xml);
+      const sv = firstChild(firstChild(doc.root, NS.ds, 'Signature')!, NS.ds, 'SignatureValue')!;
+      const stamp = Buffer.from(/<xades:EncapsulatedTimeStamp>([^<]+)</.exec(xml.toString('utf8'))![1]!, 'base64');
+      expect(tsa.verify(stamp, crypto.createHash('sha256').update(canonicalBytes(doc, { method: C14N, element: sv })).digest()), `${name}: the timestamp`).to.equal(true);
       const v = await xmlsecVerify(xml, testRootCa().certPem);
       expect(v.ok, `${name}: our own signature on GİB's berat: ${v.output}`).to.equal(true);
       const file = path.join(dir, name);
@@ -171,7 +184,9 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
     const res = await fetch(sim.edefterUrl, { method: 'POST', headers: { 'content-type': 'application/soap+xml' }, body: `<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>${edefterRequest.getBatchStatus(`${TEST_VKN}-202601-YB-000000`)}</soap:Body></soap:Envelope>` });
     expect(res.status).to.equal(400);
     expect(await res.text()).to.contain('WS-Security');
-    expect((await packages()).map((p) => p.paketId)).to.deep.equal([`${TEST_VKN}-202601-YB-000000`, `${TEST_VKN}-202601-KB-000000`]);
+    expect((await send(`${TEST_VKN}-202602-DR-000000.zip`)).message, 'a Defter Raporu before the month\'s berats').to.match(/114 .*beratları yüklenmeden Defter Raporu/);
+    expect((await send(`${TEST_VKN}-202601-DR-000001.zip`)).code, 'a Defter Raporu in parts').to.equal(108);
+    expect((await packages()).map((p) => p.paketId)).to.deep.equal([`${TEST_VKN}-202601-YB-000000`, `${TEST_VKN}-202601-KB-000000`, `${TEST_VKN}-202601-DR-000000`]);
     await seal.close();
     await other.close();
   });
@@ -181,7 +196,7 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
     Object.assign(sim.faults, { edefterTimeouts: 1, acceptHeld: true, holdMs: 800 });
     await client.LedgerStepAsync({ period: '2026-02', step: 'ALL' });
     await until('February downloaded', async () => ((await states('2026-02')).every((s) => s === 'DOWNLOADED') ? true : undefined));
-    expect((await packages()).filter((p) => p.paketId.includes('202602')).map((p) => [p.paketId, p.attempt])).to.deep.equal([[`${TEST_VKN}-202602-YB-000000`, 1], [`${TEST_VKN}-202602-KB-000000`, 1]]);
+    expect((await packages()).filter((p) => p.paketId.includes('202602')).map((p) => [p.paketId, p.attempt])).to.deep.equal([[`${TEST_VKN}-202602-YB-000000`, 1], [`${TEST_VKN}-202602-KB-000000`, 1], [`${TEST_VKN}-202602-DR-000000`, 1]]);
     const y = await gw.testDb.db('ledger_books').where({ tenant_id: gw.tenant.id, period: '2026-02', book: 'Y' }).first();
     const sent = await gw.testDb.db('state_history').where({ machine: 'ledger-book', entity_id: y.id, event: 'SEND' }).first();
     expect(sent.reason).to.contain('önceki denemede');
@@ -193,7 +208,7 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
     await client.LedgerStepAsync({ period: '2026-03', step: 'ALL' });
     await until('March downloaded', async () => ((await states('2026-03')).every((s) => s === 'DOWNLOADED') ? true : undefined));
     expect(sim.faults.edefterTimeouts, 'both held calls were made').to.equal(0);
-    expect((await packages()).filter((p) => p.paketId.includes('202603')).map((p) => [p.paketId, p.attempt])).to.deep.equal([[`${TEST_VKN}-202603-YB-000000`, 1], [`${TEST_VKN}-202603-KB-000000`, 1]]);
+    expect((await packages()).filter((p) => p.paketId.includes('202603')).map((p) => [p.paketId, p.attempt])).to.deep.equal([[`${TEST_VKN}-202603-YB-000000`, 1], [`${TEST_VKN}-202603-KB-000000`, 1], [`${TEST_VKN}-202603-DR-000000`, 1]]);
   });
 
   it('a package GİB refuses: the book is GİB Hatası with GİB\'s reason, the Büyük Defter is not sent', async () => {
@@ -259,6 +274,6 @@ describe(`e-Defter at GİB: a month over the part size goes in parts, each its o
     }
     for (const f of files.filter((x: { fileName: string }) => /-[YK]-\d{6}\.xml$/.test(x.fileName))) expect(f.sizeBytes, f.fileName).to.be.at.most(96 * 1024);
     const pkgs = (await (await fetch(`${sim.edefterUrl.replace('/EDefter', '')}/admin/edefter/packages?vkn=${TEST_VKN}`)).json()) as Array<{ paketId: string; state: number }>;
-    expect(pkgs.map((p) => [p.paketId.slice(-9), p.state])).to.deep.equal([...parts.map((p: string) => [`YB-${p}`, 1]), ...parts.map((p: string) => [`KB-${p}`, 1])]);
+    expect(pkgs.map((p) => [p.paketId.slice(-9), p.state])).to.deep.equal([...parts.map((p: string) => [`YB-${p}`, 1]), ...parts.map((p: string) => [`KB-${p}`, 1]), ['DR-000000', 1]]);
   });
 });

@@ -50,7 +50,9 @@ const sha256b64 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('b
 export async function counterSignBerat(berat: Buffer, signer: Signer): Promise<Buffer> {
   const doc = parseXml(berat);
   const { sv, svId, qp } = taxpayerSignature(doc);
-  if (firstChild(qp, XADES, 'UnsignedProperties')) throw new BeratApprovalError('beratın imzasında zaten imzasız özellikler var');
+  // The taxpayer's unsigned properties (a SignatureTimeStamp) stay; the approval goes after them.
+  const usp = firstChild(firstChild(qp, XADES, 'UnsignedProperties') ?? qp, XADES, 'UnsignedSignatureProperties');
+  if (usp && firstChild(usp, XADES, 'CounterSignature')) throw new BeratApprovalError('beratta zaten bir onay mührü var');
   const chain = await signer.certificateChain();
   const id = `GIB-Onay-${crypto.randomUUID()}`;
   const digest = sha256b64(canonicalBytes(doc, { method: C14N, element: sv }));
@@ -61,10 +63,10 @@ export async function counterSignBerat(berat: Buffer, signer: Signer): Promise<B
   // The issuers that are not self-signed roots travel with the seal (a root in KeyInfo proves nothing).
   const certs = chain.filter((d, i) => i === 0 || !certInfo(d).x509.checkIssued(certInfo(d).x509));
   const keyInfo = `<ds:KeyInfo><ds:X509Data>${certs.map((d) => `<ds:X509Certificate>${d.toString('base64')}</ds:X509Certificate>`).join('')}</ds:X509Data></ds:KeyInfo>`;
-  const open = `<xades:UnsignedProperties xmlns:xades="${XADES}"><xades:UnsignedSignatureProperties>` +
-    `<xades:CounterSignature><ds:Signature xmlns:ds="${DS}" Id="${id}">${signedInfo}<ds:SignatureValue>`;
-  const close = `</ds:SignatureValue>${keyInfo}</ds:Signature></xades:CounterSignature></xades:UnsignedSignatureProperties></xades:UnsignedProperties>`;
-  const at = qp.endTagStart;
+  const around = usp ? ['', ''] : [`<xades:UnsignedProperties xmlns:xades="${XADES}"><xades:UnsignedSignatureProperties>`, '</xades:UnsignedSignatureProperties></xades:UnsignedProperties>'];
+  const open = `${around[0]}<xades:CounterSignature xmlns:xades="${XADES}"><ds:Signature xmlns:ds="${DS}" Id="${id}">${signedInfo}<ds:SignatureValue>`;
+  const close = `</ds:SignatureValue>${keyInfo}</ds:Signature></xades:CounterSignature>${around[1]}`;
+  const at = usp ? usp.endTagStart : qp.endTagStart;
   // SignedInfo is signed as it is canonicalised where it will sit (inclusive C14N renders the namespaces in scope).
   const placed = Buffer.concat([berat.subarray(0, at), Buffer.from(`${open}${close}`, 'utf8'), berat.subarray(at)]);
   const placedDoc = parseXml(placed);

@@ -79,14 +79,20 @@ export interface EdefterBatchStatus {
   durumAciklama: string;
 }
 
-const PACKAGE = /^(\d{10,11})-(\d{4})(\d{2})-(YB|KB)-(\d{6})\.zip$/;
+const PACKAGE = /^(\d{10,11})-(\d{4})(\d{2})-(YB|KB|DR)-(\d{6})\.zip$/;
 
-/** The parts of a package name `VKN-YYYYMM-YB|KB-NNNNNN.zip` (§2.1); EdefterFaultError 104/108 otherwise. */
-export function parsePackageName(fileName: string): { vkn: string; period: string; kind: 'YB' | 'KB'; part: number; id: string } {
+/**
+ * The parts of a package name `VKN-YYYYMM-YB|KB-NNNNNN.zip` (§2.1); EdefterFaultError 104/108 otherwise. Ours
+ * besides: `VKN-YYYYMM-DR-000000.zip`, the month's Defter Raporu Beratı, which GİB takes "the way berats are taken"
+ * (Teknik Kılavuz §2.8) after the month's berats, through its portal; the guide gives the web service no word on it.
+ */
+export function parsePackageName(fileName: string): { vkn: string; period: string; kind: 'YB' | 'KB' | 'DR'; part: number; id: string } {
   if (fileName.trim() === '') throw new EdefterFaultError(104);
   const m = PACKAGE.exec(fileName);
-  if (!m || Number(m[3]) < 1 || Number(m[3]) > 12) throw new EdefterFaultError(108, `${JSON.stringify(fileName.slice(0, 100))}: VKN-YYYYAA-YB|KB-NNNNNN.zip olmalı`);
-  return { vkn: m[1]!, period: `${m[2]}-${m[3]}`, kind: m[4] as 'YB' | 'KB', part: Number(m[5]), id: fileName.slice(0, -4) };
+  if (!m || Number(m[3]) < 1 || Number(m[3]) > 12 || (m[4] === 'DR' && m[5] !== '000000')) {
+    throw new EdefterFaultError(108, `${JSON.stringify(fileName.slice(0, 100))}: VKN-YYYYAA-YB|KB-NNNNNN.zip veya VKN-YYYYAA-DR-000000.zip olmalı`);
+  }
+  return { vkn: m[1]!, period: `${m[2]}-${m[3]}`, kind: m[4] as 'YB' | 'KB' | 'DR', part: Number(m[5]), id: fileName.slice(0, -4) };
 }
 
 const web = (local: string, inner: string) => `<web:${local} xmlns:web="${EDEFTER_WS_NS}">${inner}</web:${local}>`;
