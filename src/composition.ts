@@ -93,7 +93,7 @@ export function composeGateway(deps: GatewayDeps) {
   const ledgerFiles = createLedgerStore(config.ledger.dir);
   const ledgerSteps = createLedgerSteps({ db, writer, store, files: ledgerFiles, signers, clock, maxUnzippedBytes: config.ledger.maxUnzippedBytes, program: LEDGER_PROGRAM, partBytes: config.ledger.partBytes, gib: gib?.edefter ?? null, ...(config.ledger.tsaUrl ? { tsa: createRfc3161Client({ url: config.ledger.tsaUrl, timeoutMs: config.gib.timeoutMs }) } : {}) });
   const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps) };
-  const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs });
+  const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs, backoffBaseMs: config.worker.backoffMs });
   watchQueue(db, clock);
 
   const tenants = createTenantService({ db, secretBox, clock });

@@ -56,6 +56,8 @@ export interface GatewayConfig {
     maxAttempts: number;
     /** How long a job's claim lives without its worker's heartbeat (a dead worker's jobs run again after it). */
     leaseMs: number;
+    /** A failed job's first retry waits this long, doubling after each further failure. */
+    backoffMs: number;
     /** A standalone worker serves /metrics on this port (the gateway serves it on its own port); null: none. */
     metricsPort: number | null;
   };
@@ -305,6 +307,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       concurrency: int(env, 'GW_WORKER_CONCURRENCY', 4, 1, 256),
       maxAttempts: int(env, 'GW_JOB_MAX_ATTEMPTS', 8, 1, 100),
       leaseMs: int(env, 'GW_WORKER_LEASE_MS', 20_000, 1000, 3_600_000),
+      backoffMs: int(env, 'GW_WORKER_BACKOFF_MS', 1000, 10, 600_000),
       metricsPort: env.GW_METRICS_PORT ? int(env, 'GW_METRICS_PORT', 0, 0, 65535) : null,
     },
     gib: gibSettings(env),
