@@ -20,6 +20,8 @@ export interface CanonicalOut {
   write(text: string): Promise<void>;
   /** Writes out what is gathered (before the stream is ended early: a part written again, yevmiye-writer.ts). */
   flush(): Promise<void>;
+  /** Bytes already in canonical form (UTF-8), hashed and written as they are: a part's entries copied from its first writing. */
+  writeBytes(bytes: Buffer): Promise<void>;
   /** Writes `rootEnd` (the root's end tag) after the signature made for the digest of everything including it. */
   close(rootEnd: string, signature: string | SignatureFor): Promise<{ digest: string; bytes: number }>;
 }
@@ -48,6 +50,11 @@ export async function canonicalOut(out: Writable): Promise<CanonicalOut> {
       return pending.length >= CHUNK_CHARS ? flush() : Promise.resolve();
     },
     flush,
+    async writeBytes(bytes) {
+      if (pending) await flush();
+      hash.update(bytes);
+      await raw(bytes);
+    },
     async close(rootEnd, signature) {
       await flush();
       hash.update(rootEnd, 'utf8'); // hashed now, written after the signature

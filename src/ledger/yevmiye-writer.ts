@@ -11,7 +11,6 @@
  */
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { XML_DECLARATION, canonicalOut, type SignatureFor } from './canonical-out';
 import type { JournalEntry } from './journal';
 import { BOOKS, XBRL_END, detailXml, documentHead, facts, fisNo, rootEnd, type LedgerDocumentInfo } from './xbrl-gl';
@@ -119,9 +118,9 @@ export async function createPartedYevmiye<F extends PartFile>(h: YevmiyeHeader, 
     try {
       const out = await canonicalOut(again.out);
       await out.write(documentHead('defter', 'Y', { ...h, periodStart: start, periodEnd: lastDate! }));
-      const decoder = new StringDecoder('utf8');
-      for await (const chunk of fs.createReadStream(file.tempPath, { start: from, end: to - 1, highWaterMark: 1 << 20 })) await out.write(decoder.write(chunk as Buffer));
-      await out.write(decoder.end() + XBRL_END);
+      // The entries' bytes are canonical UTF-8 already: hashed and written as they are.
+      for await (const chunk of fs.createReadStream(file.tempPath, { start: from, end: to - 1, highWaterMark: 1 << 20 })) await out.writeBytes(chunk as Buffer);
+      await out.write(XBRL_END);
       const { digest, bytes } = await out.close(rootEnd('defter'), '');
       await file.abort();
       return { part: index, periodStart: start, periodEnd: lastDate!, digest, bytes, file: again };

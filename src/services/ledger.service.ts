@@ -417,11 +417,11 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       });
     },
 
-    /** A produced file of the month, by its GİB name, as a stream (the caller zips or sends it). */
-    async file(caller: Caller, period: string, fileName: string): Promise<{ row: LedgerFileRow; open: () => Readable }> {
+    /** A produced file of the month, by its GİB name: its row, a stream of it, and where it is (to be zipped from disk). */
+    async file(caller: Caller, period: string, fileName: string): Promise<{ row: LedgerFileRow; open: () => Readable; path: string }> {
       for (const b of await booksOfPeriod(db, caller.tenantId, period)) {
         const row = (await filesOfBook(db, b.id)).find((f) => f.fileName === fileName);
-        if (row) return { row, open: () => deps.files.read(row.path) };
+        if (row) return { row, open: () => deps.files.read(row.path), path: deps.files.pathOf(row.path) };
       }
       throw new GatewayError('LEDGER_NOT_FOUND');
     },

@@ -146,16 +146,16 @@ describe(`e-Defter over SOAP: upload, Dosya Sorgula, dates and the steps to Bera
     await useToken(token.pin);
   });
 
-  it('e-Defter Yükle (ALL) runs the remaining steps; the sealed books and berats pass GİB\'s XSD and xmlsec1', async () => {
+  it('e-Defter Yükle (ALL) runs the remaining steps; the sealed books, berats and Defter Raporu pass GİB\'s XSD and xmlsec1', async () => {
     await step('2026-01', 'ALL');
     const m = await month('2026-01');
     expect(m.ledgerBook.map((b: { state: string; description: string }) => [b.state, b.description])).to.deep.equal([['BERAT_SIGNED', 'Berat İmzalandı'], ['BERAT_SIGNED', 'Berat İmzalandı']]);
-    expect(m).to.include({ yevmiye: true, kebir: true, yevmiyeBerat: true, kebirBerat: true, gibYevmiyeBerat: false, gibKebirBerat: false });
+    expect(m).to.include({ yevmiye: true, kebir: true, yevmiyeBerat: true, kebirBerat: true, gibYevmiyeBerat: false, gibKebirBerat: false, defterRapor: true });
     expect(m.ledgerBook.map((b: { lastError?: string }) => b.lastError)).to.deep.equal([undefined, undefined]); // the failure is over
     const names = m.ledgerBook.flatMap((b: { file: Array<{ fileName: string; signed: boolean }> }) => [b.file].flat().map((f) => [f.fileName, f.signed]));
     expect(names).to.have.deep.members([
       [`${TEST_VKN}-202601-Y-000000.xml`, true], [`${TEST_VKN}-202601-YB-000000.xml`, true],
-      [`${TEST_VKN}-202601-K-000000.xml`, true], [`${TEST_VKN}-202601-KB-000000.xml`, true],
+      [`${TEST_VKN}-202601-K-000000.xml`, true], [`${TEST_VKN}-202601-KB-000000.xml`, true], [`${TEST_VKN}-202601-DR-000000.xml`, true],
     ]);
     const work = fs.mkdtempSync(path.join(tempDir('gw-ledger-files'), 'work'));
     for (const [name] of names) {
