@@ -6,7 +6,7 @@
  * the ledger.advance job carries out (./ledger-steps.ts); GetLedgerStatus shows the month table.
  *
  * A source is checked whole as it arrives — the ZIP (one file, a plain name, inflated size counted: 4005/4006), the
- * CSV's columns and every entry (balance, müteselsil numbers, dates in the month) — and kept only when it passes:
+ * CSV's columns or the ready Yevmiye's XBRL-GL, and every entry (balance, müteselsil numbers, dates in the month) — and kept only when it passes:
  * a refused upload stores nothing and changes no book. The file is written to the ledger store first and its row
  * committed after, so a crash between leaves an unnamed file, never a row without its file.
  */
@@ -39,6 +39,7 @@ import { entities, type MachineStore } from '../db/machine-store';
 import type { WriteBatcher } from '../db/write-batcher';
 import { GatewayError } from '../faults';
 import { readCsvJournal, type CsvJournalOptions } from '../ledger/journal-csv';
+import { readXbrlJournal } from '../ledger/journal-xbrl';
 import type { JournalEntry } from '../ledger/journal';
 import { createJournalChecker } from '../ledger/journal-checks';
 import type { LedgerCompany } from '../ledger/xbrl-gl';
@@ -69,14 +70,21 @@ function checkPeriod(period: string | null): void {
 /** The steps need the company's ledger settings (4608). */
 export const missingSettings = () => new GatewayError('LEDGER_SETTINGS', { detail: 'şirket ve muhasebeci bilgileri (SaveLedgerSettings)' });
 
-/** The journal of a stored source ZIP, as a stream of entries: its one file must be a CSV (4601 otherwise). */
-export async function sourceJournal(file: string, maxUnzippedBytes: number, options: CsvJournalOptions): Promise<AsyncGenerator<JournalEntry>> {
+/** The source's format by its one file's name: a CSV journal, or a ready XBRL-GL Yevmiye (4601 otherwise). */
+function sourceFormat(name: string): 'CSV' | 'XBRL' | null {
+  const n = name.toLowerCase();
+  return n.endsWith('.csv') ? 'CSV' : n.endsWith('.xml') ? 'XBRL' : null;
+}
+
+/** The journal of a stored source ZIP, as a stream of entries, and its format. */
+export async function sourceJournal(file: string, maxUnzippedBytes: number, options: CsvJournalOptions): Promise<AsyncGenerator<JournalEntry> & { format: 'CSV' | 'XBRL' }> {
   const entry = await openSingleEntry(file, maxUnzippedBytes);
-  if (!entry.name.toLowerCase().endsWith('.csv')) {
+  const format = sourceFormat(entry.name);
+  if (!format) {
     entry.stream.destroy();
-    throw new GatewayError('LEDGER_SOURCE', { detail: `ZIP içindeki ${entry.name} bir CSV yevmiye dosyası değil (.csv)` });
+    throw new GatewayError('LEDGER_SOURCE', { detail: `ZIP içindeki ${entry.name} bir CSV yevmiye (.csv) veya XBRL-GL Yevmiye defteri (.xml) değil` });
   }
-  return readCsvJournal(entry.stream, options);
+  return Object.assign(format === 'CSV' ? readCsvJournal(entry.stream, options) : readXbrlJournal(entry.stream), { format });
 }
 
 /** The company details GİB's XBRL-GL header carries besides the VKN and title (the seed's Büyük Defter dialog). */
@@ -203,11 +211,12 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     };
   }
 
-  /** Reads and checks a stored source whole: the ZIP's one CSV file, every entry of the month. */
+  /** Reads and checks a stored source whole: the ZIP's one file (CSV or a ready Yevmiye), every entry of the month. */
   async function checkSource(file: string, s: { start: string; end: string; delimiter?: string; header?: boolean; firstEntryNumber: number | null }) {
     const checker = createJournalChecker({ start: s.start, end: s.end, firstEntryNumber: s.firstEntryNumber });
-    for await (const e of await sourceJournal(file, deps.maxUnzippedBytes, { delimiter: s.delimiter, header: s.header })) checker.check(e);
-    return { format: 'CSV' as const, totals: checker.totals() };
+    const journal = await sourceJournal(file, deps.maxUnzippedBytes, { delimiter: s.delimiter, header: s.header });
+    for await (const e of journal) checker.check(e);
+    return { format: journal.format, totals: checker.totals() };
   }
 
   function refuseIfAtGib(books: LedgerBookRow[], period: string) {
