@@ -15,7 +15,7 @@ import { createGibClient } from './gib/client';
 import { asGibFault } from './gib/client-errors';
 import { createEarsivClient } from './gib/earsiv-client';
 import { createEdefterClient } from './gib/edefter-client';
-import { createRfc3161Client } from './signing/timestamp';
+import { createRfc3161Client } from './gib/tsa-client';
 import { createAuthenticator } from './security/authenticator';
 import { createSecretBox, loadOrCreateKey, type SecretBox } from './security/secret-box';
 import { createApplicationResponseService } from './services/application-response.service';

@@ -2,8 +2,9 @@
  * A timestamp (zaman damgası) on a signature: an RFC 3161 client, and XAdES-T's SignatureTimeStamp (ETSI TS 101 903
  * §7.3) — a TSA's token over the SHA-256 of the canonicalised ds:SignatureValue, in the signature's
  * xades:UnsignedSignatureProperties. e-Defter's berat signature may carry one (issue 12; the Teknik Kılavuz calls it
- * optional). The TSA is whatever `TimestampAuthority` answers: `createRfc3161Client` speaks RFC 3161 over HTTP
+ * optional). The TSA is whatever `TimestampAuthority` answers: src/gib/tsa-client.ts speaks RFC 3161 over HTTP
  * (application/timestamp-query), as Kamu SM's and the commercial TSAs do; tests run OpenSSL's `ts` as a local TSA.
+ * This module is the codec: the request, the answer's checks, and where the token goes.
  *
  * The client checks that the token answers this request (status granted or grantedWithMods, the message imprint is
  * the digest sent, the nonce is ours); the TSA's own signature on the token is the TSA's to vouch for, trusted by
@@ -12,7 +13,6 @@
 import crypto from 'node:crypto';
 import forge from 'node-forge';
 import { GatewayError } from '../faults';
-import { httpExchange } from '../gib/soap-call';
 import { C14N, canonicalBytes } from '../xml/c14n';
 import { NS } from '../xml/namespaces';
 import { parseXml } from '../xml/parse';
@@ -45,7 +45,9 @@ export function timestampRequest(sha256: Buffer, nonce: Buffer): Buffer {
   );
 }
 
-const failed = (detail: string) => new GatewayError('SIGNER_FAILED', { detail: `zaman damgası: ${detail}` });
+/** A timestamp that could not be had: SIGNER_FAILED, retryable (the TSA may answer later). */
+export const timestampFailed = (detail: string) => new GatewayError('SIGNER_FAILED', { detail: `zaman damgası: ${detail}` });
+const failed = timestampFailed;
 
 /** The token of a TimeStampResp, once it is checked to answer (sha256, nonce). */
 export function tokenOfResponse(resp: Buffer, sha256: Buffer, nonce: Buffer): Buffer {
@@ -69,25 +71,6 @@ export function tokenOfResponse(resp: Buffer, sha256: Buffer, nonce: Buffer): Bu
   const normalise = (b: Buffer) => b.subarray(b.findIndex((x) => x !== 0));
   if (!theirNonce || normalise(Buffer.from(theirNonce.value as string, 'binary')).compare(normalise(nonce)) !== 0) throw failed('damganın nonce değeri isteğinki değil');
   return der(token);
-}
-
-/** An RFC 3161 TSA over HTTP. */
-export function createRfc3161Client(opts: { url: string; timeoutMs: number }): TimestampAuthority {
-  const url = new URL(opts.url).toString();
-  return {
-    async stamp(sha256) {
-      const nonce = crypto.randomBytes(8);
-      nonce[0]! &= 0x7f; // a positive INTEGER
-      let answer;
-      try {
-        answer = await httpExchange(url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query', accept: 'application/timestamp-reply' }, body: timestampRequest(sha256, nonce) }, opts.timeoutMs);
-      } catch (err) {
-        throw failed('sunucuya ulaşılamadı');
-      }
-      if (!answer.ok) throw failed(`sunucu HTTP ${answer.status} döndü`);
-      return tokenOfResponse(answer.body, sha256, nonce);
-    },
-  };
 }
 
 /**
