@@ -116,6 +116,7 @@ export const FAULTS = {
   LEDGER_NOT_FOUND: client(4610, 'DEFTER DOSYASI BULUNAMADI'),
   LEDGER_GIB_REJECTED: client(4611, 'GİB DEFTER PAKETİNİ REDDETTİ: {detail}'),
   LEDGER_GIB_APPROVAL: client(4612, 'GİB ONAYLI BERAT DOĞRULANAMADI: {detail}'),
+  LEDGER_RULES: client(4613, 'DEFTER GİB KURALLARINA UYMUYOR: {detail}'),
 
   // --- Everything else ---
   INTERNAL: { code: 5000, soap: 'soap:Server', http: 500, message: 'SISTEM HATASI', retryable: true } as FaultSpec,

@@ -49,6 +49,8 @@ import { createJournalChecker } from '../ledger/journal-checks';
 import { formatKurus } from '../ledger/journal';
 import { createKebirBuilder } from '../ledger/kebir';
 import { createPartedYevmiye, type YevmiyePart } from '../ledger/yevmiye-writer';
+import { yevmiyeRuleFailures } from '../ledger/yevmiye-rules';
+import { parseXml } from '../xml/parse';
 import { DEFTER_NAMESPACES, rootEnd, type LedgerCompany } from '../ledger/xbrl-gl';
 import type { Signer } from '../signing';
 import type { LedgerFileWriter, LedgerStore, StoredFile } from '../storage/ledger-store';
@@ -185,6 +187,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
       }
       const end = await yevmiye.end();
       await closeKebir(end.parts[end.parts.length - 1]!, current);
+      for (const y of yParts) await checkRules(y, ledgerFileName(c.vkn, source.period, 'Y', y.part));
       const t = checker.totals();
       const stored = { Y: [] as StoredFile[], K: [] as StoredFile[] };
       for (const y of yParts) stored.Y.push(await y.file.commit());
@@ -214,6 +217,20 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
       for (const k of kParts) await k.sums.kebir.cleanup();
       await fsp.rm(tmp, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * GİB's Yevmiye rules (edefter_yevmiye.sch, natively: src/ledger/yevmiye-rules.ts) on a built part, before anything
+   * is signed: what the journal's checks do not cover (an account code of 2 characters, a sub-account that does not
+   * start with its main account, …) is a check failure in GİB's words. The rules need the book as a tree, so a part
+   * over RULES_MAX_BYTES is not checked this way (its entries passed the journal's checks; the tree would take ≈ 7×
+   * the file). The unsigned book lacks only its ds:Signature, which the seal adds in the shape the rules ask.
+   */
+  async function checkRules(y: YevmiyePart<LedgerFileWriter>, fileName: string): Promise<void> {
+    if (y.bytes > RULES_MAX_BYTES) return;
+    await new Promise<void>((resolve, reject) => y.file.out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    const failures = yevmiyeRuleFailures(parseXml(await fsp.readFile(y.file.tempPath), { maxNodes: 10_000_000 }), fileName).filter((f) => f !== UNSIGNED);
+    if (failures.length) throw new GatewayError('LEDGER_RULES', { detail: `${fileName}: ${failures.slice(0, 3).join(' ')}${failures.length > 3 ? ` (ve ${failures.length - 3} kural daha)` : ''}` });
   }
 
   /**
@@ -534,6 +551,11 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
 }
 
 export type LedgerSteps = ReturnType<typeof createLedgerSteps>;
+
+/** Largest built part GİB's rules are run on natively (the tree of a book takes ≈ 7× its size). */
+const RULES_MAX_BYTES = 32 * 1024 * 1024;
+/** The one rule an unsigned book fails (edefter_yevmiye.sch, pattern "defter"). */
+const UNSIGNED = 'ds:Signature zorunlu bir elemandır.';
 
 /** States whose next step is the month's local work, done for both books at once. */
 const LOCAL_STEPS = new Set(['NOT_STARTED', 'FILE_CREATED', 'FILE_SIGNED', 'BERAT_CREATED']);

@@ -113,4 +113,24 @@ describe(`e-Defter over SOAP: a ready XBRL-GL Yevmiye as the month's source (${T
     expect(rebuilt).to.contain('>TEST TICARET A.S.<');
     expect(rebuilt).to.not.contain(demoDocument('Y').company.title);
   });
+
+  it('GİB\'s Yevmiye rules run natively on the built book before anything is signed: a 2-character account is 4613 in GİB\'s words', async () => {
+    // February: the sample's entries numbered on from January's, one entry booked to account "10".
+    const csv = fs.readFileSync(SAMPLE, 'utf8').split('\n').map((line, i) => {
+      if (i === 0 || !line) return line;
+      const f = line.split(';');
+      f[0] = String(Number(f[0]) + 3);
+      f[1] = f[1]!.replace('2026-01', '2026-02');
+      f[13] = f[13]!.replace('2026-01', '2026-02');
+      if (f[0] === '4' && f[3] === '100') f[3] = '10';
+      return f.join(';');
+    }).join('\n');
+    await client.UploadLedgerAsync({ fileName: `${TEST_VKN}-202602.zip`, content: (await zipOne(`${TEST_VKN}-202602.csv`, Buffer.from(csv))).toString('base64') });
+    await client.LedgerStepAsync({ period: '2026-02', step: 'DOSYA_OLUSTUR' });
+    await gw.gateway.worker.runUntilIdle();
+    const m = [(await client.GetLedgerStatusAsync({ from: '2026-02', to: '2026-02' }))[0].month].flat()[0];
+    expect(m.ledgerBook.map((b: { state: string; code: number }) => [b.state, b.code])).to.deep.equal([['CHECK_FAILED', 4613], ['CHECK_FAILED', 4613]]);
+    expect(m.ledgerBook[0].lastError).to.equal(`DEFTER GİB KURALLARINA UYMUYOR: ${TEST_VKN}-202602-Y-000000.xml: gl-cor:account elemanı içerisinde gl-cor:accountMainID zorunlu bir elemandır ve en az 3 karakter olmalıdır.`);
+    expect(m.yevmiye, 'nothing was kept').to.equal(false);
+  });
 });
