@@ -553,7 +553,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
 export type LedgerSteps = ReturnType<typeof createLedgerSteps>;
 
 /** Largest built part GİB's rules are run on natively (the tree of a book takes ≈ 7× its size). */
-const RULES_MAX_BYTES = 32 * 1024 * 1024;
+const RULES_MAX_BYTES = 8 * 1024 * 1024;
 /** The one rule an unsigned book fails (edefter_yevmiye.sch, pattern "defter"). */
 const UNSIGNED = 'ds:Signature zorunlu bir elemandır.';
 
