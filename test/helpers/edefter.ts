@@ -154,3 +154,19 @@ export function journalCsv(entries: JournalEntry[]): Buffer {
   }
   return Buffer.from(`${rows.join('\n')}\n`, 'utf8');
 }
+
+/**
+ * The sample CSV journal (examples/ledger, January 2026, entries 1–3) moved to month `mm` of 2026 with its entries
+ * numbered from `first`, so later months continue January's numbering.
+ */
+export function sampleMonth(csv: string, mm: number, first: number): Buffer {
+  const month = `2026-${String(mm).padStart(2, '0')}`;
+  return Buffer.from(
+    csv.split('\n').map((line, i) => {
+      if (i === 0 || !line) return line;
+      const f = line.split(';');
+      f[0] = String(Number(f[0]) + first - 1);
+      return f.join(';').replace(/2026-01/g, month);
+    }).join('\n'),
+  );
+}

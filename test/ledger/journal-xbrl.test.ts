@@ -16,7 +16,7 @@ import { createYevmiyeWriter } from '../../src/ledger/yevmiye-writer';
 import { unpackDocument } from '../../src/zip/read';
 import { zipOne } from '../../src/zip/write';
 import { TEST_DB_KIND, tempDir } from '../helpers/db';
-import { LEDGER_SETTINGS, PLACEHOLDER_SIGNATURE, demoDocument, generatedJournal } from '../helpers/edefter';
+import { LEDGER_SETTINGS, PLACEHOLDER_SIGNATURE, demoDocument, generatedJournal, sampleMonth } from '../helpers/edefter';
 import { expectFault, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { REPO_DIR } from '../helpers/paths';
 import { createSoftHsmToken, sharedSoftHsmDir, useTokenAsSeal } from '../helpers/softhsm';
@@ -116,15 +116,7 @@ describe(`e-Defter over SOAP: a ready XBRL-GL Yevmiye as the month's source (${T
 
   it('GİB\'s Yevmiye rules run natively on the built book before anything is signed: a 2-character account is 4613 in GİB\'s words', async () => {
     // February: the sample's entries numbered on from January's, one entry booked to account "10".
-    const csv = fs.readFileSync(SAMPLE, 'utf8').split('\n').map((line, i) => {
-      if (i === 0 || !line) return line;
-      const f = line.split(';');
-      f[0] = String(Number(f[0]) + 3);
-      f[1] = f[1]!.replace('2026-01', '2026-02');
-      f[13] = f[13]!.replace('2026-01', '2026-02');
-      if (f[0] === '4' && f[3] === '100') f[3] = '10';
-      return f.join(';');
-    }).join('\n');
+    const csv = sampleMonth(fs.readFileSync(SAMPLE, 'utf8'), 2, 4).toString('utf8').replace(/^4;(2026-02-\d\d);1;100;/m, '4;$1;1;10;');
     await client.UploadLedgerAsync({ fileName: `${TEST_VKN}-202602.zip`, content: (await zipOne(`${TEST_VKN}-202602.csv`, Buffer.from(csv))).toString('base64') });
     await client.LedgerStepAsync({ period: '2026-02', step: 'DOSYA_OLUSTUR' });
     await gw.gateway.worker.runUntilIdle();

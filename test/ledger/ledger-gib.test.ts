@@ -31,10 +31,9 @@ import { C14N, canonicalBytes } from '../../src/xml/c14n';
 import { NS } from '../../src/xml/namespaces';
 import { parseXml } from '../../src/xml/parse';
 import { firstChild } from '../../src/xml/query';
-import { LEDGER_SETTINGS, generatedJournal, journalCsv } from '../helpers/edefter';
+import { LEDGER_SETTINGS, generatedJournal, journalCsv, sampleMonth } from '../helpers/edefter';
 
 const SAMPLE = fs.readFileSync(path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv'));
-const HEAD = SAMPLE.toString('utf8').split('\n')[0]!;
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -153,6 +152,10 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
       expect(() => verifyApprovedBerat(Buffer.from(forged), { trustedRoots: root, now: new Date() })).to.throw(/özeti/);
     }
     simPackage = null;
+    // A second ledger for an approved period is refused at the door, and nothing changes.
+    const again = await expectFault(client.UploadLedgerAsync({ fileName: `${TEST_VKN}-202601.zip`, content: (await zipOne(`${TEST_VKN}-202601.csv`, SAMPLE)).toString('base64') }));
+    expect(again.code).to.equal(4607);
+    expect(await states('2026-01')).to.deep.equal(['DOWNLOADED', 'DOWNLOADED']);
   });
 
   it('GİB\'s rules at its door: order (114), an approved period again (111), someone else\'s package (109, 305), unknown packages (304, 204), an unsigned call', async () => {
@@ -196,7 +199,7 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
   });
 
   it('a send whose answer is lost (GİB took it): the retry gets 111 and counts as sent; GİB holds the package once', async () => {
-    await uploadMonth('2026-02', Buffer.from(`${HEAD}\n`));
+    await uploadMonth('2026-02', sampleMonth(SAMPLE.toString('utf8'), 2, 4));
     Object.assign(sim.faults, { edefterTimeouts: 1, acceptHeld: true, holdMs: 800 });
     await client.LedgerStepAsync({ period: '2026-02', step: 'ALL' });
     await until('February downloaded', async () => ((await states('2026-02')).every((s) => s === 'DOWNLOADED') ? true : undefined));
@@ -207,7 +210,7 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
   });
 
   it('GİB away during a send (no answer, nothing taken): the job tries again and the package is sent once', async () => {
-    await uploadMonth('2026-03', Buffer.from(`${HEAD}\n`));
+    await uploadMonth('2026-03', sampleMonth(SAMPLE.toString('utf8'), 3, 7));
     Object.assign(sim.faults, { edefterTimeouts: 2, acceptHeld: false, holdMs: 800 });
     await client.LedgerStepAsync({ period: '2026-03', step: 'ALL' });
     await until('March downloaded', async () => ((await states('2026-03')).every((s) => s === 'DOWNLOADED') ? true : undefined));
@@ -216,7 +219,7 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
   });
 
   it('a package GİB refuses: the book is GİB Hatası with GİB\'s reason, the Büyük Defter is not sent', async () => {
-    await uploadMonth('2026-04', Buffer.from(`${HEAD}\n`));
+    await uploadMonth('2026-04', sampleMonth(SAMPLE.toString('utf8'), 4, 10));
     sim.faults.rejectLedgers = 1;
     await client.LedgerStepAsync({ period: '2026-04', step: 'ALL' });
     await until('April refused', async () => ((await states('2026-04'))[0] === 'GIB_REJECTED' ? true : undefined));

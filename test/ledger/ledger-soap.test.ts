@@ -17,7 +17,7 @@ import { expectFault, soapClient, startTestGateway, TEST_VKN, type TestGateway }
 import { GIB_DIR, REPO_DIR } from '../helpers/paths';
 import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, useTokenAsSeal, type SoftHsmToken } from '../helpers/softhsm';
 import { xmlsecVerify } from '../signing/fixtures';
-import { LEDGER_SETTINGS } from '../helpers/edefter';
+import { LEDGER_SETTINGS, sampleMonth } from '../helpers/edefter';
 import { deflatedEntry, rawZip } from '../zip/zip-fixtures';
 
 const SAMPLE = fs.readFileSync(path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv'));
@@ -175,13 +175,20 @@ describe(`e-Defter over SOAP: upload, Dosya Sorgula, dates and the steps to Bera
     expect(yb).to.contain(sv);
   });
 
-  it('an empty month ("Boş defter dosyası") goes through too, and the year\'s control numbers run on', async () => {
+  it('a whole month with no entries is refused as GİB\'s rules refuse it (4613); the next month goes through and the year\'s control numbers run on', async () => {
+    // The upload takes an empty journal ("Boş defter dosyası"); GİB's edefter_yevmiye.sch refuses a whole-month book
+    // (part 000000) without an entry, and the Teknik Kılavuz tells software not to build one.
     await upload(`${TEST_VKN}-202602.zip`, await zipOne(`${TEST_VKN}-202602.csv`, Buffer.from(`${HEAD}\n`)));
+    await step('2026-02', 'ALL');
+    const empty = await month('2026-02');
+    expect(empty.ledgerBook.map((b: { state: string; code: number }) => [b.state, b.code])).to.deep.equal([['CHECK_FAILED', 4613], ['CHECK_FAILED', 4613]]);
+    expect(empty.ledgerBook[0].lastError).to.equal(`DEFTER GİB KURALLARINA UYMUYOR: ${TEST_VKN}-202602-Y-000000.xml: Tüm ayı kapsayan bir defterde en az 1 gl-cor:entryHeader elemanı olmalıdır.`);
+    await upload(`${TEST_VKN}-202602.zip`, await zipOne(`${TEST_VKN}-202602.csv`, sampleMonth(SAMPLE.toString('utf8'), 2, 4)));
     await step('2026-02', 'ALL');
     const m = await month('2026-02');
     expect(m.ledgerBook.map((b: { state: string }) => b.state)).to.deep.equal(['BERAT_SIGNED', 'BERAT_SIGNED']);
     expect(m.ledgerBook.flatMap((b: { controlNumber: string }) => b.controlNumber)).to.deep.equal(['YEV202602000002', 'KEB202602000002']);
-    expect(m.ledgerBook[0]).to.include({ totalDebit: 0, totalCredit: 0 });
+    expect(m.ledgerBook[0]).to.include({ totalDebit: 52400, totalCredit: 52400 });
   });
 
   it('every step is in the books\' history with its time, actor and reason', async () => {
