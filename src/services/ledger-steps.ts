@@ -386,9 +386,8 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
   }
 
   const packagesOf = (b: LedgerBookRow) => ((b.context as { packages?: string[] }).packages ?? []).map(String);
-  /** The book's sealed berats, part by part, each with its sealed part of the book. */
-  async function sealedParts(b: LedgerBookRow) {
-    const files = await filesOfBook(db, b.id);
+  /** The book's sealed berats, part by part, each with its sealed part of the book (`files`: the book's files). */
+  function sealedParts(files: LedgerFileRow[]) {
     const berats = files.filter((f) => f.kind === 'BERAT' && f.signed);
     const parts = berats.map((berat) => ({ berat, ledger: files.find((f) => f.kind === 'LEDGER' && f.signed && f.part === berat.part), paketId: berat.fileName.replace(/\.xml$/, '') }));
     if (parts.length === 0 || parts.some((p) => !p.ledger)) throw new GatewayError('LEDGER_NOT_FOUND');
@@ -399,12 +398,15 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
   async function send(b: LedgerBookRow): Promise<void> {
     const tenant = (await tenantById(db, b.tenantId))!;
     const seal = await sealOf(tenant.id);
+    const files = await filesOfBook(db, b.id);
+    // One package per part, then the month's Defter Raporu (on the K book) once every berat of the month is with GİB
+    // (§2.7.2): after the Büyük Defter's.
+    const packages = sealedParts(files).map((p) => ({ paketId: p.paketId, files: [p.ledger, p.berat] }));
+    const rapor = files.find((f) => f.kind === 'RAPOR' && f.signed);
+    if (rapor) packages.push({ paketId: rapor.fileName.replace(/\.xml$/, ''), files: [rapor] });
     const notes: string[] = [];
-    for (const p of await sealedParts(b)) {
-      const zip = await zipFiles([
-        { name: p.ledger.fileName, path: deps.files.pathOf(p.ledger.path) },
-        { name: p.berat.fileName, path: deps.files.pathOf(p.berat.path) },
-      ]);
+    for (const p of packages) {
+      const zip = await zipFiles(p.files.map((f) => ({ name: f.fileName, path: deps.files.pathOf(f.path) })));
       try {
         const sent = await deps.gib!.client.sendPackage(`${p.paketId}.zip`, zip, seal);
         notes.push(`${p.paketId}${sent.duplicate ? ' (GİB paketi önceki denemede almıştı)' : ''}`);
@@ -412,19 +414,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
         throw gibFailure(err, `${p.paketId}.zip gönderilemedi`);
       }
     }
-    // The month's Defter Raporu goes once every berat of the month is with GİB (§2.7.2): after the Büyük Defter's.
-    const rapor = (await filesOfBook(db, b.id)).find((f) => f.kind === 'RAPOR' && f.signed);
-    if (rapor) {
-      const paketId = rapor.fileName.replace(/\.xml$/, '');
-      try {
-        const sent = await deps.gib!.client.sendPackage(`${paketId}.zip`, await zipFiles([{ name: rapor.fileName, path: deps.files.pathOf(rapor.path) }]), seal);
-        notes.push(`${paketId}${sent.duplicate ? ' (GİB paketi önceki denemede almıştı)' : ''}`);
-      } catch (err) {
-        throw gibFailure(err, `${paketId}.zip gönderilemedi`);
-      }
-    }
-    const packages = notes.map((n) => n.split(' ')[0]!);
-    await applyAll([b], 'SEND', async () => ({ packages, sentAt: now() }), undefined, `GİB'e gönderildi: ${notes.join(', ')}`);
+    await applyAll([b], 'SEND', async () => ({ packages: packages.map((p) => p.paketId), sentAt: now() }), undefined, `GİB'e gönderildi: ${notes.join(', ')}`);
   }
 
   /** GİB's verdict on the book's packages: all approved, one refused (with GİB's reason), or not yet (ask again later). */
@@ -460,7 +450,7 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     const roots = await deps.signers.trustedRoots();
     const gibRoots = [...roots, ...(await deps.gib!.sealRoots())].flatMap((r) => certificatesFrom(r));
     const rows: Array<Omit<LedgerFileRow, 'id'>> = [];
-    for (const { berat, paketId } of await sealedParts(b)) {
+    for (const { berat, paketId } of sealedParts(await filesOfBook(db, b.id))) {
       let got: { fileName: string; zip: Buffer };
       try {
         got = await deps.gib!.client.approvedBerat(paketId, seal);

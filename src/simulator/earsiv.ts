@@ -59,7 +59,7 @@ import { zipOne } from '../zip/write';
 import { SOAP_REQUEST_LIMITS, parseXml } from '../xml/parse';
 import type { FaultInjection, SimulatorTimings } from './options';
 import type { SimulatorStore, StateEntry } from './store';
-import type { Scheduler } from './transport';
+import { HeldRequests, type Scheduler } from './transport';
 
 export const EARSIV_PATHS = ['/EArsiv', '/earsiv/services/EArsivWsPort'];
 
@@ -125,7 +125,7 @@ class Verdict extends Error {
 }
 
 export function createEarsivService(d: EarsivServiceDeps): EarsivService {
-  const held = new Set<NodeJS.Timeout>();
+  const held = new HeldRequests();
   const router = express.Router();
   const now = (): string => d.clock().toISOString();
 
@@ -205,18 +205,8 @@ export function createEarsivService(d: EarsivServiceDeps): EarsivService {
     });
   }
 
-  /** A "timeout": no answer; the connection is dropped after holdMs (or when the caller gives up, or at stop). */
-  function holdRequest(res: Response): void {
-    const t = setTimeout(() => {
-      held.delete(t);
-      res.socket?.destroy();
-    }, d.faults.holdMs);
-    held.add(t);
-    res.on('close', () => {
-      clearTimeout(t);
-      held.delete(t);
-    });
-  }
+  /** A "timeout": no answer (see HeldRequests). */
+  const holdRequest = (res: Response): void => held.hold(res, d.faults.holdMs);
 
   // --- sendDocumentFile: the synchronous part ----------------------------------------------------------------------
 
@@ -415,8 +405,7 @@ export function createEarsivService(d: EarsivServiceDeps): EarsivService {
   return {
     router,
     stop() {
-      for (const t of held) clearTimeout(t);
-      held.clear();
+      held.stop();
     },
   };
 }

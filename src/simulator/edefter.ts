@@ -35,6 +35,7 @@ import { isGatewayError } from '../faults';
 import { counterSignBerat } from '../gib/protocol/edefter-approval';
 import {
   EDEFTER_BATCH_STATUSES,
+  EDEFTER_RETRYABLE,
   EdefterFaultError,
   edefterResponse,
   parsePackageName,
@@ -43,7 +44,7 @@ import {
   type EdefterBatchCode,
 } from '../gib/protocol/edefter-ws';
 import { soap12Fault } from '../gib/protocol';
-import { certificatesOfPkiPath, verifySoap12, WsSecurityError } from '../gib/protocol/wsse-x509';
+import { verifySoap12, WsSecurityError } from '../gib/protocol/wsse-x509';
 import { certificatesFrom } from '../signing/cert';
 import type { Signer } from '../signing/signer';
 import { verifyXml } from '../signing/verify';
@@ -54,7 +55,7 @@ import { unpackFiles } from '../zip/read';
 import { zipOne } from '../zip/write';
 import type { SimulatorPackage } from './gib-package';
 import type { FaultInjection, SimulatorTimings } from './options';
-import type { Scheduler } from './transport';
+import { HeldRequests, type Scheduler } from './transport';
 
 export const EDEFTER_PATHS = ['/EDefter', '/edefter/services/EDefterWsPort'];
 
@@ -122,12 +123,13 @@ const nextMonth = (p: string) => {
 export function createEdefterService(d: EdefterServiceDeps): EdefterService {
   const router = express.Router();
   const uploads: Held[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const held = new HeldRequests();
   const now = () => d.clock().toISOString();
   const senders = new Set(d.senders ?? []);
 
   const sendSoap = (res: Response, status: number, body: Buffer) => res.status(status).type('application/soap+xml; charset=utf-8').send(body);
-  const sendFault = (res: Response, err: EdefterFaultError) => sendSoap(res, [110, 112, 113, 203, 206, 303].includes(err.code) ? 500 : 400, edefterResponse.fault(err.code, err.message));
+  // SOAP 1.2 HTTP binding: GİB's own failures (a Receiver fault) are 500, the caller's (Sender) 400.
+  const sendFault = (res: Response, err: EdefterFaultError) => sendSoap(res, EDEFTER_RETRYABLE.has(err.code) ? 500 : 400, edefterResponse.fault(err.code, err.message));
 
   /** The ID's packages, the latest last; `…-Y-…` and `…-YB-…` name the same package (getBatchStatus, §2.3). */
   const byId = (id: string) => {
@@ -143,7 +145,7 @@ export function createEdefterService(d: EdefterServiceDeps): EdefterService {
       let msg;
       try {
         const roots = (await d.trustedRoots()).flatMap((r) => certificatesFrom(r));
-        const verified = verifySoap12(body, { trustedRoots: roots.length ? roots : ownRoot(body), now: d.clock() });
+        const verified = verifySoap12(body, { trustedRoots: roots.length ? roots : null, now: d.clock() });
         signer = verified.signer.vknTckn ?? '';
         msg = readEdefterBody(verified.body.children[0] ?? verified.body, NS.soap12);
       } catch (err) {
@@ -172,25 +174,7 @@ export function createEdefterService(d: EdefterServiceDeps): EdefterService {
     });
   }
 
-  /** Without configured roots: the message's own root (its chain's last certificate), so only integrity is checked. */
-  function ownRoot(body: Buffer): Buffer[] {
-    const m = /BinarySecurityToken[^>]*>([^<]+)</.exec(body.toString('latin1'));
-    if (!m) return [];
-    const chain = certificatesOfPkiPath(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
-    return chain.length ? [chain[chain.length - 1]!] : [];
-  }
-
-  function holdRequest(res: Response): void {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      res.socket?.destroy();
-    }, d.faults.holdMs);
-    timers.add(t);
-    res.on('close', () => {
-      clearTimeout(t);
-      timers.delete(t);
-    });
-  }
+  const holdRequest = (res: Response): void => held.hold(res, d.faults.holdMs);
 
   // --- sendDocumentFile: the synchronous part ------------------------------------------------------------------
 
@@ -232,9 +216,9 @@ export function createEdefterService(d: EdefterServiceDeps): EdefterService {
       reason: '',
       history: [{ state: 0, at: now() }],
     };
-    const held: Held = { pkg, zip: a.binaryData, approved: null };
-    uploads.push(held);
-    d.scheduler.after(d.timings.ledgerMs, () => check(held));
+    const upload: Held = { pkg, zip: a.binaryData, approved: null };
+    uploads.push(upload);
+    d.scheduler.after(d.timings.ledgerMs, () => check(upload));
     return a.fileName;
   }
 
@@ -269,27 +253,8 @@ export function createEdefterService(d: EdefterServiceDeps): EdefterService {
       const book = files.find((f) => f.name === bookName)?.bytes;
       const berat = files.find((f) => f.name === beratName)?.bytes;
       if (files.length !== 2 || !book || !berat) throw new Refusal(`pakette ${bookName} ve ${beratName} olmalı; bulunan: ${files.map((f) => f.name).join(', ') || 'hiçbiri'}`);
-      const roots = await d.trustedRoots();
-      for (const [what, xml] of [['defter', book], ['berat', berat]] as const) {
-        if (roots.length === 0) continue;
-        try {
-          await verifyXml(xml, { trustedRoots: roots, expectedSignerId: pkg.vkn, now: d.clock() });
-        } catch (err) {
-          throw new Refusal(`${what} imzası geçersiz: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      }
-      const xsd = d.gibPackage.edefterXsd();
-      const bookDoc = parseXml(book, { maxNodes: 50_000_000 });
-      const beratDoc = parseXml(berat);
-      if (xsd) {
-        for (const [what, doc] of [['defter', bookDoc], ['berat', beratDoc]] as const) {
-          try {
-            xsd.validate(doc);
-          } catch (err) {
-            throw new Refusal(`${what} şemaya uygun değil: ${isGatewayError(err) ? String(err.params.detail ?? err.message) : String(err)}`);
-          }
-        }
-      }
+      const bookDoc = await ownersDocument('defter', book, pkg.vkn);
+      const beratDoc = await ownersDocument('berat', berat, pkg.vkn);
       const bookValue = signatureValue(bookDoc, true);
       const beratCarries = signatureValue(beratDoc, false);
       if (!bookValue || bookValue !== beratCarries) throw new Refusal('beratın taşıdığı imza değeri defterin imza değeriyle aynı değil');
@@ -308,21 +273,29 @@ export function createEdefterService(d: EdefterServiceDeps): EdefterService {
   async function checkRapor(files: Array<{ name: string; bytes: Buffer }>, name: string, vkn: string): Promise<void> {
     const rapor = files.length === 1 && files[0]!.name === name ? files[0]!.bytes : null;
     if (!rapor) throw new Refusal(`pakette yalnız ${name} olmalı; bulunan: ${files.map((f) => f.name).join(', ') || 'hiçbiri'}`);
+    await ownersDocument('defter raporu', rapor, vkn);
+  }
+
+  /**
+   * A document of the package: sealed by its owner (XAdES verified with trustedRoots, when there are any) and, with
+   * GİB's package, valid against edefter.xsd; parsed, for the checks that follow.
+   */
+  async function ownersDocument(what: string, xml: Buffer, vkn: string): Promise<XmlDocument> {
     const roots = await d.trustedRoots();
     if (roots.length) {
       try {
-        await verifyXml(rapor, { trustedRoots: roots, expectedSignerId: vkn, now: d.clock() });
+        await verifyXml(xml, { trustedRoots: roots, expectedSignerId: vkn, now: d.clock() });
       } catch (err) {
-        throw new Refusal(`defter raporu imzası geçersiz: ${err instanceof Error ? err.message : String(err)}`);
+        throw new Refusal(`${what} imzası geçersiz: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    const xsd = d.gibPackage.edefterXsd();
-    if (!xsd) return;
+    const doc = parseXml(xml, { maxNodes: 50_000_000 });
     try {
-      xsd.validate(parseXml(rapor));
+      d.gibPackage.edefterXsd()?.validate(doc);
     } catch (err) {
-      throw new Refusal(`defter raporu şemaya uygun değil: ${isGatewayError(err) ? String(err.params.detail ?? err.message) : String(err)}`);
+      throw new Refusal(`${what} şemaya uygun değil: ${isGatewayError(err) ? String(err.params.detail ?? err.message) : String(err)}`);
     }
+    return doc;
   }
 
   // --- getBatchStatus, receiveDocumentFile -------------------------------------------------------------------------
@@ -357,10 +330,7 @@ export function createEdefterService(d: EdefterServiceDeps): EdefterService {
   return {
     router,
     packages: () => uploads.map((u) => u.pkg),
-    stop() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-    },
+    stop: () => held.stop(),
   };
 }
 

@@ -34,7 +34,7 @@ import { EDEFTER_PATHS, createEdefterService } from './edefter';
 import { simulatorSeal } from './seal';
 import { DEFAULT_TIMINGS, noFaults, type FaultInjection, type SimulatorOptions, type SimulatorTimings } from './options';
 import { SimulatorStore, type AliasRole, type SimEnvelope } from './store';
-import { OutgoingHttp, Scheduler } from './transport';
+import { HeldRequests, OutgoingHttp, Scheduler } from './transport';
 import { listenHttp } from '../http/server';
 import { SOAP_REQUEST_LIMITS } from '../xml/parse';
 
@@ -97,7 +97,7 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
   for (const u of opts.users ?? []) store.upsertUser(u, clock());
   for (const e of opts.endpoints ?? []) store.registerEndpoint({ url: e.url, aliases: e.aliases ?? [], vkns: e.vkns ?? [], ...(e.name ? { name: e.name } : {}) });
 
-  const held = new Set<NodeJS.Timeout>();
+  const held = new HeldRequests();
   let server: http.Server | null = null;
   let baseUrl = '';
 
@@ -181,14 +181,8 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
     });
   }
 
-  /** A "timeout": no answer; the connection is dropped after holdMs (or when the simulator stops). */
-  function holdRequest(res: Response): void {
-    const t = setTimeout(() => {
-      held.delete(t);
-      res.socket?.destroy();
-    }, faults.holdMs);
-    held.add(t);
-  }
+  /** A "timeout": no answer (see HeldRequests). */
+  const holdRequest = (res: Response): void => held.hold(res, faults.holdMs);
 
   // --- admin API (JSON) -----------------------------------------------------------------------------------------
 
@@ -324,8 +318,7 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
     },
     idle: (timeoutMs) => scheduler.idle(timeoutMs),
     async stop() {
-      for (const t of held) clearTimeout(t);
-      held.clear();
+      held.stop();
       earsiv.stop();
       edefter.stop();
       outgoing.close();

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { Response } from 'express';
 import { buildSendDocumentRequest, parseSoapMessage, soapContentType } from '../gib/protocol';
 
 export interface SendResult {
@@ -120,5 +121,30 @@ export class Scheduler {
       await new Promise((r) => setTimeout(r, 5));
     }
     return false;
+  }
+}
+
+/**
+ * Calls answered with silence (fault injection's "timeouts", for each of GİB's services): the connection is dropped
+ * after `ms`, or when the caller gives up, or at stop().
+ */
+export class HeldRequests {
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  hold(res: Response, ms: number): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      res.socket?.destroy();
+    }, ms);
+    this.#timers.add(t);
+    res.on('close', () => {
+      clearTimeout(t);
+      this.#timers.delete(t);
+    });
+  }
+
+  stop(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
   }
 }

@@ -42,7 +42,12 @@ export function looksLikeZip(b: Buffer): boolean {
 export async function unpackDocument(input: Buffer, opts: UnpackOptions): Promise<Unpacked> {
   const zip = looksLikeZip(input);
   if (opts.container === 'xml' || (opts.container === 'auto' && !zip)) return { fileName: null, xml: input };
-  if (!zip) throw new GatewayError('ZIP_NOT_ZIP');
+  return withArchive(input, (archive) => readSingleEntry(archive, input, opts.maxUnzippedBytes));
+}
+
+/** `use` on the opened archive (ZIP_NOT_ZIP / ZIP_UNREADABLE when it is none), closed afterwards whatever happens. */
+async function withArchive<T>(input: Buffer, use: (archive: yauzl.ZipFile) => Promise<T>): Promise<T> {
+  if (!looksLikeZip(input)) throw new GatewayError('ZIP_NOT_ZIP');
   let archive: yauzl.ZipFile;
   try {
     archive = await openZip(input);
@@ -50,7 +55,7 @@ export async function unpackDocument(input: Buffer, opts: UnpackOptions): Promis
     throw new GatewayError('ZIP_UNREADABLE', {}, err);
   }
   try {
-    return await readSingleEntry(archive, input, opts.maxUnzippedBytes);
+    return await use(archive);
   } finally {
     if (archive.isOpen) archive.close();
   }
@@ -132,11 +137,16 @@ export async function singleEntry(archive: yauzl.ZipFile): Promise<{ entry: yauz
     throw new GatewayError('ZIP_UNREADABLE', {}, err);
   }
   if (!entry) throw new GatewayError('ZIP_ONE_FILE');
+  return { entry, name: fileEntryName(entry, () => new GatewayError('ZIP_ONE_FILE')) };
+}
+
+/** A file entry's name, checked as an unzip tool would use it (4005); a directory entry is `directory()`'s fault. */
+function fileEntryName(entry: yauzl.Entry, directory: (name: string) => GatewayError): string {
   const name = entryName(entry);
-  if (name.endsWith('/') || name.endsWith('\\')) throw new GatewayError('ZIP_ONE_FILE'); // a directory: no file in it
+  if (name.endsWith('/') || name.endsWith('\\')) throw directory(name);
   const why = entryNameHazard(entry);
   if (why) throw new GatewayError('ZIP_BAD_ENTRY_NAME', { name: `${JSON.stringify(name.slice(0, 100))} (${why})` });
-  return { entry, name };
+  return name;
 }
 
 /** An entry the reader can inflate (not encrypted, stored or deflated) whose header claims no more than `limit`. */
@@ -154,55 +164,45 @@ export function checkReadable(entry: yauzl.Entry, limit: number): void {
  * all of them. More than `maxEntries` entries or a directory entry: ZIP_ONE_FILE's sibling, ZIP_UNREADABLE.
  */
 export async function unpackFiles(input: Buffer, opts: { maxEntries: number; maxUnzippedBytes: number }): Promise<Array<{ name: string; bytes: Buffer }>> {
-  if (!looksLikeZip(input)) throw new GatewayError('ZIP_NOT_ZIP');
-  let archive: yauzl.ZipFile;
-  try {
-    archive = await openZip(input);
-  } catch (err) {
-    throw new GatewayError('ZIP_UNREADABLE', {}, err);
-  }
-  try {
+  return withArchive(input, async (archive) => {
     if (archive.entryCount > opts.maxEntries) throw new GatewayError('ZIP_UNREADABLE', { detail: `${archive.entryCount} entries, at most ${opts.maxEntries}` });
     const out: Array<{ name: string; bytes: Buffer }> = [];
     let left = opts.maxUnzippedBytes;
     for (let entry = await nextEntry(archive); entry; entry = await nextEntry(archive)) {
-      const name = entryName(entry);
-      if (name.endsWith('/') || name.endsWith('\\')) throw new GatewayError('ZIP_UNREADABLE', { detail: `directory entry ${JSON.stringify(name.slice(0, 100))}` });
-      const why = entryNameHazard(entry);
-      if (why) throw new GatewayError('ZIP_BAD_ENTRY_NAME', { name: `${JSON.stringify(name.slice(0, 100))} (${why})` });
-      checkReadable(entry, left);
+      const name = fileEntryName(entry, (n) => new GatewayError('ZIP_UNREADABLE', { detail: `directory entry ${JSON.stringify(n.slice(0, 100))}` }));
       let bytes: Buffer;
       try {
-        bytes = await inflateEntry(archive, entry, input, left);
+        bytes = await readEntry(archive, entry, input, left);
       } catch (err) {
-        if (isGatewayError(err)) throw err.fault === 'ZIP_TOO_LARGE' ? new GatewayError('ZIP_TOO_LARGE', { limit: opts.maxUnzippedBytes }) : err;
-        throw new GatewayError('ZIP_UNREADABLE', {}, err);
+        // The limit is over all the files together: say so, not what was left of it.
+        throw isGatewayError(err) && err.fault === 'ZIP_TOO_LARGE' ? new GatewayError('ZIP_TOO_LARGE', { limit: opts.maxUnzippedBytes }) : err;
       }
-      if (bytes.length !== entry.uncompressedSize || zlib.crc32(bytes) !== entry.crc32) throw new GatewayError('ZIP_UNREADABLE', { detail: `${name}: size or CRC-32 differs from its header` });
       left -= bytes.length;
       out.push({ name, bytes });
     }
     return out;
-  } finally {
-    if (archive.isOpen) archive.close();
-  }
+  });
 }
 
 async function readSingleEntry(archive: yauzl.ZipFile, input: Buffer, limit: number): Promise<Unpacked> {
   const { entry, name } = await singleEntry(archive);
   if (!/\.xml$/i.test(name)) throw new GatewayError('XML_NOT_XML');
-  checkReadable(entry, limit);
+  return { fileName: name, xml: await readEntry(archive, entry, input, limit) };
+}
 
-  let xml: Buffer;
+/** An entry's bytes, inflated under `limit` and checked against its header's size and CRC-32. */
+async function readEntry(archive: yauzl.ZipFile, entry: yauzl.Entry, input: Buffer, limit: number): Promise<Buffer> {
+  checkReadable(entry, limit);
+  let bytes: Buffer;
   try {
-    xml = await inflateEntry(archive, entry, input, limit);
+    bytes = await inflateEntry(archive, entry, input, limit);
   } catch (err) {
     if (isGatewayError(err)) throw err;
     throw new GatewayError('ZIP_UNREADABLE', {}, err);
   }
-  if (xml.length !== entry.uncompressedSize) throw new GatewayError('ZIP_UNREADABLE', { detail: 'entry size differs from its header' });
-  if (zlib.crc32(xml) !== entry.crc32) throw new GatewayError('ZIP_UNREADABLE', { detail: 'CRC-32 mismatch' });
-  return { fileName: name, xml };
+  if (bytes.length !== entry.uncompressedSize) throw new GatewayError('ZIP_UNREADABLE', { detail: 'entry size differs from its header' });
+  if (zlib.crc32(bytes) !== entry.crc32) throw new GatewayError('ZIP_UNREADABLE', { detail: 'CRC-32 mismatch' });
+  return bytes;
 }
 
 async function inflateEntry(archive: yauzl.ZipFile, entry: yauzl.Entry, input: Buffer, limit: number): Promise<Buffer> {

@@ -8,10 +8,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as libxml from 'libxmljs2';
+import { PassThrough } from 'node:stream';
 import type { JournalEntry, JournalLine } from '../../src/ledger/journal';
+import { createJournalChecker } from '../../src/ledger/journal-checks';
+import { readCsvJournal } from '../../src/ledger/journal-csv';
 import type { BookKind, LedgerDocumentInfo } from '../../src/ledger/xbrl-gl';
 import { compileEdefterSchematron, SAXON_JAR, saxon, saxonAvailable } from './gib-schematron';
-import { GIB_DIR } from './paths';
+import { GIB_DIR, REPO_DIR } from './paths';
 
 export const PLACEHOLDER_SIGNATURE =
   '<ds:Signature Id="Signature_1"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>' +
@@ -169,4 +172,23 @@ export function sampleMonth(csv: string, mm: number, first: number): Buffer {
       return f.join(';').replace(/2026-01/g, month);
     }).join('\n'),
   );
+}
+
+/** Collects what a writer puts on a stream. */
+export function sink(): { out: PassThrough; text: () => string } {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  return { out, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+/** The sample CSV journal's entries (examples/ledger, January 2026), checked as the upload checks them. */
+export async function sampleEntries(): Promise<JournalEntry[]> {
+  const checker = createJournalChecker({ start: '2026-01-01', end: '2026-01-31', firstEntryNumber: 1 });
+  const entries: JournalEntry[] = [];
+  for await (const e of readCsvJournal(fs.createReadStream(path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv')))) {
+    checker.check(e);
+    entries.push(e);
+  }
+  return entries;
 }

@@ -10,13 +10,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { createBeratTotals, sizeInMb, writeBerat, type BeratInput } from '../../src/ledger/berat-writer';
 import { XML_DECLARATION, sealWith, type SignatureFor } from '../../src/ledger/canonical-out';
 import type { JournalEntry } from '../../src/ledger/journal';
-import { createJournalChecker } from '../../src/ledger/journal-checks';
-import { readCsvJournal } from '../../src/ledger/journal-csv';
 import { createKebirBuilder } from '../../src/ledger/kebir';
 import { DEFTER_NAMESPACES, type BookKind, type LedgerDocumentInfo } from '../../src/ledger/xbrl-gl';
 import { createYevmiyeWriter } from '../../src/ledger/yevmiye-writer';
@@ -25,7 +22,7 @@ import { canonicalBytes, canonicalize } from '../../src/xml/c14n';
 import { parseXml } from '../../src/xml/parse';
 import { softwareSeal, xmlsecVerify } from '../signing/fixtures';
 import { tempDir } from '../helpers/db';
-import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterRulesOnMany, edefterXsdProblems } from '../helpers/edefter';
+import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterRulesOnMany, edefterXsdProblems, sink, sampleEntries } from '../helpers/edefter';
 import { REPO_DIR } from '../helpers/paths';
 
 const SAMPLE_CSV = path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv');
@@ -35,23 +32,7 @@ const HEADERS: Record<BookKind, LedgerDocumentInfo> = { Y: demoDocument('Y'), K:
 /** The five accounts of the berat's tax detail, in GİB's order. */
 const TAX_ACCOUNTS = ['391', '191', '600', '601', '602'];
 
-/** Collects what a writer puts on a stream. */
-function sink(): { out: PassThrough; text: () => string } {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  return { out, text: () => Buffer.concat(chunks).toString('utf8') };
-}
 
-async function sampleEntries(): Promise<JournalEntry[]> {
-  const checker = createJournalChecker({ start: HEADERS.Y.periodStart, end: HEADERS.Y.periodEnd, firstEntryNumber: 1 });
-  const entries: JournalEntry[] = [];
-  for await (const e of readCsvJournal(fs.createReadStream(SAMPLE_CSV))) {
-    checker.check(e);
-    entries.push(e);
-  }
-  return entries;
-}
 
 /** The sealed book of `kind` for `entries`, as the ledger steps write it. */
 async function sealedBook(kind: BookKind, entries: JournalEntry[], signature: SignatureFor): Promise<string> {

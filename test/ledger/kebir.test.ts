@@ -12,8 +12,6 @@ import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { XML_DECLARATION, sealWith, type SignatureFor } from '../../src/ledger/canonical-out';
 import type { JournalEntry, JournalLine } from '../../src/ledger/journal';
-import { createJournalChecker } from '../../src/ledger/journal-checks';
-import { readCsvJournal } from '../../src/ledger/journal-csv';
 import { createKebirBuilder } from '../../src/ledger/kebir';
 import { DEFTER_NAMESPACES, type LedgerDocumentInfo } from '../../src/ledger/xbrl-gl';
 import { createSigner } from '../../src/signing';
@@ -21,10 +19,9 @@ import { canonicalBytes, canonicalize } from '../../src/xml/c14n';
 import { parseXml } from '../../src/xml/parse';
 import { softwareSeal, xmlsecVerify } from '../signing/fixtures';
 import { tempDir } from '../helpers/db';
-import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterXsdProblems, generatedJournal } from '../helpers/edefter';
+import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterXsdProblems, generatedJournal, sampleEntries } from '../helpers/edefter';
 import { REPO_DIR } from '../helpers/paths';
 
-const SAMPLE_CSV = path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv');
 
 const HEADER: LedgerDocumentInfo = demoDocument('K');
 
@@ -64,15 +61,6 @@ async function kebirOf(entries: AsyncIterable<JournalEntry> | Iterable<JournalEn
   }
 }
 
-async function sampleEntries(): Promise<JournalEntry[]> {
-  const checker = createJournalChecker({ start: HEADER.periodStart, end: HEADER.periodEnd, firstEntryNumber: 1 });
-  const entries: JournalEntry[] = [];
-  for await (const e of readCsvJournal(fs.createReadStream(SAMPLE_CSV))) {
-    checker.check(e);
-    entries.push(e);
-  }
-  return entries;
-}
 
 /** A deterministic pseudo-random number generator (mulberry32), so that a failure can be replayed. */
 /** Each entryHeader's text, in order. */

@@ -24,7 +24,7 @@ import { zipFiles, zipOne } from '../../src/zip/write';
 import { TEST_DB_KIND, tempDir } from '../helpers/db';
 import { expectFault, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { GIB_DIR, REPO_DIR } from '../helpers/paths';
-import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, useTokenAsSeal, type SoftHsmToken } from '../helpers/softhsm';
+import { createSoftHsmToken, sharedSoftHsmDir, testRootCa, useTokenAsSeal } from '../helpers/softhsm';
 import { xmlsecVerify } from '../signing/fixtures';
 import { startLocalTsa, type LocalTsa } from '../helpers/tsa';
 import { C14N, canonicalBytes } from '../../src/xml/c14n';
@@ -62,12 +62,31 @@ async function softSeal(dir: string, vkn: string): Promise<Signer> {
   return createSigner({ type: 'software', keyFile, certFile, chainFiles: [rootFile] });
 }
 
+/**
+ * GİB's simulator (in this process, over HTTP) and a gateway using it for e-Defter, the company's seal on a SoftHSM
+ * token, its ledger settings saved and the worker running; `env` on top of the gateway's test settings.
+ */
+async function startGibWorld(dir: string, sim: Simulator, env: Record<string, string>) {
+  const token = await createSoftHsmToken(sharedSoftHsmDir(), { vkn: TEST_VKN, title: 'TEST TICARET A.S.' });
+  await sim.start(0);
+  const rootFile = path.join(dir, 'test-root.pem');
+  fs.writeFileSync(rootFile, testRootCa().certPem);
+  const gw = await startTestGateway({
+    env: { GW_GIB_CHECK_EVERY_MS: '100', GW_TRUSTED_ROOTS: rootFile, GW_GIB_TICK_MS: '60000', GW_USER_LIST_SYNC_MS: '3600000', ...env },
+    deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl, edefterUrl: sim.edefterUrl, sealRoots: async () => [await sim.gibSealRoot()] } },
+  });
+  const client = await soapClient(gw);
+  await useTokenAsSeal(gw, token, token.pin, dir);
+  await client.SaveLedgerSettingsAsync(LEDGER_SETTINGS);
+  gw.gateway.worker.start();
+  return { gw, client };
+}
+
 describe(`e-Defter at GİB: sent, approved and downloaded through the simulator's e-Defter service (${TEST_DB_KIND})`, function () {
   this.timeout(120_000);
   let sim: Simulator;
   let gw: TestGateway;
   let client: soap.Client;
-  let token: SoftHsmToken;
   let tsa: LocalTsa;
   let simPackage: string | null = GIB_DIR;
   const dir = tempDir('gw-ledger-gib-');
@@ -81,22 +100,11 @@ describe(`e-Defter at GİB: sent, approved and downloaded through the simulator'
   const packages = async (vkn = TEST_VKN) => (await (await fetch(`${sim.edefterUrl.replace('/EDefter', '')}/admin/edefter/packages?vkn=${vkn}`)).json()) as Array<{ paketId: string; state: number; attempt: number; reason: string }>;
 
   before(async () => {
-    token = await createSoftHsmToken(sharedSoftHsmDir(), { vkn: TEST_VKN, title: 'TEST TICARET A.S.' });
     // GİB's package (edefter.xsd) for the first month only: libxml2 compiles GİB's schema set for every document it
     // checks (≈ 0.85 s each, in this process); the months after it test other things.
     sim = createSimulator({ timings: { ledgerMs: 20 }, gibDir: () => simPackage, trustedRoots: [testRootCa().certPem] });
-    await sim.start(0);
-    const rootFile = path.join(dir, 'test-root.pem');
-    fs.writeFileSync(rootFile, testRootCa().certPem);
     tsa = await startLocalTsa();
-    gw = await startTestGateway({
-      env: { GW_LEDGER_TSA_URL: tsa.url, GW_WORKER_BACKOFF_MS: '100', GW_GIB_CHECK_EVERY_MS: '100', GW_GIB_TIMEOUT_MS: '400', GW_TRUSTED_ROOTS: rootFile, GW_GIB_TICK_MS: '60000', GW_USER_LIST_SYNC_MS: '3600000' },
-      deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl, edefterUrl: sim.edefterUrl, sealRoots: async () => [await sim.gibSealRoot()] } },
-    });
-    client = await soapClient(gw);
-    await useTokenAsSeal(gw, token, token.pin, dir);
-    await client.SaveLedgerSettingsAsync(LEDGER_SETTINGS);
-    gw.gateway.worker.start();
+    ({ gw, client } = await startGibWorld(dir, sim, { GW_LEDGER_TSA_URL: tsa.url, GW_WORKER_BACKOFF_MS: '100', GW_GIB_TIMEOUT_MS: '400' }));
   });
   after(async () => {
     await gw?.gateway.signers.close();
@@ -236,25 +244,13 @@ describe(`e-Defter at GİB: a month over the part size goes in parts, each its o
   let sim: Simulator;
   let gw: TestGateway;
   let client: soap.Client;
-  let token: SoftHsmToken;
   const dir = tempDir('gw-ledger-parts-');
 
   before(async () => {
-    token = await createSoftHsmToken(sharedSoftHsmDir(), { vkn: TEST_VKN, title: 'TEST TICARET A.S.' });
     // Without GİB's package: the simulator's libxml2 check compiles GİB's schema set for every document (≈ 0.85 s,
     // in this process); test/ledger/parts.test.ts holds each part to the XSD and the rules.
     sim = createSimulator({ timings: { ledgerMs: 20 }, trustedRoots: [testRootCa().certPem] });
-    await sim.start(0);
-    const rootFile = path.join(dir, 'test-root.pem');
-    fs.writeFileSync(rootFile, testRootCa().certPem);
-    gw = await startTestGateway({
-      env: { GW_LEDGER_PART_BYTES: String(96 * 1024), GW_GIB_CHECK_EVERY_MS: '100', GW_TRUSTED_ROOTS: rootFile, GW_GIB_TICK_MS: '60000', GW_USER_LIST_SYNC_MS: '3600000' },
-      deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl, edefterUrl: sim.edefterUrl, sealRoots: async () => [await sim.gibSealRoot()] } },
-    });
-    client = await soapClient(gw);
-    await useTokenAsSeal(gw, token, token.pin, dir);
-    await client.SaveLedgerSettingsAsync(LEDGER_SETTINGS);
-    gw.gateway.worker.start();
+    ({ gw, client } = await startGibWorld(dir, sim, { GW_LEDGER_PART_BYTES: String(96 * 1024) }));
   });
   after(async () => {
     await gw?.gateway.signers.close();

@@ -11,12 +11,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { XML_DECLARATION, sealWith, type SignatureFor } from '../../src/ledger/canonical-out';
 import type { JournalEntry } from '../../src/ledger/journal';
-import { createJournalChecker } from '../../src/ledger/journal-checks';
-import { readCsvJournal } from '../../src/ledger/journal-csv';
 import { createKebirBuilder } from '../../src/ledger/kebir';
 import { writeDefterRaporu, type RaporAccount, type RaporInput } from '../../src/ledger/rapor-writer';
 import { DEFTER_NAMESPACES, type LedgerDocumentInfo } from '../../src/ledger/xbrl-gl';
@@ -25,7 +22,7 @@ import { canonicalBytes, canonicalize } from '../../src/xml/c14n';
 import { parseXml } from '../../src/xml/parse';
 import { softwareSeal, xmlsecVerify } from '../signing/fixtures';
 import { tempDir } from '../helpers/db';
-import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterRulesOnMany, edefterXsdProblems, generatedJournal } from '../helpers/edefter';
+import { PLACEHOLDER_SIGNATURE, demoDocument, edefterRules, edefterRulesOnMany, edefterXsdProblems, generatedJournal, sink, sampleEntries } from '../helpers/edefter';
 import { REPO_DIR } from '../helpers/paths';
 
 const SAMPLE_CSV = path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.csv');
@@ -34,23 +31,7 @@ const SAMPLE_CSV = path.join(REPO_DIR, 'examples', 'ledger', '1234567801-202601.
 const HEADER: LedgerDocumentInfo = demoDocument('K');
 const GIB_NAME = '1234567801-202601-DR-000000.xml';
 
-/** Collects what a writer puts on a stream. */
-function sink(): { out: PassThrough; text: () => string } {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  return { out, text: () => Buffer.concat(chunks).toString('utf8') };
-}
 
-async function sampleEntries(): Promise<JournalEntry[]> {
-  const checker = createJournalChecker({ start: HEADER.periodStart, end: HEADER.periodEnd, firstEntryNumber: 1 });
-  const entries: JournalEntry[] = [];
-  for await (const e of readCsvJournal(fs.createReadStream(SAMPLE_CSV))) {
-    checker.check(e);
-    entries.push(e);
-  }
-  return entries;
-}
 
 /** The month's main accounts as the ledger step sums them (sub-accounts under their main account), in input order. */
 function raporAccountsOf(entries: JournalEntry[]): RaporAccount[] {
