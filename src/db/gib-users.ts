@@ -2,7 +2,7 @@
  * GİB's user list as last synced (`gib_users`: e-Fatura registered users and their GB/PK aliases, replaced as a
  * whole on each sync) and `gateway_state`, small named facts that must survive restarts.
  */
-import { reading, type Queryable } from './connect';
+import { dbClient, reading, type Queryable } from './connect';
 import { selectAll } from './sql';
 
 export interface GibUserAlias {
@@ -14,7 +14,12 @@ export interface GibUserAlias {
   firstCreationTime: string | null;
 }
 
-/** Replaces the list (duplicates of VKN + alias + role keep their first) and records when, in one transaction. */
+/**
+ * Replaces the list (duplicates of VKN + alias + role keep their first) and records when, in one transaction.
+ * PostgreSQL: two gateways syncing at once would each delete the rows they see and insert the list, and the second
+ * insert would collide with the first's rows (its delete cannot see them); a table lock that conflicts only with
+ * itself (readers go on) makes the second sync wait for the first and then replace its rows.
+ */
 export async function replaceGibUsers(q: Queryable, aliases: readonly GibUserAlias[], syncedAt: string, stateName: string): Promise<number> {
   const seen = new Set<string>();
   const rows = [];
@@ -32,6 +37,7 @@ export async function replaceGibUsers(q: Queryable, aliases: readonly GibUserAli
       synced_at: syncedAt,
     });
   }
+  if (dbClient(q) === 'postgres') await q.raw('lock table gib_users in share row exclusive mode');
   await q('gib_users').delete();
   for (let i = 0; i < rows.length; i += 200) await q('gib_users').insert(rows.slice(i, i + 200));
   await setGatewayState(q, stateName, syncedAt, syncedAt);
