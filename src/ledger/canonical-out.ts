@@ -26,34 +26,48 @@ export interface CanonicalOut {
   close(rootEnd: string, signature: string | SignatureFor): Promise<{ digest: string; bytes: number }>;
 }
 
-/** Text is gathered up to this many characters and then encoded once, hashed and written as one buffer. */
-const CHUNK_CHARS = 256 * 1024;
+/**
+ * Text is encoded piece by piece into a buffer of this size, which is hashed and written when full. Gathering the
+ * text into one string first and encoding that was ≈ 4× slower: V8 must flatten the concatenated string (a tree of
+ * thousands of pieces) before it can encode it.
+ */
+const CHUNK_BYTES = 1 << 20;
 
 export async function canonicalOut(out: Writable): Promise<CanonicalOut> {
   const hash = crypto.createHash('sha256');
   let bytes = 0;
-  let pending = '';
+  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
   const raw = (b: Buffer) => {
     bytes += b.length;
     return out.write(b) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', resolve));
   };
-  const flush = () => {
-    const b = Buffer.from(pending, 'utf8');
-    pending = '';
+  const encoded = (b: Buffer) => {
     hash.update(b);
     return raw(b);
   };
+  // The stream keeps a written buffer until it is on disk, so each chunk gets a new one.
+  const flush = () => {
+    if (used === 0) return Promise.resolve();
+    const full = buf.subarray(0, used);
+    buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    used = 0;
+    return encoded(full);
+  };
   await raw(Buffer.from(XML_DECLARATION, 'latin1'));
   return {
-    write(text) {
-      pending += text;
-      return pending.length >= CHUNK_CHARS ? flush() : Promise.resolve();
+    async write(text) {
+      // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, two units, is 4).
+      if (text.length * 3 > CHUNK_BYTES - used) {
+        await flush();
+        if (text.length * 3 > CHUNK_BYTES) return encoded(Buffer.from(text, 'utf8'));
+      }
+      used += buf.write(text, used, 'utf8');
     },
     flush,
     async writeBytes(bytes) {
-      if (pending) await flush();
-      hash.update(bytes);
-      await raw(bytes);
+      await flush();
+      await encoded(bytes);
     },
     async close(rootEnd, signature) {
       await flush();
