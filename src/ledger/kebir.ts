@@ -75,8 +75,9 @@ export function createKebirBuilder(opts: { tmpDir: string; batchLines?: number }
   // A batch is kept off the JavaScript heap: each line's record as JSON in one reused buffer, and per line its
   // account's id, line number and place in the buffer in typed arrays. Kept as objects, 20,000 lines at a time,
   // the records outlived the young generation and piled up as ≈ 100 MB of old-space garbage between major GCs.
-  let arena = Buffer.allocUnsafe(BATCH_BYTES);
-  let sortedOut = Buffer.allocUnsafe(BATCH_BYTES + batchLines);
+  // Both buffers grow as needed (a typical month's batch is far below BATCH_BYTES) and are let go by cleanup().
+  let arena = Buffer.allocUnsafe(0);
+  let sortedOut = Buffer.allocUnsafe(0);
   let used = 0;
   let count = 0;
   let starts = new Int32Array(1024);
@@ -175,8 +176,12 @@ export function createKebirBuilder(opts: { tmpDir: string; batchLines?: number }
         else a.credit += l.amount;
         const json = JSON.stringify(record(l, firstLineNumber + i, e));
         if (json.length * 3 > arena.length - used) {
-          await spill();
-          if (json.length * 3 > arena.length) arena = Buffer.allocUnsafe(json.length * 3);
+          if (arena.length >= BATCH_BYTES) await spill();
+          if (json.length * 3 > arena.length - used) {
+            const larger = Buffer.allocUnsafe(Math.max(Math.min(arena.length * 2, BATCH_BYTES), used + json.length * 3, 64 * 1024));
+            arena.copy(larger, 0, 0, used);
+            arena = larger;
+          }
         }
         if (count === starts.length) grow();
         starts[count] = used;
@@ -222,6 +227,8 @@ export function createKebirBuilder(opts: { tmpDir: string; batchLines?: number }
       runs.length = 0;
       used = 0;
       count = 0;
+      arena = Buffer.allocUnsafe(0);
+      sortedOut = Buffer.allocUnsafe(0);
     },
   };
 }

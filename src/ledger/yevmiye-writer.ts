@@ -9,7 +9,7 @@
  * it is written (canonical-out.ts), so `end()` seals it — the enveloped ds:Signature after xbrli:xbrl — without the
  * document ever being parsed.
  */
-import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { XML_DECLARATION, canonicalOut, type SignatureFor } from './canonical-out';
 import type { JournalEntry } from './journal';
@@ -119,7 +119,18 @@ export async function createPartedYevmiye<F extends PartFile>(h: YevmiyeHeader, 
       const out = await canonicalOut(again.out);
       await out.write(documentHead('defter', 'Y', { ...h, periodStart: start, periodEnd: lastDate! }));
       // The entries' bytes are canonical UTF-8 already: hashed and written as they are.
-      for await (const chunk of fs.createReadStream(file.tempPath, { start: from, end: to - 1, highWaterMark: 1 << 20 })) await out.writeBytes(chunk as Buffer);
+      const input = await fsp.open(file.tempPath, 'r');
+      try {
+        const chunk = Buffer.allocUnsafe(1 << 20);
+        for (let at = from; at < to; ) {
+          const { bytesRead } = await input.read(chunk, 0, Math.min(chunk.length, to - at), at);
+          if (bytesRead === 0) throw new Error(`${file.tempPath}: shorter than written`);
+          await out.writeBytes(chunk.subarray(0, bytesRead));
+          at += bytesRead;
+        }
+      } finally {
+        await input.close();
+      }
       await out.write(XBRL_END);
       const { digest, bytes } = await out.close(rootEnd('defter'), '');
       await file.abort();

@@ -24,7 +24,6 @@
  * Files are written under temporary names and committed before the rows naming them; a built-but-unsigned file
  * keeps a name of its own (`….unsigned`), so a signing step that failed after writing can always start again.
  */
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -241,22 +240,10 @@ export function createLedgerSteps(deps: LedgerStepsDeps) {
     let signature = await sealWith(signer, DEFTER_NAMESPACES, deps.clock())(String(f.facts.digest));
     if (deps.tsa && f.kind === 'BERAT') signature = await withSignatureTimestamp(signature, deps.tsa, DEFTER_NAMESPACES);
     const sv = /<ds:SignatureValue Id="([^"]+)">([^<]+)<\/ds:SignatureValue>/.exec(signature)!;
-    const out = await deps.files.create(vkn, period, f.fileName);
-    try {
-      const end = `${rootEnd(f.kind === 'BERAT' ? 'berat' : f.kind === 'RAPOR' ? 'defterraporu' : 'defter')}\n`; // how canonical-out ended the built file
-      const bodyEnd = f.sizeBytes - Buffer.byteLength(end);
-      await new Promise<void>((resolve, reject) => {
-        const input = fs.createReadStream(deps.files.pathOf(f.path), { end: bodyEnd - 1 });
-        input.on('error', reject);
-        input.on('end', resolve);
-        input.pipe(out.out, { end: false });
-      });
-      await new Promise<void>((resolve, reject) => out.out.end(`${signature}${end}`, (err?: Error | null) => (err ? reject(err) : resolve())));
-      return { stored: await out.commit(), signatureValue: sv[2]!, signatureValueId: sv[1]! };
-    } catch (err) {
-      await out.abort();
-      throw err;
-    }
+    const end = `${rootEnd(f.kind === 'BERAT' ? 'berat' : f.kind === 'RAPOR' ? 'defterraporu' : 'defter')}\n`; // how canonical-out ended the built file
+    const tail = Buffer.from(`${signature}${end}`, 'utf8');
+    const stored = await deps.files.copyWithTail(vkn, period, f.fileName, f.path, f.sizeBytes - Buffer.byteLength(end), tail);
+    return { stored, signatureValue: sv[2]!, signatureValueId: sv[1]! };
   }
 
   /** Dosya İmzala / Berat İmzala: every unsigned file of the kind, sealed with the tenant's seal. */

@@ -11,6 +11,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { RELEASES_CHUNKS } from '../ledger/canonical-out';
 
 export interface StoredFile {
   /** Relative path in the store. */
@@ -52,6 +53,12 @@ export function createLedgerStore(root: string) {
     }
   }
 
+  /** A whole, fsynced temporary file takes its name, durably. */
+  async function settle(tmp: string, target: string) {
+    await fsp.rename(tmp, target);
+    await fsyncDir(path.dirname(target));
+  }
+
   return {
     root,
     /**
@@ -68,16 +75,17 @@ export function createLedgerStore(root: string) {
       const file = fs.createWriteStream(tmp, { flags: 'wx', mode: 0o640 });
       const out = new Writable({
         highWaterMark: 1 << 20,
+        // Done with a chunk once it is in the file (RELEASES_CHUNKS: the writer may reuse the buffer then).
         write(chunk: Buffer, _enc, done) {
           hash?.update(chunk);
           size += chunk.length;
-          if (file.write(chunk)) done();
-          else file.once('drain', () => done());
+          file.write(chunk, (err) => done(err ?? undefined));
         },
         final(done) {
           file.end(() => done());
         },
       });
+      Object.defineProperty(out, RELEASES_CHUNKS, { value: true });
       file.on('error', (err) => out.destroy(err));
       const finished = new Promise<void>((resolve, reject) => {
         file.on('close', resolve);
@@ -97,8 +105,7 @@ export function createLedgerStore(root: string) {
           } finally {
             await h.close();
           }
-          await fsp.rename(tmp, target);
-          await fsyncDir(path.dirname(target));
+          await settle(tmp, target);
           return { path: rel, sizeBytes: size, sha256: hash ? hash.digest('hex') : '' };
         },
         async abort() {
@@ -109,6 +116,50 @@ export function createLedgerStore(root: string) {
           await fsp.rm(tmp, { force: true });
         },
       };
+    },
+    /**
+     * Writes `name` as the first `length` bytes of the stored file `from` followed by `tail` (a book sealed: its
+     * bytes up to the root's end tag, then the signature and the end tag), measuring size and SHA-256 as it copies.
+     * A gigabyte goes through two reused buffers, reading the next chunk while this one is hashed and written.
+     */
+    async copyWithTail(vkn: string, period: string, name: string, from: string, length: number, tail: Buffer): Promise<StoredFile> {
+      const rel = relative(vkn, period, name);
+      const target = absolute(rel);
+      const tmp = `${target}.${randomUUID()}.tmp`;
+      const hash = createHash('sha256');
+      const input = await fsp.open(absolute(from), 'r');
+      let output: fsp.FileHandle | null = null;
+      try {
+        output = await fsp.open(tmp, 'wx', 0o640);
+        const buffers = [Buffer.allocUnsafe(1 << 20), Buffer.allocUnsafe(1 << 20)];
+        const readAt = (i: number, at: number) => (at < length ? input.read(buffers[i % 2]!, 0, Math.min(1 << 20, length - at), at) : Promise.resolve({ bytesRead: 0 }));
+        let reading = readAt(0, 0);
+        let writing: Promise<unknown> = Promise.resolve();
+        for (let i = 0, at = 0; at < length; i++) {
+          const { bytesRead } = await reading;
+          if (bytesRead === 0) throw new Error(`ledger store: ${from} is shorter than ${length} bytes`);
+          const chunk = buffers[i % 2]!.subarray(0, bytesRead);
+          at += bytesRead;
+          await writing; // the other buffer is free again
+          reading = readAt(i + 1, at);
+          hash.update(chunk);
+          writing = output.write(chunk);
+        }
+        await writing;
+        hash.update(tail);
+        await output.write(tail);
+        await output.sync();
+        await output.close();
+        output = null;
+        await settle(tmp, target);
+        return { path: rel, sizeBytes: length + tail.length, sha256: hash.digest('hex') };
+      } catch (err) {
+        await output?.close();
+        await fsp.rm(tmp, { force: true });
+        throw err;
+      } finally {
+        await input.close();
+      }
     },
     /** Stores a whole stream as `name` (a source as it arrives). */
     async put(vkn: string, period: string, name: string, input: Readable): Promise<StoredFile> {
