@@ -21,7 +21,8 @@ import { NS } from '../../src/xml/namespaces';
 import { softwareSeal, tempDir } from '../signing/fixtures';
 
 describe('GİB e-Defter web service messages', () => {
-  const now = new Date('2026-12-06T09:00:00Z');
+  // The real time: the seals below are issued now, valid from an hour ago (a fixed date would fall before them).
+  const now = new Date(Math.floor(Date.now() / 1000) * 1000);
   const ca = createRootCa({ commonName: 'EDEFTER WS TEST ROOT' });
   const seal = softwareSeal(tempDir('edefter-ws'), { vkn: '1234567801', ca });
   let signer: Signer;

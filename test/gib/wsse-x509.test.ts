@@ -29,7 +29,8 @@ function xmlCryptoVerdict(xml: Buffer, certPem: string): boolean {
 }
 
 describe('WS-Security X.509 (GİB e-Defter web service): Timestamp and Body signed, X509PKIPathv1 token', () => {
-  const now = new Date('2026-12-06T09:00:00Z');
+  // The real time: the seals below are issued now, valid from an hour ago (a fixed date would fall before them).
+  const now = new Date(Math.floor(Date.now() / 1000) * 1000);
   const ca = createRootCa({ commonName: 'WSSE TEST ROOT' });
   const seal = softwareSeal(tempDir('wsse'), { vkn: '1234567801', ca });
   const roots = [certificatesFrom(ca.certPem)[0]!];
