@@ -10,6 +10,7 @@ import { getStatusOperation } from './soap/operations/GetStatus';
 import { sendInvoiceOperation } from './soap/operations/SendInvoice';
 import { gibOperations } from './soap/operations/gib-operations';
 import { ledgerOperations } from './soap/operations/ledger-operations';
+import { ledgerArchiveOperations } from './soap/operations/ledger-archive-operations';
 import { outgoingOperations } from './soap/operations/outgoing-operations';
 
 export const SOAP_PATH = '/soap/gateway';
@@ -28,7 +29,7 @@ export interface AppDeps extends GatewayDeps {
 export async function createApp(deps: AppDeps) {
   const gateway = composeGateway(deps);
   const { config, db, logger, clock, worker, blobs, authenticator } = gateway;
-  const { invoices, outgoing, inbox, gib, ledgers } = gateway.services;
+  const { invoices, outgoing, inbox, gib, ledgers, ledgerArchive } = gateway.services;
 
   const app = express();
   app.disable('x-powered-by');
@@ -64,6 +65,7 @@ export async function createApp(deps: AppDeps) {
       GetStatus: getStatusOperation({ ...opDeps, invoices }),
       ...outgoingOperations({ ...opDeps, outgoing }),
       ...ledgerOperations({ ...opDeps, ledgers }),
+      ...ledgerArchiveOperations({ ...opDeps, archive: ledgerArchive }),
       ...(gib ? gibOperations({ ...opDeps, gib, invoices, inbox, blobs, clock }) : {}),
     },
   });

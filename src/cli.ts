@@ -2,11 +2,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig } from './config';
 import { createDb, migrate } from './db/connect';
 import { isGatewayError } from './faults';
 import { createSecretBox, loadOrCreateKey } from './security/secret-box';
 import { createTenantService } from './services/tenant.service';
+import { verifyLedgerArchive } from './services/ledger-archive.service';
+import { createArchiveStore } from './storage/archive-backend';
+import { uploadLedgerFolder } from './uploader/ledger-uploader';
 import { activeGibPackage, GibPackageError, installGibPackage, installedGibPackages, packageChecks } from './validation/gib-package';
 
 const HELP = `usage: npm run cli -- <command> [options]
@@ -27,6 +31,14 @@ const HELP = `usage: npm run cli -- <command> [options]
                                             directory and makes it the active one; a running gateway switches to it
                                             within seconds. Without an argument: the installed versions and the active one.
                                             An installed version is made active again with gib:package <data>/gib-packages/<id>
+  ledger:verify --vkn V                     proves the company's e-Defter archive: every stored file present and
+                                            unchanged, the hash chain unbroken; prints the first broken entry and
+                                            exits 1 when not. Keep the printed head hash: a later check shows
+                                            nothing was cut off the chain's end.
+  ledger:upload FOLDER --url URL --username U --password-file F [--chunk-mb N]
+                                            the e-Defter program's uploader: sends the months under FOLDER
+                                            (edefter/xml/VKN/…/MM/*.zip) the gateway does not have yet, resuming
+                                            an upload where it stopped, and asks the status of each month
 Configuration comes from the same GW_* variables as the server (see README).`;
 
 async function main(argv: string[]): Promise<number> {
@@ -47,12 +59,16 @@ async function main(argv: string[]): Promise<number> {
       file: { type: 'string' },
       arithmetic: { type: 'string' },
       policy: { type: 'string' },
+      url: { type: 'string' },
+      'chunk-mb': { type: 'string' },
     },
   });
   if (!command || command === 'help' || command === '--help') {
     console.log(HELP);
     return command ? 0 : 2;
   }
+  // A client of a gateway (perhaps on another machine): no configuration or database of its own.
+  if (command === 'ledger:upload') return ledgerUpload(positionals[0], values);
   const config = loadConfig();
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, poolMax: 2 });
   try {
@@ -131,6 +147,16 @@ async function main(argv: string[]): Promise<number> {
         console.log(`demo tenants ${tenant.vkn} (user "demo") and ${buyer.vkn} (user "demo-alici") created; credentials in ${file}`);
         return 0;
       }
+      case 'ledger:verify': {
+        if (!values.vkn) throw new Error('--vkn is required');
+        const tenant = await tenants.findTenantByVkn(values.vkn);
+        if (!tenant) throw new Error(`no tenant with VKN ${values.vkn}`);
+        const v = await verifyLedgerArchive(db, createArchiveStore(config.ledger.archive), tenant.id);
+        console.log(`${v.entries} zincir kaydı, ${v.filesChecked} dosya (${v.bytesChecked} bayt) okundu; zincirin başı ${v.headSeq}: ${v.headHash}`);
+        for (const p of v.problems) console.log(`BOZUK ${p.seq ?? '-'} ${p.period} ${p.fileName} ${p.problem}: ${p.detail}`);
+        console.log(v.ok ? 'arşiv sağlam' : `arşiv bozuk: ilk bozuk kayıt ${v.firstBroken!.seq ?? '-'} (${v.firstBroken!.fileName || v.firstBroken!.problem})`);
+        return v.ok ? 0 : 1;
+      }
       case 'gib:package': {
         const source = positionals[0];
         if (!source) {
@@ -156,6 +182,34 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await db.destroy();
   }
+}
+
+async function ledgerUpload(folder: string | undefined, values: { url?: string; username?: string; 'password-file'?: string; 'chunk-mb'?: string }): Promise<number> {
+  if (!folder || !values.url || !values.username || !values['password-file']) throw new Error('ledger:upload FOLDER --url URL --username U --password-file F are required');
+  const chunkMb = Number(values['chunk-mb'] ?? '4');
+  if (!(chunkMb > 0 && chunkMb <= 8)) throw new Error('--chunk-mb must be more than 0 and at most 8');
+  const bar = new cliProgress.SingleBar(
+    { format: '{bar} {percentage}% | {done}/{all} MB | {filesDone}/{filesTotal} dosya | {current}', stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  const mb = (n: number) => (n / 1048576).toFixed(1);
+  const outcomes = await uploadLedgerFolder({
+    folder,
+    url: values.url,
+    username: values.username,
+    password: fs.readFileSync(values['password-file'], 'utf8').trim(),
+    chunkBytes: Math.floor(chunkMb * 1024 * 1024),
+    onProgress: (p) => {
+      const payload = { done: mb(p.bytesDone), all: mb(p.bytesTotal), filesDone: p.filesDone, filesTotal: p.filesTotal, current: p.current };
+      if (!started) bar.start(Math.max(1, p.bytesTotal), p.bytesDone, payload);
+      else bar.update(p.bytesDone, payload);
+      started = true;
+    },
+  }).finally(() => started && bar.stop());
+  for (const o of outcomes) console.log(`${o.vkn} ${o.period} ${o.outcome} (${o.bytesSent} bayt gönderildi): ${o.message}`);
+  if (outcomes.length === 0) console.log(`${folder} altında GİB adlandırmasına uyan defter dosyası yok`);
+  return outcomes.some((o) => o.outcome === 'failed') ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -24,6 +24,8 @@ import { createLedgerService } from './services/ledger.service';
 import { createLedgerDropFolder } from './services/ledger-drop.service';
 import { createLedgerSteps } from './services/ledger-steps';
 import { createLedgerStore } from './storage/ledger-store';
+import { createLedgerArchiveService } from './services/ledger-archive.service';
+import { createArchiveStore } from './storage/archive-backend';
 import { createEfaturaCancelService } from './services/efatura-cancel.service';
 import { createGibInbound } from './services/gib-inbound.service';
 import { createGibStatusService } from './services/gib-status.service';
@@ -92,7 +94,22 @@ export function composeGateway(deps: GatewayDeps) {
   const pipeline = createInvoicePipeline({ db, store, writer, blobs, signers, clock, logger, ...(gib ? { gib: { outbox: gib.services.outbox, users: gib.services.users } } : {}) });
   const ledgerFiles = createLedgerStore(config.ledger.dir);
   const ledgerSteps = createLedgerSteps({ db, writer, store, files: ledgerFiles, signers, clock, maxUnzippedBytes: config.ledger.maxUnzippedBytes, program: LEDGER_PROGRAM, partBytes: config.ledger.partBytes, gib: gib?.edefter ?? null, ...(config.ledger.tsaUrl ? { tsa: createRfc3161Client({ url: config.ledger.tsaUrl, timeoutMs: config.gib.timeoutMs }) } : {}) });
-  const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps) };
+  const archiveSettings = config.ledger.archive;
+  const ledgerArchive = createLedgerArchiveService({
+    db,
+    writer,
+    store,
+    archive: createArchiveStore(archiveSettings),
+    ledgerFiles,
+    signers,
+    gibRoots: gib ? gib.edefter.sealRoots : async () => [],
+    clock,
+    workDir: archiveSettings.workDir,
+    retentionYears: archiveSettings.retentionYears,
+    maxFileBytes: archiveSettings.maxFileBytes,
+    maxUnzippedBytes: config.ledger.maxUnzippedBytes,
+  });
+  const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps, ledgerArchive) };
   const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs, backoffBaseMs: config.worker.backoffMs });
   watchQueue(db, clock);
 
@@ -140,7 +157,7 @@ export function composeGateway(deps: GatewayDeps) {
     ledgerDrop,
     authenticator,
     gibPackage,
-    services: { tenants, invoices, ledgers, outgoing: createOutgoingInvoiceService({ db, blobs }), pipeline, inbox: createInboxService({ db }), gib: gib?.services ?? null },
+    services: { tenants, invoices, ledgers, ledgerArchive, outgoing: createOutgoingInvoiceService({ db, blobs }), pipeline, inbox: createInboxService({ db }), gib: gib?.services ?? null },
     /** The periodic duties' job rows (idempotent: any number of processes may call it at every start). */
     async ensurePeriodicJobs(): Promise<void> {
       if (gib) await ensurePeriodicJobs(db, PERIODIC_TASKS, clock());

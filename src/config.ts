@@ -75,8 +75,48 @@ export interface GatewayConfig {
     partBytes: number;
     /** An RFC 3161 timestamp authority: berat signatures then carry a zaman damgası (XAdES-T). */
     tsaUrl: string | null;
+    /** The 10-year archive (e-Saklama, issue 13). */
+    archive: ArchiveSettings;
   };
   logLevel: string;
+}
+
+/** Where e-Defter's archive keeps a month's stored ZIPs, and for how long. */
+export interface ArchiveSettings {
+  /** Local files (the default), or an S3-compatible object store when `s3` is set. */
+  dir: string;
+  s3: { endpoint: string | null; region: string; bucket: string; prefix: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean; objectLock: 'auto' | 'on' | 'off' } | null;
+  /** Uploads in progress and files being checked. */
+  workDir: string;
+  /** Years after the end of a file's fiscal year before it may be deleted. */
+  retentionYears: number;
+  /** Largest ZIP a month may hold (a book's part is at most 200 MB of XML). */
+  maxFileBytes: number;
+}
+
+function archiveSettings(env: Env, dataDir: string): ArchiveSettings {
+  const bucket = env.GW_ARCHIVE_S3_BUCKET;
+  const lock = env.GW_ARCHIVE_S3_OBJECT_LOCK ?? 'auto';
+  if (lock !== 'auto' && lock !== 'on' && lock !== 'off') throw new ConfigError(`GW_ARCHIVE_S3_OBJECT_LOCK must be auto, on or off, got "${lock}"`);
+  return {
+    dir: path.resolve(env.GW_ARCHIVE_DIR ?? path.join(dataDir, 'ledger-archive')),
+    s3: bucket
+      ? {
+          endpoint: url(env, 'GW_ARCHIVE_S3_ENDPOINT'),
+          region: env.GW_ARCHIVE_S3_REGION ?? 'us-east-1',
+          bucket,
+          prefix: env.GW_ARCHIVE_S3_PREFIX ?? '',
+          accessKeyId: required(env, 'GW_ARCHIVE_S3_ACCESS_KEY_ID', 'when GW_ARCHIVE_S3_BUCKET is set'),
+          // A secret is named by a file, never given inline.
+          secretAccessKey: fs.readFileSync(existingFile('GW_ARCHIVE_S3_SECRET_KEY_FILE', required(env, 'GW_ARCHIVE_S3_SECRET_KEY_FILE', 'when GW_ARCHIVE_S3_BUCKET is set')), 'utf8').trim(),
+          forcePathStyle: bool(env, 'GW_ARCHIVE_S3_PATH_STYLE', true),
+          objectLock: lock,
+        }
+      : null,
+    workDir: path.resolve(env.GW_ARCHIVE_WORK_DIR ?? path.join(dataDir, 'ledger-archive-work')),
+    retentionYears: int(env, 'GW_ARCHIVE_RETENTION_YEARS', 10, 0, 100),
+    maxFileBytes: int(env, 'GW_ARCHIVE_MAX_FILE_BYTES', 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+  };
 }
 
 /** Where GİB is and how the gateway keeps in step with it. */
@@ -319,6 +359,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       dropScanMs: int(env, 'GW_LEDGER_DROP_SCAN_MS', 5_000, 50, 3_600_000),
       partBytes: int(env, 'GW_LEDGER_PART_BYTES', 200 * 1024 * 1024, 32 * 1024, 200 * 1024 * 1024),
       tsaUrl: url(env, 'GW_LEDGER_TSA_URL'),
+      archive: archiveSettings(env, dataDir),
     },
     logLevel: env.GW_LOG_LEVEL ?? 'info',
   };

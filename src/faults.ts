@@ -118,6 +118,20 @@ export const FAULTS = {
   LEDGER_GIB_APPROVAL: client(4612, 'GİB ONAYLI BERAT DOĞRULANAMADI: {detail}'),
   LEDGER_RULES: client(4613, 'DEFTER GİB KURALLARINA UYMUYOR: {detail}'),
 
+  // --- e-Defter archive (e-Saklama): what a month's stored files must be (462x) ---
+  ARCHIVE_FILE_NAME: client(4620, 'DOSYA ADI GİB ADLANDIRMASINA UYMUYOR (VKN-YYYYAA-Y/K/YB/KB/DR-NNNNNN.zip, GIB-VKN-YYYYAA-YB/KB-NNNNNN.zip): {name}'),
+  ARCHIVE_FOREIGN_FILE: client(4621, 'DOSYA BU MÜKELLEFE VEYA BU DÖNEME AİT DEĞİL: {name}'),
+  ARCHIVE_INCOMPLETE: client(4622, 'AYIN DEFTER DOSYALARI EKSİK: {detail}'),
+  ARCHIVE_BERAT_MISMATCH: client(4623, 'BERAT DEFTERİYLE UYUŞMUYOR: {detail}'),
+  ARCHIVE_GIB_SEAL: client(4624, 'GİB ONAYLI BERAT DOĞRULANAMADI: {detail}'),
+  ARCHIVE_BAD_FILE: client(4625, 'DEFTER DOSYASI OKUNAMADI: {detail}'),
+  ARCHIVE_UPLOAD_OFFSET: client(4626, 'YÜKLEME {expected}. BAYTTAN SÜRMELİ: {name}'),
+  ARCHIVE_UPLOAD_HASH: client(4627, 'YÜKLENEN DOSYANIN ÖZETİ BİLDİRİLENLE UYUŞMUYOR: {name}'),
+  ARCHIVE_RETENTION: client(4628, 'SAKLAMA SÜRESİ DOLMADI: {name} {until} TARİHİNE KADAR SİLİNEMEZ'),
+  ARCHIVE_NOT_STORED: client(4629, 'BU AYIN DEFTER DOSYALARI ENTEGRATÖRE GÖNDERİLMEDİ: {period}'),
+  ARCHIVE_FILE_NOT_FOUND: client(4630, 'SAKLANAN DOSYA BULUNAMADI: {name}'),
+  ARCHIVE_UPLOAD_TOO_LARGE: client(4631, 'DOSYA BOYUTU SINIRI AŞILDI ({limit} bayt): {name}'),
+
   // --- Everything else ---
   INTERNAL: { code: 5000, soap: 'soap:Server', http: 500, message: 'SISTEM HATASI', retryable: true } as FaultSpec,
   UNAVAILABLE: { code: 5001, soap: 'soap:Server', http: 503, message: 'SERVIS GECICI OLARAK KULLANILAMIYOR', retryable: true } as FaultSpec,

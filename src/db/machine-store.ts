@@ -13,6 +13,7 @@ import {
   type efaturaInvoiceMachine,
   type incomingInvoiceMachine,
   type ledgerBookMachine,
+  type ledgerBackupMachine,
 } from '../machines';
 import { parseJson, reading } from './connect';
 import { execute, selectAll, selectFirst } from './sql';
@@ -39,6 +40,7 @@ export const entities = {
   cancelRequest: (id: number): EntityRef<typeof cancelRequestMachine> => ({ table: 'cancel_requests', id }),
   earsivReport: (id: number): EntityRef<typeof earsivReportMachine> => ({ table: 'earsiv_reports', id }),
   ledgerBook: (id: number): EntityRef<typeof ledgerBookMachine> => ({ table: 'ledger_books', id }),
+  ledgerBackup: (id: number): EntityRef<typeof ledgerBackupMachine> => ({ table: 'ledger_backups', id }),
 };
 
 export interface ApplyInput<E extends string = string> {
@@ -260,7 +262,7 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
 export type MachineStore = ReturnType<typeof createMachineStore>;
 
 /** The tables machines drive (the names an EntityRef may carry: they go into SQL text). */
-const MACHINE_TABLES = new Set(['invoices', 'incoming_invoices', 'cancel_requests', 'earsiv_reports', 'ledger_books']);
+const MACHINE_TABLES = new Set(['invoices', 'incoming_invoices', 'cancel_requests', 'earsiv_reports', 'ledger_books', 'ledger_backups']);
 
 function machineTable(table: string): string {
   if (!MACHINE_TABLES.has(table)) throw new Error(`machine store: ${table} is not a machine-driven table`);

@@ -4,10 +4,11 @@ import { cancelRequestMachine } from './cancel-request.machine';
 import { earsivReportMachine } from './earsiv-report.machine';
 import { incomingInvoiceMachine } from './incoming-invoice.machine';
 import { ledgerBookMachine } from './ledger-book.machine';
+import { ledgerBackupMachine } from './ledger-backup.machine';
 import type { AnyMachine, EventOf } from './machine';
 
 export * from './machine';
-export { earsivInvoiceMachine, efaturaInvoiceMachine, incomingInvoiceMachine, cancelRequestMachine, earsivReportMachine, ledgerBookMachine };
+export { earsivInvoiceMachine, efaturaInvoiceMachine, incomingInvoiceMachine, cancelRequestMachine, earsivReportMachine, ledgerBookMachine, ledgerBackupMachine };
 export { LEDGER_STEPS, type LedgerStep } from './ledger-book.machine';
 
 /** Events of the machines that drive the `invoices` table (an e-Fatura's or an e-Arşiv invoice's). */
@@ -20,6 +21,7 @@ export const machines: Record<string, AnyMachine> = {
   [cancelRequestMachine.id]: cancelRequestMachine,
   [earsivReportMachine.id]: earsivReportMachine,
   [ledgerBookMachine.id]: ledgerBookMachine,
+  [ledgerBackupMachine.id]: ledgerBackupMachine,
 };
 
 export function machineById(id: string): AnyMachine {

@@ -51,7 +51,8 @@ export const ledgerBookMachine = defineMachine({
     },
     APPROVED: {
       status: 1, code: 160, description: 'GİB Onayladı',
-      on: { PLAN: { target: 'APPROVED', effects: again }, DOWNLOAD: { target: 'DOWNLOADED', effects: again }, ...stepFail('APPROVED') },
+      // Downloaded: the month may be complete, and an automatic backup (issue 13) stores it then.
+      on: { PLAN: { target: 'APPROVED', effects: again }, DOWNLOAD: { target: 'DOWNLOADED', effects: [...again, 'ledger.backup'] }, ...stepFail('APPROVED') },
     },
     DOWNLOADED: { status: 2, code: 170, description: 'Onaylı Berat İndirildi', final: true },
     GIB_REJECTED: { status: -1, code: null, description: 'GİB Hatası', on: reset },

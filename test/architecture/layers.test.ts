@@ -27,6 +27,7 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: RegExp }> = [
   { name: 'SOAP endpoints (our API, GİB’s contract)', paths: /^soap\// },
   { name: 'composition and HTTP app', paths: /^(composition|app)\.ts$/ },
   { name: 'GİB simulator (a stand-in for GİB: a layer of its own, see FORBIDDEN)', paths: /^simulator\// },
+  { name: 'clients of a gateway (the e-Defter uploader: SOAP calls only)', paths: /^uploader\// },
   { name: 'entry points', paths: /^(server|cli)\.ts$|^worker\/main\.ts$/ },
 ];
 

@@ -7,6 +7,7 @@ import {
   earsivReportMachine,
   efaturaInvoiceMachine,
   incomingInvoiceMachine,
+  ledgerBackupMachine,
   ledgerBookMachine,
   portalTab,
   transition,
@@ -108,7 +109,7 @@ function parseExpected(lines: string[]): Map<string, Map<string, string>> {
 /** A context and time under which every guard passes, so only the table decides. */
 const PASSING = { context: { profileId: 'TICARIFATURA', deliveredAt: '2026-01-10T09:00:00.000Z' }, now: new Date('2026-01-11T09:00:00Z') };
 
-function exhaustive(machine: AnyMachine, expectedLines: string[]) {
+function exhaustive(machine: AnyMachine, expectedLines: string[], passing: { context: Record<string, unknown>; now: Date } = PASSING) {
   const expected = parseExpected(expectedLines);
   it('declares exactly the expected states', () => {
     expect(Object.keys(machine.states).sort()).to.deep.equal([...expected.keys()].sort());
@@ -118,11 +119,11 @@ function exhaustive(machine: AnyMachine, expectedLines: string[]) {
       const target = expected.get(state)?.get(event);
       it(`${state} × ${event} → ${target ?? 'ILLEGAL_TRANSITION'}`, () => {
         if (target) {
-          expect(transition(machine, state, event, PASSING).to).to.equal(target);
+          expect(transition(machine, state, event, passing).to).to.equal(target);
         } else {
           let caught: unknown;
           try {
-            transition(machine, state, event, PASSING);
+            transition(machine, state, event, passing);
           } catch (err) {
             caught = err;
           }
@@ -253,11 +254,37 @@ describe('e-Defter book machine (seed 001\'s steps)', () => {
   });
 
   it('every step and every plan starts the next step\'s job (the end too: the month\'s other book may have work left); an error state and a reset start nothing', () => {
-    for (const [state, event] of [['NOT_STARTED', 'PLAN'], ['NOT_STARTED', 'BUILD'], ['FILE_CREATED', 'SIGN'], ['BERAT_SIGNED', 'SEND'], ['SENT', 'APPROVE'], ['APPROVED', 'DOWNLOAD']] as const) {
+    for (const [state, event] of [['NOT_STARTED', 'PLAN'], ['NOT_STARTED', 'BUILD'], ['FILE_CREATED', 'SIGN'], ['BERAT_SIGNED', 'SEND'], ['SENT', 'APPROVE']] as const) {
       expect(transition(ledgerBookMachine, state, event, PASSING).effects, `${state} × ${event}`).to.deep.equal(['ledger.advance']);
     }
+    // Onaylı Berat İndirildi also hands the month to the archive (stored when the tenant's backup is automatic).
+    expect(transition(ledgerBookMachine, 'APPROVED', 'DOWNLOAD', PASSING).effects).to.deep.equal(['ledger.advance', 'ledger.backup']);
     for (const [state, event] of [['NOT_STARTED', 'CHECK_FAIL'], ['SENT', 'REJECT'], ['FILE_SIGNED', 'RESET']] as const) {
       expect(transition(ledgerBookMachine, state, event, PASSING).effects, `${state} × ${event}`).to.deep.equal([]);
     }
+  });
+});
+
+const LEDGER_BACKUP_EXPECTED = [
+  'NOT_SENT: STORE>PROCESSED STORE_FAIL>FAILED',
+  'PROCESSED: STORE>PROCESSED STORE_FAIL>PROCESSED VERIFY>BACKED_UP VERIFY_FAIL>FAILED',
+  'BACKED_UP: STORE>PROCESSED STORE_FAIL>BACKED_UP VERIFY>BACKED_UP VERIFY_FAIL>FAILED',
+  'FAILED: STORE>PROCESSED STORE_FAIL>FAILED VERIFY>BACKED_UP VERIFY_FAIL>FAILED',
+];
+
+describe('e-Defter backup machine (seed 002\'s Yedekleme durumu)', () => {
+  exhaustive(ledgerBackupMachine, LEDGER_BACKUP_EXPECTED, { context: { storedVersion: 1 }, now: new Date('2026-01-11T09:00:00Z') });
+
+  it('names the states as e-Logo does; Yedeklenemedi keeps the reason; only Yedeklendi is a success', () => {
+    const names = ['NOT_SENT', 'PROCESSED', 'BACKED_UP'].map((s) => describeState(ledgerBackupMachine, s, {}));
+    expect(names.map((n) => n.description)).to.deep.equal(["Entegratör'e Gönderilmedi", 'Entegratöre işlendi', 'Yedeklendi']);
+    expect(names.map((n) => n.status)).to.deep.equal([1, 1, 2]);
+    expect(describeState(ledgerBackupMachine, 'FAILED', { code: 4623, codeDescription: 'DOSYA EKSİK' })).to.deep.equal({ status: -1, code: 4623, description: 'DOSYA EKSİK' });
+  });
+
+  it('a failed month becomes Yedeklendi by a status query only when a version of it is stored', () => {
+    expect(() => transition(ledgerBackupMachine, 'FAILED', 'VERIFY', { context: { storedVersion: 0 }, now: new Date() })).to.throw(GatewayError);
+    expect(() => transition(ledgerBackupMachine, 'FAILED', 'VERIFY', { context: {}, now: new Date() })).to.throw(GatewayError);
+    expect(transition(ledgerBackupMachine, 'FAILED', 'VERIFY', { context: { storedVersion: 2 }, now: new Date() }).to).to.equal('BACKED_UP');
   });
 });

@@ -7,6 +7,7 @@ import * as m005 from './005_arithmetic_policy';
 import * as m006 from './006_outgoing_list';
 import * as m007 from './007_outgoing_list_orders';
 import * as m008 from './008_ledgers';
+import * as m009 from './009_ledger_archive';
 
 export interface Migration {
   name: string;
@@ -24,4 +25,5 @@ export const migrations: Migration[] = [
   { name: '006_outgoing_list', ...m006 },
   { name: '007_outgoing_list_orders', ...m007 },
   { name: '008_ledgers', ...m008 },
+  { name: '009_ledger_archive', ...m009 },
 ];
