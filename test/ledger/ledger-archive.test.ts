@@ -181,6 +181,10 @@ describe(`e-Defter archive (e-Saklama): stored automatically or by an e-Defter p
     expect(lines[0]).to.equal(`${TEST_VKN} 2026-01 unchanged (0 bayt gönderildi): entegratörde aynı dosyalar saklı`);
     expect(lines[1]).to.equal(`${TEST_VKN} 2026-02 stored (${februaryBytes - 3000} bayt gönderildi): Şubat-2026 ayına ait Yevmiye ve Büyük Defter dosyalarınız yedeklendi.`);
     expect(out.stderr).to.match(/dosya/);
+    // README shows these lines (the byte count is one run's: ZIP sizes vary by a few bytes with the seals).
+    const readme = fs.readFileSync(path.join(REPO_DIR, 'README.md'), 'utf8');
+    expect(readme).to.contain(lines[0]);
+    expect(readme).to.match(new RegExp(lines[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\(\d+ bayt/, '\\(\\d+ bayt')));
     const february = (await backup('2026-02'))!;
     expect(february).to.include({ state: 'BACKED_UP', versions: 1, fileCount: 7, source: 'e-Defter programından aktarılmıştır' });
     // Once more: nothing to send.
