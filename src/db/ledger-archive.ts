@@ -210,14 +210,11 @@ export function chainEntryHash(e: Omit<ChainEntry, 'entryHash'>): string {
  * commits to the head's hash and becomes the head. Two appends for one tenant therefore queue, never fork the chain.
  */
 export async function appendChain(trx: Knex.Transaction, e: Omit<ChainEntry, 'seq' | 'prevHash' | 'entryHash'>): Promise<ChainEntry> {
+  // The tenant's first entry creates the head; a racing first append waits for it here instead of failing on the key.
+  await trx('ledger_archive_heads').insert({ tenant_id: e.tenantId, seq: 0, entry_hash: CHAIN_GENESIS }).onConflict('tenant_id').ignore();
   let head = trx('ledger_archive_heads').where({ tenant_id: e.tenantId }).first();
   if (dbClient(trx as unknown as Knex) === 'postgres') head = head.forUpdate();
-  let h = (await head) as { seq: number; entry_hash: string } | undefined;
-  if (!h) {
-    // The first entry of the tenant: the head row is created (a racing first append fails on its key and is retried).
-    await trx('ledger_archive_heads').insert({ tenant_id: e.tenantId, seq: 0, entry_hash: CHAIN_GENESIS });
-    h = { seq: 0, entry_hash: CHAIN_GENESIS };
-  }
+  const h = (await head) as { seq: number; entry_hash: string };
   const base = { ...e, seq: Number(h.seq) + 1, prevHash: h.entry_hash };
   const entry: ChainEntry = { ...base, entryHash: chainEntryHash(base) };
   await trx('ledger_archive_chain').insert({
