@@ -38,7 +38,8 @@ export async function openSingleEntry(file: string, maxUnzippedBytes: number): P
     checkReadable(entry, maxUnzippedBytes);
     const raw = await new Promise<Readable>((resolve, reject) => {
       // Raw (still deflated) bytes: the inflating is ours, so that the count below stops a bomb mid-way.
-      archive.openReadStream(entry, { decompress: false }, (err, s) => (err || !s ? reject(err ?? new Error('no stream')) : resolve(s)));
+      // (yauzl takes `decompress` only for a deflated entry; a stored one is raw anyway.)
+      archive.openReadStream(entry, entry.compressionMethod === 8 ? { decompress: false } : {}, (err, s) => (err || !s ? reject(err ?? new Error('no stream')) : resolve(s)));
     }).catch((err) => Promise.reject(new GatewayError('ZIP_UNREADABLE', {}, err)));
     const inflated = entry.compressionMethod === 8 ? raw.pipe(zlib.createInflateRaw()) : raw;
     if (inflated !== raw) raw.on('error', (err) => inflated.destroy(err));
