@@ -109,12 +109,21 @@ function usernameToken(header: XmlElement | undefined): UsernameToken | null {
   const nonce = byLocalName(token, 'Nonce')?.text;
   const created = byLocalName(token, 'Created')?.text;
   return {
-    username: username.trim(),
+    username: detached(username.trim()),
     password: password.text.trim(),
     type: type === 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest' ? 'digest' : 'text',
-    nonce: nonce ? nonce.trim() : null,
+    nonce: nonce ? detached(nonce.trim()) : null,
     created: created ? created.trim() : null,
   };
+}
+
+/**
+ * A copy of a short string that shares nothing with the request: a parsed value is a slice of the whole body's
+ * text, and the authenticator keeps the username and nonce for minutes (user cache, replay window) — as slices they
+ * kept every request's body alive with them (an archive upload of 4 MB chunks grew the process by 300 MB).
+ */
+function detached(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** The operation's name, its arguments and the token, or a typed fault. */
