@@ -95,11 +95,12 @@ export function composeGateway(deps: GatewayDeps) {
   const ledgerFiles = createLedgerStore(config.ledger.dir);
   const ledgerSteps = createLedgerSteps({ db, writer, store, files: ledgerFiles, signers, clock, maxUnzippedBytes: config.ledger.maxUnzippedBytes, program: LEDGER_PROGRAM, partBytes: config.ledger.partBytes, gib: gib?.edefter ?? null, ...(config.ledger.tsaUrl ? { tsa: createRfc3161Client({ url: config.ledger.tsaUrl, timeoutMs: config.gib.timeoutMs }) } : {}) });
   const archiveSettings = config.ledger.archive;
+  const archive = createArchiveStore(archiveSettings);
   const ledgerArchive = createLedgerArchiveService({
     db,
     writer,
     store,
-    archive: createArchiveStore(archiveSettings),
+    archive,
     ledgerFiles,
     signers,
     gibRoots: gib ? gib.edefter.sealRoots : async () => [],
@@ -153,6 +154,8 @@ export function composeGateway(deps: GatewayDeps) {
     blobs,
     signers,
     worker,
+    /** The e-Defter archive's store (closed at shutdown: an object store's client holds sockets). */
+    archive,
     /** The e-Defter drop folder's watcher (started with the worker by server.ts). */
     ledgerDrop,
     authenticator,

@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => server.close(resolve));
     await gateway.ledgerDrop.stop();
     await gateway.worker.stop();
+    gateway.archive.close?.();
     await embedded?.sim.stop();
     await db.destroy();
     process.exit(0);

@@ -3,8 +3,20 @@
  * is configured (GW_ARCHIVE_S3_*).
  */
 import type { ArchiveSettings } from '../config';
+import { createS3ArchiveStore } from './archive-s3';
 import { createLocalArchiveStore, type ArchiveStore } from './archive-store';
 
 export function createArchiveStore(settings: ArchiveSettings): ArchiveStore {
-  return createLocalArchiveStore(settings.dir);
+  const s3 = settings.s3;
+  if (!s3) return createLocalArchiveStore(settings.dir);
+  return createS3ArchiveStore({
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    region: s3.region,
+    bucket: s3.bucket,
+    prefix: s3.prefix,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: s3.forcePathStyle,
+    objectLock: s3.objectLock,
+  });
 }

@@ -34,6 +34,8 @@ export interface ArchiveStore {
   stat(key: string): Promise<{ sizeBytes: number } | null>;
   /** Removes an object whose retention is over (the caller checked; a locking store refuses earlier). */
   remove(key: string): Promise<void>;
+  /** Lets go of connections (an object store's sockets). */
+  close?(): void;
 }
 
 export class ArchiveMissingError extends Error {
