@@ -148,10 +148,8 @@ export async function backupsOfTenant(q: Queryable, tenantId: number, from: stri
 export async function ensureBackup(trx: Knex.Transaction, b: { tenantId: number; machine: string; state: string; period: string; at: string }): Promise<{ row: LedgerBackupRow; created: boolean }> {
   const existing = await backupOfPeriod(trx, b.tenantId, b.period);
   if (existing) return { row: existing, created: false };
-  const returned = await trx('ledger_backups')
-    .insert({ tenant_id: b.tenantId, machine: b.machine, state: b.state, version: 1, context: '{}', period: b.period, created_at: b.at, updated_at: b.at })
-    .returning('id');
-  return { row: (await backupOfPeriod(trx, b.tenantId, b.period)) ?? backup({ id: insertedId(returned) }), created: true };
+  await trx('ledger_backups').insert({ tenant_id: b.tenantId, machine: b.machine, state: b.state, version: 1, context: '{}', period: b.period, created_at: b.at, updated_at: b.at });
+  return { row: (await backupOfPeriod(trx, b.tenantId, b.period))!, created: true };
 }
 
 // --- stored files ---

@@ -584,7 +584,7 @@ export async function verifyLedgerArchive(db: Knex, archive: ArchiveStore, tenan
   const head = await chainHead(db, tenantId);
   const files = new Map((await archiveFilesOfTenant(db, tenantId)).map((f) => [f.id, f]));
   const problems: ArchiveProblem[] = [];
-  const chained = new Set<number>();
+  const storeSeq = new Map<number, number>(); // file id → the seq of its STORE entry
   let prev = CHAIN_GENESIS;
   let filesChecked = 0;
   let bytesChecked = 0;
@@ -595,20 +595,20 @@ export async function verifyLedgerArchive(db: Knex, archive: ArchiveStore, tenan
     }
     prev = e.entryHash;
     const f = files.get(e.fileId);
-    if (e.action === 'STORE') chained.add(e.fileId);
+    if (e.action === 'STORE') storeSeq.set(e.fileId, e.seq);
     if (!f || f.fileName !== e.fileName || f.sha256 !== e.sha256 || f.sizeBytes !== e.sizeBytes || f.setVersion !== e.setVersion || f.period !== e.period || f.retainUntil !== e.retainUntil) {
       problems.push({ ...at, problem: 'ROW_CHANGED', detail: 'dosya kaydı zincirdeki kayıtla uyuşmuyor' });
     }
   }
   if (head.seq !== chain.length || head.entryHash !== prev) problems.push({ seq: head.seq, period: '', fileName: '', problem: 'HEAD_MISMATCH', detail: `zincirin başı ${head.seq}. kayıt, zincirde ${chain.length} kayıt var` });
   for (const f of files.values()) {
-    if (!chained.has(f.id)) problems.push({ seq: null, period: f.period, fileName: f.fileName, problem: 'NOT_CHAINED', detail: 'zincirde kaydı olmayan dosya' });
+    if (!storeSeq.has(f.id)) problems.push({ seq: null, period: f.period, fileName: f.fileName, problem: 'NOT_CHAINED', detail: 'zincirde kaydı olmayan dosya' });
     if (f.deletedAt) continue;
     const why = await objectProblem(archive, f);
     filesChecked++;
     bytesChecked += f.sizeBytes;
     if (why) {
-      const seq = chain.find((e) => e.fileId === f.id && e.action === 'STORE')?.seq ?? null;
+      const seq = storeSeq.get(f.id) ?? null;
       problems.push({ seq, period: f.period, fileName: f.fileName, problem: why === 'dosya yok' ? 'MISSING' : why.startsWith('boyutu') ? 'SIZE_CHANGED' : 'CONTENT_CHANGED', detail: why });
     }
   }
