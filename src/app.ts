@@ -11,6 +11,8 @@ import { sendInvoiceOperation } from './soap/operations/SendInvoice';
 import { gibOperations } from './soap/operations/gib-operations';
 import { ledgerOperations } from './soap/operations/ledger-operations';
 import { ledgerArchiveOperations } from './soap/operations/ledger-archive-operations';
+import { creditOperations } from './soap/operations/credit-operations';
+import { activationOperations } from './soap/operations/activation-operations';
 import { outgoingOperations } from './soap/operations/outgoing-operations';
 
 export const SOAP_PATH = '/soap/gateway';
@@ -34,9 +36,11 @@ export async function createApp(deps: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogger(logger));
+  // Starting: set by server.ts while its start-up work runs (the demo companies' accounts opened at the simulator).
+  let starting = false;
   app.get('/health', (_req, res) => {
     const pkg = gateway.gibPackage.current();
-    res.json({ status: 'ok', gibPackage: pkg ? { id: pkg.id, date: pkg.date, origin: pkg.origin } : null });
+    res.status(starting ? 503 : 200).json({ status: starting ? 'starting' : 'ok', gibPackage: pkg ? { id: pkg.id, date: pkg.date, origin: pkg.origin } : null });
   });
   app.get('/metrics', metricsHandler);
   if (gib) {
@@ -66,11 +70,20 @@ export async function createApp(deps: AppDeps) {
       ...outgoingOperations({ ...opDeps, outgoing }),
       ...ledgerOperations({ ...opDeps, ledgers }),
       ...ledgerArchiveOperations({ ...opDeps, archive: ledgerArchive }),
+      ...creditOperations({ ...opDeps, credits: gateway.services.credits }),
+      ...activationOperations({ ...opDeps, activation: gateway.services.activation }),
       ...(gib ? gibOperations({ ...opDeps, gib, invoices, inbox, blobs, clock }) : {}),
     },
   });
 
-  return { ...gateway, app };
+  return {
+    ...gateway,
+    app,
+    /** /health answers 503 "starting" while set. */
+    setStarting(value: boolean) {
+      starting = value;
+    },
+  };
 }
 
 export type GatewayApp = Awaited<ReturnType<typeof createApp>>;

@@ -4,19 +4,25 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig } from './config';
+import { composeCredits } from './composition';
+import { createLogger } from './log';
 import { createDb, migrate } from './db/connect';
+import { createMachineStore } from './db/machine-store';
+import { createWriteBatcher } from './db/write-batcher';
 import { isGatewayError } from './faults';
 import { createSecretBox, loadOrCreateKey } from './security/secret-box';
 import { createTenantService } from './services/tenant.service';
 import { verifyLedgerArchive } from './services/ledger-archive.service';
 import { createArchiveStore } from './storage/archive-backend';
 import { uploadLedgerFolder } from './uploader/ledger-uploader';
+import { ContractToolError, GatewayFault, pinFromFile, pinFromStream, pinFromTerminal, signActivationContract } from './uploader/contract-signing-tool';
 import { activeGibPackage, GibPackageError, installGibPackage, installedGibPackages, packageChecks } from './validation/gib-package';
 
 const HELP = `usage: npm run cli -- <command> [options]
   migrate                                   run database migrations
   tenant:create --vkn V --title T [--gb ALIAS] [--pk ALIAS] [--efatura-series XXX] [--earsiv-series XXX]
-                [--arithmetic warn|refuse]
+                [--arithmetic warn|refuse] [--email ADDRESS]
+  tenant:email --vkn V --email ADDRESS       where the company's notices go (service activation, payments)
   tenant:arithmetic --vkn V --policy warn|refuse
                                             what the gateway's own amount checks do with an inconsistent invoice:
                                             accept it with warnings (warn, the default) or refuse it
@@ -26,6 +32,12 @@ const HELP = `usage: npm run cli -- <command> [options]
   user:unlock --username U
   tenant:signer --vkn V --file signer.json  the tenant's own signer (JSON like GW_SIGNER's settings, see README);
                                             a PKCS#11 PIN is given as "pinFile", never inline
+  order:confirm --order N                   the operator has seen order N's wire transfer (havale/EFT): the order is
+                                            paid, its credits loaded, its services Aktivasyon Bekliyor, the company
+                                            told by e-mail
+  credits:show --vkn V [--movements N]      the company's kontör: "Kalan: … Ekst. Limit: …" and the last N movements
+  credits:limit --vkn V --limit-kurus N     the company's overdraft (the balance may go down to -N kuruş); opens its
+                                            kontör account if it had none (from then on its documents are charged)
   demo:init                                 first start only: a demo tenant and user, credentials in <data>/demo-credentials.txt
   gib:package [FOLDER-OR-ZIP]               installs GİB's e-Fatura package (XSDs, schematron, code lists) into the data
                                             directory and makes it the active one; a running gateway switches to it
@@ -39,6 +51,14 @@ const HELP = `usage: npm run cli -- <command> [options]
                                             the e-Defter program's uploader: sends the months under FOLDER
                                             (edefter/xml/VKN/…/MM/*.zip) the gateway does not have yet, resuming
                                             an upload where it stopped, and asks the status of each month
+  contract:sign --url URL --username U --password-file F --module PATH [--token-label L | --slot N]
+                [--cert LABEL-OR-NUMBER] [--pin-file F] [--list]
+                                            the customer's activation tool: downloads the electronic contract
+                                            waiting for the company's signature, lists the certificates on its mali
+                                            mühür (PKCS#11 module PATH), signs with the chosen one (the only one, or
+                                            the one with the company's VKN/TCKN) after asking the PIN (--pin-file, a
+                                            hidden prompt, or one line of stdin) and uploads it; --list stops after
+                                            the certificates. Faults print as "HATA <code>: <message>", exit 1
 Configuration comes from the same GW_* variables as the server (see README).`;
 
 async function main(argv: string[]): Promise<number> {
@@ -61,6 +81,16 @@ async function main(argv: string[]): Promise<number> {
       policy: { type: 'string' },
       url: { type: 'string' },
       'chunk-mb': { type: 'string' },
+      module: { type: 'string' },
+      'token-label': { type: 'string' },
+      slot: { type: 'string' },
+      cert: { type: 'string' },
+      'pin-file': { type: 'string' },
+      list: { type: 'boolean' },
+      order: { type: 'string' },
+      'limit-kurus': { type: 'string' },
+      movements: { type: 'string' },
+      email: { type: 'string' },
     },
   });
   if (!command || command === 'help' || command === '--help') {
@@ -69,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // A client of a gateway (perhaps on another machine): no configuration or database of its own.
   if (command === 'ledger:upload') return ledgerUpload(positionals[0], values);
+  if (command === 'contract:sign') return contractSign(values);
   const config = loadConfig();
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, poolMax: 2 });
   try {
@@ -88,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
           efaturaSeries: values['efatura-series'],
           earsivSeries: values['earsiv-series'],
           arithmeticPolicy: values.arithmetic as 'warn' | 'refuse' | undefined,
+          email: values.email,
         });
         console.log(JSON.stringify(t));
         return 0;
@@ -128,6 +160,16 @@ async function main(argv: string[]): Promise<number> {
         if (!values.username) throw new Error('--username is required');
         console.log((await tenants.unlockUser(values.username)) ? 'unlocked' : 'no such user');
         return 0;
+      case 'tenant:email': {
+        if (!values.vkn || !values.email) throw new Error('--vkn and --email are required');
+        if (!(await tenants.setEmail(values.vkn, values.email))) throw new Error(`no tenant with VKN ${values.vkn}`);
+        console.log(`notices for ${values.vkn} go to ${values.email}`);
+        return 0;
+      }
+      case 'order:confirm':
+      case 'credits:show':
+      case 'credits:limit':
+        return await creditCommand(command, values, { config, db, tenants });
       case 'demo:init': {
         if ((await tenants.listTenants()).length > 0) return 0;
         // Two companies, so an e-Fatura can go from one to the other through the built-in GİB simulator.
@@ -184,6 +226,42 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Kontör's operator commands (src/activation/credits.ts), with the credit service the gateway builds. */
+async function creditCommand(
+  command: 'order:confirm' | 'credits:show' | 'credits:limit',
+  values: { vkn?: string; order?: string; 'limit-kurus'?: string; movements?: string },
+  ctx: { config: ReturnType<typeof loadConfig>; db: ReturnType<typeof createDb>; tenants: ReturnType<typeof createTenantService> },
+): Promise<number> {
+  const clock = () => new Date();
+  const writer = createWriteBatcher(ctx.db);
+  const store = createMachineStore(ctx.db, { clock, maxAttempts: ctx.config.worker.maxAttempts, writer });
+  const credits = composeCredits({ config: ctx.config, db: ctx.db, writer, store, clock, logger: createLogger(ctx.config.logLevel) });
+  const whole = (value: string | undefined, option: string) => {
+    if (!value || !/^[0-9]{1,15}$/.test(value)) throw new Error(`${option} must be a whole number`);
+    return Number(value);
+  };
+  const tenantOf = async () => {
+    if (!values.vkn) throw new Error('--vkn is required');
+    const tenant = await ctx.tenants.findTenantByVkn(values.vkn);
+    if (!tenant) throw new Error(`no tenant with VKN ${values.vkn}`);
+    return tenant;
+  };
+  const show = (b: Awaited<ReturnType<typeof credits.balance>>) => {
+    console.log(b.summary);
+    for (const m of b.movements) console.log(`${m.at} ${m.kind} ${m.ref} ${m.amountKurus} → ${m.balanceAfterKurus} ${m.description}`);
+  };
+  if (command === 'order:confirm') {
+    const order = await credits.confirmOrder(whole(values.order, '--order'), `operator:${process.env.USER || 'cli'}`);
+    console.log(JSON.stringify(order));
+    console.log(order.message);
+    return 0;
+  }
+  const tenant = await tenantOf();
+  if (command === 'credits:limit') show(await credits.setLimit(tenant.id, whole(values['limit-kurus'], '--limit-kurus')));
+  else show(await credits.balance(tenant.id, values.movements === undefined ? 20 : whole(values.movements, '--movements')));
+  return 0;
+}
+
 async function ledgerUpload(folder: string | undefined, values: { url?: string; username?: string; 'password-file'?: string; 'chunk-mb'?: string }): Promise<number> {
   if (!folder || !values.url || !values.username || !values['password-file']) throw new Error('ledger:upload FOLDER --url URL --username U --password-file F are required');
   const chunkMb = Number(values['chunk-mb'] ?? '4');
@@ -210,6 +288,39 @@ async function ledgerUpload(folder: string | undefined, values: { url?: string; 
   for (const o of outcomes) console.log(`${o.vkn} ${o.period} ${o.outcome} (${o.bytesSent} bayt gönderildi): ${o.message}`);
   if (outcomes.length === 0) console.log(`${folder} altında GİB adlandırmasına uyan defter dosyası yok`);
   return outcomes.some((o) => o.outcome === 'failed') ? 1 : 0;
+}
+
+async function contractSign(values: { url?: string; username?: string; 'password-file'?: string; module?: string; 'token-label'?: string; slot?: string; cert?: string; 'pin-file'?: string; list?: boolean }): Promise<number> {
+  if (!values.url || !values.username || !values['password-file'] || !values.module) {
+    console.error('contract:sign --url URL --username U --password-file F --module PATH are required');
+    return 2;
+  }
+  if (values.slot !== undefined && !/^\d+$/.test(values.slot)) {
+    console.error('--slot takes a slot ID (a number)');
+    return 2;
+  }
+  const pinFile = values['pin-file'];
+  try {
+    await signActivationContract({
+      url: values.url,
+      username: values.username,
+      password: fs.readFileSync(values['password-file'], 'utf8').trim(),
+      module: values.module,
+      tokenLabel: values['token-label'],
+      slot: values.slot === undefined ? undefined : Number(values.slot),
+      cert: values.cert,
+      listOnly: values.list === true,
+      // The prompt goes to stderr: stdout holds what the tool reports.
+      readPin: () => (pinFile ? pinFromFile(pinFile) : process.stdin.isTTY ? pinFromTerminal(process.stdin, process.stderr) : pinFromStream(process.stdin, process.stderr)),
+      print: (line) => console.log(line),
+    });
+    return 0;
+  } catch (err) {
+    if (isGatewayError(err) || err instanceof GatewayFault) console.error(`HATA ${err.code}: ${err.message}`);
+    else if (err instanceof ContractToolError) console.error(`HATA: ${err.message}`);
+    else console.error(`HATA: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
 }
 
 main(process.argv.slice(2)).then(

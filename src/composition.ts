@@ -24,6 +24,8 @@ import { createLedgerService } from './services/ledger.service';
 import { createLedgerDropFolder } from './services/ledger-drop.service';
 import { createLedgerSteps } from './services/ledger-steps';
 import { createLedgerStore } from './storage/ledger-store';
+import { createMailQueue } from './notify/mail-queue';
+import { createMailer } from './notify/mailer';
 import { createLedgerArchiveService } from './services/ledger-archive.service';
 import { createArchiveStore } from './storage/archive-backend';
 import { createEfaturaCancelService } from './services/efatura-cancel.service';
@@ -48,7 +50,15 @@ import { earsivTasks } from './worker/tasks/earsiv.tasks';
 import { gibTasks } from './worker/tasks/gib.tasks';
 import { invoiceTasks } from './worker/tasks/invoice.tasks';
 import { ledgerTasks } from './worker/tasks/ledger.tasks';
+import { creditTasks } from './worker/tasks/credit.tasks';
+import { createCreditService, type CreditServiceDeps } from './activation/credits';
+import { mailTasks } from './worker/tasks/mail.tasks';
 import { createWorker, type Task } from './worker/worker';
+import { createActivationService, DEVELOPMENT_INTEGRATOR, type ActivationService } from './activation/activation.service';
+import { activationTasks } from './worker/tasks/activation.tasks';
+import { wireConfirmedNotice } from './activation/notices';
+import { tenantById } from './db/tenants';
+import type { GibCallError } from './gib/client';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -86,11 +96,21 @@ export function composeGateway(deps: GatewayDeps) {
   const validator = deps.validator ?? gibPackage.validator;
   const writer = createWriteBatcher(db);
   const store = createMachineStore(db, { clock, maxAttempts: config.worker.maxAttempts, writer });
+  // Kontör (src/activation/credits.ts): orders and payments, SendInvoice's and the e-Defter months' charges, refunds.
+  const credits = composeCredits({ config, db, writer, store, clock, logger });
   const signers =
     deps.signers ??
     createSignerRegistry({ db, clock, defaultSigner: config.signing.defaultSigner, devSealDir: config.signing.devSealDir, trustedRoots: config.signing.trustedRoots });
 
-  const gib = deps.gib ? composeGib({ config, db, logger, urls: deps.gib, clock, blobs, writer, store, signers }) : null;
+  // The activation service sends through GİB's outbox, and GİB's news about its envelopes comes back to it: bound
+  // once both exist.
+  let activation: ActivationService | null = null;
+  const userEnvelopes: UserEnvelopeHooks = {
+    onSent: async (trx, envelope) => activation?.envelopeHooks.onSent(trx, envelope),
+    onRefused: async (trx, envelope, err) => activation?.envelopeHooks.onRefused(trx, envelope, err),
+    onResponse: async (trx, envelopeId, code, description) => activation?.applyGibResponse(trx, envelopeId, code, description),
+  };
+  const gib = deps.gib ? composeGib({ config, db, logger, urls: deps.gib, clock, blobs, writer, store, signers, userEnvelopes }) : null;
   const pipeline = createInvoicePipeline({ db, store, writer, blobs, signers, clock, logger, ...(gib ? { gib: { outbox: gib.services.outbox, users: gib.services.users } } : {}) });
   const ledgerFiles = createLedgerStore(config.ledger.dir);
   const ledgerSteps = createLedgerSteps({ db, writer, store, files: ledgerFiles, signers, clock, maxUnzippedBytes: config.ledger.maxUnzippedBytes, program: LEDGER_PROGRAM, partBytes: config.ledger.partBytes, gib: gib?.edefter ?? null, ...(config.ledger.tsaUrl ? { tsa: createRfc3161Client({ url: config.ledger.tsaUrl, timeoutMs: config.gib.timeoutMs }) } : {}) });
@@ -110,7 +130,29 @@ export function composeGateway(deps: GatewayDeps) {
     maxFileBytes: archiveSettings.maxFileBytes,
     maxUnzippedBytes: config.ledger.maxUnzippedBytes,
   });
-  const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps, ledgerArchive) };
+  // E-mail notices: queued by services inside their own transactions, sent by the worker (SMTP, or .eml files).
+  const mailer = createMailer(config.mail, logger);
+  const mail = createMailQueue({ clock, logger, maxAttempts: config.worker.maxAttempts });
+  activation = createActivationService({
+    db,
+    writer,
+    store,
+    blobs,
+    signers,
+    clock,
+    logger: logger.child({ component: 'activation' }),
+    maxAttempts: config.worker.maxAttempts,
+    // The integrator's VKN as configured; with development seals a development integrator stands in.
+    integrator: config.gib.integratorVkn
+      ? { vkn: config.gib.integratorVkn, title: config.gib.integratorTitle }
+      : config.signing.defaultSigner.type === 'dev'
+        ? { ...DEVELOPMENT_INTEGRATOR }
+        : null,
+    trustedRoots: () => signers.trustedRoots(),
+    outbox: gib?.services.outbox ?? null,
+    mail: async (trx, m) => void (await mail.enqueue(trx, m)),
+  });
+  const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps, ledgerArchive), ...mailTasks(mailer, { from: config.mail.from }), ...activationTasks(activation), ...creditTasks(credits) };
   const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs, backoffBaseMs: config.worker.backoffMs });
   watchQueue(db, clock);
 
@@ -128,6 +170,7 @@ export function composeGateway(deps: GatewayDeps) {
     verifySignature,
     onEnqueued: () => worker.nudge(),
     ...(gib ? { checkReceiver: gib.services.checkReceiver } : {}),
+    credits,
   });
   const authenticator = createAuthenticator({ db, secretBox, clock, ...config.auth });
   const ledgers = createLedgerService({
@@ -141,6 +184,7 @@ export function composeGateway(deps: GatewayDeps) {
     maxUnzippedBytes: config.ledger.maxUnzippedBytes,
     onEnqueued: () => worker.nudge(),
     sendsToGib: Boolean(gib),
+    credits,
   });
   const ledgerDrop = createLedgerDropFolder({ db, dir: config.ledger.dropDir, ledgers, logger: logger.child({ component: 'ledger-drop' }), clock, everyMs: config.ledger.dropScanMs });
 
@@ -158,9 +202,13 @@ export function composeGateway(deps: GatewayDeps) {
     archive,
     /** The e-Defter drop folder's watcher (started with the worker by server.ts). */
     ledgerDrop,
+    /** E-mail notices: `mail.enqueue(trx, { key, to, subject, text, html? })` inside the state change's transaction. */
+    mail,
+    /** The e-mail sender the 'mail.send' task uses (closed at shutdown). */
+    mailer,
     authenticator,
     gibPackage,
-    services: { tenants, invoices, ledgers, ledgerArchive, outgoing: createOutgoingInvoiceService({ db, blobs }), pipeline, inbox: createInboxService({ db }), gib: gib?.services ?? null },
+    services: { tenants, invoices, ledgers, ledgerArchive, activation, credits, outgoing: createOutgoingInvoiceService({ db, blobs }), pipeline, inbox: createInboxService({ db }), gib: gib?.services ?? null },
     /** The periodic duties' job rows (idempotent: any number of processes may call it at every start). */
     async ensurePeriodicJobs(): Promise<void> {
       if (gib) await ensurePeriodicJobs(db, PERIODIC_TASKS, clock());
@@ -169,6 +217,23 @@ export function composeGateway(deps: GatewayDeps) {
 }
 
 export type Gateway = ReturnType<typeof composeGateway>;
+
+/**
+ * The kontör service as the gateway and the command-line tool (order:confirm, credits:*) both build it: the price
+ * list and the default overdraft from the configuration.
+ */
+export function composeCredits(deps: Pick<CreditServiceDeps, 'db' | 'writer' | 'store' | 'clock'> & { config: GatewayConfig; logger: Logger }) {
+  const { config, logger, ...rest } = deps;
+  // A confirmed wire transfer is mailed to the company, queued in the payment's own transaction.
+  const mail = createMailQueue({ clock: deps.clock, logger, maxAttempts: config.worker.maxAttempts });
+  const onWireConfirmed: CreditServiceDeps['onWireConfirmed'] = async (trx, order) => {
+    const tenant = await tenantById(trx, order.tenantId);
+    if (!tenant?.email) return;
+    const notice = wireConfirmedNotice({ tenant, orderId: order.orderId, totalKurus: order.totalKurus, at: deps.clock() });
+    await mail.enqueue(trx, { key: `order:${order.orderId}:paid`, to: [tenant.email], subject: notice.subject, text: notice.text });
+  };
+  return createCreditService({ ...rest, onWireConfirmed, prices: config.credits.prices, defaultLimitKurus: config.credits.defaultLimitKurus });
+}
 
 interface GibDeps {
   config: GatewayConfig;
@@ -180,6 +245,14 @@ interface GibDeps {
   writer: WriteBatcher;
   store: MachineStore;
   signers: SignerRegistry;
+  /** What becomes of USERENVELOPEs (src/activation): sent, refused, answered by GİB. */
+  userEnvelopes: UserEnvelopeHooks;
+}
+
+export interface UserEnvelopeHooks {
+  onSent(trx: Knex.Transaction, envelope: { id: string }): Promise<void>;
+  onRefused(trx: Knex.Transaction, envelope: { id: string }, err: GibCallError): Promise<void>;
+  onResponse(trx: Knex.Transaction, envelopeId: string, code: number, description: string): Promise<void>;
 }
 
 /**
@@ -205,8 +278,8 @@ function composeGib(deps: GibDeps) {
   const { maxAttempts } = config.worker;
 
   const users = createGibUserDirectory({ db, writer, clock, logger, minIntervalMs: settings.userListSyncMs, fetchUsers: () => earsivClient.getUserList() });
-  const outbox = createOutbox({ db, writer, blobs, client, clock, logger, maxAttempts, pollAfterMs: settings.pollAfterMs, hooks: { SENDERENVELOPE: senderEnvelopeHooks({ store }) } });
-  const status = createGibStatusService({ db, writer, store, clock, logger, client, pollAfterMs: settings.pollAfterMs, pollEveryMs: settings.pollEveryMs });
+  const outbox = createOutbox({ db, writer, blobs, client, clock, logger, maxAttempts, pollAfterMs: settings.pollAfterMs, hooks: { SENDERENVELOPE: senderEnvelopeHooks({ store }), USERENVELOPE: deps.userEnvelopes } });
+  const status = createGibStatusService({ db, writer, store, clock, logger, client, pollAfterMs: settings.pollAfterMs, pollEveryMs: settings.pollEveryMs, onUserEnvelopeResponse: deps.userEnvelopes.onResponse });
   const inbound = createGibInbound({ db, writer, blobs, store, outbox, status, clock, logger, maxAttempts });
   const applicationResponses = createApplicationResponseService({ db, store, writer, clock, outbox, signers });
   const efaturaCancel = createEfaturaCancelService({ db, writer, store, signers, portal, clock, logger });

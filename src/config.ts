@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { activeGibPackage } from './validation/gib-package';
+import { DEFAULT_PRICES, MAX_KURUS, parsePriceList, type PriceList } from './activation/prices';
 import type { HttpTimeouts } from './http/server';
 import type { Pkcs11SignerConfig, SoftwareKeyFiles } from './signing/signer';
 
@@ -41,6 +43,8 @@ export interface GatewayConfig {
     /** AES key that seals the secret PasswordDigest needs; kept outside the database. */
     secretKeyFile: string;
   };
+  /** Tests across processes only: a file holding the business clock's offset in ms (src/clock.ts); null: none. */
+  clockOffsetFile: string | null;
   signing: {
     /** The signer of tenants without their own: a generated development seal, a key file, or a PKCS#11 token. */
     defaultSigner: SignerSetting;
@@ -78,7 +82,57 @@ export interface GatewayConfig {
     /** The 10-year archive (e-Saklama, issue 13). */
     archive: ArchiveSettings;
   };
+  /** E-mail notices (issue 14): an SMTP server, or .eml files in the data directory. */
+  mail: MailSettings;
+  /** Kontör (issue 14): the price list, and the overdraft of an account opened by a tenant's first order. */
+  credits: CreditSettings;
   logLevel: string;
+}
+
+export interface CreditSettings {
+  /** The defaults of src/activation/prices.ts, with GW_PRICE_LIST_FILE's prices over them. */
+  prices: PriceList;
+  priceListFile: string | null;
+  /** GW_CREDIT_LIMIT_KURUS: how far below zero the balance of an account opened by an order may go (0: not at all). */
+  defaultLimitKurus: number;
+}
+
+function creditSettings(env: Env): CreditSettings {
+  const file = env.GW_PRICE_LIST_FILE ? existingFile('GW_PRICE_LIST_FILE', env.GW_PRICE_LIST_FILE) : null;
+  let prices = DEFAULT_PRICES;
+  if (file) {
+    try {
+      prices = parsePriceList(JSON.parse(fs.readFileSync(file, 'utf8')));
+    } catch (err) {
+      throw new ConfigError(`GW_PRICE_LIST_FILE (${file}): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return { prices, priceListFile: file, defaultLimitKurus: int(env, 'GW_CREDIT_LIMIT_KURUS', 0, 0, MAX_KURUS) };
+}
+
+/**
+ * E-mail notices. Without GW_SMTP_HOST (the embedded default) every message is written as an .eml file into
+ * `outboxDir` instead of being sent, so a developer can read it.
+ */
+export interface MailSettings {
+  smtp: {
+    host: string;
+    port: number;
+    /** Implicit TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+    secure: boolean;
+    /** Refuse to go on without STARTTLS (default whenever a user is set: the password never travels in clear). */
+    requireTls: boolean;
+    user: string | null;
+    /** The password is only ever named by a file, read when the mailer is built: never held here, never logged. */
+    passwordFile: string | null;
+    /** Check the server's certificate against the system's roots (off only for a test server's own certificate). */
+    rejectUnauthorized: boolean;
+    /** Connecting, the greeting, and any silence during a conversation. */
+    timeoutMs: number;
+  } | null;
+  /** The From header: an address, or `"Name" <address>`. */
+  from: string;
+  outboxDir: string;
 }
 
 /** Where e-Defter's archive keeps a month's stored ZIPs, and for how long. */
@@ -119,6 +173,46 @@ function archiveSettings(env: Env, dataDir: string): ArchiveSettings {
   };
 }
 
+/** A plain mailbox `local@domain` (dot-atoms, or an [IP] literal domain): no spaces, quotes or line breaks. */
+const MAILBOX = /^(?=[^@]{1,64}@)[^\s@<>()[\]\\,;:".]+(?:\.[^\s@<>()[\]\\,;:".]+)*@(?:[^\s@<>()[\]\\,;:".]+(?:\.[^\s@<>()[\]\\,;:".]+)*|\[[0-9a-fA-F:.]+\])$/u;
+
+function mailSettings(env: Env, dataDir: string): MailSettings {
+  const from = (env.GW_MAIL_FROM ?? '"Açık Entegratör" <noreply@localhost>').trim();
+  const fromAddress = /<([^<>]*)>$/.exec(from)?.[1] ?? from;
+  if (!MAILBOX.test(fromAddress) || /[\r\n]/.test(from)) throw new ConfigError(`GW_MAIL_FROM must be an e-mail address or "Name" <address>, got "${from}"`);
+  const outboxDir = path.join(dataDir, 'mail-outbox');
+  const host = env.GW_SMTP_HOST?.trim();
+  if (!host) {
+    for (const name of ['GW_SMTP_USER', 'GW_SMTP_PASSWORD_FILE']) {
+      if (env[name]) throw new ConfigError(`${name} is set but GW_SMTP_HOST is not (without it e-mails are only written to ${outboxDir})`);
+    }
+    return { smtp: null, from, outboxDir };
+  }
+  const hostName = host.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(hostName) === 0 && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(hostName)) {
+    throw new ConfigError(`GW_SMTP_HOST must be a host name or an IP address (no scheme, no port), got "${host}"`);
+  }
+  const user = env.GW_SMTP_USER?.trim() || null;
+  const passwordFile = env.GW_SMTP_PASSWORD_FILE ? existingFile('GW_SMTP_PASSWORD_FILE', env.GW_SMTP_PASSWORD_FILE) : null;
+  if (user && !passwordFile) throw new ConfigError('GW_SMTP_PASSWORD_FILE is required when GW_SMTP_USER is set (the password is read from a file)');
+  if (passwordFile && !user) throw new ConfigError('GW_SMTP_USER is required when GW_SMTP_PASSWORD_FILE is set');
+  const secure = bool(env, 'GW_SMTP_SECURE', false);
+  return {
+    smtp: {
+      host: hostName,
+      port: int(env, 'GW_SMTP_PORT', 587, 1, 65535),
+      secure,
+      requireTls: !secure && bool(env, 'GW_SMTP_REQUIRE_TLS', user !== null),
+      user,
+      passwordFile,
+      rejectUnauthorized: bool(env, 'GW_SMTP_REJECT_UNAUTHORIZED', true),
+      timeoutMs: int(env, 'GW_SMTP_TIMEOUT_MS', 30_000, 100, 600_000),
+    },
+    from,
+    outboxDir,
+  };
+}
+
 /** Where GİB is and how the gateway keeps in step with it. */
 export interface GibSettings {
   /**
@@ -154,6 +248,8 @@ export interface GibSettings {
   tickMs: number;
   /** The integrator's VKN, written as the preparer (hazırlayan) of e-Arşiv reports; default each tenant's own. */
   integratorVkn: string | null;
+  /** The integrator's title, written where it acts in its own name (the USERENVELOPE's sender). */
+  integratorTitle: string;
 }
 
 /**
@@ -306,6 +402,7 @@ function gibSettings(env: Env): GibSettings {
     checkEveryMs: int(env, 'GW_GIB_CHECK_EVERY_MS', simulator ? 2_000 : 5 * 60_000, 100, 24 * hour),
     tickMs: int(env, 'GW_GIB_TICK_MS', simulator ? 1_000 : 10_000, 50, hour),
     integratorVkn: integratorVkn(env),
+    integratorTitle: env.GW_INTEGRATOR_TITLE?.trim() || 'AÇIK ENTEGRATÖR',
   };
 }
 
@@ -336,6 +433,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       lockMinutes: int(env, 'GW_AUTH_LOCK_MINUTES', 15, 1, 7 * 24 * 60),
       secretKeyFile: path.resolve(env.GW_SECRET_KEY_FILE ?? path.join(dataDir, 'secret.key')),
     },
+    clockOffsetFile: env.GW_CLOCK_OFFSET_FILE ? path.resolve(env.GW_CLOCK_OFFSET_FILE) : null,
     signing: {
       defaultSigner: signerSetting(env),
       trustedRoots: list(env, 'GW_TRUSTED_ROOTS'),
@@ -361,6 +459,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       tsaUrl: url(env, 'GW_LEDGER_TSA_URL'),
       archive: archiveSettings(env, dataDir),
     },
+    mail: mailSettings(env, dataDir),
+    credits: creditSettings(env),
     logLevel: env.GW_LOG_LEVEL ?? 'info',
   };
   return { ...config, ...overrides };

@@ -132,6 +132,22 @@ export const FAULTS = {
   ARCHIVE_FILE_NOT_FOUND: client(4630, 'SAKLANAN DOSYA BULUNAMADI: {name}'),
   ARCHIVE_UPLOAD_TOO_LARGE: client(4631, 'DOSYA BOYUTU SINIRI AŞILDI ({limit} bayt): {name}'),
 
+  // --- Service activation (seed 003) and kontör (47xx) ---
+  SERVICE_UNKNOWN: client(4701, 'BİLİNMEYEN HİZMET: {service}'),
+  SERVICE_NOT_PAID: client(4702, 'HİZMETİN ÖDEMESİ ONAYLANMADI (ONAY BEKLİYOR): {service}'),
+  SERVICE_STATE: client(4703, 'HİZMET BU İŞLEME UYGUN DURUMDA DEĞİL: {service} {state}'),
+  ACTIVATION_DATE_PAST: client(4704, 'AKTİVASYON TARİHİ GEÇMİŞTE OLAMAZ: {date}'),
+  ACTIVATION_EFATURA_DATE: client(4705, 'E-FATURA AKTİVASYON TARİHİ DİĞER HİZMETLERDEN İLERİ TARİHLİ SEÇİLEMEZ: {detail}'),
+  CONTRACT_NOT_FOUND: client(4706, 'İMZALANACAK SÖZLEŞME BULUNAMADI'),
+  CONTRACT_CHANGED: client(4707, 'SÖZLEŞME GÖNDERİLENLE AYNI DEĞİL: {detail}'),
+  CONTRACT_SIGNATURE: client(4708, 'SÖZLEŞME İMZASI DOĞRULANAMADI: {detail}'),
+  CONTRACT_SIGNER: client(4709, 'SÖZLEŞME FİRMANIN KENDİ MALİ MÜHRÜ İLE İMZALANMALIDIR: {detail}'),
+  ACTIVATION_NOT_CONFIGURED: client(4710, 'HİZMET AKTİVASYONU YAPILANDIRILMADI: {detail}'),
+  CREDIT_LIMIT: client(4720, 'KONTÖR YETERSİZ: KALAN {balance}, EK LİMİT {limit}, GEREKEN {price}'),
+  ORDER_NOT_FOUND: client(4721, 'SİPARİŞ BULUNAMADI: {order}'),
+  ORDER_INVALID: client(4722, 'SİPARİŞ GEÇERSİZ: {detail}'),
+  ORDER_STATE: client(4723, 'SİPARİŞ BU İŞLEME UYGUN DURUMDA DEĞİL: {order} {state}'),
+
   // --- Everything else ---
   INTERNAL: { code: 5000, soap: 'soap:Server', http: 500, message: 'SISTEM HATASI', retryable: true } as FaultSpec,
   UNAVAILABLE: { code: 5001, soap: 'soap:Server', http: 503, message: 'SERVIS GECICI OLARAK KULLANILAMIYOR', retryable: true } as FaultSpec,

@@ -6,11 +6,13 @@ import { listenHttp } from './http/server';
 import { GIB_ENDPOINT_PATH } from './soap/gib-endpoint';
 import { createLogger } from './log';
 import { createSimulator, type Simulator } from './simulator';
+import { openDemoServices } from './activation/development-setup';
+import { createClock } from './clock';
 
 /**
  * The embedded default: GİB's simulator beside the gateway, on its own port, reached over HTTP like GİB. The
- * gateway's tenants are registered with it as e-Fatura users and our EFatura endpoint as their address, so
- * invoices between them travel the whole protocol.
+ * gateway's companies are opened at it through service activation (USERENVELOPE) and our EFatura endpoint is their
+ * integrator's address, so invoices between them travel the whole protocol.
  */
 async function startEmbeddedSimulator(
   config: GatewayConfig,
@@ -51,25 +53,38 @@ async function main(): Promise<void> {
   // Where the embedded simulator reaches us: an address bound to every interface is reached on the loopback.
   const selfHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const publicUrl = config.gib.publicUrl ?? `http://${selfHost}:${config.port}`;
-  const gateway = await createApp({ config, db, logger, publicUrl: config.gib.publicUrl ?? undefined, gib });
+  const gateway = await createApp({ config, db, logger, publicUrl: config.gib.publicUrl ?? undefined, gib, clock: createClock(config.clockOffsetFile) });
   built = gateway;
+  // /health says "starting" until the embedded set-up below is done (the companies opened at the simulator).
+  if (embedded) gateway.setStarting(true);
   const server = await listenHttp(gateway.app, config.port, config.host, config.http);
   const pkg = gateway.gibPackage.current();
   if (pkg) logger.info({ gibPackage: pkg.id, date: pkg.date, origin: pkg.origin }, `GİB package ${pkg.id}: invoices are checked with GİB's XSDs and schematron`);
   else logger.warn("no GİB package: XSD and schematron checks are off, so invoices GİB would refuse are accepted here (install one with npm run cli -- gib:package <folder-or-zip>)");
 
-  if (embedded) {
-    const endpoint = `${publicUrl.replace(/\/$/, '')}${GIB_ENDPOINT_PATH}`;
-    const tenants = await gateway.services.tenants.listTenants();
-    for (const t of tenants) {
-      embedded.sim.store.upsertUser({ vknTckn: t.vkn, title: t.title, aliases: [{ alias: t.gbAlias, role: 'GB' }, { alias: t.pkAlias, role: 'PK' }] }, new Date());
-    }
-    embedded.sim.store.registerEndpoint({ url: endpoint, aliases: [], vkns: tenants.map((t) => t.vkn), name: 'this gateway' });
-    logger.info({ simulator: embedded.urls.efaturaUrl, tenants: tenants.length }, 'built-in GİB simulator started; tenants registered as e-Fatura users');
-  }
   if (config.worker.enabled) {
     gateway.worker.start();
     gateway.ledgerDrop.start();
+  }
+  if (embedded) {
+    // The simulator delivers to this gateway what is addressed to the integrator's users (those it opened): its
+    // endpoint holds the integrator's VKN, and every company opened since (kept in the simulator's state).
+    const endpoint = `${publicUrl.replace(/\/$/, '')}${GIB_ENDPOINT_PATH}`;
+    const integrator = (() => {
+      try {
+        return gateway.services.activation.integrator();
+      } catch {
+        throw new ConfigError('the built-in GİB simulator opens the companies through service activation: set GW_INTEGRATOR_VKN (with development seals a development integrator stands in)');
+      }
+    })();
+    const known = embedded.sim.store.listEndpoints().find((e) => e.url === endpoint)?.vkns ?? [];
+    embedded.sim.store.registerEndpoint({ url: endpoint, aliases: [], vkns: [...new Set([...known, integrator.vkn])], name: 'this gateway' });
+    // The demo companies' e-Fatura and e-Arşiv are opened through the activation flow, as a customer's would be.
+    const tenants = await gateway.services.tenants.listTenants();
+    const started = await openDemoServices({ ...gateway, activation: gateway.services.activation }, tenants);
+    await gateway.services.gib?.users.sync({ force: true });
+    gateway.setStarting(false);
+    logger.info({ simulator: embedded.urls.efaturaUrl, tenants: tenants.length, opened: started }, 'built-in GİB simulator started; companies opened at GİB through service activation');
   }
   logger.info(
     { port: config.port, host: config.host, database: config.databaseUrl ? 'postgres' : 'sqlite', gibDir: config.gibDir, gib: gib.efaturaUrl },
@@ -85,6 +100,7 @@ async function main(): Promise<void> {
     await gateway.ledgerDrop.stop();
     await gateway.worker.stop();
     gateway.archive.close?.();
+    gateway.mailer.close();
     await embedded?.sim.stop();
     await db.destroy();
     process.exit(0);

@@ -77,6 +77,16 @@ export async function claimJobs(
   return rows.map(toJob);
 }
 
+/**
+ * Moves a job still waiting (not claimed, not failed) whose key starts with `keyPrefix` to `runAt`; false when there
+ * is none (the caller enqueues a new one). For work scheduled at a date the user may change.
+ */
+export async function rescheduleWaitingJob(trx: Knex | Knex.Transaction, keyPrefix: string, runAt: string): Promise<boolean> {
+  const like = `${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const n = await execute(trx, "update jobs set run_at = ? where job_key like ? escape '\\' and locked_by is null and failed_at is null", [runAt, like]);
+  return n > 0;
+}
+
 export async function completeJob(db: Knex | Knex.Transaction, job: JobRow, workerId: string): Promise<void> {
   await execute(db, 'delete from jobs where id = ? and locked_by = ?', [job.id, workerId]);
 }

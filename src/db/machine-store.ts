@@ -14,6 +14,7 @@ import {
   type incomingInvoiceMachine,
   type ledgerBookMachine,
   type ledgerBackupMachine,
+  type activationMachine,
 } from '../machines';
 import { parseJson, reading } from './connect';
 import { execute, selectAll, selectFirst } from './sql';
@@ -41,6 +42,7 @@ export const entities = {
   earsivReport: (id: number): EntityRef<typeof earsivReportMachine> => ({ table: 'earsiv_reports', id }),
   ledgerBook: (id: number): EntityRef<typeof ledgerBookMachine> => ({ table: 'ledger_books', id }),
   ledgerBackup: (id: number): EntityRef<typeof ledgerBackupMachine> => ({ table: 'ledger_backups', id }),
+  tenantService: (id: number): EntityRef<typeof activationMachine> => ({ table: 'tenant_services', id }),
 };
 
 export interface ApplyInput<E extends string = string> {
@@ -262,7 +264,7 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
 export type MachineStore = ReturnType<typeof createMachineStore>;
 
 /** The tables machines drive (the names an EntityRef may carry: they go into SQL text). */
-const MACHINE_TABLES = new Set(['invoices', 'incoming_invoices', 'cancel_requests', 'earsiv_reports', 'ledger_books', 'ledger_backups']);
+const MACHINE_TABLES = new Set(['invoices', 'incoming_invoices', 'cancel_requests', 'earsiv_reports', 'ledger_books', 'ledger_backups', 'tenant_services']);
 
 function machineTable(table: string): string {
   if (!MACHINE_TABLES.has(table)) throw new Error(`machine store: ${table} is not a machine-driven table`);

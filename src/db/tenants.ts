@@ -18,9 +18,18 @@ export interface TenantRow {
   signerConfig: string | null;
   /** What the gateway's own arithmetic checks do with an inconsistent invoice (src/validation): warn or refuse. */
   arithmeticPolicy: ArithmeticPolicy;
+  /** Where the tenant's notices go (service activation, payments); null: none. */
+  email: string | null;
+  /** A public-sector (kamu) taxpayer: GİB's UserOptionCodes differ (src/gib/protocol/user-account.ts). */
+  publicSector: boolean;
 }
 
-export type NewTenantRow = Omit<TenantRow, 'id' | 'signerConfig' | 'arithmeticPolicy'> & { createdAt: string; arithmeticPolicy?: ArithmeticPolicy };
+export type NewTenantRow = Omit<TenantRow, 'id' | 'signerConfig' | 'arithmeticPolicy' | 'email' | 'publicSector'> & {
+  createdAt: string;
+  arithmeticPolicy?: ArithmeticPolicy;
+  email?: string | null;
+  publicSector?: boolean;
+};
 
 function toTenant(r: Record<string, unknown>): TenantRow {
   return {
@@ -33,6 +42,8 @@ function toTenant(r: Record<string, unknown>): TenantRow {
     earsivSeries: String(r.earsiv_series),
     signerConfig: (r.signer_config as string | null) ?? null,
     arithmeticPolicy: r.arithmetic_policy === 'refuse' ? 'refuse' : 'warn',
+    email: (r.email as string | null) ?? null,
+    publicSector: r.public_sector === true || r.public_sector === 1,
   };
 }
 
@@ -46,6 +57,8 @@ export async function insertTenant(q: Queryable, t: NewTenantRow): Promise<Tenan
       efatura_series: t.efaturaSeries,
       earsiv_series: t.earsivSeries,
       arithmetic_policy: t.arithmeticPolicy ?? 'warn',
+      email: t.email ?? null,
+      public_sector: t.publicSector ?? false,
       created_at: t.createdAt,
     })
     .returning('*');
@@ -75,6 +88,11 @@ export async function aliasIsOurs(q: Queryable, role: 'GB' | 'PK', alias: string
 /** Sets a tenant's arithmetic policy; false when no tenant has the VKN. */
 export async function setArithmeticPolicy(q: Queryable, vkn: string, policy: ArithmeticPolicy): Promise<boolean> {
   return (await q('tenants').where({ vkn }).update({ arithmetic_policy: policy })) > 0;
+}
+
+/** Sets where a tenant's notices go; false when no tenant has the VKN. */
+export async function setEmail(q: Queryable, vkn: string, email: string | null): Promise<boolean> {
+  return (await q('tenants').where({ vkn }).update({ email })) > 0;
 }
 
 /** Sets a tenant's own signer; false when no tenant has the VKN. */

@@ -31,9 +31,16 @@ type State =
   | 'DELIVERED' | 'ACCEPTED' | 'REJECTED' | 'CANCELLED' | 'GIB_REJECTED' | 'DELIVERY_FAILED' | 'RECEIVER_FAILED' | 'ERROR';
 type On = StateSpec<State, Event>['on'];
 
+/**
+ * A refused invoice gives its kontör back (src/activation/credits.ts): GİB refused the envelope (GIB_REJECTED), or
+ * the gateway could not process it (ERROR). A document GİB took and could not deliver, or the receiver answered RED,
+ * was processed: its charge stays.
+ */
+const refund = ['credits.refund'] as const;
+
 /** Final outcomes reachable from any GİB stage. */
 const GIB_OUTCOMES = {
-  GIB_REJECTED: { target: 'GIB_REJECTED' },
+  GIB_REJECTED: { target: 'GIB_REJECTED', effects: refund },
   DELIVERY_FAILED: { target: 'DELIVERY_FAILED' },
   RECEIVER_FAILED: { target: 'RECEIVER_FAILED' },
   DELIVERED: { target: 'DELIVERED' },
@@ -47,7 +54,7 @@ function gibStage(index: number): On {
   return on;
 }
 
-const fail = { FAIL: { target: 'ERROR' } } as const;
+const fail = { FAIL: { target: 'ERROR', effects: refund } } as const;
 
 export const efaturaInvoiceMachine = defineMachine<State, Event>({
   id: 'efatura-invoice',

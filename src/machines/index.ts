@@ -5,10 +5,11 @@ import { earsivReportMachine } from './earsiv-report.machine';
 import { incomingInvoiceMachine } from './incoming-invoice.machine';
 import { ledgerBookMachine } from './ledger-book.machine';
 import { ledgerBackupMachine } from './ledger-backup.machine';
+import { activationMachine } from './activation.machine';
 import type { AnyMachine, EventOf } from './machine';
 
 export * from './machine';
-export { earsivInvoiceMachine, efaturaInvoiceMachine, incomingInvoiceMachine, cancelRequestMachine, earsivReportMachine, ledgerBookMachine, ledgerBackupMachine };
+export { earsivInvoiceMachine, efaturaInvoiceMachine, incomingInvoiceMachine, cancelRequestMachine, earsivReportMachine, ledgerBookMachine, ledgerBackupMachine, activationMachine };
 export { LEDGER_STEPS, type LedgerStep } from './ledger-book.machine';
 
 /** Events of the machines that drive the `invoices` table (an e-Fatura's or an e-Arşiv invoice's). */
@@ -22,6 +23,7 @@ export const machines: Record<string, AnyMachine> = {
   [earsivReportMachine.id]: earsivReportMachine,
   [ledgerBookMachine.id]: ledgerBookMachine,
   [ledgerBackupMachine.id]: ledgerBackupMachine,
+  [activationMachine.id]: activationMachine,
 };
 
 export function machineById(id: string): AnyMachine {

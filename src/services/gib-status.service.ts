@@ -84,6 +84,8 @@ export interface GibStatusDeps {
   pollEveryMs: number;
   /** getApplicationResponse; only the poll needs it. */
   client?: Pick<GibClient, 'getApplicationResponse'>;
+  /** GİB's answer about a USERENVELOPE (opening or closing a tenant's service: src/activation). */
+  onUserEnvelopeResponse?: (trx: Knex.Transaction, envelopeId: EnvelopeId, code: number, description: string) => Promise<void>;
 }
 
 export function createGibStatusService(deps: GibStatusDeps) {
@@ -127,6 +129,10 @@ export function createGibStatusService(deps: GibStatusDeps) {
         at: at.toISOString(),
         nextPollAt: final ? null : new Date(at.getTime() + deps.pollAfterMs).toISOString(),
       });
+      if (envelope.type === 'USERENVELOPE' && fromMerkez) {
+        await deps.onUserEnvelopeResponse?.(trx, about, r.code, r.description);
+        return true;
+      }
       if (envelope.type !== 'SENDERENVELOPE') return true;
 
       const event = invoiceEventFor(r.code, fromMerkez);

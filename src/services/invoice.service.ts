@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { invoiceChargeRef, type CreditService } from '../activation/credits';
 import { latestCancelRequest } from '../db/cancel-requests';
 import { isUniqueViolation } from '../db/connect';
 import { findInvoice, insertInvoice, invoiceById, nextInvoiceNumber, type InvoiceRow } from '../db/invoices';
@@ -73,6 +74,8 @@ export interface InvoiceServiceDeps {
   checkReceiver?: (kind: 'EFATURA' | 'EARSIV', receiverId: string) => Promise<void>;
   /** Tells an in-process worker that a job is waiting (it would find it at its next poll anyway). */
   onEnqueued?: () => void;
+  /** Kontör: each accepted invoice takes its credit in the unit that stores it (absent: nothing is metered). */
+  credits?: Pick<CreditService, 'charge'>;
 }
 
 /** What the ERP sees of an invoice's state: its machine's status, code and description, and the e-Arşiv portal tab. */
@@ -156,6 +159,17 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       let id: number;
       try {
         id = await deps.writer.run(async (trx) => {
+          // Kontör first, in this same unit: past the limit (CREDIT_LIMIT) nothing of the invoice is stored, and the
+          // credit is taken exactly when the invoice is. The ETTN is new here (a resend was answered above; a
+          // concurrent one fails this unit on the invoice's or the movement's unique key and is answered below).
+          await deps.credits?.charge(trx, {
+            tenantId: caller.tenantId,
+            document: facts.kind,
+            ref: invoiceChargeRef(facts.kind, ettn),
+            description: `${facts.kind === 'EARSIV' ? 'e-Arşiv' : 'e-Fatura'} ${number ? `${number} ` : ''}ETTN ${ettn}`,
+            actor: `user:${caller.username}`,
+            at: now,
+          });
           // The original commits with the row that names it (a large one is a file, fsynced first).
           await deps.blobs.put(xml, trx);
           if (input.assignNumber) {

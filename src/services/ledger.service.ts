@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Knex } from 'knex';
+import type { CreditService } from '../activation/credits';
 import {
   activeSource,
   bookById,
@@ -158,6 +159,8 @@ export interface LedgerServiceDeps {
   onEnqueued?: () => void;
   /** GİB's e-Defter service is configured: "e-Defter Yükle" goes on to GİB's approved berats. */
   sendsToGib?: boolean;
+  /** Kontör: a month takes its credit when its first step is asked for (absent: nothing is metered). */
+  credits?: Pick<CreditService, 'charge'>;
 }
 
 const NAME = /^(\d{10,11})-(\d{4})(\d{2})\.zip$/i;
@@ -383,6 +386,14 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       if (step !== 'ALL' && before < index) throw new GatewayError('LEDGER_STEP', { detail: `önce ${LEDGER_STEPS[before]!.label}` });
       if (index >= LEDGER_STEPS.findIndex((s) => s.step === 'DOSYA_IMZALA')) await trySeal(caller.tenantId);
       await deps.writer.run(async (trx) => {
+        // Kontör: a month of e-Defter is charged once (LEDGER:<YYYY-MM>), here, when the company first asks the
+        // gateway to work on it — in the transaction that plans the work, so past the limit (CREDIT_LIMIT) nothing is
+        // planned and the caller is told at once. Not when a source is uploaded: a source may be replaced or deleted
+        // before anything is built, and a drop-folder file arrives unasked. Not when the month goes to GİB: that
+        // happens later in the worker, after GİB has the package, where a refusal could reach nobody and would leave
+        // the month half-sent. Asking again, a new source, new dates or a start over after GİB's refusal are the same
+        // month and are not charged again.
+        await deps.credits?.charge(trx, { tenantId: caller.tenantId, document: 'LEDGER_MONTH', ref: `LEDGER:${period}`, description: `e-Defter ${periodLabel(period)}`, actor: caller.username, at: now() });
         for (const b of books) {
           if (reached(b.state, goal.reaches)) continue;
           await store.apply(entities.ledgerBook(b.id), { event: 'PLAN', actor: caller.username, reason: step === 'ALL' ? 'e-Defter Yükle' : goal.label, contextPatch: { goal: goal.reaches, lastError: null }, expectedVersion: b.version }, trx);

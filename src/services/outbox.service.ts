@@ -73,7 +73,8 @@ export function createOutbox(deps: OutboxDeps) {
       const sent = await deps.client.sendDocument(xml, (row.fileName ?? `${row.id}.zip`).replace(/\.zip$/, ''));
       await deps.writer.run(async (trx) => {
         const at = deps.clock();
-        const nextPollAt = row.type === 'SENDERENVELOPE' ? new Date(at.getTime() + deps.pollAfterMs).toISOString() : null;
+        // Merkez answers a SENDERENVELOPE and a USERENVELOPE: if its push does not come, ask.
+        const nextPollAt = row.type === 'SENDERENVELOPE' || row.type === 'USERENVELOPE' ? new Date(at.getTime() + deps.pollAfterMs).toISOString() : null;
         if (await markSent(trx, envelopeId, { fileName: sent.fileName, md5: sent.md5, at: at.toISOString(), nextPollAt })) await hooks.onSent?.(trx, row);
         await inTransaction?.(trx);
       });

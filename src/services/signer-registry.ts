@@ -47,6 +47,7 @@ async function readCertificates(files: string[]): Promise<Buffer[]> {
 
 export function createSignerRegistry(opts: SignerRegistryOptions) {
   const open = new Map<number, Promise<Signer>>();
+  const integrator = new Map<string, Promise<Signer>>();
   /** Each open signer's kind as configured: a development seal is a software key, but it is `dev` to its users. */
   const kinds = new Map<number, SignerSetting['type']>();
   let roots: Promise<Buffer[]> | null = null;
@@ -71,6 +72,20 @@ export function createSignerRegistry(opts: SignerRegistryOptions) {
         })();
         open.set(tenantId, signer);
         signer.catch(() => open.delete(tenantId));
+      }
+      return signer;
+    },
+
+    /**
+     * The integrator's own seal (what it signs in its own name: the USERENVELOPE's user-account documents). The
+     * default setting with the integrator's identity; in `dev` mode a development seal of the integrator's VKN.
+     */
+    async integratorSigner(identity: { vkn: string; title: string }): Promise<Signer> {
+      let signer = integrator.get(identity.vkn);
+      if (!signer) {
+        signer = (async () => createSigner(await toSignerConfig(opts.defaultSigner, identity, opts.devSealDir), { now: opts.clock, lazy: true }))();
+        integrator.set(identity.vkn, signer);
+        signer.catch(() => integrator.delete(identity.vkn));
       }
       return signer;
     },
@@ -115,8 +130,9 @@ export function createSignerRegistry(opts: SignerRegistryOptions) {
     },
 
     async close(): Promise<void> {
-      const all = [...open.values()];
+      const all = [...open.values(), ...integrator.values()];
       open.clear();
+      integrator.clear();
       await Promise.all(all.map((p) => p.then((s) => s.close()).catch(() => undefined)));
     },
   };

@@ -14,6 +14,16 @@ export interface NewTenant {
   earsivSeries?: string;
   /** What the gateway's own arithmetic checks do with an inconsistent invoice; default warn. */
   arithmeticPolicy?: ArithmeticPolicy;
+  /** Where notices go (service activation, payments). */
+  email?: string;
+  publicSector?: boolean;
+}
+
+/** A plain e-mail address (what SMTP's RCPT TO takes), else REQUEST_FIELD. */
+function emailAddress(value: string): string {
+  const v = value.trim();
+  if (!/^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/.test(v) || v.length > 200) throw new GatewayError('REQUEST_FIELD', { field: 'email' });
+  return v;
 }
 
 /** The policy as given (CLI, API): warn or refuse, else REQUEST_FIELD. */
@@ -51,6 +61,8 @@ export function createTenantService(deps: { db: Knex; secretBox: SecretBox; cloc
         efaturaSeries: input.efaturaSeries ?? 'EFT',
         earsivSeries: input.earsivSeries ?? 'EAR',
         arithmeticPolicy: arithmeticPolicy(input.arithmeticPolicy ?? 'warn'),
+        email: input.email !== undefined ? emailAddress(input.email) : null,
+        publicSector: input.publicSector ?? false,
         createdAt: deps.clock().toISOString(),
       });
       return toTenant(row);
@@ -74,6 +86,11 @@ export function createTenantService(deps: { db: Knex; secretBox: SecretBox; cloc
     /** Sets what the arithmetic checks do for a tenant's invoices from its next SendInvoice on; false when no tenant has the VKN. */
     async setArithmeticPolicy(vkn: string, policy: string): Promise<boolean> {
       return tenantRows.setArithmeticPolicy(db, vkn, arithmeticPolicy(policy));
+    },
+
+    /** Sets where a tenant's notices go; false when no tenant has the VKN. */
+    async setEmail(vkn: string, email: string | null): Promise<boolean> {
+      return tenantRows.setEmail(db, vkn, email === null ? null : emailAddress(email));
     },
 
     /** Gives a tenant its own signer (JSON of GW_SIGNER's shape); false when no tenant has the VKN. */

@@ -628,6 +628,69 @@ export class Pkcs11Signer implements Signer {
   }
 }
 
+/** A token present in a slot, with the X.509 certificates it holds. */
+export interface TokenCertificates {
+  /** The CK_SLOT_ID (what `Pkcs11SignerConfig.slot` takes). */
+  slot: number;
+  tokenLabel: string;
+  certificates: Array<{ label: string; /** CKA_ID, hex: the key's too on a mali mühür card. */ id: string; der: Buffer }>;
+}
+
+/**
+ * The certificates on the tokens present (all, or those matching `tokenLabel` / `slot`), read without a PIN:
+ * certificates are public objects. For a person choosing a certificate before the card is opened (contract:sign).
+ */
+export async function listTokenCertificates(opts: { module: string; tokenLabel?: string; slot?: number }): Promise<TokenCertificates[]> {
+  const mod = Module.acquire(opts.module);
+  try {
+    return await mod.use((lib) => {
+      const out: TokenCertificates[] = [];
+      for (const slot of lib.C_GetSlotList(true)) {
+        if (opts.slot !== undefined && slotNumber(slot) !== opts.slot) continue;
+        let info: pkcs11js.TokenInfo;
+        try {
+          info = lib.C_GetTokenInfo(slot);
+        } catch {
+          continue; // as good as absent (see #findSlot)
+        }
+        const tokenLabel = trimLabel(info.label);
+        if (opts.tokenLabel !== undefined && tokenLabel !== opts.tokenLabel) continue;
+        if (!(info.flags & pkcs11js.CKF_TOKEN_INITIALIZED)) continue;
+        const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+        try {
+          lib.C_FindObjectsInit(session, [
+            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+            { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+          ]);
+          let handles: Buffer[];
+          try {
+            handles = lib.C_FindObjects(session, 100);
+          } finally {
+            lib.C_FindObjectsFinal(session);
+          }
+          const certificates = handles.flatMap((h) => {
+            const [value, label, id] = lib.C_GetAttributeValue(session, h, [{ type: pkcs11js.CKA_VALUE }, { type: pkcs11js.CKA_LABEL }, { type: pkcs11js.CKA_ID }]);
+            if (!Buffer.isBuffer(value.value)) return [];
+            return [{ der: Buffer.from(value.value), label: Buffer.isBuffer(label.value) ? label.value.toString('utf8') : '', id: Buffer.isBuffer(id.value) ? id.value.toString('hex') : '' }];
+          });
+          out.push({ slot: slotNumber(slot), tokenLabel, certificates });
+        } finally {
+          try {
+            lib.C_CloseSession(session);
+          } catch {
+            // Gone with the token.
+          }
+        }
+      }
+      return out;
+    });
+  } catch (err) {
+    throw toFault(err);
+  } finally {
+    mod.release();
+  }
+}
+
 function stripZeros(b: Buffer): Buffer {
   let i = 0;
   while (i < b.length - 1 && b[i] === 0) i++;

@@ -88,6 +88,8 @@ export interface EngineDeps {
   /** Roots signatures must chain to (asked per document: the embedded simulator follows the gateway's); none: presence only. */
   trustedRoots: () => Promise<Array<Buffer | string>>;
   pushFinalStates: boolean;
+  /** An e-Fatura account opens only for a taxpayer that applied to GİB first (store.addApplication). */
+  requireApplication: boolean;
 }
 
 export class GibMerkez {
@@ -193,7 +195,7 @@ export class GibMerkez {
           this.takeSystemEnvelope(env, parsed);
           return;
         case 'USERENVELOPE':
-          this.takeUserEnvelope(env, parsed);
+          await this.takeUserEnvelope(env, parsed);
           return;
         default:
           throw new Verdict(1150, `zarf türü ${parsed.type}`);
@@ -337,20 +339,37 @@ export class GibMerkez {
     }
   }
 
-  /** ProcessUserAccount opens, CancelUserAccount closes aliases (Özel Entegrasyon Kılavuzu §5); 1300 or 1182/1183. */
-  private takeUserEnvelope(env: SimEnvelope, parsed: ParsedEnvelope): void {
+  /**
+   * ProcessUserAccount opens, CancelUserAccount closes aliases (Özel Entegrasyon Kılavuzu §5); 1300 or 1182/1183.
+   * Every document is checked before anything changes: the integrator's seal (when roots are configured) and, with
+   * `requireApplication`, an e-Fatura opening only for a taxpayer that applied to GİB first (seed 003: "Başvuru
+   * yapılmadığı durumlarda aktivasyon işlemi hata alacaktır"). An opened user's documents go to the integrator that
+   * opened it (its endpoint).
+   */
+  private async takeUserEnvelope(env: SimEnvelope, parsed: ParsedEnvelope): Promise<void> {
     if (!USER_ENVELOPE_ALIASES.has(parsed.sender.alias.trim())) throw new Verdict(1150, 'USERENVELOPE gönderici etiketi');
+    const integratorVkn = parsed.sender.vknTckn;
     let action: 'PROCESS' | 'CANCEL' = 'PROCESS';
     try {
-      for (const e of parsed.elements) {
-        const ua = readUserAccount(e.element);
+      const docs = parsed.elements.map((e) => ({ e, ua: readUserAccount(e.element) }));
+      for (const [i, { e, ua }] of docs.entries()) {
         action = ua.action;
+        if ((await this.d.trustedRoots()).length > 0) await this.checkUserAccountSignature(e.document, integratorVkn, `${i + 1}. belge`);
+        for (const a of ua.accounts) {
+          if (ua.action === 'PROCESS' && a.service === 'EFATURA' && this.d.requireApplication && !this.d.store.hasApplication(a.vknTckn)) {
+            throw new Verdict(1182, `KULLANICI EKLENEMEDI: ${a.vknTckn} için e-Fatura uygulamasına GİB'e başvuru yapılmamış`);
+          }
+        }
+      }
+      for (const { ua } of docs) {
         for (const a of ua.accounts) {
           for (const [i, role] of a.roles.entries()) {
             const alias = a.aliases[i]?.code;
             if (!alias || (role.code !== 'GB' && role.code !== 'PK')) continue;
-            if (ua.action === 'PROCESS') this.d.store.upsertUser({ vknTckn: a.vknTckn, title: a.name, aliases: [{ alias, role: role.code }] }, this.d.clock());
-            else this.d.store.removeUser(a.vknTckn, alias);
+            if (ua.action === 'PROCESS') {
+              this.d.store.upsertUser({ vknTckn: a.vknTckn, title: a.name, aliases: [{ alias, role: role.code }] }, this.d.clock());
+              this.d.store.assignToIntegrator(a.vknTckn, integratorVkn);
+            } else this.d.store.removeUser(a.vknTckn, alias);
           }
         }
       }
@@ -362,6 +381,17 @@ export class GibMerkez {
     }
     this.setState(env, 1300);
     this.pushMerkezResponse(env);
+  }
+
+  /** The integrator's seal on a user-account document (in oa:Signature): 1161 / 1176 / 1177 as for invoices. */
+  private async checkUserAccountSignature(document: Buffer, integratorVkn: string, where: string): Promise<void> {
+    try {
+      await verifyXml(document, { trustedRoots: await this.d.trustedRoots(), expectedSignerId: integratorVkn, now: this.d.clock() });
+    } catch (err) {
+      if (!isGatewayError(err)) throw err;
+      const code = err.fault === 'SIGNATURE_MISSING' || err.fault === 'SIGNATURE_OWNER_UNKNOWN' ? 1161 : err.fault === 'SIGNER_NOT_AUTHORISED' ? 1176 : 1177;
+      throw new Verdict(code, `${where}: ${err.message}`);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------------

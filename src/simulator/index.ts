@@ -91,10 +91,12 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
     faults,
     clock,
     pushFinalStates: opts.pushFinalStates ?? false,
+    requireApplication: opts.requireApplication ?? false,
     gibPackage,
     trustedRoots,
   });
   for (const u of opts.users ?? []) store.upsertUser(u, clock());
+  for (const v of opts.applications ?? []) store.addApplication(v);
   for (const e of opts.endpoints ?? []) store.registerEndpoint({ url: e.url, aliases: e.aliases ?? [], vkns: e.vkns ?? [], ...(e.name ? { name: e.name } : {}) });
 
   const held = new HeldRequests();
@@ -233,6 +235,23 @@ export function createSimulator(opts: SimulatorOptions = {}, logger?: Logger): S
   admin.delete('/users/:vkn', (req: Request, res: Response) => {
     const alias = typeof req.query.alias === 'string' ? req.query.alias : undefined;
     res.status(store.removeUser(String(req.params.vkn), alias) ? 204 : 404).end();
+  });
+
+  // Taxpayers that applied to GİB for e-Fatura (what requireApplication asks for before opening one).
+  admin.get('/applications', (_req: Request, res: Response) => {
+    res.json(store.listApplications());
+  });
+  admin.post('/applications', (req: Request, res: Response) => {
+    const vkn = String((req.body as { vknTckn?: unknown })?.vknTckn ?? '');
+    if (!/^[0-9]{10,11}$/.test(vkn)) {
+      res.status(400).json({ error: `vknTckn 10 veya 11 haneli olmalı: ${vkn}` });
+      return;
+    }
+    store.addApplication(vkn);
+    res.status(201).json({ vknTckn: vkn });
+  });
+  admin.delete('/applications/:vkn', (req: Request, res: Response) => {
+    res.status(store.removeApplication(String(req.params.vkn)) ? 204 : 404).end();
   });
 
   admin.get('/endpoints', (_req: Request, res: Response) => {

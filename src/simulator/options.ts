@@ -96,6 +96,12 @@ export interface SimulatorOptions {
   pushFinalStates?: boolean;
   users?: SeedUser[];
   endpoints?: SeedEndpoint[];
+  /**
+   * e-Fatura opened by a USERENVELOPE only for taxpayers that applied to GİB first (admin POST /admin/applications,
+   * or `applications`); off by default, so any taxpayer can be opened.
+   */
+  requireApplication?: boolean;
+  applications?: string[];
   /** e-Defter: VKN/TCKN of integrators allowed to send any taxpayer's packages (the taxpayer itself always may). */
   edefterSenders?: string[];
   faults?: Partial<FaultInjection>;
@@ -126,7 +132,8 @@ function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
  * SIM_LOG_LEVEL, SIM_PUSH_FINAL_STATES, SIM_USERS (JSON array of SeedUser), SIM_ENDPOINTS (JSON array of
  * SeedEndpoint), and the timings SIM_QUEUE_MS, SIM_PROCESS_MS, SIM_DELIVER_MS, SIM_DELIVERY_RETRY_MS,
  * SIM_DELIVERY_RETRIES, SIM_PUSH_RETRY_MS, SIM_PUSH_MAX_ATTEMPTS, SIM_REQUEST_TIMEOUT_MS, SIM_REPORT_MS (e-Arşiv), SIM_LEDGER_MS (e-Defter); SIM_EDEFTER_SENDERS (comma-separated
- * VKNs of integrators allowed to send e-Defter packages).
+ * VKNs of integrators allowed to send e-Defter packages); SIM_REQUIRE_APPLICATION (true: e-Fatura is opened only for the
+ * VKNs in SIM_APPLICATIONS, comma-separated, or added with POST /admin/applications).
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): { host: string; port: number; options: SimulatorOptions; trustedRootFiles: string[] } {
   const port = int(env, 'SIM_PORT') ?? 8090;
@@ -167,6 +174,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): { host: string; port: nu
     logLevel: env.SIM_LOG_LEVEL ?? 'info',
     users: json<SeedUser[]>('SIM_USERS') ?? [],
     endpoints: json<SeedEndpoint[]>('SIM_ENDPOINTS') ?? [],
+    requireApplication: env.SIM_REQUIRE_APPLICATION === 'true',
+    applications: (env.SIM_APPLICATIONS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     edefterSenders: (env.SIM_EDEFTER_SENDERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   };
   return { host: env.SIM_HOST ?? '127.0.0.1', port, options, trustedRootFiles };

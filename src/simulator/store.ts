@@ -117,6 +117,8 @@ export interface SimDocumentDetail {
 export interface PersistedState {
   users: SimUser[];
   endpoints: SimEndpoint[];
+  /** VKN/TCKNs that applied to GİB for e-Fatura (the prior application seed 003 warns about). */
+  applications?: string[];
 }
 
 export class SimulatorStore {
@@ -128,6 +130,7 @@ export class SimulatorStore {
   readonly cancelRequests = new CancelRequestStore();
   private users = new Map<string, SimUser>();
   private endpoints: SimEndpoint[] = [];
+  private applications = new Set<string>();
 
   constructor(private readonly dataDir?: string) {
     if (dataDir) {
@@ -138,6 +141,7 @@ export class SimulatorStore {
         const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as PersistedState;
         for (const u of saved.users ?? []) this.users.set(u.vknTckn, u);
         this.endpoints = saved.endpoints ?? [];
+        for (const v of saved.applications ?? []) this.applications.add(v);
       }
     }
   }
@@ -210,6 +214,39 @@ export class SimulatorStore {
     return out;
   }
 
+  // --- e-Fatura applications (başvuru) ---------------------------------------------------------------------------
+
+  /** Records that a taxpayer applied to GİB for e-Fatura (on GİB's own site, before its integrator opens it). */
+  addApplication(vknTckn: string): void {
+    this.applications.add(vknTckn);
+    this.save();
+  }
+
+  removeApplication(vknTckn: string): boolean {
+    const had = this.applications.delete(vknTckn);
+    this.save();
+    return had;
+  }
+
+  hasApplication(vknTckn: string): boolean {
+    return this.applications.has(vknTckn);
+  }
+
+  listApplications(): string[] {
+    return [...this.applications];
+  }
+
+  /**
+   * A taxpayer an integrator opened: its documents go where that integrator's own are delivered (the endpoint that
+   * holds the integrator's VKN), as GİB routes to the integrator a user belongs to.
+   */
+  assignToIntegrator(vknTckn: string, integratorVkn: string): void {
+    const endpoint = this.endpoints.find((e) => e.vkns.includes(integratorVkn));
+    if (!endpoint || endpoint.vkns.includes(vknTckn)) return;
+    endpoint.vkns = [...endpoint.vkns, vknTckn];
+    this.save();
+  }
+
   // --- integrator endpoints --------------------------------------------------------------------------------------
 
   listEndpoints(): SimEndpoint[] {
@@ -243,12 +280,13 @@ export class SimulatorStore {
     this.cancelRequests.clear();
     if (opts.users !== false) this.users.clear();
     if (opts.endpoints !== false) this.endpoints = [];
+    if (opts.users !== false) this.applications.clear();
     this.save();
   }
 
   private save(): void {
     if (!this.dataDir) return;
-    const state: PersistedState = { users: this.listUsers(), endpoints: this.endpoints };
+    const state: PersistedState = { users: this.listUsers(), endpoints: this.endpoints, applications: this.listApplications() };
     const file = path.join(this.dataDir, 'state.json');
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
     fs.renameSync(`${file}.tmp`, file);

@@ -55,6 +55,11 @@ export function argString(value: string | undefined): string | null {
   return text === '' ? null : text;
 }
 
+/** A repeated field's values (one per line, see request-shape.ts), trimmed, empty ones left out. */
+export function argList(value: string | undefined): string[] {
+  return (value ?? '').split('\n').map((v) => v.trim()).filter((v) => v !== '');
+}
+
 /** An ETTN argument, normalised here where it enters (any case, surrounding spaces). */
 export function argEttn(value: string | undefined): Ettn | null {
   const text = argString(value);

@@ -87,7 +87,8 @@ export function readArguments(request: XmlElement, shape: RequestShape): Record<
     if (a) throw new GatewayError('REQUEST_UNKNOWN_FIELD', { field: `${c.local}/@${a.qname}` });
     if (c.children.length > 0) throw new GatewayError('REQUEST_FIELD', { field: `${c.local} (icinde eleman olamaz)` });
     if (Object.hasOwn(args, c.local) && !field.repeats) throw new GatewayError('REQUEST_FIELD', { field: `${c.local} (birden fazla)` });
-    args[c.local] = c.text;
+    // A repeated field's values arrive one per line (handlers split them; no value of one holds a line break).
+    args[c.local] = Object.hasOwn(args, c.local) ? `${args[c.local]}\n${c.text}` : c.text;
   }
   for (const [name, f] of shape.fields) {
     if (f.required && !Object.hasOwn(args, name)) throw new GatewayError('REQUEST_FIELD', { field: name });

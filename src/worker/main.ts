@@ -1,4 +1,5 @@
 import { composeGateway } from '../composition';
+import { createClock } from '../clock';
 import { ConfigError, gibUrls, loadConfig } from '../config';
 import { createDb, migrate } from '../db/connect';
 import { createLogger } from '../log';
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel).child({ role: 'worker' });
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   await migrate(db);
-  const gateway = composeGateway({ config, db, logger, gib: gibUrls(config) });
+  const gateway = composeGateway({ config, db, logger, gib: gibUrls(config), clock: createClock(config.clockOffsetFile) });
   await gateway.ensurePeriodicJobs();
   gateway.worker.start();
   const metricsServer = config.worker.metricsPort === null ? null : await serveMetrics(config.worker.metricsPort, config.host, config.http);
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     stopping = true;
     metricsServer?.close();
     await gateway.worker.stop();
+    gateway.mailer.close();
     await gateway.signers.close();
     await db.destroy();
     process.exit(0);

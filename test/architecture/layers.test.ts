@@ -16,18 +16,20 @@ const SRC = path.join(REPO_DIR, 'src');
  * own layer and any lower one.
  */
 export const LAYERS: ReadonlyArray<{ name: string; paths: RegExp }> = [
-  { name: 'shared (faults, ids, time, log, metrics)', paths: /^(faults|ids|turkish-time|log|metrics)\.ts$/ },
+  { name: 'shared (faults, ids, time, clock, log, metrics)', paths: /^(faults|ids|turkish-time|clock|log|metrics)\.ts$/ },
   { name: 'xml, zip, ubl, machines, http', paths: /^(xml|zip|ubl|machines|http)\// },
   { name: 'pure checks and codecs: validation, signing, GİB protocol, ledgers', paths: /^(validation|signing|gib\/protocol|ledger)\// },
+  { name: 'the service catalogue and the kontör price list (pure data, read by the configuration)', paths: /^activation\/(catalogue|prices)\.ts$/ },
   { name: 'configuration (describes the signers, so above signing)', paths: /^config\.ts$/ },
   { name: 'GİB clients, database (repositories, machine store, job queue), blob storage', paths: /^(gib|db|storage)\// },
+  { name: 'e-mail notices (the SMTP sender, and its queue over the job queue)', paths: /^notify\// },
   { name: 'security', paths: /^security\// },
-  { name: 'services', paths: /^services\// },
+  { name: 'services', paths: /^(services|activation)\// },
   { name: 'worker (queue, tasks)', paths: /^worker\/(?!main\.ts$)/ },
   { name: 'SOAP endpoints (our API, GİB’s contract)', paths: /^soap\// },
   { name: 'composition and HTTP app', paths: /^(composition|app)\.ts$/ },
   { name: 'GİB simulator (a stand-in for GİB: a layer of its own, see FORBIDDEN)', paths: /^simulator\// },
-  { name: 'clients of a gateway (the e-Defter uploader: SOAP calls only)', paths: /^uploader\// },
+  { name: 'clients of a gateway (the e-Defter uploader, the customer\'s contract signing tool: SOAP calls, no state of their own)', paths: /^uploader\// },
   { name: 'entry points', paths: /^(server|cli)\.ts$|^worker\/main\.ts$/ },
 ];
 
@@ -35,6 +37,7 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: RegExp }> = [
 const FORBIDDEN: ReadonlyArray<{ from: RegExp; to: RegExp; why: string }> = [
   { from: /^simulator\//, to: /^(db|services|worker|soap|security|composition|app)\b/, why: 'the simulator reuses the codec, never the gateway’s services or database' },
   { from: /^gib\/protocol\//, to: /^(gib\/(?!protocol\/)|db|services|worker|soap|storage)\b/, why: 'the GİB protocol is a pure codec' },
+  { from: /^uploader\//, to: /^(config|db|storage|notify|services|worker|soap|composition|app)\b/, why: 'a client knows the gateway only by its URL and a user’s credentials' },
 ];
 
 function sourceFiles(dir: string): string[] {

@@ -9,6 +9,7 @@ import {
   incomingInvoiceMachine,
   ledgerBackupMachine,
   ledgerBookMachine,
+  activationMachine,
   portalTab,
   transition,
   type AnyMachine,
@@ -109,7 +110,8 @@ function parseExpected(lines: string[]): Map<string, Map<string, string>> {
 /** A context and time under which every guard passes, so only the table decides. */
 const PASSING = { context: { profileId: 'TICARIFATURA', deliveredAt: '2026-01-10T09:00:00.000Z' }, now: new Date('2026-01-11T09:00:00Z') };
 
-function exhaustive(machine: AnyMachine, expectedLines: string[], passing: { context: Record<string, unknown>; now: Date } = PASSING) {
+/** `unreachable`: states the guards close off in this context (a service of another kind reaches them). */
+function exhaustive(machine: AnyMachine, expectedLines: string[], passing: { context: Record<string, unknown>; now: Date } = PASSING, unreachable: string[] = []) {
   const expected = parseExpected(expectedLines);
   it('declares exactly the expected states', () => {
     expect(Object.keys(machine.states).sort()).to.deep.equal([...expected.keys()].sort());
@@ -145,17 +147,19 @@ function exhaustive(machine: AnyMachine, expectedLines: string[], passing: { con
     while (queue.length) {
       const state = queue.shift()!;
       for (const [event, step] of Object.entries((machine.states as Record<string, StateSpec>)[state]!.on ?? {}) as [string, { target: string }][]) {
-        if (!seen.has(step.target)) {
+        // Only the transitions the guards allow in this context (a service's kind decides which ways it has).
+        const allowed = expected.get(state)?.get(event) === step.target;
+        if (allowed && !seen.has(step.target)) {
           seen.set(step.target, [...seen.get(state)!, event]);
           queue.push(step.target);
         }
       }
     }
-    expect([...seen.keys()].sort()).to.deep.equal(Object.keys(machine.states).sort());
+    expect([...seen.keys()].sort()).to.deep.equal(Object.keys(machine.states).filter((st) => !unreachable.includes(st)).sort());
     // Replaying each shortest path through transition() lands where the search said.
     for (const [target, path] of seen) {
       let state = machine.initial;
-      for (const event of path) state = transition(machine, state, event, PASSING).to;
+      for (const event of path) state = transition(machine, state, event, passing).to;
       expect(state).to.equal(target);
     }
   });
@@ -287,4 +291,61 @@ describe('e-Defter backup machine (seed 002\'s Yedekleme durumu)', () => {
     expect(() => transition(ledgerBackupMachine, 'FAILED', 'VERIFY', { context: {}, now: new Date() })).to.throw(GatewayError);
     expect(transition(ledgerBackupMachine, 'FAILED', 'VERIFY', { context: { storedVersion: 2 }, now: new Date() }).to).to.equal('BACKED_UP');
   });
+});
+
+/** A service GİB opens (e-Fatura): contract and GİB account. */
+const ACTIVATION_GIB_EXPECTED = [
+  'ORDERED: PAY>AWAITING_ACTIVATION',
+  'AWAITING_ACTIVATION: START>AWAITING_SIGNATURE',
+  'AWAITING_SIGNATURE: CHANGE_DATE>AWAITING_SIGNATURE WITHDRAW>AWAITING_ACTIVATION SIGN>AWAITING_SEND',
+  'AWAITING_SEND: CHANGE_DATE>AWAITING_SEND SEND>AWAITING_GIB SEND_REFUSED>OPEN_FAILED',
+  'AWAITING_GIB: GIB_OK>ACTIVE GIB_ERROR>ERROR',
+  'ACTIVE: CLOSE>CLOSE_AWAITING_SEND',
+  'ERROR: RESTART>AWAITING_ACTIVATION',
+  'CLOSE_AWAITING_SEND: SEND>CLOSE_AWAITING_GIB SEND_REFUSED>CLOSE_FAILED',
+  'CLOSE_AWAITING_GIB: GIB_OK>CLOSED GIB_ERROR>CLOSE_FAILED',
+  'CLOSED: ORDER>ORDERED',
+  'OPEN_FAILED: RESTART>AWAITING_ACTIVATION',
+  'CLOSE_FAILED: CLOSE>CLOSE_AWAITING_SEND',
+];
+/** A service with a contract but no GİB account (e-Defter, Faktoring): it opens when its date comes, without GİB. */
+const ACTIVATION_CONTRACT_ONLY_EXPECTED = ACTIVATION_GIB_EXPECTED.map((line) =>
+  line
+    .replace('SEND>AWAITING_GIB SEND_REFUSED', 'OPEN>ACTIVE SEND_REFUSED')
+    .replace('SEND>CLOSE_AWAITING_GIB SEND_REFUSED', 'OPEN>CLOSED SEND_REFUSED'),
+);
+/** A service with neither (e-Ticaret, SMS, Mailing): Aktif as soon as it is activated. */
+const ACTIVATION_DIRECT_EXPECTED = ACTIVATION_CONTRACT_ONLY_EXPECTED.map((line) => line.replace('AWAITING_ACTIVATION: START>AWAITING_SIGNATURE', 'AWAITING_ACTIVATION: OPEN>ACTIVE'));
+
+describe('service activation machine (seed 003\'s Hizmetlerim): a service GİB opens', () => {
+  exhaustive(activationMachine, ACTIVATION_GIB_EXPECTED, { context: { contract: true, gibService: 'EFATURA' }, now: new Date('2026-12-06T09:00:00Z') });
+
+  it('names the states with e-Logo\'s codes and Turkish names', () => {
+    const rows = Object.keys(activationMachine.states).map((s) => {
+      const d = describeState(activationMachine, s, {});
+      return `${d.code} ${d.description}`;
+    });
+    expect(rows).to.deep.equal([
+      '0 Onay Bekliyor', '1 Aktivasyon Bekliyor', "3 Müşteri İmzası Bekliyor", "4 GİB'e Gönderimi Bekliyor", "5 GİB'den Onay Bekliyor", '2 Aktif', '-1 Hatalı',
+      "6 İptal İşlemi GİB'e Gönderim Bekliyor", '-2 İptal Bekliyor', '-3 İptal', '-4 Hizmet Açılışı Başarısız', '-5 Hizmet Kapanışı Başarısız',
+    ]);
+  });
+
+  it('every outcome the customer must hear about mails it (activation.notify), nothing else does', () => {
+    const notifying: string[] = [];
+    for (const [state, spec] of Object.entries(activationMachine.states as Record<string, StateSpec>)) {
+      for (const [event, step] of Object.entries(spec.on ?? {}) as [string, { target: string; effects?: readonly string[] }][]) {
+        if (step.effects?.includes('activation.notify')) notifying.push(`${state}.${event}>${step.target}`);
+      }
+    }
+    expect(new Set(notifying.map((n) => n.split('>')[1]))).to.deep.equal(new Set(['ACTIVE', 'ERROR', 'OPEN_FAILED', 'CLOSED', 'CLOSE_FAILED']));
+  });
+});
+
+describe('service activation machine: a service with a contract and no GİB account (e-Defter)', () => {
+  exhaustive(activationMachine, ACTIVATION_CONTRACT_ONLY_EXPECTED, { context: { contract: true }, now: new Date('2026-12-06T09:00:00Z') }, ['AWAITING_GIB', 'ERROR', 'CLOSE_AWAITING_GIB']);
+});
+
+describe('service activation machine: a service with neither (e-Ticaret)', () => {
+  exhaustive(activationMachine, ACTIVATION_DIRECT_EXPECTED, { context: {}, now: new Date('2026-12-06T09:00:00Z') }, ['AWAITING_SIGNATURE', 'AWAITING_SEND', 'AWAITING_GIB', 'ERROR', 'OPEN_FAILED', 'CLOSE_AWAITING_GIB']);
 });

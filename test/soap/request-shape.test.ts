@@ -5,7 +5,9 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import { WSDL_FILE } from '../../src/app';
-import { requestShapes } from '../../src/soap/request-shape';
+import { readArguments, requestShapes } from '../../src/soap/request-shape';
+import { argList } from '../../src/soap/operation';
+import { parseXml } from '../../src/xml/parse';
 
 const wsdl = fs.readFileSync(WSDL_FILE, 'utf8');
 
@@ -32,5 +34,15 @@ describe('soap: request shapes from the WSDL', () => {
     expect(() => requestShapes(nested)).to.throw(/SendApplicationResponseRequest: <xs:choice>/);
     const any = wsdl.replace('<xs:element name="refresh" type="xs:boolean" minOccurs="0" default="false"/>', '<xs:any/>');
     expect(() => requestShapes(any)).to.throw(/CheckUserRequest: <xs:any>/);
+  });
+
+  it('a repeated field (ActivateService\'s service) arrives one value per line, in order; a field that may not repeat is refused twice', () => {
+    const ns = 'urn:acik-entegrator:gateway:1';
+    const activate = shapes.get('ActivateService')!;
+    expect(activate.fields.get('service')).to.deep.equal({ required: true, repeats: true });
+    const request = parseXml(`<ActivateServiceRequest xmlns="${ns}"><service>EFATURA</service><service> EARSIV@2027-01-15T10:00 </service></ActivateServiceRequest>`).root;
+    expect(argList(readArguments(request, activate).service)).to.deep.equal(['EFATURA', 'EARSIV@2027-01-15T10:00']);
+    const twice = parseXml(`<ChangeActivationDateRequest xmlns="${ns}"><service>EFATURA</service><service>EARSIV</service></ChangeActivationDateRequest>`).root;
+    expect(() => readArguments(twice, shapes.get('ChangeActivationDate')!)).to.throw(/birden fazla/);
   });
 });

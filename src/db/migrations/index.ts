@@ -8,6 +8,7 @@ import * as m006 from './006_outgoing_list';
 import * as m007 from './007_outgoing_list_orders';
 import * as m008 from './008_ledgers';
 import * as m009 from './009_ledger_archive';
+import * as m010 from './010_activation';
 
 export interface Migration {
   name: string;
@@ -26,4 +27,5 @@ export const migrations: Migration[] = [
   { name: '007_outgoing_list_orders', ...m007 },
   { name: '008_ledgers', ...m008 },
   { name: '009_ledger_archive', ...m009 },
+  { name: '010_activation', ...m010 },
 ];
