@@ -13,6 +13,8 @@ import { ledgerOperations } from './soap/operations/ledger-operations';
 import { ledgerArchiveOperations } from './soap/operations/ledger-archive-operations';
 import { creditOperations } from './soap/operations/credit-operations';
 import { activationOperations } from './soap/operations/activation-operations';
+import { mountPostBoxService } from './elogo/postbox-server';
+import { createPostBoxService } from './elogo/postbox.service';
 import { outgoingOperations } from './soap/operations/outgoing-operations';
 
 export const SOAP_PATH = '/soap/gateway';
@@ -74,6 +76,25 @@ export async function createApp(deps: AppDeps) {
       ...activationOperations({ ...opDeps, activation: gateway.services.activation }),
       ...(gib ? gibOperations({ ...opDeps, gib, invoices, inbox, blobs, clock }) : {}),
     },
+  });
+
+  // e-Logo's PostBoxService beside our API, on the same services (src/elogo).
+  mountPostBoxService(app, {
+    maxRequestBytes: config.limits.maxRequestBytes,
+    publicUrl: deps.publicUrl,
+    service: createPostBoxService({
+      db,
+      clock,
+      logger: logger.child({ component: 'postbox' }),
+      authenticator,
+      invoices,
+      outgoing,
+      blobs,
+      invoiceCancel: gib?.invoiceCancel ?? null,
+      applicationResponses: gib?.applicationResponses ?? null,
+      users: gib?.users ?? null,
+      sessionMinutes: config.auth.elogoSessionMinutes,
+    }),
   });
 
   return {

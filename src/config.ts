@@ -42,6 +42,8 @@ export interface GatewayConfig {
     lockMinutes: number;
     /** AES key that seals the secret PasswordDigest needs; kept outside the database. */
     secretKeyFile: string;
+    /** e-Logo PostBoxService: a Login's sessionID lives this long after its last call. */
+    elogoSessionMinutes: number;
   };
   /** Tests across processes only: a file holding the business clock's offset in ms (src/clock.ts); null: none. */
   clockOffsetFile: string | null;
@@ -432,6 +434,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       maxFailures: int(env, 'GW_AUTH_MAX_FAILURES', 10, 1, 1000),
       lockMinutes: int(env, 'GW_AUTH_LOCK_MINUTES', 15, 1, 7 * 24 * 60),
       secretKeyFile: path.resolve(env.GW_SECRET_KEY_FILE ?? path.join(dataDir, 'secret.key')),
+      elogoSessionMinutes: int(env, 'GW_ELOGO_SESSION_MINUTES', 20, 1, 24 * 60),
     },
     clockOffsetFile: env.GW_CLOCK_OFFSET_FILE ? path.resolve(env.GW_CLOCK_OFFSET_FILE) : null,
     signing: {

@@ -54,6 +54,19 @@ export async function aliasesOf(q: Queryable, vknTckn: string): Promise<Array<{ 
   return rows.map((r) => ({ alias: String(r.alias), role: String(r.role), title: (r.title as string | null) ?? null }));
 }
 
+/** The whole list as last synced, by VKN/TCKN and alias. */
+export async function allGibUsers(q: Queryable): Promise<GibUserAlias[]> {
+  const rows = await reading(q)('gib_users').orderBy(['vkn_tckn', 'role', 'alias']);
+  return rows.map((r) => ({
+    vknTckn: String(r.vkn_tckn),
+    alias: String(r.alias),
+    role: r.role === 'GB' ? 'GB' : 'PK',
+    title: String(r.title ?? ''),
+    documentType: String(r.document_type ?? 'Invoice'),
+    firstCreationTime: (r.first_creation_time as string | null) ?? null,
+  }));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // gateway_state
 

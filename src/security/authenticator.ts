@@ -69,6 +69,23 @@ export function createAuthenticator(opts: AuthenticatorOptions) {
     await setLoginFailures(opts.db, user.caller.userId, lock ? 0 : failures, lock ?? user.lockedUntil);
   }
 
+  function refuseIfLocked(user: CachedUser, now: Date): void {
+    if (user.lockedUntil && user.lockedUntil > now.toISOString()) {
+      cache.delete(user.caller.username);
+      throw new GatewayError('AUTH_LOCKED', { until: user.lockedUntil });
+    }
+  }
+
+  /** A good password ends a run of failures (and a lock that has run out). */
+  async function succeeded(user: CachedUser): Promise<Caller> {
+    if (user.failedAttempts > 0 || user.lockedUntil) {
+      user.failedAttempts = 0;
+      user.lockedUntil = null;
+      await setLoginFailures(opts.db, user.caller.userId, 0, null);
+    }
+    return user.caller;
+  }
+
   function rememberNonce(key: string, until: number, now: number): boolean {
     if (now > nextPrune) {
       for (const [k, exp] of nonces) if (exp < now) nonces.delete(k);
@@ -81,6 +98,22 @@ export function createAuthenticator(opts: AuthenticatorOptions) {
   }
 
   return {
+    /**
+     * A user name and a plain password (e-Logo's PostBoxService Login): the same user, lockout and failure counting
+     * as a UsernameToken; AUTH_FAILED or AUTH_LOCKED.
+     */
+    async login(username: string, password: string): Promise<Caller> {
+      const now = opts.clock();
+      const user = await loadUser(username);
+      if (!user) throw new GatewayError('AUTH_FAILED');
+      refuseIfLocked(user, now);
+      if (!(await verifyPassword(password, user.passwordHash))) {
+        await recordFailure(user, now);
+        throw new GatewayError('AUTH_FAILED');
+      }
+      return succeeded(user);
+    },
+
     async authenticate(token: UsernameToken | null): Promise<Caller> {
       if (!token) throw new GatewayError('AUTH_MISSING');
       const now = opts.clock();
@@ -95,10 +128,7 @@ export function createAuthenticator(opts: AuthenticatorOptions) {
 
       const user = await loadUser(token.username);
       if (!user) throw new GatewayError('AUTH_FAILED');
-      if (user.lockedUntil && user.lockedUntil > now.toISOString()) {
-        cache.delete(token.username);
-        throw new GatewayError('AUTH_LOCKED', { until: user.lockedUntil });
-      }
+      refuseIfLocked(user, now);
       const ok =
         token.type === 'digest' ? digestMatches(token, user.secret) : await verifyPassword(token.password, user.passwordHash);
       if (!ok) {
@@ -108,12 +138,7 @@ export function createAuthenticator(opts: AuthenticatorOptions) {
       if (token.nonce && !rememberNonce(`${token.username}\n${token.nonce}`, (createdMs ?? now.getTime()) + windowMs, now.getTime())) {
         throw new GatewayError('AUTH_REPLAY');
       }
-      if (user.failedAttempts > 0 || user.lockedUntil) {
-        user.failedAttempts = 0;
-        user.lockedUntil = null;
-        await setLoginFailures(opts.db, user.caller.userId, 0, null);
-      }
-      return user.caller;
+      return succeeded(user);
     },
   };
 }

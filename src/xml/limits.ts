@@ -79,3 +79,11 @@ export const SOAP_REQUEST_LIMITS: XmlLimits = Object.freeze({
   // One text node may be the whole body (the document of SendInvoice): the HTTP body limit bounds it.
   maxTextBytes: Number.POSITIVE_INFINITY,
 });
+
+/**
+ * A request to e-Logo's PostBoxService (src/elogo): as a SOAP request, but clients generated from its WCF WSDL declare
+ * every one of the WSDL's prefixes on the envelope (node-soap: ≈ 50 namespaces, q1…qN), and CheckGibUser's list may
+ * name up to 1,000 VKNs.
+ */
+export const POSTBOX_REQUEST_LIMITS: XmlLimits = Object.freeze({ ...SOAP_REQUEST_LIMITS, maxNodes: 4096, maxAttributes: 128, maxNamespaces: 128 });
+

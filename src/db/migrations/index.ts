@@ -9,6 +9,7 @@ import * as m007 from './007_outgoing_list_orders';
 import * as m008 from './008_ledgers';
 import * as m009 from './009_ledger_archive';
 import * as m010 from './010_activation';
+import * as m011 from './011_elogo';
 
 export interface Migration {
   name: string;
@@ -28,4 +29,5 @@ export const migrations: Migration[] = [
   { name: '008_ledgers', ...m008 },
   { name: '009_ledger_archive', ...m009 },
   { name: '010_activation', ...m010 },
+  { name: '011_elogo', ...m011 },
 ];
