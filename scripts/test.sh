@@ -67,7 +67,7 @@ else
   run_suite postgres 'test/db/**/*.test.ts' 'test/storage/**/*.test.ts' 'test/worker/**/*.test.ts' 'test/services/**/*.test.ts' 'test/soap/**/*.test.ts' \
     'test/gib-endpoint/**/*.test.ts' 'test/earsiv-report/**/*.test.ts' test/gib/pipeline.test.ts 'test/e2e/**/*.test.ts' \
     'test/chaos/**/*.test.ts' 'test/fuzz/**/*.test.ts' test/metrics.test.ts test/ledger/ledger-soap.test.ts test/ledger/ledger-drop.test.ts test/ledger/ledger-gib.test.ts test/ledger/ledger-archive.test.ts test/ledger/ledger-archive-s3.test.ts \
-    'test/activation/**/*.test.ts' 'test/notify/**/*.test.ts'
+    'test/activation/**/*.test.ts' 'test/notify/**/*.test.ts' 'test/elogo/**/*.test.ts' test/interop/postbox-clients.test.ts
 fi
 
 node -e '

@@ -144,7 +144,9 @@ function operations(svc: PostBoxService): Record<string, Handler> {
     },
     GetDocumentStatus: async (a) => {
       const r = await svc.documentStatus(session(a), text(a.uuid), strings(a.paramList));
-      return envelope('GetDocumentStatus', resultXml('GetDocumentStatusResult', r.result) + contract('statusInfo', r.statusInfo ? { ...r.statusInfo } : null));
+      // currentDate is a DateTime (a value type): WCF writes its default, never nil, when there is no date.
+      const info = r.statusInfo ? { ...r.statusInfo, currentDate: r.statusInfo.currentDate ?? { $xml: '0001-01-01T00:00:00' } } : null;
+      return envelope('GetDocumentStatus', resultXml('GetDocumentStatusResult', r.result) + contract('statusInfo', info));
     },
     GetDocument: async (a) => {
       const r = await svc.nextDocument(session(a), strings(a.paramList));
