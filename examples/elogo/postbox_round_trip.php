@@ -127,11 +127,10 @@ function send(SoapClient $client, string $session, string $kind, string $path): 
         'paramList' => params("DOCUMENTTYPE=$kind"),
         'document' => ['binaryData' => ['Value' => $zip], 'currentDate' => gmdate('Y-m-d\TH:i:s\Z'), 'fileName' => "$uuid.zip", 'hash' => md5($zip)],
     ]);
-    $result = check("SendDocument $kind", $answer->SendDocumentResult);
-    $sent = output($result)['UUID'] ?? '';
-    if (strcasecmp($sent, $uuid) !== 0) throw new Failed("SendDocument $kind: UUID '$sent', sent $uuid");
-    say("sent $kind $sent refId {$answer->refId}");
-    return $sent;
+    check("SendDocument $kind", $answer->SendDocumentResult);
+    // e-Logo answers Başarılı and the refId; the document is followed by its own UUID.
+    say("sent $kind $uuid refId {$answer->refId}");
+    return $uuid;
 }
 
 function status(SoapClient $client, string $session, string $uuid, string $kind) {

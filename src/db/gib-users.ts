@@ -49,9 +49,9 @@ export async function aliasesOfRole(q: Queryable, vknTckn: string, role: 'GB' | 
   return (await selectAll(q, 'select alias from gib_users where vkn_tckn = ? and role = ? order by alias', [vknTckn, role])).map((r) => String(r.alias));
 }
 
-export async function aliasesOf(q: Queryable, vknTckn: string): Promise<Array<{ alias: string; role: string; title: string | null }>> {
-  const rows = await reading(q)('gib_users').where({ vkn_tckn: vknTckn }).orderBy(['role', 'alias']).select('alias', 'role', 'title');
-  return rows.map((r) => ({ alias: String(r.alias), role: String(r.role), title: (r.title as string | null) ?? null }));
+export async function aliasesOf(q: Queryable, vknTckn: string): Promise<Array<{ alias: string; role: string; title: string | null; firstCreationTime: string | null }>> {
+  const rows = await reading(q)('gib_users').where({ vkn_tckn: vknTckn }).orderBy(['role', 'alias']).select('alias', 'role', 'title', 'first_creation_time');
+  return rows.map((r) => ({ alias: String(r.alias), role: String(r.role), title: (r.title as string | null) ?? null, firstCreationTime: (r.first_creation_time as string | null) ?? null }));
 }
 
 /** The whole list as last synced, by VKN/TCKN and alias. */

@@ -107,7 +107,7 @@ function resultXml(name: string, r: ResultType): string {
 }
 
 function binary(d: DocumentData): { $xml: string } {
-  return { $xml: `<a:Value>${d.binaryData.toString('base64')}</a:Value><a:contentType i:nil="true"/>` };
+  return { $xml: `<a:Value>${d.binaryData.toString('base64')}</a:Value><a:contentType>base64Binary</a:contentType>` };
 }
 
 function envelope(op: string, inner: string): string {
@@ -165,14 +165,19 @@ function operations(svc: PostBoxService): Record<string, Handler> {
     },
     GetDocumentList: async (a) => {
       const r = await svc.documentList(session(a), strings(a.paramList));
-      const list = r.docs.map((d) => `<a:Document>${members({ docInfo: null, documentId: null, documentJSon: null, documentUuid: d.documentUuid })}</a:Document>`).join('');
+      const list = r.docs.map((d) => `<a:Document>${members({ docInfo: d.envelopeId ? stringArray([`ENVELOPEID=${d.envelopeId}`]) : null, documentId: null, documentJSon: null, documentUuid: d.documentUuid })}</a:Document>`).join('');
       return envelope('GetDocumentList', resultXml('GetDocumentListResult', r.result) + `<docList xmlns:a="${DC}" xmlns:i="${NS.xsi}">${list}</docList>`);
     },
     GetValidateGIBUser: async (a) => envelope('GetValidateGIBUser', resultXml('GetValidateGIBUserResult', await svc.validateGibUser(session(a), strings(a.paramList)))),
     CheckGibUser: async (a) => {
       const r = await svc.checkGibUsers(session(a), strings(a.vknTcknList));
+      const info = (u: (typeof r.users)[number], role: 'GB' | 'PK') => {
+        const aliases = u.aliases.filter((x) => x.role === role);
+        if (aliases.length === 0) return null;
+        return { $xml: aliases.map((x) => `<a:GibUserInfoType>${members({ Alias: x.alias, AliasCreationTime: null, FirstCreationTime: x.firstCreationTime ? { $xml: x.firstCreationTime.slice(0, 19) } : { $xml: '0001-01-01T00:00:00' }, Identifier: u.identifier, Title: x.title ?? '', Type: 'OZEL' })}</a:GibUserInfoType>`).join('') };
+      };
       const users = r.users
-        .map((u) => `<a:GibUserType>${members({ DespatchAdvice: 0, DespatchAdviceGbList: null, DespatchAdvicePkList: null, Identifier: u.identifier, Invoice: u.invoice, InvoiceGbList: stringArray(u.gb ? u.gb.split(';') : []), InvoicePkList: stringArray(u.pk ? u.pk.split(';') : []) })}</a:GibUserType>`)
+        .map((u) => `<a:GibUserType>${members({ DespatchAdvice: 0, DespatchAdviceGbList: null, DespatchAdvicePkList: null, Identifier: u.identifier, Invoice: u.invoice, InvoiceGbList: info(u, 'GB'), InvoicePkList: info(u, 'PK') })}</a:GibUserType>`)
         .join('');
       return envelope('CheckGibUser', resultXml('CheckGibUserResult', r.result) + `<userList xmlns:a="${DC}" xmlns:i="${NS.xsi}">${users}</userList>`);
     },

@@ -171,7 +171,7 @@ export function createPostBoxService(deps: PostBoxDeps) {
           if (!uuid && !number) throw new GatewayError('REQUEST_FIELD', { field: 'paramList UUID veya ELEMENTID' });
           const r = await deps.invoiceCancel.cancel(c, uuid ? { ettn: toEttn(uuid) } : { number: number! });
           refId = (await findInvoice(deps.db, c.tenantId, { ettn: r.ettn }))?.id ?? 0;
-          return { ...OK, outputList: [`UUID=${r.ettn}`] };
+          return OK;
         }
         if (type === 'CREATEAPPLICATIONRESPONSE') {
           if (!deps.applicationResponses) return NOT_SUPPORTED('Uygulama yanıtı');
@@ -200,7 +200,8 @@ export function createPostBoxService(deps: PostBoxDeps) {
           channel: type === 'EARCHIVE' ? 'EARSIV' : 'EFATURA',
         });
         refId = (await findInvoice(deps.db, c.tenantId, { ettn: sent.ettn }))?.id ?? 0;
-        return { ...OK, outputList: [`UUID=${sent.ettn}`, ...(sent.invoiceNumber ? [`ELEMENTID=${sent.invoiceNumber}`] : [])] };
+        // e-Logo answers Başarılı with refId and no outputList; the number is GetDocumentStatus's ElementId.
+        return OK;
       });
       return { result, refId };
     },
@@ -238,7 +239,8 @@ export function createPostBoxService(deps: PostBoxDeps) {
           isCancel: s.state === 'CANCELLED' || s.state === 'CANCEL_REPORTED',
           status: s.status,
         };
-        return OK;
+        // As e-Logo's sample: the invoice's number beside the result.
+        return { ...OK, outputList: s.invoiceNumber ? [`ElementId=${s.invoiceNumber}`] : null };
       });
       return { result, statusInfo };
     },
@@ -346,7 +348,7 @@ export function createPostBoxService(deps: PostBoxDeps) {
 
     /** GetDocumentList: the UUIDs of sent (OPTYPE 1) or received (OPTYPE 2) invoices between two days. */
     async documentList(sessionId: string | null, paramList: readonly string[]) {
-      let docs: Array<{ documentUuid: string }> = [];
+      let docs: Array<{ documentUuid: string; envelopeId: string | null }> = [];
       const result = await withSession(sessionId, async (c) => {
         const params = parseParams(paramList);
         const type = documentType(params);
@@ -361,10 +363,11 @@ export function createPostBoxService(deps: PostBoxDeps) {
         const to = day('ENDDATE');
         if ((params.get('OPTYPE') ?? '1') === '2') {
           const rows = await listIncomingInvoices(deps.db, c.tenantId, { from: from ? `${from}T00:00:00.000Z` : null, to: to ? new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString() : null, limit: 10_000 });
-          docs = rows.map((r) => ({ documentUuid: r.ettn }));
+          docs = rows.map((r) => ({ documentUuid: r.ettn, envelopeId: r.envelopeId }));
         } else {
           const list = await deps.outgoing.list(c, { from, to, dateBy: params.get('DATEBY') === '1' ? 'ISSUED' : 'CREATED', kind: type === 'EARCHIVE' ? 'EARSIV' : 'EFATURA', pageSize: 500 });
-          docs = list.invoices.map((i) => ({ documentUuid: i.ettn }));
+          docs = [];
+          for (const i of list.invoices) docs.push({ documentUuid: i.ettn, envelopeId: (await findInvoice(deps.db, c.tenantId, { ettn: i.ettn }))?.envelopeId ?? null });
         }
         return OK;
       });
@@ -391,17 +394,12 @@ export function createPostBoxService(deps: PostBoxDeps) {
 
     /** CheckGibUser: per VKN/TCKN, e-Fatura user (1) or not (0), with its aliases. */
     async checkGibUsers(sessionId: string | null, vkns: readonly string[]) {
-      const users: Array<{ identifier: string; invoice: number; gb: string; pk: string }> = [];
+      const users: Array<{ identifier: string; invoice: number; aliases: Array<{ alias: string; role: string; title: string | null; firstCreationTime: string | null }> }> = [];
       const result = await withSession(sessionId, async () => {
         if (!deps.users) return NOT_SUPPORTED('GİB kullanıcı listesi');
         for (const vkn of vkns.map((v) => v.trim()).filter(Boolean).slice(0, 1000)) {
           const aliases = await deps.users.aliasesOf(vkn);
-          users.push({
-            identifier: vkn,
-            invoice: aliases.length > 0 ? 1 : 0,
-            gb: aliases.filter((a) => a.role === 'GB').map((a) => a.alias).join(';'),
-            pk: aliases.filter((a) => a.role === 'PK').map((a) => a.alias).join(';'),
-          });
+          users.push({ identifier: vkn, invoice: aliases.length > 0 ? 1 : 0, aliases });
         }
         return OK;
       });

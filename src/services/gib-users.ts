@@ -100,7 +100,7 @@ export function createGibUserDirectory(deps: GibUserDirectoryDeps) {
       return aliases[0] ?? null;
     },
 
-    async aliasesOf(vknTckn: string): Promise<Array<{ alias: string; role: string; title: string | null }>> {
+    async aliasesOf(vknTckn: string): Promise<Array<{ alias: string; role: string; title: string | null; firstCreationTime: string | null }>> {
       return aliasesOf(deps.db, vknTckn);
     },
   };

@@ -14,10 +14,9 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createSimulator, type Simulator } from '../../src/simulator';
-import { GIB_ENDPOINT_PATH } from '../../src/soap/gib-endpoint';
 import { TEST_DB_KIND, tempDir } from '../helpers/db';
-import { OTHER_VKN, soapClient, startTestGateway, TEST_PASSWORD, TEST_VKN, type TestGateway } from '../helpers/gateway';
+import { OTHER_VKN, soapClient, TEST_PASSWORD, TEST_VKN, type TestGateway } from '../helpers/gateway';
+import { startPostBoxWorld, type PostBoxWorld } from '../helpers/postbox-world';
 import { makeInvoice } from '../helpers/invoices';
 import { until } from '../helpers/ledger-world';
 
@@ -42,28 +41,19 @@ function runClient(program: string, args: string[], env: Record<string, string>)
 
 describe(`e-Logo PostBoxService from Python (zeep) and PHP (SoapClient): examples/elogo/ against the gateway and the simulator (${TEST_DB_KIND})`, function () {
   this.timeout(120_000);
-  let sim: Simulator;
+  let world: PostBoxWorld;
   let gw: TestGateway;
   let buyerTenantId: number;
   const base = () => gw.url.replace(/\/soap\/gateway$/, '');
 
   before(async () => {
-    sim = createSimulator({ timings: { queueMs: 5, processMs: 5, deliverMs: 5, pushRetryMs: 100, deliveryRetryMs: 50 } });
-    await sim.start(0);
-    gw = await startTestGateway({
-      env: { GW_GIB_TICK_MS: '100', GW_GIB_CHECK_EVERY_MS: '100', GW_EARSIV_REPORT_EVERY_MS: '200', GW_GIB_TIMEOUT_MS: '500' },
-      deps: { gib: { efaturaUrl: sim.soapUrl, earsivUrl: sim.earsivUrl, cancelPortalUrl: sim.cancelPortalUrl, edefterUrl: sim.edefterUrl } },
-    });
-    const buyerTenant = await gw.createTenantUser(OTHER_VKN, BUYER);
-    buyerTenantId = buyerTenant.id;
-    for (const t of [gw.tenant, buyerTenant]) sim.store.upsertUser({ vknTckn: t.vkn, title: t.title, aliases: [{ alias: t.gbAlias, role: 'GB' }, { alias: t.pkAlias, role: 'PK' }] }, new Date());
-    sim.store.registerEndpoint({ url: `${base()}${GIB_ENDPOINT_PATH}`, aliases: [], vkns: [TEST_VKN, OTHER_VKN] });
-    gw.gateway.worker.start();
+    world = await startPostBoxWorld({ buyer: BUYER });
+    gw = world.gw;
+    buyerTenantId = world.buyerTenant.id;
   });
 
   after(async () => {
-    await gw?.close();
-    await sim?.stop();
+    await world?.close();
   });
 
   const clients: Array<[string, string, string]> = [
@@ -94,16 +84,17 @@ describe(`e-Logo PostBoxService from Python (zeep) and PHP (SoapClient): example
       expect(rows.map((r) => [r.ettn, r.tenant_id, r.kind]).sort(), shown).to.deep.equal([[efatura, gw.tenant.id, 'EFATURA'], [earsiv, gw.tenant.id, 'EARSIV']].sort());
       expect(run.stdout.split('\n'), shown).to.deep.equal([
         `logged in ${gw.username}`,
-        `sent EINVOICE ${efatura} refId ${row(efatura).id}`,
-        `sent EARCHIVE ${earsiv} refId ${row(earsiv).id}`,
-        `status ${efatura} 2 1300 (GIB) BASARIYLA TAMAMLANDI`,
-        `status ${earsiv} 2 1300 (GIB) BASARILI`,
-        `cancelled ${earsiv}`,
+        // As written in the document (the clients follow it by its own UUID).
+        `sent EINVOICE ${efatura.toUpperCase()} refId ${row(efatura).id}`,
+        `sent EARCHIVE ${earsiv.toUpperCase()} refId ${row(earsiv).id}`,
+        `status ${efatura.toUpperCase()} 2 1300 (GIB) BASARIYLA TAMAMLANDI`,
+        `status ${earsiv.toUpperCase()} 2 1300 (GIB) BASARILI`,
+        `cancelled ${earsiv.toUpperCase()}`,
         `logged in ${BUYER}`,
         `pulled ${efatura}`,
         `done ${efatura}`,
         'nothing waiting',
-        `KABUL ${efatura}`,
+        `KABUL ${efatura.toUpperCase()}`,
         `logged out ${BUYER}`,
         `logged out ${gw.username}`,
         '',
