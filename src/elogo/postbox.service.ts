@@ -198,6 +198,7 @@ export function createPostBoxService(deps: PostBoxDeps) {
           numberSeries: prefix,
           signed: params.get('SIGNED') === '1',
           channel: type === 'EARCHIVE' ? 'EARSIV' : 'EFATURA',
+          receiverAlias: params.get('ALIAS') ?? null,
         });
         refId = (await findInvoice(deps.db, c.tenantId, { ettn: sent.ettn }))?.id ?? 0;
         // e-Logo answers Başarılı with refId and no outputList; the number is GetDocumentStatus's ElementId.

@@ -24,6 +24,8 @@ export interface SendInvoiceInput {
   signed: boolean;
   /** The GİB channel the caller means (e-Logo's DOCUMENTTYPE); unset: inferred from the profile. */
   channel?: Channel | null;
+  /** The receiver's postbox alias to deliver to (e-Logo's ALIAS), when it has several; unset: its first. */
+  receiverAlias?: string | null;
 }
 
 export interface InvoiceStatusView {
@@ -200,6 +202,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
               profileId: facts.profileId,
               numberAssigned: input.assignNumber,
               lineCount: facts.lineCount,
+              ...(input.receiverAlias ? { receiverAlias: input.receiverAlias } : {}),
               ...(warnings.length > 0 ? { warnings } : {}),
               ...(gibPackage ? { gibPackage } : {}),
             },

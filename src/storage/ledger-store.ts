@@ -112,7 +112,11 @@ export function createLedgerStore(root: string) {
           if (ended) return;
           ended = true;
           out.destroy();
+          // The file may still be opening: removed only once the stream has closed, or the open would create it
+          // again after the removal (seen under load: a .tmp left behind).
+          const closed = new Promise<void>((resolve) => (file.closed ? resolve() : file.once('close', () => resolve())));
           file.destroy();
+          await closed;
           await fsp.rm(tmp, { force: true });
         },
       };

@@ -24,7 +24,7 @@ describe(`GİB user list in the database (${TEST_DB_KIND})`, () => {
     const kept = await t.db.transaction((trx) => replaceGibUsers(trx, [...list(2, 'Yeni'), ...list(1, 'Yeni')], '2026-12-02T00:00:00.000Z', 'test.syncedAt'));
     expect(kept).to.equal(2);
     expect(await t.db('gib_users').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 2);
-    expect(await aliasesOf(t.db, '1000000001')).to.deep.equal([{ alias: 'urn:mail:defaultpk@firma1.com', role: 'PK', title: 'Yeni' }]);
+    expect(await aliasesOf(t.db, '1000000001')).to.deep.equal([{ alias: 'urn:mail:defaultpk@firma1.com', role: 'PK', title: 'Yeni', firstCreationTime: null }]);
     expect(await gatewayState(t.db, 'test.syncedAt')).to.equal('2026-12-02T00:00:00.000Z');
   });
 

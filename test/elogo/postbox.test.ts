@@ -99,6 +99,18 @@ describe('e-Logo PostBoxService: node-soap from ?singleWsdl, against the gateway
     expect(n.invoice.state).to.equal('DELIVERED');
   });
 
+  it('ALIAS sends to the receiver\'s postbox it names, when it has several', async () => {
+    const second = `urn:mail:ikincipk@${OTHER_VKN}.gateway.local`;
+    world.sim.store.upsertUser({ vknTckn: OTHER_VKN, aliases: [{ alias: second, role: 'PK' }] }, new Date());
+    await gw.gateway.services.gib!.users.sync({ force: true });
+    const ettn = randomUUID();
+    const r = await send(sellerSession, ['DOCUMENTTYPE=EINVOICE', `ALIAS=${second}`], makeInvoice({ profile: 'TEMELFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN, ettn }));
+    expect(r.SendDocumentResult.resultCode).to.equal(1);
+    const enveloped = await until('enveloped', async () => (await status(sellerSession, ettn, 'EINVOICE')).statusInfo.envelopeId ?? undefined);
+    const row = await gw.gateway.db('envelopes').whereRaw('lower(id) = ?', [String(enveloped).toLowerCase()]).first();
+    expect(row.receiver_alias).to.equal(second);
+  });
+
   it('CANCELEARCHIVEINVOICE cancels the e-Arşiv invoice: isCancel', async () => {
     const [r] = await seller.SendDocumentAsync({ sessionID: sellerSession, paramList: { string: ['DOCUMENTTYPE=CANCELEARCHIVEINVOICE', `UUID=${earsiv}`] }, document: {} });
     expect(r.SendDocumentResult.resultCode, r.SendDocumentResult.resultMsg).to.equal(1);
@@ -181,7 +193,10 @@ describe('e-Logo PostBoxService: node-soap from ?singleWsdl, against the gateway
     expect(d.GetDocumentDataResult.resultCode).to.equal(1);
     expect(Buffer.from(d.document.binaryData.Value, 'base64').subarray(0, 2).toString()).to.equal('PK');
     const [v] = await seller.GetValidateGIBUserAsync({ sessionID: sellerSession, paramList: { string: [`VKN=${OTHER_VKN}`, 'DOCUMENTTYPE=0'] } });
-    expect(list(v.GetValidateGIBUserResult.outputList.string)).to.include('ISGIBUSER=1').and.include(`EINVOICEPKALIAS=urn:mail:defaultpk@${OTHER_VKN}.gateway.local`);
+    const out = list<string>(v.GetValidateGIBUserResult.outputList.string);
+    expect(out).to.include('ISGIBUSER=1');
+    // Both of its postboxes (the second one came with the ALIAS test), ';' between them.
+    expect(out.find((o) => o.startsWith('EINVOICEPKALIAS='))!.split('=')[1]!.split(';')).to.include(`urn:mail:defaultpk@${OTHER_VKN}.gateway.local`);
   });
 
   describe('bad input: e-Logo\'s result, nothing stored', () => {
