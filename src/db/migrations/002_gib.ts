@@ -5,8 +5,8 @@ import type { Knex } from 'knex';
  * system responses), the receiver side's inbox, the system responses as they came (noise included), e-Fatura
  * cancellation requests and the daily e-Arşiv reports. Machine-driven tables carry machine/state/version/context.
  */
-/** What the one persistence path (src/db/machine-store.ts) needs of a machine-driven table, with its tenant. */
-function machineColumns(t: Knex.CreateTableBuilder): void {
+/** What the one persistence path (src/db/machine-store.ts) needs of a machine-driven table, with its tenant (010 uses it too). */
+export function machineColumns(t: Knex.CreateTableBuilder): void {
   t.integer('tenant_id').notNullable().references('tenants.id');
   t.string('machine', 40).notNullable();
   t.string('state', 40).notNullable();

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { machineColumns } from './002_gib';
 
 /**
  * Service activation and kontör (issue 14; seed 003). A tenant's services (tenant_services, one row per service,
@@ -15,11 +16,7 @@ export async function up(db: Knex): Promise<void> {
   });
   await db.schema.createTable('tenant_services', (t) => {
     t.increments('id').primary();
-    t.integer('tenant_id').notNullable().references('tenants.id');
-    t.string('machine', 40).notNullable();
-    t.string('state', 40).notNullable();
-    t.integer('version').notNullable().defaultTo(1);
-    t.text('context').notNullable().defaultTo('{}');
+    machineColumns(t);
     t.string('service', 20).notNullable(); // EFATURA, EARSIV, … (src/activation/catalogue.ts)
     t.string('ordered_at', 30).notNullable();
     t.string('opened_at', 30).nullable(); // Hizmet Açılış Tarihi: when the paid service was opened to the tenant
