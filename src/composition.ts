@@ -171,6 +171,7 @@ export function composeGateway(deps: GatewayDeps) {
     onEnqueued: () => worker.nudge(),
     ...(gib ? { checkReceiver: gib.services.checkReceiver } : {}),
     credits,
+    requireService: (tenantId, kind) => activation!.requireService(tenantId, kind),
   });
   const authenticator = createAuthenticator({ db, secretBox, clock, ...config.auth });
   const ledgers = createLedgerService({

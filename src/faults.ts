@@ -143,6 +143,7 @@ export const FAULTS = {
   CONTRACT_SIGNATURE: client(4708, 'SÖZLEŞME İMZASI DOĞRULANAMADI: {detail}'),
   CONTRACT_SIGNER: client(4709, 'SÖZLEŞME FİRMANIN KENDİ MALİ MÜHRÜ İLE İMZALANMALIDIR: {detail}'),
   ACTIVATION_NOT_CONFIGURED: client(4710, 'HİZMET AKTİVASYONU YAPILANDIRILMADI: {detail}'),
+  SERVICE_NOT_ACTIVE: client(4711, 'HİZMET AKTİF DEĞİL: {service} ({state})'),
   CREDIT_LIMIT: client(4720, 'KONTÖR YETERSİZ: KALAN {balance}, EK LİMİT {limit}, GEREKEN {price}'),
   ORDER_NOT_FOUND: client(4721, 'SİPARİŞ BULUNAMADI: {order}'),
   ORDER_INVALID: client(4722, 'SİPARİŞ GEÇERSİZ: {detail}'),

@@ -45,6 +45,9 @@ export const ACTIVATION_SEND_TASK = 'activation.send';
 /** The job that mails the tenant about an outcome (payload {table, id, machine}: a machine effect). */
 export const ACTIVATION_NOTIFY_TASK = 'activation.notify';
 
+/** States in which a service's account is open at GİB (closing is not closed until GİB says so). */
+const OPEN_STATES: ReadonlySet<string> = new Set(['ACTIVE', 'CLOSE_AWAITING_SEND', 'CLOSE_AWAITING_GIB', 'CLOSE_FAILED']);
+
 /** A date given for "now" may be this far in the past (the caller's clock, the request's travel). */
 const NOW_TOLERANCE_MS = 5 * 60_000;
 
@@ -251,6 +254,17 @@ export function createActivationService(deps: ActivationDeps) {
   }
 
   const service = {
+    /**
+     * SendInvoice's gate: a service ordered through activation is used only while it is open (Aktif, or closing but
+     * still open at GİB) — an e-Fatura ordered and not yet Aktif, or closed, is refused. A service the tenant never
+     * ordered here (a company the operator set up by hand, as before activation existed) is not gated.
+     */
+    async requireService(tenantId: number, kind: 'EFATURA' | 'EARSIV'): Promise<void> {
+      const row = await serviceOfTenant(db, tenantId, kind);
+      if (!row || OPEN_STATES.has(row.state)) return;
+      throw new GatewayError('SERVICE_NOT_ACTIVE', { service: SERVICES[kind].name, state: describeState(activationMachine, row.state, row.context).description });
+    },
+
     /** The integrator as GİB knows it (ACTIVATION_NOT_CONFIGURED without one). */
     integrator,
 

@@ -76,6 +76,11 @@ export interface InvoiceServiceDeps {
   checkReceiver?: (kind: 'EFATURA' | 'EARSIV', receiverId: string) => Promise<void>;
   /** Tells an in-process worker that a job is waiting (it would find it at its next poll anyway). */
   onEnqueued?: () => void;
+  /**
+   * A service ordered through activation (src/activation) is used only while open: SERVICE_NOT_ACTIVE otherwise
+   * (absent, or a service never ordered there: no check).
+   */
+  requireService?: (tenantId: number, kind: 'EFATURA' | 'EARSIV') => Promise<void>;
   /** Kontör: each accepted invoice takes its credit in the unit that stores it (absent: nothing is metered). */
   credits?: Pick<CreditService, 'charge'>;
 }
@@ -152,6 +157,7 @@ export function createInvoiceService(deps: InvoiceServiceDeps) {
       const known = await existingResult(caller.tenantId, ettn, receivedSha);
       if (known) return known;
 
+      await deps.requireService?.(caller.tenantId, facts.kind);
       if (input.signed) await deps.verifySignature(xml, caller.tenantVkn);
       await deps.checkReceiver?.(facts.kind, facts.receiverId);
 

@@ -20,7 +20,8 @@ import { GIB_ENDPOINT_PATH } from '../../src/soap/gib-endpoint';
 import { orderedServices, serviceRows } from '../helpers/activation';
 import { tempDir } from '../helpers/db';
 import { REPO_DIR } from '../helpers/paths';
-import { expectFault, OTHER_VKN, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
+import { expectFault, OTHER_VKN, send, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
+import { makeInvoice } from '../helpers/invoices';
 import { softSeal, until } from '../helpers/ledger-world';
 import { testRootCa } from '../helpers/softhsm';
 import { parseMail, startSmtpServer, type TestSmtpServer } from '../helpers/smtp';
@@ -302,6 +303,15 @@ describe('service activation: Hizmetlerim, the contract, GİB (simulator) and e-
     expect(sim.store.getUser(TEST_VKN)?.aliases ?? []).to.deep.equal([]);
     const mail = await until('the closing notice', async () => mailsTo('muhasebe@test-ticaret.com.tr').find((m) => m.subject === 'e-Fatura hizmetiniz kapatıldı'));
     expect(mail.text).to.include('(1300)');
+  });
+
+  it('SendInvoice goes through an open service only: e-Fatura closed → 4711 with nothing stored; e-Arşiv (Aktif) is taken', async () => {
+    const before = await gw.gateway.db('invoices').count({ n: '*' }).first();
+    const closed = await expectFault(send(client, makeInvoice({ profile: 'TEMELFATURA', supplierVkn: TEST_VKN, customerVkn: OTHER_VKN })));
+    expect([closed.code, closed.message]).to.deep.equal([4711, 'HİZMET AKTİF DEĞİL: e-Fatura (İptal)']);
+    expect(await gw.gateway.db('invoices').count({ n: '*' }).first()).to.deep.equal(before);
+    const taken = await send(client, makeInvoice({ profile: 'EARSIVFATURA', supplierVkn: TEST_VKN, customerVkn: '11111111111' }));
+    expect(taken.state).to.equal('RECEIVED');
   });
 
   it('a wire-transfer order waits in Onay Bekliyor until the operator confirms it; the confirmation is mailed', async () => {
