@@ -8,6 +8,9 @@ import { turkishIsoWithOffset } from '../turkish-time';
 import { formatKurus } from './prices';
 import { SERVICES, type ServiceCode } from './catalogue';
 
+/** Turkish wall-clock time to the minute, as the notices print it (2026-12-06 23:04). */
+const minute = (at: Date) => turkishIsoWithOffset(at).slice(0, 16).replace('T', ' ');
+
 export interface Notice {
   subject: string;
   text: string;
@@ -34,7 +37,7 @@ export function activationNotice(i: { tenant: Pick<TenantRow, 'vkn' | 'title'>; 
     `Vergi kimlik numarası: ${i.tenant.vkn}\n` +
     `Ünvan: ${i.tenant.title}\n` +
     `Hizmet: ${name}\n` +
-    `Tarih: ${turkishIsoWithOffset(i.at).slice(0, 16).replace('T', ' ')}\n` +
+    `Tarih: ${minute(i.at)}\n` +
     `GİB'ten gelen yanıt: ${answer}\n`;
   return { subject: outcome.subject(name), text };
 }
@@ -48,7 +51,7 @@ export function wireConfirmedNotice(i: { tenant: Pick<TenantRow, 'vkn' | 'title'
       `Vergi kimlik numarası: ${i.tenant.vkn}\n` +
       `Ünvan: ${i.tenant.title}\n` +
       `Tutar: ${formatKurus(i.totalKurus)} TL\n` +
-      `Tarih: ${turkishIsoWithOffset(i.at).slice(0, 16).replace('T', ' ')}\n\n` +
+      `Tarih: ${minute(i.at)}\n\n` +
       'Sipariş ettiğiniz hizmetler Hizmetlerim sayfasında Aktivasyon Bekliyor durumundadır; aktivasyonu başlatabilirsiniz.\n',
   };
 }

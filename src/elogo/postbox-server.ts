@@ -12,10 +12,10 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import { GatewayError, isGatewayError } from '../faults';
 import { rawBody } from '../http/body';
 import { requestContext } from '../soap/context';
+import { hasDtd, soapLimitInspector } from '../soap/server';
 import { NS } from '../xml/namespaces';
 import { POSTBOX_REQUEST_LIMITS } from '../xml/limits';
 import { parseXml, type XmlElement } from '../xml/parse';
-import { LimitScanner } from '../xml/prescan';
 import type { DocumentData, PostBoxService, ResultType } from './postbox.service';
 
 export const POSTBOX_PATH = '/PostBoxService.svc';
@@ -228,10 +228,7 @@ export function mountPostBoxService(app: Express, opts: { service: PostBoxServic
 
   const send = (res: Response, status: number, xml: string) => res.status(status).type('text/xml; charset=utf-8').send(`<?xml version="1.0" encoding="utf-8"?>${xml}`);
   // The limits are checked on the body as it arrives: a hostile body is refused before it is kept.
-  const body = rawBody(opts.maxRequestBytes, () => {
-    const scanner = new LimitScanner(POSTBOX_REQUEST_LIMITS);
-    return (chunk: Buffer) => scanner.write(chunk);
-  });
+  const body = rawBody(opts.maxRequestBytes, () => soapLimitInspector(POSTBOX_REQUEST_LIMITS));
 
   app.post(/.*/, (req: Request, res: Response, next: NextFunction) => (isOurs(req) ? body(req, res, next) : next()), async (req: Request, res: Response, next: NextFunction) => {
     if (!isOurs(req)) return next();
@@ -240,7 +237,7 @@ export function mountPostBoxService(app: Express, opts: { service: PostBoxServic
     let args: Args;
     try {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (/<!(DOCTYPE|ENTITY)/i.test(raw.toString('latin1'))) throw new GatewayError('REQUEST_DOCTYPE');
+      if (hasDtd(raw)) throw new GatewayError('REQUEST_DOCTYPE');
       const root = parseXml(raw, POSTBOX_REQUEST_LIMITS).root;
       const soapBody = root.ns === NS.soap11 && root.local === 'Envelope' ? root.children.find((c) => c.ns === NS.soap11 && c.local === 'Body') : undefined;
       const request = soapBody?.children.length === 1 ? soapBody.children[0]! : undefined;

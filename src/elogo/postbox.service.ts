@@ -6,16 +6,16 @@
  * resultCode 1 Başarılı, 0 nothing waiting / not found, -1 an error with its text, -2 "Tekrar Oturum Açınız." for a
  * session that is unknown or expired. A typed fault of the gateway becomes -1 with its text, its code in outputList.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { deleteSession, insertSession, liveSession, markPulled, pulledUuids, responseEnvelopesOf, touchSession, type PulledEnvelope } from '../db/elogo';
 import { allGibUsers } from '../db/gib-users';
-import { buildUserList, openEnvelope, type GibUser } from '../gib/protocol';
+import { buildUserList, md5Hex, openEnvelope, type GibUser } from '../gib/protocol';
 import { findIncomingInvoice, listIncomingInvoices } from '../db/incoming-invoices';
 import { findInvoice } from '../db/invoices';
 import { GatewayError, asGatewayError, isGatewayError } from '../faults';
-import { toEttn, type Ettn } from '../ids';
+import { toEttn } from '../ids';
 import type { Authenticator, Caller } from '../security/authenticator';
 import type { ApplicationResponseService } from '../services/application-response.service';
 import type { GibUserDirectory } from '../services/gib-users';
@@ -72,12 +72,16 @@ export function parseParams(list: readonly string[]): Map<string, string> {
   return out;
 }
 
+/** A DOCUMENTTYPE none of e-Logo's lists has. */
+function unknownType(type: string): GatewayError {
+  return new GatewayError('REQUEST_FIELD', { field: `paramList DOCUMENTTYPE (${type.slice(0, 40)} bilinmiyor)` });
+}
+
 /** A gateway fault as e-Logo's error result: its text, its code beside it. */
 function failure(err: GatewayError): ResultType {
   return { resultCode: -1, resultMsg: err.message, outputList: [`ERRORCODE=${err.code}`] };
 }
 
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
 export interface PostBoxDeps {
   db: Knex;
@@ -135,7 +139,7 @@ export function createPostBoxService(deps: PostBoxDeps) {
   async function responseDocument(env: PulledEnvelope): Promise<{ uuid: string; xml: Buffer } | null> {
     try {
       const zip = await deps.blobs.get(env.blobSha256);
-      const { envelope } = await openEnvelope(env.fileName ?? `${env.id}.zip`, zip, env.md5 ?? md5(zip));
+      const { envelope } = await openEnvelope(env.fileName ?? `${env.id}.zip`, zip, env.md5 ?? md5Hex(zip));
       const first = envelope.elements[0];
       const uuid = first?.element.children.find((c) => c.ns === UBL_CBC && c.local === 'UUID')?.text.trim();
       return first && uuid ? { uuid, xml: first.document } : null;
@@ -183,12 +187,12 @@ export function createPostBoxService(deps: PostBoxDeps) {
           return OK;
         }
         if (UNSUPPORTED_TO_SEND.has(type)) return NOT_SUPPORTED(`DOCUMENTTYPE=${type}`);
-        if (type !== 'EINVOICE' && type !== 'EARCHIVE') throw new GatewayError('REQUEST_FIELD', { field: `paramList DOCUMENTTYPE (${type.slice(0, 40)} bilinmiyor)` });
+        if (type !== 'EINVOICE' && type !== 'EARCHIVE') throw unknownType(type);
         const data = document.binaryData;
         if (!data || data.length === 0) throw new GatewayError('REQUEST_FIELD', { field: 'document binaryData' });
         const hash = document.hash?.trim();
         // The MD5 of the ZIP as sent, hex in either case (e-Logo's samples leave it empty when they do not check).
-        if (hash && hash.toLowerCase() !== md5(data)) return { resultCode: -1, resultMsg: 'Hash değeri gönderilen dosya ile uyuşmuyor.', outputList: ['ERRORCODE=HASH'] };
+        if (hash && hash.toLowerCase() !== md5Hex(data)) return { resultCode: -1, resultMsg: 'Hash değeri gönderilen dosya ile uyuşmuyor.', outputList: ['ERRORCODE=HASH'] };
         const assign = params.get('SETDOCUMENTNUMBER') === '1';
         const prefix = params.get('DOCUMENTNUMBERTYPE')?.toUpperCase() === 'SERIALCODE' ? params.get('DOCUMENTNUMBERPREFIX') ?? null : null;
         const sent = await deps.invoices.sendInvoice(c, {
@@ -214,13 +218,8 @@ export function createPostBoxService(deps: PostBoxDeps) {
       const result = await withSession(sessionId, async (c) => {
         const type = documentType(parseParams(paramList));
         if (UNSUPPORTED_TYPES.has(type) || type === 'INVOICEAPPRESP') return NOT_SUPPORTED(`DOCUMENTTYPE=${type}`);
-        if (type !== 'EINVOICE' && type !== 'EARCHIVE') throw new GatewayError('REQUEST_FIELD', { field: `paramList DOCUMENTTYPE (${type.slice(0, 40)} bilinmiyor)` });
-        let ettn: Ettn;
-        try {
-          ettn = toEttn(uuid ?? '');
-        } catch {
-          throw new GatewayError('REQUEST_FIELD', { field: 'uuid' });
-        }
+        if (type !== 'EINVOICE' && type !== 'EARCHIVE') throw unknownType(type);
+        const ettn = toEttn(uuid ?? '');
         let s;
         try {
           s = await deps.invoices.getStatus(c, { ettn });
@@ -255,20 +254,20 @@ export function createPostBoxService(deps: PostBoxDeps) {
       let element = null as (DocumentData & { envelopeId: string; gbLabel: string; pkLabel: string }) | null;
       const result = await withSession(sessionId, async (c) => {
         const type = documentType(parseParams(paramList));
-        if (!PULLED_KINDS.has(type)) return UNSUPPORTED_TYPES.has(type) ? NOT_SUPPORTED(`DOCUMENTTYPE=${type}`) : failure(new GatewayError('REQUEST_FIELD', { field: `paramList DOCUMENTTYPE (${type.slice(0, 40)} bilinmiyor)` }));
+        if (!PULLED_KINDS.has(type)) return UNSUPPORTED_TYPES.has(type) ? NOT_SUPPORTED(`DOCUMENTTYPE=${type}`) : failure(unknownType(type));
         const done = await pulledUuids(deps.db, c.tenantId, type);
         if (type === 'EINVOICE') {
           const next = (await listIncomingInvoices(deps.db, c.tenantId, { limit: 10_000 })).find((r) => !done.has(r.ettn.toLowerCase()));
           if (!next) return NOTHING_WAITING;
           const zip = await zipped(`${next.ettn}.xml`, await deps.blobs.get(next.documentSha256));
-          element = { binaryData: zip, fileName: `${next.ettn}.zip`, hash: md5(zip), currentDate: new Date(next.createdAt), envelopeId: next.envelopeId, gbLabel: next.senderAlias, pkLabel: next.receiverAlias };
+          element = { binaryData: zip, fileName: `${next.ettn}.zip`, hash: md5Hex(zip), currentDate: new Date(next.createdAt), envelopeId: next.envelopeId, gbLabel: next.senderAlias, pkLabel: next.receiverAlias };
           return OK;
         }
         for (const env of await responseEnvelopesOf(deps.db, c.tenantId, type as 'APPLICATIONRESPONSE' | 'SYSTEMRESPONSE')) {
           const doc = await responseDocument(env);
           if (!doc || done.has(doc.uuid.toLowerCase())) continue;
           const zip = await zipped(`${doc.uuid}.xml`, doc.xml);
-          element = { binaryData: zip, fileName: `${doc.uuid}.zip`, hash: md5(zip), currentDate: new Date(env.createdAt), envelopeId: env.id, gbLabel: env.senderAlias ?? '', pkLabel: env.receiverAlias ?? '' };
+          element = { binaryData: zip, fileName: `${doc.uuid}.zip`, hash: md5Hex(zip), currentDate: new Date(env.createdAt), envelopeId: env.id, gbLabel: env.senderAlias ?? '', pkLabel: env.receiverAlias ?? '' };
           return OK;
         }
         return NOTHING_WAITING;
@@ -314,7 +313,7 @@ export function createPostBoxService(deps: PostBoxDeps) {
       }
       const name = `USERLIST_${role}`;
       const zip = await zipped(`${name}.xml`, buildUserList([...byVkn.values()], { role }));
-      return { binaryData: zip, fileName: `${name}.zip`, hash: md5(zip), currentDate: now() };
+      return { binaryData: zip, fileName: `${name}.zip`, hash: md5Hex(zip), currentDate: now() };
     },
 
     /** GetDocumentData: a sent or received invoice's UBL, zipped (HTML and PDF: not yet). */
@@ -326,12 +325,7 @@ export function createPostBoxService(deps: PostBoxDeps) {
         const format = (params.get('DATAFORMAT') ?? 'UBL').toUpperCase();
         if (format !== 'UBL') return NOT_SUPPORTED(`DATAFORMAT=${format}`);
         if (type !== 'EINVOICE' && type !== 'EARCHIVE') return NOT_SUPPORTED(`DOCUMENTTYPE=${type}`);
-        let ettn: Ettn;
-        try {
-          ettn = toEttn(uuid ?? '');
-        } catch {
-          throw new GatewayError('REQUEST_FIELD', { field: 'uuid' });
-        }
+        const ettn = toEttn(uuid ?? '');
         let xml: Buffer | null = null;
         const outgoing = await findInvoice(deps.db, c.tenantId, { ettn });
         if (outgoing) xml = (await deps.outgoing.document(c, { ettn })).document;
@@ -341,7 +335,7 @@ export function createPostBoxService(deps: PostBoxDeps) {
         }
         if (!xml) return NOT_FOUND;
         const zip = await zipped(`${ettn}.xml`, xml);
-        document = { binaryData: zip, fileName: `${ettn}.zip`, hash: md5(zip), currentDate: now() };
+        document = { binaryData: zip, fileName: `${ettn}.zip`, hash: md5Hex(zip), currentDate: now() };
         return OK;
       });
       return { result, document };
@@ -367,8 +361,7 @@ export function createPostBoxService(deps: PostBoxDeps) {
           docs = rows.map((r) => ({ documentUuid: r.ettn, envelopeId: r.envelopeId }));
         } else {
           const list = await deps.outgoing.list(c, { from, to, dateBy: params.get('DATEBY') === '1' ? 'ISSUED' : 'CREATED', kind: type === 'EARCHIVE' ? 'EARSIV' : 'EFATURA', pageSize: 500 });
-          docs = [];
-          for (const i of list.invoices) docs.push({ documentUuid: i.ettn, envelopeId: (await findInvoice(deps.db, c.tenantId, { ettn: i.ettn }))?.envelopeId ?? null });
+          docs = list.invoices.map((i) => ({ documentUuid: i.ettn, envelopeId: i.envelopeId }));
         }
         return OK;
       });

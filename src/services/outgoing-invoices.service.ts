@@ -47,6 +47,8 @@ export interface OutgoingInvoiceSummary {
   code: number;
   description: string;
   portalTab: PortalTab | null;
+  /** e-Fatura: the SENDERENVELOPE that carries it, once enveloped. */
+  envelopeId: string | null;
   receivedAt: string;
   updatedAt: string;
 }
@@ -128,6 +130,7 @@ function summaryOf(row: InvoiceRow): OutgoingInvoiceSummary {
     payableAmount: row.payableAmount,
     currency: row.currency,
     ...invoiceStateOf(row),
+    envelopeId: row.envelopeId,
     receivedAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

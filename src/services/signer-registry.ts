@@ -45,6 +45,17 @@ async function readCertificates(files: string[]): Promise<Buffer[]> {
   return certs;
 }
 
+/** The signer kept under `key`, opened once; one that fails to open is forgotten, so the next use tries again. */
+function opened<K>(cache: Map<K, Promise<Signer>>, key: K, open: () => Promise<Signer>): Promise<Signer> {
+  let signer = cache.get(key);
+  if (!signer) {
+    signer = open();
+    cache.set(key, signer);
+    signer.catch(() => cache.delete(key));
+  }
+  return signer;
+}
+
 export function createSignerRegistry(opts: SignerRegistryOptions) {
   const open = new Map<number, Promise<Signer>>();
   const integrator = new Map<string, Promise<Signer>>();
@@ -63,17 +74,11 @@ export function createSignerRegistry(opts: SignerRegistryOptions) {
 
   return {
     async signerFor(tenantId: number): Promise<Signer> {
-      let signer = open.get(tenantId);
-      if (!signer) {
-        signer = (async () => {
-          const { setting, vkn, title } = await settingFor(tenantId);
-          kinds.set(tenantId, setting.type);
-          return createSigner(await toSignerConfig(setting, { vkn, title }, opts.devSealDir), { now: opts.clock, lazy: true });
-        })();
-        open.set(tenantId, signer);
-        signer.catch(() => open.delete(tenantId));
-      }
-      return signer;
+      return opened(open, tenantId, async () => {
+        const { setting, vkn, title } = await settingFor(tenantId);
+        kinds.set(tenantId, setting.type);
+        return createSigner(await toSignerConfig(setting, { vkn, title }, opts.devSealDir), { now: opts.clock, lazy: true });
+      });
     },
 
     /**
@@ -81,13 +86,7 @@ export function createSignerRegistry(opts: SignerRegistryOptions) {
      * default setting with the integrator's identity; in `dev` mode a development seal of the integrator's VKN.
      */
     async integratorSigner(identity: { vkn: string; title: string }): Promise<Signer> {
-      let signer = integrator.get(identity.vkn);
-      if (!signer) {
-        signer = (async () => createSigner(await toSignerConfig(opts.defaultSigner, identity, opts.devSealDir), { now: opts.clock, lazy: true }))();
-        integrator.set(identity.vkn, signer);
-        signer.catch(() => integrator.delete(identity.vkn));
-      }
-      return signer;
+      return opened(integrator, identity.vkn, async () => createSigner(await toSignerConfig(opts.defaultSigner, identity, opts.devSealDir), { now: opts.clock, lazy: true }));
     },
 
     /** The kind of the tenant's signer as configured (`dev`, `software`, `pkcs11`), once signerFor opened it. */

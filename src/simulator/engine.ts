@@ -247,13 +247,7 @@ export class GibMerkez {
   private async checkSignature(document: Buffer, root: El, senderVkn: string, where: string): Promise<void> {
     const roots = await this.d.trustedRoots();
     if (roots.length > 0) {
-      try {
-        await verifyXml(document, { trustedRoots: roots, expectedSignerId: senderVkn, now: this.d.clock() });
-      } catch (err) {
-        if (!isGatewayError(err)) throw err;
-        const code = err.fault === 'SIGNATURE_MISSING' || err.fault === 'SIGNATURE_OWNER_UNKNOWN' ? 1161 : err.fault === 'SIGNER_NOT_AUTHORISED' ? 1176 : 1177;
-        throw new Verdict(code, `${where}: ${err.message}`);
-      }
+      await this.verifySigner(document, roots, senderVkn, where);
       return;
     }
     // Presence only: ds:Signature in ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent of the root.
@@ -352,9 +346,11 @@ export class GibMerkez {
     let action: 'PROCESS' | 'CANCEL' = 'PROCESS';
     try {
       const docs = parsed.elements.map((e) => ({ e, ua: readUserAccount(e.element) }));
+      const roots = await this.d.trustedRoots();
       for (const [i, { e, ua }] of docs.entries()) {
         action = ua.action;
-        if ((await this.d.trustedRoots()).length > 0) await this.checkUserAccountSignature(e.document, integratorVkn, `${i + 1}. belge`);
+        // The integrator's seal on a user-account document (in oa:Signature), when roots are configured.
+        if (roots.length > 0) await this.verifySigner(e.document, roots, integratorVkn, `${i + 1}. belge`);
         for (const a of ua.accounts) {
           if (ua.action === 'PROCESS' && a.service === 'EFATURA' && this.d.requireApplication && !this.d.store.hasApplication(a.vknTckn)) {
             throw new Verdict(1182, `KULLANICI EKLENEMEDI: ${a.vknTckn} için e-Fatura uygulamasına GİB'e başvuru yapılmamış`);
@@ -383,16 +379,17 @@ export class GibMerkez {
     this.pushMerkezResponse(env);
   }
 
-  /** The integrator's seal on a user-account document (in oa:Signature): 1161 / 1176 / 1177 as for invoices. */
-  private async checkUserAccountSignature(document: Buffer, integratorVkn: string, where: string): Promise<void> {
+  /** A signature verified against the roots, by `signerVkn`'s certificate: 1161 / 1176 / 1177 with GİB's reason. */
+  private async verifySigner(document: Buffer, roots: Array<Buffer | string>, signerVkn: string, where: string): Promise<void> {
     try {
-      await verifyXml(document, { trustedRoots: await this.d.trustedRoots(), expectedSignerId: integratorVkn, now: this.d.clock() });
+      await verifyXml(document, { trustedRoots: roots, expectedSignerId: signerVkn, now: this.d.clock() });
     } catch (err) {
       if (!isGatewayError(err)) throw err;
       const code = err.fault === 'SIGNATURE_MISSING' || err.fault === 'SIGNATURE_OWNER_UNKNOWN' ? 1161 : err.fault === 'SIGNER_NOT_AUTHORISED' ? 1176 : 1177;
       throw new Verdict(code, `${where}: ${err.message}`);
     }
   }
+
 
   // ---------------------------------------------------------------------------------------------------------------
   // Delivery to the receiver's postbox

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { asGatewayError } from '../faults';
+import { GatewayError, asGatewayError } from '../faults';
 import { toEttn, type Ettn } from '../ids';
 import type { Authenticator, Caller } from '../security/authenticator';
 import { requestContext } from './context';
@@ -53,6 +53,13 @@ export function argString(value: string | undefined): string | null {
   if (value === undefined) return null;
   const text = value.trim();
   return text === '' ? null : text;
+}
+
+/** A string argument that must be there (trimmed, not empty), else REQUEST_FIELD naming it. */
+export function argRequired(value: string | undefined, field: string): string {
+  const v = argString(value);
+  if (v === null) throw new GatewayError('REQUEST_FIELD', { field });
+  return v;
 }
 
 /** A repeated field's values (one per line, see request-shape.ts), trimmed, empty ones left out. */

@@ -24,7 +24,7 @@ import { GatewayError, asGatewayError } from '../faults';
 import { rawBody } from '../http/body';
 import type { UsernameToken } from '../security/wsse';
 import { NS } from '../xml/namespaces';
-import { SOAP_REQUEST_LIMITS, parseXml, type XmlElement } from '../xml/parse';
+import { SOAP_REQUEST_LIMITS, parseXml, type XmlElement, type XmlLimits } from '../xml/parse';
 import { LimitScanner } from '../xml/prescan';
 import { requestContext } from './context';
 import { readArguments, requestShapes, type RequestShape } from './request-shape';
@@ -59,7 +59,7 @@ const ENVELOPE_OPEN = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmln
 const ENVELOPE_CLOSE = '</soap:Body></soap:Envelope>';
 
 /** `<!DOCTYPE` or `<!ENTITY` anywhere, in any case; scans the bytes without copying the body into a string. */
-function hasDtd(body: Buffer): boolean {
+export function hasDtd(body: Buffer): boolean {
   for (let i = body.indexOf('<!'); i !== -1; i = body.indexOf('<!', i + 2)) {
     const word = body.toString('latin1', i + 2, i + 8).toUpperCase();
     if (word === 'DOCTYP' || word === 'ENTITY') return true;
@@ -150,8 +150,8 @@ function readCall(body: Buffer, shapes: ReadonlyMap<string, RequestShape>): { na
 }
 
 /** The SOAP request limits checked on the body as it arrives: a hostile body is refused before it is kept. */
-export function soapLimitInspector(): (chunk: Buffer) => void {
-  const scanner = new LimitScanner(SOAP_REQUEST_LIMITS);
+export function soapLimitInspector(limits: XmlLimits = SOAP_REQUEST_LIMITS): (chunk: Buffer) => void {
+  const scanner = new LimitScanner(limits);
   return (chunk) => scanner.write(chunk);
 }
 
@@ -188,7 +188,7 @@ export function mountSoapServer(app: Express, options: SoapServerOptions): void 
     res.type(SOAP_CONTENT_TYPE).send(options.wsdlXml.replace(location, `<soap:address location="${base}${options.path}"/>`));
   });
 
-  app.post(options.path, rawBody(options.maxRequestBytes, soapLimitInspector), async (req: Request, res: Response) => {
+  app.post(options.path, rawBody(options.maxRequestBytes, () => soapLimitInspector()), async (req: Request, res: Response) => {
     const ctx = requestContext(req);
     let call: ReturnType<typeof readCall>;
     try {

@@ -12,8 +12,8 @@
  * signature was made.
  */
 import fsp from 'node:fs/promises';
-import * as soap from 'soap';
 import { signContract, CONTRACT_NS } from '../activation/contract';
+import { gatewayClient, soapFaultOf } from './gateway-client';
 import { GatewayError } from '../faults';
 import { certInfo, type CertInfo } from '../signing/cert';
 import { listTokenCertificates } from '../signing/pkcs11';
@@ -133,13 +133,10 @@ function algorithm(c: CertInfo): string {
   return String(key.asymmetricKeyType ?? '?').toUpperCase();
 }
 
-/** The fault detail of a node-soap error, or null when the gateway did not answer with one. */
+/** The fault of a node-soap error, or null when the gateway did not answer with one. */
 function gatewayFaultOf(err: unknown): GatewayFault | null {
-  const f = (err as { root?: { Envelope?: { Body?: { Fault?: { detail?: { GatewayFault?: { code?: unknown; message?: unknown } }; faultstring?: unknown } } } } }).root?.Envelope?.Body?.Fault;
-  if (!f) return null;
-  const g = f.detail?.GatewayFault;
-  if (g && g.code !== undefined) return new GatewayFault(Number(g.code), String(g.message ?? ''));
-  return new GatewayFault(0, String(f.faultstring ?? 'SOAP fault'));
+  const f = soapFaultOf(err);
+  return f ? new GatewayFault(f.code, f.message) : null;
 }
 
 async function call<T>(what: string, p: Promise<T>): Promise<T> {
@@ -197,9 +194,7 @@ export function chooseCertificate(certs: TokenCertificate[], wanted: string | un
 
 export async function signActivationContract(opts: ContractSignOptions): Promise<ContractSignOutcome> {
   const { print } = opts;
-  const client = await call('entegratöre bağlanılamadı', soap.createClientAsync(`${opts.url}?wsdl`));
-  client.setSecurity(new soap.WSSecurity(opts.username, opts.password, { passwordType: 'PasswordDigest', hasNonce: true, hasTimeStamp: false }));
-  client.setEndpoint(opts.url);
+  const client = await call('entegratöre bağlanılamadı', gatewayClient(opts));
 
   // "İNDİR": the contract, and what it says.
   const [res] = await call('GetActivationContract', client.GetActivationContractAsync({}) as Promise<[{ company: { vkn: string }; contractId: string; contract: string }]>);

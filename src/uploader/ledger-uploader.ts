@@ -10,8 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import * as soap from 'soap';
 import { parseArchiveName, type ArchiveName } from '../ledger/archive-files';
+import { gatewayClient, soapFaultOf } from './gateway-client';
 import { buildUsernameTokenHeader } from '../security/wsse';
 import { parseXml, type XmlElement } from '../xml/parse';
 
@@ -128,16 +128,14 @@ async function putChunkRaw(url: string, auth: { username: string; password: stri
 /** The gateway's fault text (code and Turkish message), or the error's own. */
 function faultText(err: unknown): string {
   if (err instanceof GatewayFaultError) return err.message;
-  const detail = (err as { root?: { Envelope?: { Body?: { Fault?: { detail?: { GatewayFault?: { code: string; message: string } } } } } } }).root?.Envelope?.Body?.Fault?.detail?.GatewayFault;
-  return detail ? `${detail.code}: ${detail.message}` : err instanceof Error ? err.message : String(err);
+  const fault = soapFaultOf(err);
+  return fault && fault.code !== 0 ? `${fault.code}: ${fault.message}` : err instanceof Error ? err.message : String(err);
 }
 
 export async function uploadLedgerFolder(opts: UploaderOptions): Promise<MonthOutcome[]> {
   const chunkBytes = opts.chunkBytes ?? 4 * 1024 * 1024;
   const months = await findMonths(opts.folder);
-  const client = await soap.createClientAsync(`${opts.url}?wsdl`);
-  client.setSecurity(new soap.WSSecurity(opts.username, opts.password, { passwordType: 'PasswordDigest', hasNonce: true, hasTimeStamp: false }));
-  client.setEndpoint(opts.url);
+  const client = await gatewayClient(opts);
 
   // What the gateway already holds as it is here: those months are not sent again.
   const todo: typeof months = [];

@@ -5,7 +5,7 @@
 import { parsePlanItem, type ActivationService, type ContractView, type ServiceView } from '../../activation/activation.service';
 import { serviceCode } from '../../activation/catalogue';
 import { GatewayError } from '../../faults';
-import { argList, argString, soapOperation, type OperationDeps } from '../operation';
+import { argRequired, argList, soapOperation, type OperationDeps } from '../operation';
 import { el } from './invoice-status';
 
 function serviceXml(s: ServiceView & { operation?: string; gibXml?: string | null }): { $xml: string } {
@@ -17,20 +17,19 @@ function serviceXml(s: ServiceView & { operation?: string; gibXml?: string | nul
   };
 }
 
+function companyXml(c: ContractView['company']): { $xml: string } {
+  return { $xml: el('vkn', c.vkn) + el('title', c.title) + el('gbAlias', c.gbAlias) + el('pkAlias', c.pkAlias) };
+}
+
 function contractFields(c: ContractView) {
   return {
-    company: { $xml: el('vkn', c.company.vkn) + el('title', c.company.title) + el('gbAlias', c.company.gbAlias) + el('pkAlias', c.company.pkAlias) },
+    company: companyXml(c.company),
     service: c.services.map(serviceXml),
     contractId: c.contractId,
     contract: c.contract.toString('base64'),
   };
 }
 
-function one(value: string | undefined, field: string): string {
-  const v = argString(value);
-  if (v === null) throw new GatewayError('REQUEST_FIELD', { field });
-  return v;
-}
 
 export function activationOperations(deps: OperationDeps & { activation: ActivationService }) {
   const { activation } = deps;
@@ -43,25 +42,24 @@ export function activationOperations(deps: OperationDeps & { activation: Activat
       if (contract) return contractFields(contract);
       // Only services that need no contract: they are Aktif now.
       const all = await activation.list(caller);
-      const tenant = await activation.company(caller);
-      return { company: { $xml: el('vkn', tenant.vkn) + el('title', tenant.title) + el('gbAlias', tenant.gbAlias) + el('pkAlias', tenant.pkAlias) }, service: all.filter((s) => plan.some((p) => p.service === s.service)).map(serviceXml) };
+      return { company: companyXml(await activation.company(caller)), service: all.filter((s) => plan.some((p) => p.service === s.service)).map(serviceXml) };
     }),
 
     ChangeActivationDate: soapOperation('ChangeActivationDate', deps, async (caller, args) => ({
-      service: serviceXml(await activation.changeDate(caller, parsePlanItem(one(args.service, 'service')))),
+      service: serviceXml(await activation.changeDate(caller, parsePlanItem(argRequired(args.service, 'service')))),
     })),
 
     GetActivationContract: soapOperation('GetActivationContract', deps, async (caller) => contractFields(await activation.contract(caller))),
 
     SubmitActivationContract: soapOperation('SubmitActivationContract', deps, async (caller, args) => {
-      const text = one(args.contract, 'contract');
+      const text = argRequired(args.contract, 'contract');
       if (!/^[A-Za-z0-9+/=\s]*$/.test(text)) throw new GatewayError('REQUEST_FIELD', { field: 'contract (base64)' });
       const r = await activation.submitContract(caller, Buffer.from(text, 'base64'));
       return { contractId: r.contractId, result: r.results, service: r.services.map(serviceXml) };
     }),
 
     CloseService: soapOperation('CloseService', deps, async (caller, args) => ({
-      service: serviceXml(await activation.close(caller, serviceCode(one(args.service, 'service')))),
+      service: serviceXml(await activation.close(caller, serviceCode(argRequired(args.service, 'service')))),
     })),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { GatewayError } from '../../faults';
 import type { ArchiveFileView, ArchiveProblem, BackupMonthView, LedgerArchiveService } from '../../services/ledger-archive.service';
-import { argBool, argString, soapOperation, type OperationDeps } from '../operation';
+import { argRequired, argBool, argString, soapOperation, type OperationDeps } from '../operation';
 import { el } from './invoice-status';
 
 function fileXml(f: ArchiveFileView): string {
@@ -29,11 +29,6 @@ function problemXml(p: ArchiveProblem): { $xml: string } {
   return { $xml: el('seq', p.seq) + el('period', p.period) + el('fileName', p.fileName) + el('problem', p.problem) + el('detail', p.detail) };
 }
 
-function required(value: string | undefined, field: string): string {
-  const v = argString(value);
-  if (v === null) throw new GatewayError('REQUEST_FIELD', { field });
-  return v;
-}
 
 function whole(value: string | undefined, field: string, fallback?: number): number {
   const v = argString(value);
@@ -49,10 +44,10 @@ export function ledgerArchiveOperations(deps: OperationDeps & { archive: LedgerA
       const content = args.content ?? '';
       if (!/^[A-Za-z0-9+/=\s]*$/.test(content)) throw new GatewayError('REQUEST_FIELD', { field: 'content (base64)' });
       const r = await archive.putChunk(caller, {
-        period: required(args.period, 'period'),
-        fileName: required(args.fileName, 'fileName'),
+        period: argRequired(args.period, 'period'),
+        fileName: argRequired(args.fileName, 'fileName'),
         totalBytes: whole(args.totalBytes, 'totalBytes'),
-        sha256: required(args.sha256, 'sha256').toLowerCase(),
+        sha256: argRequired(args.sha256, 'sha256').toLowerCase(),
         offset: whole(args.offset, 'offset'),
         content: Buffer.from(content, 'base64'),
       });
@@ -60,12 +55,12 @@ export function ledgerArchiveOperations(deps: OperationDeps & { archive: LedgerA
     }),
 
     StoreLedger: soapOperation('StoreLedger', deps, async (caller, args) => {
-      const r = await archive.storeLedger(caller, required(args.period, 'period'), { fromGateway: argBool(args.fromGateway) });
+      const r = await archive.storeLedger(caller, argRequired(args.period, 'period'), { fromGateway: argBool(args.fromGateway) });
       return { month: monthXml(r.month), message: r.message };
     }),
 
     GetLedgerBackupStatus: soapOperation('GetLedgerBackupStatus', deps, async (caller, args) => {
-      const r = await archive.statusQuery(caller, required(args.period, 'period'));
+      const r = await archive.statusQuery(caller, argRequired(args.period, 'period'));
       return { month: monthXml(r.month), message: r.message };
     }),
 
@@ -77,12 +72,12 @@ export function ledgerArchiveOperations(deps: OperationDeps & { archive: LedgerA
     GetLedgerBackupFile: soapOperation('GetLedgerBackupFile', deps, async (caller, args) => {
       const version = argString(args.version) === null ? null : whole(args.version, 'version');
       const offset = whole(args.offset, 'offset', 0);
-      const r = await archive.readFile(caller, required(args.period, 'period'), required(args.fileName, 'fileName'), version, offset, whole(args.length, 'length', Number.MAX_SAFE_INTEGER));
+      const r = await archive.readFile(caller, argRequired(args.period, 'period'), argRequired(args.fileName, 'fileName'), version, offset, whole(args.length, 'length', Number.MAX_SAFE_INTEGER));
       return { file: { $xml: fileXml(r.file) }, offset: String(offset), content: r.content.toString('base64') };
     }),
 
     DeleteLedgerBackupFile: soapOperation('DeleteLedgerBackupFile', deps, async (caller, args) => ({
-      file: { $xml: fileXml(await archive.deleteFile(caller, required(args.period, 'period'), required(args.fileName, 'fileName'), whole(args.version, 'version'))) },
+      file: { $xml: fileXml(await archive.deleteFile(caller, argRequired(args.period, 'period'), argRequired(args.fileName, 'fileName'), whole(args.version, 'version'))) },
     })),
 
     VerifyLedgerArchive: soapOperation('VerifyLedgerArchive', deps, async (caller) => {
@@ -100,7 +95,7 @@ export function ledgerArchiveOperations(deps: OperationDeps & { archive: LedgerA
     }),
 
     SaveLedgerBackupSettings: soapOperation('SaveLedgerBackupSettings', deps, async (caller, args) => {
-      await archive.saveSettings(caller, argBool(required(args.automatic, 'automatic')));
+      await archive.saveSettings(caller, argBool(argRequired(args.automatic, 'automatic')));
       return { saved: true };
     }),
   };

@@ -9,7 +9,7 @@ import { GatewayError } from '../../faults';
 import { LEDGER_STEPS, type LedgerStep } from '../../machines';
 import type { LedgerBookView, LedgerMonthView, LedgerService, LedgerSourceView } from '../../services/ledger.service';
 import { zipFiles } from '../../zip/write';
-import { argBool, argString, soapOperation, type OperationDeps } from '../operation';
+import { argRequired, argBool, argString, soapOperation, type OperationDeps } from '../operation';
 import { el } from './invoice-status';
 
 function sourceXml(s: LedgerSourceView): { $xml: string } {
@@ -53,11 +53,6 @@ function sourceId(value: string | undefined): number {
   return Number(v);
 }
 
-function required(value: string | undefined, field: string): string {
-  const v = argString(value);
-  if (v === null) throw new GatewayError('REQUEST_FIELD', { field });
-  return v;
-}
 
 const STEPS = [...LEDGER_STEPS.map((s) => s.step), 'ALL'] as const;
 
@@ -65,10 +60,10 @@ export function ledgerOperations(deps: OperationDeps & { ledgers: LedgerService 
   const { ledgers } = deps;
   return {
     UploadLedger: soapOperation('UploadLedger', deps, async (caller, args) => {
-      const content = required(args.content, 'content');
+      const content = argRequired(args.content, 'content');
       if (!/^[A-Za-z0-9+/=\s]*$/.test(content)) throw new GatewayError('REQUEST_FIELD', { field: 'content (base64)' });
       const source = await ledgers.receive(caller, {
-        fileName: required(args.fileName, 'fileName'),
+        fileName: argRequired(args.fileName, 'fileName'),
         data: Readable.from([Buffer.from(content, 'base64')]),
         via: 'SOAP',
         ...(argString(args.delimiter) !== null ? { delimiter: args.delimiter! } : {}),
@@ -82,7 +77,7 @@ export function ledgerOperations(deps: OperationDeps & { ledgers: LedgerService 
     })),
 
     SaveLedgerDates: soapOperation('SaveLedgerDates', deps, async (caller, args) => ({
-      source: sourceXml(await ledgers.saveDates(caller, sourceId(args.sourceId), required(args.periodStart, 'periodStart'), required(args.periodEnd, 'periodEnd'))),
+      source: sourceXml(await ledgers.saveDates(caller, sourceId(args.sourceId), argRequired(args.periodStart, 'periodStart'), argRequired(args.periodEnd, 'periodEnd'))),
     })),
 
     DeleteLedgerFile: soapOperation('DeleteLedgerFile', deps, async (caller, args) => {
@@ -91,9 +86,9 @@ export function ledgerOperations(deps: OperationDeps & { ledgers: LedgerService 
     }),
 
     LedgerStep: soapOperation('LedgerStep', deps, async (caller, args) => {
-      const step = required(args.step, 'step');
+      const step = argRequired(args.step, 'step');
       if (!(STEPS as readonly string[]).includes(step)) throw new GatewayError('REQUEST_FIELD', { field: `step (${STEPS.join(', ')})` });
-      return { month: monthXml(await ledgers.requestStep(caller, required(args.period, 'period'), step as LedgerStep | 'ALL')) };
+      return { month: monthXml(await ledgers.requestStep(caller, argRequired(args.period, 'period'), step as LedgerStep | 'ALL')) };
     }),
 
     GetLedgerStatus: soapOperation('GetLedgerStatus', deps, async (caller, args) => ({
@@ -101,14 +96,14 @@ export function ledgerOperations(deps: OperationDeps & { ledgers: LedgerService 
     })),
 
     GetLedgerFile: soapOperation('GetLedgerFile', deps, async (caller, args) => {
-      const { row, path } = await ledgers.file(caller, required(args.period, 'period'), required(args.fileName, 'fileName'));
+      const { row, path } = await ledgers.file(caller, argRequired(args.period, 'period'), argRequired(args.fileName, 'fileName'));
       // Zipped from the file as a stream: only the (≈ 10× smaller) ZIP is held, not the book (a part may be 200 MB).
       const zip = await zipFiles([{ name: row.fileName, path }]);
       return { file: { $xml: fileXml({ ...row }) }, zip: zip.toString('base64') };
     }),
 
     SaveLedgerSettings: soapOperation('SaveLedgerSettings', deps, async (caller, args) => {
-      const s = (field: string) => required(args[field], field);
+      const s = (field: string) => argRequired(args[field], field);
       const branchName = argString(args.branchName);
       const branchNumber = argString(args.branchNumber);
       await ledgers.saveSettings(caller, {
