@@ -16,6 +16,7 @@ import { activationOperations } from './soap/operations/activation-operations';
 import { mountPostBoxService } from './elogo/postbox-server';
 import { createPostBoxService } from './elogo/postbox.service';
 import { outgoingOperations } from './soap/operations/outgoing-operations';
+import { mountPortal } from './portal/portal';
 
 export const SOAP_PATH = '/soap/gateway';
 export const WSDL_FILE = path.resolve(__dirname, '..', 'wsdl', 'gateway.wsdl');
@@ -95,6 +96,30 @@ export async function createApp(deps: AppDeps) {
       users: gib?.users ?? null,
       sessionMinutes: config.auth.elogoSessionMinutes,
     }),
+  });
+
+  // The web portal (src/portal): the same users and services, for people.
+  mountPortal(app, {
+    db,
+    clock,
+    logger: logger.child({ component: 'portal' }),
+    blobs,
+    authenticator,
+    settings: config.portal,
+    nudge: () => worker.nudge(),
+    services: {
+      invoices,
+      outgoing,
+      inbox,
+      ledgers,
+      ledgerArchive,
+      activation: gateway.services.activation,
+      credits: gateway.services.credits,
+      invoiceCancel: gib?.invoiceCancel ?? null,
+      efaturaCancel: gib?.efaturaCancel ?? null,
+      applicationResponses: gib?.applicationResponses ?? null,
+      gibStatus: gib?.status ?? null,
+    },
   });
 
   return {

@@ -45,6 +45,13 @@ export interface GatewayConfig {
     /** e-Logo PostBoxService: a Login's sessionID lives this long after its last call. */
     elogoSessionMinutes: number;
   };
+  portal: {
+    /** A portal session ends this long after its last request, and at the latest `sessionMaxHours` after login. */
+    sessionMinutes: number;
+    sessionMaxHours: number;
+    /** Secure cookies (browsers keep them over HTTPS and on localhost only); off only for a plain-HTTP LAN test. */
+    secureCookies: boolean;
+  };
   /** Tests across processes only: a file holding the business clock's offset in ms (src/clock.ts); null: none. */
   clockOffsetFile: string | null;
   signing: {
@@ -435,6 +442,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       lockMinutes: int(env, 'GW_AUTH_LOCK_MINUTES', 15, 1, 7 * 24 * 60),
       secretKeyFile: path.resolve(env.GW_SECRET_KEY_FILE ?? path.join(dataDir, 'secret.key')),
       elogoSessionMinutes: int(env, 'GW_ELOGO_SESSION_MINUTES', 20, 1, 24 * 60),
+    },
+    portal: {
+      sessionMinutes: int(env, 'GW_PORTAL_SESSION_MINUTES', 30, 1, 24 * 60),
+      sessionMaxHours: int(env, 'GW_PORTAL_SESSION_MAX_HOURS', 12, 1, 24 * 7),
+      secureCookies: bool(env, 'GW_PORTAL_SECURE_COOKIES', true),
     },
     clockOffsetFile: env.GW_CLOCK_OFFSET_FILE ? path.resolve(env.GW_CLOCK_OFFSET_FILE) : null,
     signing: {

@@ -149,6 +149,12 @@ export const FAULTS = {
   ORDER_INVALID: client(4722, 'SİPARİŞ GEÇERSİZ: {detail}'),
   ORDER_STATE: client(4723, 'SİPARİŞ BU İŞLEME UYGUN DURUMDA DEĞİL: {order} {state}'),
 
+  // --- The web portal (48xx; its pages show the message and the code) ---
+  PORTAL_CSRF: client(4801, 'GÜVENLİK DOĞRULAMASI BAŞARISIZ: SAYFAYI YENİLEYİP TEKRAR DENEYİNİZ', 403),
+  PORTAL_SESSION: client(4802, 'OTURUMUNUZ SONA ERDİ, TEKRAR GİRİŞ YAPINIZ', 401),
+  PORTAL_NOT_FOUND: client(4803, 'ARADIĞINIZ KAYIT BULUNAMADI', 404),
+  PORTAL_INPUT: client(4804, 'FORM ALANI EKSİK VEYA GEÇERSİZ: {field}', 400),
+
   // --- Everything else ---
   INTERNAL: { code: 5000, soap: 'soap:Server', http: 500, message: 'SISTEM HATASI', retryable: true } as FaultSpec,
   UNAVAILABLE: { code: 5001, soap: 'soap:Server', http: 503, message: 'SERVIS GECICI OLARAK KULLANILAMIYOR', retryable: true } as FaultSpec,

@@ -26,7 +26,7 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: RegExp }> = [
   { name: 'security', paths: /^security\// },
   { name: 'services', paths: /^(services|activation)\/|^elogo\/postbox\.service\.ts$/ },
   { name: 'worker (queue, tasks)', paths: /^worker\/(?!main\.ts$)/ },
-  { name: 'SOAP endpoints (our API, GİB’s contract, e-Logo’s PostBoxService)', paths: /^soap\/|^elogo\/postbox-server\.ts$/ },
+  { name: 'SOAP endpoints (our API, GİB’s contract, e-Logo’s PostBoxService) and the web portal', paths: /^soap\/|^elogo\/postbox-server\.ts$|^portal\// },
   { name: 'composition and HTTP app', paths: /^(composition|app)\.ts$/ },
   { name: 'GİB simulator (a stand-in for GİB: a layer of its own, see FORBIDDEN)', paths: /^simulator\// },
   { name: 'clients of a gateway (the e-Defter uploader, the customer\'s contract signing tool: SOAP calls, no state of their own)', paths: /^uploader\// },

@@ -10,6 +10,7 @@ import * as m008 from './008_ledgers';
 import * as m009 from './009_ledger_archive';
 import * as m010 from './010_activation';
 import * as m011 from './011_elogo';
+import * as m012 from './012_portal';
 
 export interface Migration {
   name: string;
@@ -30,4 +31,5 @@ export const migrations: Migration[] = [
   { name: '009_ledger_archive', ...m009 },
   { name: '010_activation', ...m010 },
   { name: '011_elogo', ...m011 },
+  { name: '012_portal', ...m012 },
 ];
