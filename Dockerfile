@@ -3,9 +3,9 @@
 FROM node:20-bookworm-slim
 
 # better-sqlite3, pkcs11js and libxmljs2 build from source (their prebuilt downloads are not used); softhsm2 and
-# opensc give a PKCS#11 stack inside the image for testing a token.
+# opensc give a PKCS#11 stack inside the image for testing a token; chromium renders invoice visuals as PDF.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ softhsm2 opensc ca-certificates \
+ && apt-get install -y --no-install-recommends python3 make g++ softhsm2 opensc ca-certificates chromium \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

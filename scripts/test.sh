@@ -20,6 +20,7 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 /usr/bin/python3 -c 'import zeep' 2>/dev/null || need_apt+=(python3-zeep)
 php -m 2>/dev/null | grep -qx soap || need_apt+=(php-cli php-soap)   # examples/php, run by test/sandbox
 command -v java >/dev/null || need_apt+=(default-jre-headless)
+command -v chromium >/dev/null || need_apt+=(chromium)   # the portal's browser tests (test/browser) and PDF visuals
 [ -f /usr/share/java/Saxon-HE.jar ] || need_apt+=(libsaxonhe-java)   # GİB's schematron as the reference in tests
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || need_apt+=(postgresql)
@@ -67,7 +68,8 @@ else
   run_suite postgres 'test/db/**/*.test.ts' 'test/storage/**/*.test.ts' 'test/worker/**/*.test.ts' 'test/services/**/*.test.ts' 'test/soap/**/*.test.ts' \
     'test/gib-endpoint/**/*.test.ts' 'test/earsiv-report/**/*.test.ts' test/gib/pipeline.test.ts 'test/e2e/**/*.test.ts' \
     'test/chaos/**/*.test.ts' 'test/fuzz/**/*.test.ts' test/metrics.test.ts test/ledger/ledger-soap.test.ts test/ledger/ledger-drop.test.ts test/ledger/ledger-gib.test.ts test/ledger/ledger-archive.test.ts test/ledger/ledger-archive-s3.test.ts \
-    'test/activation/**/*.test.ts' 'test/notify/**/*.test.ts' 'test/elogo/**/*.test.ts' test/interop/postbox-clients.test.ts
+    'test/activation/**/*.test.ts' 'test/notify/**/*.test.ts' 'test/elogo/**/*.test.ts' test/interop/postbox-clients.test.ts \
+    'test/portal/**/*.test.ts'
 fi
 
 node -e '
