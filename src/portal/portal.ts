@@ -65,6 +65,17 @@ function postedToken(req: Request): string | null {
   return fromBody ?? req.get('x-csrf-token') ?? fromQuery;
 }
 
+/**
+ * A browser keeps a Secure cookie only over HTTPS or from a loopback address: on plain HTTP from another host the
+ * login would seem to do nothing, so the login page says why instead.
+ */
+function cookieWillBeDropped(req: Request, secure: boolean): boolean {
+  // Only a hint: a TLS proxy in front says so in X-Forwarded-Proto.
+  if (!secure || req.secure || req.get('x-forwarded-proto') === 'https') return false;
+  const host = (req.hostname ?? '').replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1');
+}
+
 /** Where to go after login: only a page of the portal itself (never another site). */
 export function safeReturnPath(value: unknown): string {
   return typeof value === 'string' && /^\/portal(\/[A-Za-z0-9\-_/.?=&%]*)?$/.test(value) && !value.includes('//') && !value.includes('..') ? value : PORTAL_PATH;
@@ -88,7 +99,10 @@ export function mountPortal(app: Express, deps: PortalDeps): void {
   router.get('/giris', (req, res) => {
     const token = newToken();
     res.cookie(LOGIN_CSRF_COOKIE, token, { ...cookieOptions, maxAge: 3_600_000 });
-    sendHtml(res, loginPage({ csrfToken: token, returnTo: safeReturnPath(req.query.donus), error: null }));
+    const warning = cookieWillBeDropped(req, secure)
+      ? 'Bu adres HTTPS değil: tarayıcı oturum çerezini saklamaz. Portalı HTTPS üzerinden açın (ya da yalnızca bir test ağında GW_PORTAL_SECURE_COOKIES=false).'
+      : null;
+    sendHtml(res, loginPage({ csrfToken: token, returnTo: safeReturnPath(req.query.donus), error: warning }));
   });
   router.post('/giris', async (req, res) => {
     const cookies = res.locals.cookies as Record<string, string | undefined>;

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import pino from 'pino';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app';
 import { listenHttp } from '../../src/http/server';
@@ -38,6 +39,20 @@ describe('portal: login, sessions, CSRF, headers', function () {
     expect(r.headers.get('x-frame-options')).to.equal('SAMEORIGIN');
     const cookie = r.headers.getSetCookie().find((l) => l.startsWith('oe_portal_giris='))!;
     expect(cookie).to.match(/HttpOnly/i).and.match(/Secure/i).and.match(/SameSite=Strict/i);
+  });
+
+  it('on plain HTTP from a non-loopback address the login page says the Secure cookie will not be kept', async () => {
+    // fetch() sets Host itself: node:http lets the test say which address the browser used.
+    const page = (headers: Record<string, string>) =>
+      new Promise<string>((resolve, reject) => {
+        http.get(`${base}/portal/giris`, { headers }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+    expect(await page({ host: '10.1.2.3:8080' })).to.include('Bu adres HTTPS değil');
+    expect(await page({ host: 'portal.example.com', 'x-forwarded-proto': 'https' })).to.not.include('Bu adres HTTPS değil');
+    expect(await page({})).to.not.include('Bu adres HTTPS değil');
   });
 
   it('a page without a session goes to the login page, which returns there after login', async () => {
