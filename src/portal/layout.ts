@@ -23,7 +23,7 @@ export const MENU: readonly MenuGroup[] = [
     { id: 'edefter-yukle', label: 'e-Defter Yükle', href: '/portal/e-defter/yukle' },
   ] },
   { title: 'e-Saklama', items: [{ id: 'esaklama', label: 'e-Defter Saklama', href: '/portal/e-saklama' }] },
-  { title: 'Ayarlar', items: [{ id: 'hizmetlerim', label: 'Hizmetlerim', href: '/portal/ayarlar/hizmetlerim' }] },
+  { title: 'Ayarlar', items: [{ id: 'hizmetlerim', label: 'Hizmetlerim', href: '/portal/ayarlar/hizmetlerim' }, { id: 'kontor', label: 'Kontör', href: '/portal/ayarlar/kontor' }] },
 ];
 
 export interface PageParts {
