@@ -21,7 +21,7 @@ export interface LedgerSourceRow {
   sizeBytes: number;
   path: string;
   sha256: string;
-  receivedVia: 'SOAP' | 'SFTP';
+  receivedVia: 'SOAP' | 'SFTP' | 'PORTAL';
   receivedAt: string;
   deletedAt: string | null;
 }

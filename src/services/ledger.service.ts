@@ -94,7 +94,7 @@ export type LedgerSettings = Omit<LedgerCompany, 'vkn' | 'title'>;
 /** States in which the month has gone to GİB: its source and books can no longer change. */
 const AT_GIB = new Set(['SENT', 'APPROVED', 'DOWNLOADED']);
 /** States in which nothing was built yet: dates may change, the source may be deleted. */
-const NOT_CONVERTED = new Set(['NOT_STARTED', 'CHECK_FAILED']);
+export const NOT_CONVERTED = new Set(['NOT_STARTED', 'CHECK_FAILED']);
 
 export interface LedgerSourceView {
   id: number;
@@ -105,7 +105,7 @@ export interface LedgerSourceView {
   periodEnd: string;
   sizeMb: string;
   format: 'CSV' | 'XBRL';
-  receivedVia: 'SOAP' | 'SFTP';
+  receivedVia: 'SOAP' | 'SFTP' | 'PORTAL';
   receivedAt: string;
   /** The Yevmiye's state (both books move together), and its error text when a check or GİB refused it. */
   state: string;
@@ -128,6 +128,8 @@ export interface LedgerBookView {
   totalCredit: string | null;
   lastError: string | null;
   updatedAt: string;
+  /** The state the last request (LedgerStep) aims at, until a new source or new dates start the month over. */
+  goal: string | null;
   files: Array<{ kind: string; part: number; fileName: string; sizeBytes: number; signed: boolean; sha256: string }>;
 }
 
@@ -174,7 +176,7 @@ function errorOf(b: LedgerBookRow | undefined): string | null {
 
 function bookView(b: LedgerBookRow, files: LedgerFileRow[]): LedgerBookView {
   const d = describeState(ledgerBookMachine, b.state, b.context);
-  const c = b.context as { periodStart?: string; periodEnd?: string; debit?: string; credit?: string };
+  const c = b.context as { periodStart?: string; periodEnd?: string; debit?: string; credit?: string; goal?: string | null };
   return {
     book: b.book,
     state: b.state,
@@ -186,6 +188,7 @@ function bookView(b: LedgerBookRow, files: LedgerFileRow[]): LedgerBookView {
     totalCredit: c.credit ?? null,
     lastError: errorOf(b),
     updatedAt: b.updatedAt,
+    goal: c.goal ?? null,
     files: files.map((f) => ({ kind: f.kind, part: f.part, fileName: f.fileName, sizeBytes: f.sizeBytes, signed: f.signed, sha256: f.sha256 })),
   };
 }
@@ -244,7 +247,8 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     const stale: string[] = [];
     for (const b of books) {
       if (b.state === 'NOT_STARTED') continue;
-      await store.apply(entities.ledgerBook(b.id), { event: 'RESET', actor, reason, expectedVersion: b.version }, trx);
+      // The earlier request's goal is over: nothing is under way until a step is asked for again.
+      await store.apply(entities.ledgerBook(b.id), { event: 'RESET', actor, reason, contextPatch: { goal: null }, expectedVersion: b.version }, trx);
       stale.push(...(await deleteFilesOfBook(trx, b.id)).map((f) => f.path));
     }
     return stale;
@@ -263,13 +267,16 @@ export function createLedgerService(deps: LedgerServiceDeps) {
   }
 
   return {
+    /** The largest source accepted (an upload is cut off past it), and whether the steps go on to GİB. */
+    limits: { maxSourceBytes: deps.maxSourceBytes, sendsToGib: deps.sendsToGib ?? false },
+
     /**
      * A month's source, as UploadLedger or the drop folder gives it: `VKN-YYYYMM.zip` holding the CSV journal.
      * Checked whole before anything is kept; replaces the month's earlier source while nothing was sent.
      */
     async receive(
       caller: Caller,
-      input: { fileName: string; data: Readable; via: 'SOAP' | 'SFTP'; delimiter?: string; header?: boolean },
+      input: { fileName: string; data: Readable; via: 'SOAP' | 'SFTP' | 'PORTAL'; delimiter?: string; header?: boolean },
     ): Promise<LedgerSourceView> {
       const m = NAME.exec(input.fileName);
       if (!m) throw new GatewayError('LEDGER_FILE_NAME', { name: input.fileName.slice(0, 100) });
@@ -329,6 +336,12 @@ export function createLedgerService(deps: LedgerServiceDeps) {
       const out: LedgerSourceView[] = [];
       for (const s of await listSources(db, caller.tenantId, period)) out.push(sourceView(s, await booksOfPeriod(db, caller.tenantId, s.period)));
       return out;
+    },
+
+    /** A source in use ("CSV İndir"): its name as uploaded and a stream of the stored ZIP. */
+    async source(caller: Caller, sourceId: number): Promise<{ fileName: string; sizeBytes: number; open: () => Readable }> {
+      const { source } = await activeOf(caller, sourceId);
+      return { fileName: source.fileName, sizeBytes: source.sizeBytes, open: () => deps.files.read(source.path) };
     },
 
     /** "Tarihleri Kaydet": a partial (parçalı) period's start and end, within the month, before Dosya Oluştur. */
