@@ -3,9 +3,10 @@
 FROM node:20-bookworm-slim
 
 # better-sqlite3, pkcs11js and libxmljs2 build from source (their prebuilt downloads are not used); softhsm2 and
-# opensc give a PKCS#11 stack inside the image for testing a token; chromium renders invoice visuals as PDF.
+# opensc give a PKCS#11 stack inside the image for testing a token; chromium renders invoice visuals as PDF (with
+# fonts that have Turkish letters) and python3-lxml (libxslt) runs invoices' own XSLTs (GW_CHROMIUM_PATH, GW_PYTHON).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ softhsm2 opensc ca-certificates chromium \
+ && apt-get install -y --no-install-recommends python3 python3-lxml make g++ softhsm2 opensc ca-certificates chromium fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

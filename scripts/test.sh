@@ -22,6 +22,9 @@ php -m 2>/dev/null | grep -qx soap || need_apt+=(php-cli php-soap)   # examples/
 command -v java >/dev/null || need_apt+=(default-jre-headless)
 command -v chromium >/dev/null || need_apt+=(chromium)   # the portal's browser tests (test/browser) and PDF visuals
 [ -f /usr/share/java/Saxon-HE.jar ] || need_apt+=(libsaxonhe-java)   # GİB's schematron as the reference in tests
+/usr/bin/python3 -c 'import lxml.etree' 2>/dev/null || need_apt+=(python3-lxml)   # the invoice visuals' XSLT engine (libxslt)
+command -v xsltproc >/dev/null || need_apt+=(xsltproc)   # test/visuals: libxslt's own tool as the reference page
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)   # test/visuals reads the PDFs' text
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -69,7 +72,7 @@ else
     'test/gib-endpoint/**/*.test.ts' 'test/earsiv-report/**/*.test.ts' test/gib/pipeline.test.ts 'test/e2e/**/*.test.ts' \
     'test/chaos/**/*.test.ts' 'test/fuzz/**/*.test.ts' test/metrics.test.ts test/ledger/ledger-soap.test.ts test/ledger/ledger-drop.test.ts test/ledger/ledger-gib.test.ts test/ledger/ledger-archive.test.ts test/ledger/ledger-archive-s3.test.ts \
     'test/activation/**/*.test.ts' 'test/notify/**/*.test.ts' 'test/elogo/**/*.test.ts' test/interop/postbox-clients.test.ts \
-    'test/portal/**/*.test.ts'
+    'test/portal/**/*.test.ts' test/visuals/invoice-visual.test.ts
 fi
 
 node -e '

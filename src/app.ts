@@ -70,12 +70,12 @@ export async function createApp(deps: AppDeps) {
     operations: {
       SendInvoice: sendInvoiceOperation({ ...opDeps, invoices }),
       GetStatus: getStatusOperation({ ...opDeps, invoices }),
-      ...outgoingOperations({ ...opDeps, outgoing }),
+      ...outgoingOperations({ ...opDeps, outgoing, visuals: gateway.services.visuals }),
       ...ledgerOperations({ ...opDeps, ledgers }),
       ...ledgerArchiveOperations({ ...opDeps, archive: ledgerArchive }),
       ...creditOperations({ ...opDeps, credits: gateway.services.credits }),
       ...activationOperations({ ...opDeps, activation: gateway.services.activation }),
-      ...(gib ? gibOperations({ ...opDeps, gib, invoices, inbox, blobs, clock }) : {}),
+      ...(gib ? gibOperations({ ...opDeps, gib, invoices, inbox, blobs, clock, visuals: gateway.services.visuals }) : {}),
     },
   });
 
@@ -94,6 +94,7 @@ export async function createApp(deps: AppDeps) {
       invoiceCancel: gib?.invoiceCancel ?? null,
       applicationResponses: gib?.applicationResponses ?? null,
       users: gib?.users ?? null,
+      visuals: gateway.services.visuals,
       sessionMinutes: config.auth.elogoSessionMinutes,
     }),
   });
@@ -115,6 +116,7 @@ export async function createApp(deps: AppDeps) {
       ledgerArchive,
       activation: gateway.services.activation,
       credits: gateway.services.credits,
+      visuals: gateway.services.visuals,
       invoiceCancel: gib?.invoiceCancel ?? null,
       efaturaCancel: gib?.efaturaCancel ?? null,
       applicationResponses: gib?.applicationResponses ?? null,

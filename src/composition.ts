@@ -53,6 +53,10 @@ import { ledgerTasks } from './worker/tasks/ledger.tasks';
 import { creditTasks } from './worker/tasks/credit.tasks';
 import { createCreditService, type CreditServiceDeps } from './activation/credits';
 import { mailTasks } from './worker/tasks/mail.tasks';
+import { createEarsivMailService, type InvoicePdf } from './services/earsiv-mail.service';
+import { createInvoiceVisualService } from './services/invoice-visual.service';
+import { createInvoiceRenderer } from './visuals/invoice-renderer';
+import { earsivMailTasks } from './worker/tasks/earsiv-mail.tasks';
 import { createWorker, type Task } from './worker/worker';
 import { createActivationService, DEVELOPMENT_INTEGRATOR, type ActivationService } from './activation/activation.service';
 import { activationTasks } from './worker/tasks/activation.tasks';
@@ -74,6 +78,8 @@ export interface GatewayDeps {
    * gateway tests of the core need, and a gateway that only signs.
    */
   gib?: GibUrls | null;
+  /** The PDF visual of an invoice, mailed to e-Arşiv buyers (default: src/visuals). */
+  invoicePdf?: InvoicePdf;
 }
 
 /** gl-bus:sourceApplication's `Program##Sürüm` (after the company's VKN and title). */
@@ -152,7 +158,24 @@ export function composeGateway(deps: GatewayDeps) {
     outbox: gib?.services.outbox ?? null,
     mail: async (trx, m) => void (await mail.enqueue(trx, m)),
   });
-  const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps, ledgerArchive), ...mailTasks(mailer, { from: config.mail.from }), ...activationTasks(activation), ...creditTasks(credits) };
+  // Invoice visuals (issue 16): UBL / HTML / PDF of any invoice; its browser is launched at the first PDF.
+  const renderer = createInvoiceRenderer(config.visuals);
+  const outgoing = createOutgoingInvoiceService({ db, blobs });
+  const inbox = createInboxService({ db });
+  const visuals = createInvoiceVisualService({ db, blobs, outgoing, inbox, renderer });
+  // eArsivMailing: a Başarılı e-Arşiv invoice (PDF + signed UBL) and a cancellation's notice, mailed to the buyer.
+  const earsivMail = createEarsivMailService({
+    db,
+    writer,
+    blobs,
+    mailer,
+    clock,
+    logger,
+    from: config.mail.from,
+    enabled: config.earsivMail,
+    invoicePdf: deps.invoicePdf ?? ((tenantId, invoiceId) => visuals.invoicePdf(tenantId, invoiceId)),
+  });
+  const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps, ledgerArchive), ...mailTasks(mailer, { from: config.mail.from }), ...earsivMailTasks(earsivMail), ...activationTasks(activation), ...creditTasks(credits) };
   const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs, backoffBaseMs: config.worker.backoffMs });
   watchQueue(db, clock);
 
@@ -207,9 +230,11 @@ export function composeGateway(deps: GatewayDeps) {
     mail,
     /** The e-mail sender the 'mail.send' task uses (closed at shutdown). */
     mailer,
+    /** The invoice visuals' renderer (its PDF browser is closed at shutdown). */
+    renderer,
     authenticator,
     gibPackage,
-    services: { tenants, invoices, ledgers, ledgerArchive, activation, credits, outgoing: createOutgoingInvoiceService({ db, blobs }), pipeline, inbox: createInboxService({ db }), gib: gib?.services ?? null },
+    services: { tenants, invoices, ledgers, ledgerArchive, activation, credits, outgoing, pipeline, inbox, visuals, earsivMail, gib: gib?.services ?? null },
     /** The periodic duties' job rows (idempotent: any number of processes may call it at every start). */
     async ensurePeriodicJobs(): Promise<void> {
       if (gib) await ensurePeriodicJobs(db, PERIODIC_TASKS, clock());

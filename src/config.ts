@@ -5,6 +5,7 @@ import { activeGibPackage } from './validation/gib-package';
 import { DEFAULT_PRICES, MAX_KURUS, parsePriceList, type PriceList } from './activation/prices';
 import type { HttpTimeouts } from './http/server';
 import type { Pkcs11SignerConfig, SoftwareKeyFiles } from './signing/signer';
+import type { VisualSettings } from './visuals/invoice-renderer';
 
 /**
  * Configuration is read and checked once at start (from GW_* environment variables) and fails there with a clear
@@ -93,8 +94,12 @@ export interface GatewayConfig {
   };
   /** E-mail notices (issue 14): an SMTP server, or .eml files in the data directory. */
   mail: MailSettings;
+  /** GW_EARSIV_MAIL (eArsivMailing): Başarılı e-Arşiv invoices and their cancellations are mailed to the buyer. */
+  earsivMail: boolean;
   /** Kontör (issue 14): the price list, and the overdraft of an account opened by a tenant's first order. */
   credits: CreditSettings;
+  /** Invoice visuals (issue 16): the XSLT engine's python, the PDF browser, their limits. */
+  visuals: VisualSettings;
   logLevel: string;
 }
 
@@ -475,7 +480,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<GatewayCon
       archive: archiveSettings(env, dataDir),
     },
     mail: mailSettings(env, dataDir),
+    earsivMail: bool(env, 'GW_EARSIV_MAIL', true),
     credits: creditSettings(env),
+    visuals: {
+      python: env.GW_PYTHON ?? '/usr/bin/python3',
+      chromiumPath: env.GW_CHROMIUM_PATH ?? '/usr/bin/chromium',
+      timeoutMs: int(env, 'GW_VISUAL_TIMEOUT_MS', 10_000, 100, 600_000),
+      pdfTimeoutMs: int(env, 'GW_VISUAL_PDF_TIMEOUT_MS', 30_000, 1000, 600_000),
+      maxPages: int(env, 'GW_VISUAL_MAX_PAGES', 2, 1, 64),
+    },
     logLevel: env.GW_LOG_LEVEL ?? 'info',
   };
   return { ...config, ...overrides };

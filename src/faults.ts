@@ -154,6 +154,16 @@ export const FAULTS = {
   PORTAL_SESSION: client(4802, 'OTURUMUNUZ SONA ERDİ, TEKRAR GİRİŞ YAPINIZ', 401),
   PORTAL_NOT_FOUND: client(4803, 'ARADIĞINIZ KAYIT BULUNAMADI', 404),
   PORTAL_INPUT: client(4804, 'FORM ALANI EKSİK VEYA GEÇERSİZ: {field}', 400),
+  // e-Fatura Gelen Kutusu and İptal Talepleri screens (482x)
+  PORTAL_CANCEL_AMOUNT: client(4820, 'İPTAL TALEBİ OLUŞTURULAMADI: {invoiceNumber} NUMARALI FATURANIN ÖDENECEK TUTAR BİLGİSİ HATALI ({amount})', 400),
+  PORTAL_DATE_RANGE: client(4821, 'TARİH ARALIĞI GEÇERSİZ: {detail}', 400),
+  PORTAL_GIB_OFF: client(4822, 'BU İŞLEM İÇİN GİB BAĞLANTISI YAPILANDIRILMAMIŞ', 503),
+
+  // --- Invoice visuals: HTML/PDF of an invoice from its embedded XSLT (49xx) ---
+  VISUAL_XSLT_INVALID: client(4901, 'FATURA GÖRÜNTÜSÜ OLUŞTURULAMADI, XSLT GEÇERSİZ: {detail}'),
+  VISUAL_TIMEOUT: client(4902, 'FATURA GÖRÜNTÜSÜ {seconds} SANİYEDE OLUŞTURULAMADI'),
+  VISUAL_TOO_LARGE: client(4903, 'FATURA GÖRÜNTÜSÜ BOYUT SINIRINI AŞIYOR ({limit} bayt)'),
+  VISUAL_UNAVAILABLE: { code: 4904, soap: 'soap:Server', http: 503, message: 'FATURA GÖRÜNTÜLEYİCİ KULLANILAMIYOR: {detail}', retryable: true } as FaultSpec,
 
   // --- Everything else ---
   INTERNAL: { code: 5000, soap: 'soap:Server', http: 500, message: 'SISTEM HATASI', retryable: true } as FaultSpec,

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     await gateway.worker.stop();
     gateway.archive.close?.();
     gateway.mailer.close();
+    await gateway.renderer.close(); // the PDF browser
     await embedded?.sim.stop();
     await db.destroy();
     process.exit(0);

@@ -46,7 +46,7 @@ export const ACTIVATION_SEND_TASK = 'activation.send';
 export const ACTIVATION_NOTIFY_TASK = 'activation.notify';
 
 /** States in which a service's account is open at GİB (closing is not closed until GİB says so). */
-const OPEN_STATES: ReadonlySet<string> = new Set(['ACTIVE', 'CLOSE_AWAITING_SEND', 'CLOSE_AWAITING_GIB', 'CLOSE_FAILED']);
+export const OPEN_STATES: ReadonlySet<string> = new Set(['ACTIVE', 'CLOSE_AWAITING_SEND', 'CLOSE_AWAITING_GIB', 'CLOSE_FAILED']);
 
 /** A date given for "now" may be this far in the past (the caller's clock, the request's travel). */
 const NOW_TOLERANCE_MS = 5 * 60_000;

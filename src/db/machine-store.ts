@@ -16,7 +16,7 @@ import {
   type ledgerBackupMachine,
   type activationMachine,
 } from '../machines';
-import { parseJson, reading } from './connect';
+import { parseJson, reading, type Queryable } from './connect';
 import { execute, selectAll, selectFirst } from './sql';
 import { enqueueJob } from './jobs';
 import { createWriteBatcher, type WriteBatcher } from './write-batcher';
@@ -242,23 +242,31 @@ export function createMachineStore(db: Knex, deps: MachineStoreDeps) {
     },
 
     async history(machineId: string, entityId: number, trx?: Knex): Promise<HistoryEntry[]> {
-      const rows = await selectAll<Record<string, any>>(
-        trx ?? db,
-        'select at, from_state, to_state, event, actor, reason, code, version from state_history where machine = ? and entity_id = ? order by id',
-        [machineId, entityId],
-      );
-      return rows.map((r) => ({
-        at: r.at,
-        fromState: r.from_state,
-        toState: r.to_state,
-        event: r.event,
-        actor: r.actor,
-        reason: r.reason,
-        code: r.code === null ? null : Number(r.code),
-        version: Number(r.version),
-      }));
+      return entityHistory(trx ?? db, machineId, entityId);
     },
   };
+}
+
+/**
+ * An entity's history, oldest first. The caller has found the entity within its tenant: state_history rows carry no
+ * tenant of their own, only the machine and the entity's id.
+ */
+export async function entityHistory(q: Queryable, machineId: string, entityId: number): Promise<HistoryEntry[]> {
+  const rows = await selectAll<Record<string, any>>(
+    q,
+    'select at, from_state, to_state, event, actor, reason, code, version from state_history where machine = ? and entity_id = ? order by id',
+    [machineId, entityId],
+  );
+  return rows.map((r) => ({
+    at: r.at,
+    fromState: r.from_state,
+    toState: r.to_state,
+    event: r.event,
+    actor: r.actor,
+    reason: r.reason,
+    code: r.code === null ? null : Number(r.code),
+    version: Number(r.version),
+  }));
 }
 
 export type MachineStore = ReturnType<typeof createMachineStore>;

@@ -21,6 +21,7 @@ import type { ApplicationResponseService } from '../services/application-respons
 import type { GibUserDirectory } from '../services/gib-users';
 import type { InvoiceCancelService } from '../services/invoice-cancel.service';
 import type { InvoiceService } from '../services/invoice.service';
+import type { InvoiceVisualService } from '../services/invoice-visual.service';
 import type { OutgoingInvoiceService } from '../services/outgoing-invoices.service';
 import type { BlobStore } from '../storage/blob-store';
 import { zipOne } from '../zip/write';
@@ -94,6 +95,8 @@ export interface PostBoxDeps {
   invoiceCancel: InvoiceCancelService | null;
   applicationResponses: ApplicationResponseService | null;
   users: GibUserDirectory | null;
+  /** GetDocumentData's DATAFORMAT=HTML / PDF: the invoice's visual (absent: -1 not supported). */
+  visuals?: InvoiceVisualService | null;
   /** A session lives this long after its last call. */
   sessionMinutes: number;
 }
@@ -316,25 +319,28 @@ export function createPostBoxService(deps: PostBoxDeps) {
       return { binaryData: zip, fileName: `${name}.zip`, hash: md5Hex(zip), currentDate: now() };
     },
 
-    /** GetDocumentData: a sent or received invoice's UBL, zipped (HTML and PDF: not yet). */
+    /** GetDocumentData: a sent or received invoice's UBL, or its visual (DATAFORMAT=HTML / PDF), zipped. */
     async documentData(sessionId: string | null, uuid: string | null, paramList: readonly string[]) {
       let document = null as DocumentData | null;
       const result = await withSession(sessionId, async (c) => {
         const params = parseParams(paramList);
         const type = documentType(params);
         const format = (params.get('DATAFORMAT') ?? 'UBL').toUpperCase();
-        if (format !== 'UBL') return NOT_SUPPORTED(`DATAFORMAT=${format}`);
+        if (format !== 'UBL' && !((format === 'HTML' || format === 'PDF') && deps.visuals)) return NOT_SUPPORTED(`DATAFORMAT=${format}`);
         if (type !== 'EINVOICE' && type !== 'EARCHIVE') return NOT_SUPPORTED(`DOCUMENTTYPE=${type}`);
         const ettn = toEttn(uuid ?? '');
         let xml: Buffer | null = null;
+        let direction: 'OUT' | 'IN' = 'OUT';
         const outgoing = await findInvoice(deps.db, c.tenantId, { ettn });
         if (outgoing) xml = (await deps.outgoing.document(c, { ettn })).document;
         else {
           const incoming = await findIncomingInvoice(deps.db, c.tenantId, ettn);
           if (incoming) xml = await deps.blobs.get(incoming.documentSha256);
+          direction = 'IN';
         }
         if (!xml) return NOT_FOUND;
-        const zip = await zipped(`${ettn}.xml`, xml);
+        if (format === 'HTML' || format === 'PDF') xml = (await deps.visuals!.visual(c, { direction, ettn }, format)).body;
+        const zip = await zipped(`${ettn}.${format === 'UBL' ? 'xml' : format.toLowerCase()}`, xml);
         document = { binaryData: zip, fileName: `${ettn}.zip`, hash: md5Hex(zip), currentDate: now() };
         return OK;
       });

@@ -24,6 +24,26 @@ export interface MailMessage {
    * key, so a message sent twice (sent, then the job's completion lost) is recognisably the same message.
    */
   messageId?: string;
+  /** Files sent with the message (e-Arşiv: the invoice's PDF and its signed UBL), built when it is sent. */
+  attachments?: MailAttachment[];
+}
+
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+}
+
+/** The message as nodemailer takes it (From comes from the transport's defaults). */
+function nodemailerMessage(msg: MailMessage) {
+  return {
+    to: msg.to,
+    subject: msg.subject,
+    text: msg.text,
+    ...(msg.html ? { html: msg.html } : {}),
+    ...(msg.messageId ? { messageId: msg.messageId } : {}),
+    ...(msg.attachments && msg.attachments.length > 0 ? { attachments: msg.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })) } : {}),
+  };
 }
 
 export interface Mailer {
@@ -80,7 +100,7 @@ export function createMailer(settings: MailSettings, logger: Logger): Mailer {
     kind: 'smtp',
     async send(msg) {
       try {
-        const info = await transport.sendMail({ to: msg.to, subject: msg.subject, text: msg.text, ...(msg.html ? { html: msg.html } : {}), ...(msg.messageId ? { messageId: msg.messageId } : {}) });
+        const info = await transport.sendMail(nodemailerMessage(msg));
         const rejected = (info.rejected ?? []).map(String);
         if (rejected.length > 0) log.warn({ to: msg.to, rejected, subject: msg.subject, messageId: info.messageId }, 'e-mail sent, but the SMTP server refused some recipients');
         log.info({ to: msg.to, subject: msg.subject, messageId: info.messageId, server: `${smtp.host}:${smtp.port}` }, 'e-mail sent');
@@ -104,7 +124,7 @@ function createOutboxMailer(settings: MailSettings, log: Logger): Mailer {
   return {
     kind: 'outbox',
     async send(msg) {
-      const info = await transport.sendMail({ to: msg.to, subject: msg.subject, text: msg.text, ...(msg.html ? { html: msg.html } : {}), ...(msg.messageId ? { messageId: msg.messageId } : {}) });
+      const info = await transport.sendMail(nodemailerMessage(msg));
       const eml = info.message as Buffer;
       await fs.promises.mkdir(dir, { recursive: true });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');

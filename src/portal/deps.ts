@@ -14,6 +14,7 @@ import type { GibStatusService } from '../services/gib-status.service';
 import type { InboxService } from '../services/inbox.service';
 import type { InvoiceCancelService } from '../services/invoice-cancel.service';
 import type { InvoiceService } from '../services/invoice.service';
+import type { InvoiceVisualService } from '../services/invoice-visual.service';
 import type { LedgerArchiveService } from '../services/ledger-archive.service';
 import type { LedgerService } from '../services/ledger.service';
 import type { OutgoingInvoiceService } from '../services/outgoing-invoices.service';
@@ -27,6 +28,8 @@ export interface PortalServices {
   ledgerArchive: LedgerArchiveService;
   activation: ActivationService;
   credits: CreditService;
+  /** UBL / HTML / PDF of an invoice, sent or received (src/services/invoice-visual.service.ts). */
+  visuals: InvoiceVisualService;
   /** GİB's side; null when the gateway has no GİB configured. */
   invoiceCancel: InvoiceCancelService | null;
   efaturaCancel: EfaturaCancelService | null;

@@ -1,8 +1,11 @@
 import type { Knex } from 'knex';
-import { findIncomingInvoice, listIncomingInvoices, type IncomingInvoiceRow } from '../db/incoming-invoices';
+import { envelopeById, type EnvelopeRow } from '../db/envelopes';
+import { findIncomingInvoice, listIncomingInvoices, listIncomingPage, type IncomingInvoiceRow } from '../db/incoming-invoices';
+import { entityHistory, type HistoryEntry } from '../db/machine-store';
 import { GatewayError } from '../faults';
 import type { Ettn } from '../ids';
 import { describeState, incomingInvoiceMachine, type ElogoStatus } from '../machines';
+import { turkishDayStart } from '../turkish-time';
 
 /**
  * A tenant's inbox: the invoices other companies sent it (incoming_invoices, filled by the gib.inbound task). Reads
@@ -29,6 +32,48 @@ export interface InboxQuery {
   to?: string | null;
   /** At most this many, oldest first (default 1000). */
   limit?: number;
+}
+
+/** A page of the inbox (the portal's Gelen Kutusu): newest first, filtered on the server, keyset pages. */
+export interface InboxPageQuery {
+  /** Days (YYYY-MM-DD, Turkish) the invoice arrived in, both included. */
+  from?: string | null;
+  to?: string | null;
+  senderVkn?: string | null;
+  /** A state of the incoming-invoice machine (INBOX, ACCEPTED, REJECTED, CANCELLED). */
+  state?: string | null;
+  /** cbc:ProfileID (TEMELFATURA, TICARIFATURA, …). */
+  profileId?: string | null;
+  invoiceNumber?: string | null;
+  pageSize?: number | null;
+  /** nextPageToken of the previous page. */
+  pageToken?: string | null;
+}
+
+export const INBOX_DEFAULT_PAGE_SIZE = 50;
+export const INBOX_MAX_PAGE_SIZE = 500;
+
+function day(value: string | null | undefined, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  // Round-tripped: Date.parse takes 2026-02-30 as 2 March.
+  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : null;
+  if (!parsed || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value) throw new GatewayError('REQUEST_FIELD', { field });
+  return value;
+}
+
+/** The page token: where the page ended (arrival time and id). Opaque to callers; checked when it comes back. */
+function encodeToken(row: IncomingInvoiceRow): string {
+  return Buffer.from(JSON.stringify([row.createdAt, row.id])).toString('base64url');
+}
+
+function decodeToken(token: string): { key: string; id: number } {
+  try {
+    const [key, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
+    if (typeof key === 'string' && key.length <= 30 && Number.isSafeInteger(id)) return { key, id: id as number };
+  } catch {
+    // falls through to the fault
+  }
+  throw new GatewayError('REQUEST_FIELD', { field: 'pageToken' });
 }
 
 function toView(row: IncomingInvoiceRow): IncomingInvoiceView {
@@ -63,6 +108,46 @@ export function createInboxService(deps: { db: Knex }) {
       const limit = q.limit ?? 1000;
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new GatewayError('REQUEST_FIELD', { field: 'limit (1–10000)' });
       return (await listIncomingInvoices(deps.db, tenantId, { from: q.from, to: q.to, limit })).map(toView);
+    },
+
+    /** A page of the inbox, newest first; every filter is applied by the database (a tenant may hold millions). */
+    async page(tenantId: number, q: InboxPageQuery = {}): Promise<{ invoices: IncomingInvoiceView[]; nextPageToken: string | null }> {
+      const from = day(q.from, 'from');
+      const to = day(q.to, 'to');
+      if (from && to && from > to) throw new GatewayError('REQUEST_FIELD', { field: 'from/to (from, to gününden sonra)' });
+      const pageSize = q.pageSize ?? INBOX_DEFAULT_PAGE_SIZE;
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > INBOX_MAX_PAGE_SIZE) throw new GatewayError('REQUEST_FIELD', { field: `pageSize (1–${INBOX_MAX_PAGE_SIZE})` });
+      if (q.senderVkn && !/^[0-9]{10,11}$/.test(q.senderVkn)) throw new GatewayError('REQUEST_FIELD', { field: 'senderVkn' });
+      if (q.state && !(q.state in incomingInvoiceMachine.states)) throw new GatewayError('REQUEST_FIELD', { field: 'state' });
+      if (q.profileId && !/^[A-Z_]{1,40}$/.test(q.profileId)) throw new GatewayError('REQUEST_FIELD', { field: 'profileId' });
+      if (q.invoiceNumber && !/^[A-Z0-9]{1,16}$/.test(q.invoiceNumber)) throw new GatewayError('REQUEST_FIELD', { field: 'invoiceNumber' });
+      const rows = await listIncomingPage(deps.db, tenantId, {
+        from: from && turkishDayStart(from).toISOString(),
+        to: to && turkishDayStart(to, 1).toISOString(),
+        senderVkn: q.senderVkn ?? null,
+        state: q.state ?? null,
+        profileId: q.profileId ?? null,
+        number: q.invoiceNumber ?? null,
+        after: q.pageToken ? decodeToken(q.pageToken) : null,
+        limit: pageSize + 1, // one more than asked: whether there is a next page, without an empty last one
+      });
+      const page = rows.slice(0, pageSize);
+      return { invoices: page.map(toView), nextPageToken: rows.length > pageSize ? encodeToken(page[page.length - 1]!) : null };
+    },
+
+    /** The incoming invoice's history (its machine's transitions), oldest first; only the tenant's own. */
+    async history(tenantId: number, ettn: Ettn): Promise<HistoryEntry[]> {
+      const row = await findIncomingInvoice(deps.db, tenantId, ettn);
+      if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
+      return entityHistory(deps.db, row.machine, row.id);
+    },
+
+    /** The envelope the incoming invoice came in (as received: the ZIP's blob); null when it is not known. */
+    async envelope(tenantId: number, ettn: Ettn): Promise<EnvelopeRow | null> {
+      const row = await findIncomingInvoice(deps.db, tenantId, ettn);
+      if (!row) throw new GatewayError('DOCUMENT_NOT_FOUND');
+      const envelope = await envelopeById(deps.db, row.envelopeId, 'IN');
+      return envelope && envelope.tenantId === tenantId ? envelope : null;
     },
 
     /** One incoming invoice by its ETTN; DOCUMENT_NOT_FOUND when the tenant has none. */

@@ -21,6 +21,8 @@ export interface UblPartyFields {
   hasPartyName: boolean;
   /** cac:Person */
   person: { firstName: string | undefined; middleName: string | undefined; familyName: string | undefined } | undefined;
+  /** cac:Contact/cbc:ElectronicMail (e-Arşiv: where the invoice is mailed). */
+  email: string | undefined;
 }
 
 /** cac:AccountingSupplierParty / cac:AccountingCustomerParty: whether the holder is there, and its cac:Party. */
@@ -72,6 +74,7 @@ function partyHolder(root: XmlElement, role: 'AccountingSupplierParty' | 'Accoun
       name: text(partyName, 'Name'),
       hasPartyName: partyName !== undefined,
       person: person ? { firstName: text(person, 'FirstName'), middleName: text(person, 'MiddleName'), familyName: text(person, 'FamilyName') } : undefined,
+      email: text(firstChild(p, CAC, 'Contact'), 'ElectronicMail'),
     },
   };
 }

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     metricsServer?.close();
     await gateway.worker.stop();
     gateway.mailer.close();
+    await gateway.renderer.close();
     await gateway.signers.close();
     await db.destroy();
     process.exit(0);

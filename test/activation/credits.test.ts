@@ -84,7 +84,7 @@ describe('kontör: prices, amounts and configuration', () => {
     for (const [state, event] of [['RECEIVED', 'FAIL'], ['SIGNED', 'FAIL'], ['IN_REPORT', 'REPORT_REJECTED'], ['REPORTED', 'REPORT_REJECTED']] as const) {
       expect(transition(earsivInvoiceMachine, state, event, PASS).effects, `${state} × ${event}`).to.deep.equal(['credits.refund']);
     }
-    expect(transition(earsivInvoiceMachine, 'REPORTED', 'REPORT_ACCEPTED', PASS).effects).to.deep.equal([]);
+    expect(transition(earsivInvoiceMachine, 'REPORTED', 'REPORT_ACCEPTED', PASS).effects).not.to.include('credits.refund');
   });
 });
 

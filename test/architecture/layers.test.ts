@@ -20,6 +20,7 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: RegExp }> = [
   { name: 'xml, zip, ubl, machines, http', paths: /^(xml|zip|ubl|machines|http)\// },
   { name: 'pure checks and codecs: validation, signing, GİB protocol, ledgers', paths: /^(validation|signing|gib\/protocol|ledger)\// },
   { name: 'the service catalogue and the kontör price list (pure data, read by the configuration)', paths: /^activation\/(catalogue|prices)\.ts$/ },
+  { name: 'invoice visuals (the XSLT sandbox, the default page, the PDF browser; their settings are read by the configuration)', paths: /^visuals\// },
   { name: 'configuration (describes the signers, so above signing)', paths: /^config\.ts$/ },
   { name: 'GİB clients, database (repositories, machine store, job queue), blob storage', paths: /^(gib|db|storage)\// },
   { name: 'e-mail notices (the SMTP sender, and its queue over the job queue)', paths: /^notify\// },

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import * as soap from 'soap';
 import { zipFiles, zipOne } from '../../src/zip/write';
-import { unpackDocument } from '../../src/zip/read';
+import { unpackDocument, unpackFiles } from '../../src/zip/read';
 import { OTHER_VKN, soapClient, TEST_PASSWORD, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { startPostBoxWorld, type PostBoxWorld } from '../helpers/postbox-world';
 import { makeInvoice } from '../helpers/invoices';
@@ -193,6 +193,12 @@ describe('e-Logo PostBoxService: node-soap from ?singleWsdl, against the gateway
     const [d] = await seller.GetDocumentDataAsync({ sessionID: sellerSession, uuid: efatura, paramList: { string: ['DOCUMENTTYPE=EINVOICE', 'DATAFORMAT=UBL'] } });
     expect(d.GetDocumentDataResult.resultCode).to.equal(1);
     expect(Buffer.from(d.document.binaryData.Value, 'base64').subarray(0, 2).toString()).to.equal('PK');
+    // DATAFORMAT=HTML: the invoice's visual (src/visuals), zipped the same way.
+    const [h] = await seller.GetDocumentDataAsync({ sessionID: sellerSession, uuid: efatura, paramList: { string: ['DOCUMENTTYPE=EINVOICE', 'DATAFORMAT=HTML'] } });
+    expect(h.GetDocumentDataResult.resultCode).to.equal(1);
+    const [page] = await unpackFiles(Buffer.from(h.document.binaryData.Value, 'base64'), { maxEntries: 1, maxUnzippedBytes: 1 << 24 });
+    expect(page!.name).to.equal(`${efatura}.html`);
+    expect(page!.bytes.toString('utf8')).to.include(efatura).and.include("default-src 'none'");
     const [v] = await seller.GetValidateGIBUserAsync({ sessionID: sellerSession, paramList: { string: [`VKN=${OTHER_VKN}`, 'DOCUMENTTYPE=0'] } });
     const out = list<string>(v.GetValidateGIBUserResult.outputList.string);
     expect(out).to.include('ISGIBUSER=1');

@@ -74,6 +74,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     },
     async close() {
       await gateway.worker.stop();
+      await gateway.renderer.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await testDb.destroy();

@@ -129,6 +129,8 @@ export interface ParsedMail {
   subject: string;
   text: string | null;
   html: string | null;
+  /** Parts sent as attachments (Content-Disposition: attachment), decoded to their bytes. */
+  attachments: Array<{ filename: string; contentType: string; content: Buffer }>;
 }
 
 /** RFC 2047: `=?UTF-8?B?…?=` / `=?UTF-8?Q?…?=` words decoded (whitespace between two of them dropped). */
@@ -176,7 +178,7 @@ function decodeBody(body: string, encoding: string | undefined, contentType: str
 /** Reads a received message's subject and its text and HTML bodies. */
 export function parseMail(raw: string): ParsedMail {
   const { headers, body } = splitHead(raw);
-  const out: ParsedMail = { headers, subject: decodeWords(headers.subject ?? ''), text: null, html: null };
+  const out: ParsedMail = { headers, subject: decodeWords(headers.subject ?? ''), text: null, html: null, attachments: [] };
   const visit = (h: Record<string, string>, b: string): void => {
     const type = h['content-type'] ?? 'text/plain';
     const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
@@ -186,6 +188,14 @@ export function parseMail(raw: string): ParsedMail {
         const p = splitHead(part);
         visit(p.headers, p.body);
       }
+      return;
+    }
+    const disposition = h['content-disposition'] ?? '';
+    if (/^attachment/i.test(disposition)) {
+      const enc = (h['content-transfer-encoding'] ?? '7bit').toLowerCase();
+      const content = enc === 'base64' ? Buffer.from(b.replace(/\s+/g, ''), 'base64') : enc === 'quoted-printable' ? qpBytes(b.replace(/=\r?\n/g, '')) : Buffer.from(b.replace(/\r?\n$/, ''), 'utf8');
+      const filename = decodeWords(/filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? '');
+      out.attachments.push({ filename, contentType: type.split(';')[0]!.trim().toLowerCase(), content });
       return;
     }
     const decoded = decodeBody(b, h['content-transfer-encoding'], type).replace(/\n$/, '');

@@ -11,6 +11,8 @@ import * as m009 from './009_ledger_archive';
 import * as m010 from './010_activation';
 import * as m011 from './011_elogo';
 import * as m012 from './012_portal';
+import * as m013 from './013_invoice_mail';
+import * as m014 from './014_inbox_list';
 
 export interface Migration {
   name: string;
@@ -32,4 +34,6 @@ export const migrations: Migration[] = [
   { name: '010_activation', ...m010 },
   { name: '011_elogo', ...m011 },
   { name: '012_portal', ...m012 },
+  { name: '013_invoice_mail', ...m013 },
+  { name: '014_inbox_list', ...m014 },
 ];

@@ -15,9 +15,11 @@ import type { GibUserDirectory } from '../../services/gib-users';
 import type { InboxService, IncomingInvoiceView } from '../../services/inbox.service';
 import type { InvoiceCancelService } from '../../services/invoice-cancel.service';
 import type { InvoiceService } from '../../services/invoice.service';
+import type { InvoiceVisualService } from '../../services/invoice-visual.service';
 import type { BlobStore } from '../../storage/blob-store';
 import { argBool, argEttn, argString, soapOperation, type OperationDeps } from '../operation';
 import { invoiceStatusXml } from './invoice-status';
+import { argFormat } from './outgoing-operations';
 
 const TEN_DAYS_MS = 10 * 24 * 3600_000;
 
@@ -32,6 +34,7 @@ interface Deps extends OperationDeps {
   };
   blobs: BlobStore;
   clock: () => Date;
+  visuals: InvoiceVisualService;
 }
 
 function dateArg(value: string | undefined, field: string): string | null {
@@ -109,8 +112,12 @@ export function gibOperations(deps: Deps) {
     }),
 
     GetIncomingInvoice: soapOperation('GetIncomingInvoice', deps, async (caller, args) => {
+      const format = argFormat(args.format);
       const view = await incoming(caller, argEttn(args.ettn));
-      return { invoice: incomingView(view, await deps.blobs.get(view.documentSha256)) };
+      const invoice = incomingView(view, await deps.blobs.get(view.documentSha256));
+      if (format === 'UBL') return { invoice };
+      const v = await deps.visuals.visual(caller, { direction: 'IN', ettn: view.ettn }, format);
+      return { invoice, visual: { fileName: v.fileName, contentType: v.contentType, content: v.body.toString('base64') } };
     }),
 
     CancelInvoice: soapOperation('CancelInvoice', deps, async (caller, args) => {

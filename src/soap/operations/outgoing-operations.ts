@@ -1,12 +1,14 @@
 /**
  * ListOutgoingInvoices and GetInvoiceDocument: the invoices the company sent. Thin handlers: arguments → the
- * outgoing-invoice service → the WSDL's OutgoingInvoice, written as XML directly (a page holds up to 500 of them;
- * see invoice-status.ts for why not node-soap's serialiser).
+ * outgoing-invoice service (and, for an HTML or PDF document, the invoice-visual service) → the WSDL's
+ * OutgoingInvoice, written as XML directly (a page holds up to 500 of them; see invoice-status.ts for why not
+ * node-soap's serialiser).
  */
 import { GatewayError } from '../../faults';
 import type { DocumentKind } from '../../db/invoices';
 import type { PortalTab } from '../../machines';
 import type { OutgoingInvoiceService, OutgoingInvoiceSummary } from '../../services/outgoing-invoices.service';
+import { VISUAL_FORMATS, type InvoiceVisualService, type VisualFormat } from '../../services/invoice-visual.service';
 import { argEttn, argString, soapOperation, type OperationDeps } from '../operation';
 import { el } from './invoice-status';
 
@@ -33,14 +35,19 @@ function outgoingInvoiceXml(v: OutgoingInvoiceSummary): { $xml: string } {
   };
 }
 
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], field: string): T | null {
+export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], field: string): T | null {
   const v = argString(value);
   if (v === null) return null;
   if (!(allowed as readonly string[]).includes(v)) throw new GatewayError('REQUEST_FIELD', { field });
   return v as T;
 }
 
-export function outgoingOperations(deps: OperationDeps & { outgoing: OutgoingInvoiceService }) {
+/** GetInvoiceDocument's and GetIncomingInvoice's `format`: UBL when absent. */
+export function argFormat(value: string | undefined): VisualFormat {
+  return oneOf(value, VISUAL_FORMATS, 'format (UBL, HTML veya PDF)') ?? 'UBL';
+}
+
+export function outgoingOperations(deps: OperationDeps & { outgoing: OutgoingInvoiceService; visuals: InvoiceVisualService }) {
   return {
     ListOutgoingInvoices: soapOperation('ListOutgoingInvoices', deps, async (caller, args) => {
       const pageSize = argString(args.pageSize);
@@ -64,8 +71,19 @@ export function outgoingOperations(deps: OperationDeps & { outgoing: OutgoingInv
     }),
 
     GetInvoiceDocument: soapOperation('GetInvoiceDocument', deps, async (caller, args) => {
-      const d = await deps.outgoing.document(caller, { ettn: argEttn(args.ettn), invoiceNumber: argString(args.invoiceNumber) });
-      return { invoice: outgoingInvoiceXml(d.invoice), fileName: d.fileName, signed: d.signed, document: d.document.toString('base64') };
+      const ettn = argEttn(args.ettn);
+      const invoiceNumber = argString(args.invoiceNumber);
+      if (!ettn === !invoiceNumber) throw new GatewayError('REQUEST_FIELD', { field: 'ettn veya invoiceNumber (yalniz biri)' });
+      const format = argFormat(args.format);
+      const d = await deps.outgoing.document(caller, { ettn, invoiceNumber });
+      const v = format === 'UBL' ? null : await deps.visuals.visual(caller, { direction: 'OUT', ettn: d.invoice.ettn }, format);
+      return {
+        invoice: outgoingInvoiceXml(d.invoice),
+        fileName: v?.fileName ?? d.fileName,
+        signed: d.signed,
+        document: (v?.body ?? d.document).toString('base64'),
+        contentType: v?.contentType ?? 'application/xml',
+      };
     }),
   };
 }
