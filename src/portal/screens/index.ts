@@ -3,8 +3,9 @@ import { cancelRequestsScreen } from './cancel-requests';
 import { earsivScreen } from './earsiv';
 import { edefterScreen } from './edefter';
 import { efaturaScreen } from './efatura';
+import { efaturaOutboxScreen } from './efatura-outbox';
 import { esaklamaScreen } from './esaklama';
 import { homeScreen } from './home';
 import { servicesScreen } from './services';
 
-export const SCREENS = [homeScreen, efaturaScreen, cancelRequestsScreen, earsivScreen, edefterScreen, esaklamaScreen, servicesScreen] as const;
+export const SCREENS = [homeScreen, efaturaOutboxScreen, efaturaScreen, cancelRequestsScreen, earsivScreen, edefterScreen, esaklamaScreen, servicesScreen] as const;

@@ -1,0 +1,186 @@
+/**
+ * The portal's Giden Kutusu pages with a million invoices (issue 16: a list page answers in < 100 ms with 1,000,000
+ * invoices in the database): the whole HTML page over HTTP as a browser gets it — session cookie checked, the list
+ * service's page, the tab's extra reads (error texts, e-mail deliveries), the kontör header, the page drawn.
+ *
+ *   npx tsx bench/portal-list.bench.ts [N=1000000] [REPEATS=30]
+ *   GW_DATABASE_URL=postgres://…/db npx tsx bench/portal-list.bench.ts        the same on PostgreSQL (an empty database)
+ *   BENCH_DATA_DIR=/tmp/list-bench npx tsx bench/portal-list.bench.ts          keeps the SQLite file there and reuses it
+ *                                                                              (the same data set as outgoing-list.bench.ts)
+ *
+ * The data set is bench/lib/invoice-set.ts's (as the SOAP list benchmark). Each page is asked REPEATS times after two
+ * warm-up calls, one at a time: median, 95th percentile and maximum, client-measured (request written → page read).
+ * The export is timed to its first 1000 rows (then the download is dropped).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { createDb, dbClient, migrate } from '../src/db/connect';
+import { listenHttp } from '../src/http/server';
+import { build } from './lib/invoice-set';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const REPEATS = Number(process.argv[3] ?? 30);
+const VKN = '1234567801';
+const OTHER_VKN = '9876543210';
+const USER = 'bench';
+const PASSWORD = 'bench-password-1';
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function cookiesOf(res: Response): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    const i = pair!.indexOf('=');
+    out[pair!.slice(0, i).trim()] = pair!.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** Logs in as a browser would (the login form's CSRF cookie and field): the session cookie. */
+async function login(base: string): Promise<string> {
+  const form = await fetch(`${base}/portal/giris`);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const loginCookie = Object.entries(cookiesOf(form)).map(([k, v]) => `${k}=${v}`).join('; ');
+  const res = await fetch(`${base}/portal/giris`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
+    body: new URLSearchParams({ _csrf: csrf, kullanici: USER, sifre: PASSWORD }).toString(),
+  });
+  const session = cookiesOf(res).oe_portal;
+  if (res.status !== 303 || !session) throw new Error(`portal login refused: HTTP ${res.status}`);
+  return `oe_portal=${session}`;
+}
+
+async function main() {
+  const keep = process.env.BENCH_DATA_DIR;
+  const dataDir = keep ? (fs.mkdirSync(keep, { recursive: true }), keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'gw-portal-bench-'));
+  const config = loadConfig({ ...process.env, GW_DATA_DIR: dataDir, GW_PORT: '0', GW_WORKER: 'false' });
+  const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
+  await migrate(db);
+  const logger = pino({ level: 'warn' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const gw = await createApp({ config, db, logger });
+  const built = await gw.services.tenants.findTenantByVkn(VKN);
+  const tenant = built ?? (await gw.services.tenants.createTenant({ vkn: VKN, title: 'BENCH A.S.' }));
+  if (!built) {
+    const other = await gw.services.tenants.createTenant({ vkn: OTHER_VKN, title: 'OTHER A.S.' });
+    await gw.services.tenants.createUser(tenant.id, USER, PASSWORD);
+    const t0 = Date.now();
+    await build(db, tenant.id, N, 1);
+    await build(db, other.id, Math.floor(N / 10), 2);
+    if (dbClient(db) === 'postgres') await db.raw('analyze invoices');
+    console.log(`${dbClient(db)}: ${N.toLocaleString('en')} invoices (+ ${Math.floor(N / 10).toLocaleString('en')} of another company) built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  } else {
+    console.log(`${dbClient(db)}: reusing the ${(await db('invoices').where({ tenant_id: tenant.id }).count({ n: '*' }))[0]!.n} invoices in ${dataDir}`);
+  }
+
+  const server = await listenHttp(gw.app, 0, '127.0.0.1', config.http);
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let cookie = '';
+
+  const page = async (p: string) => {
+    const started = process.hrtime.bigint();
+    const res = await fetch(base + p, { headers: { cookie } });
+    const text = await res.text();
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    return { ms, rows: text.split('<tr').length - 2 - (text.includes('class="empty"') ? 1 : 0) };
+  };
+  /** The export, until its first `rows` rows have arrived (then the download is dropped). */
+  const exportFirst = async (p: string, rows: number) => {
+    const abort = new AbortController();
+    const started = process.hrtime.bigint();
+    const res = await fetch(base + p, { headers: { cookie }, signal: abort.signal });
+    if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status}`);
+    const reader = res.body!.getReader();
+    let lines = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (const b of value) if (b === 10) lines++;
+      if (lines > rows) break;
+    }
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
+    return { ms, rows: Math.min(lines - 1, rows) };
+  };
+
+  // Keyset tokens deep inside a list: where a walk would be halfway through it.
+  const tokenAt = async (kind: string, states: string[] | null, offset: number) => {
+    const q = db('invoices').where({ tenant_id: tenant.id, kind });
+    if (states) q.whereIn('state', states);
+    const r = (await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).offset(offset).limit(1).select('created_at', 'id'))[0];
+    return Buffer.from(JSON.stringify(['CREATED', String(r.created_at), Number(r.id)])).toString('base64url');
+  };
+  const efaturaCount = Number((await db('invoices').where({ tenant_id: tenant.id, kind: 'EFATURA' }).count({ n: '*' }))[0]!.n);
+  const successStates = ['SUCCESS', 'CANCELLED', 'CANCEL_REPORTED'];
+  const successCount = Number((await db('invoices').where({ tenant_id: tenant.id, kind: 'EARSIV' }).whereIn('state', successStates).count({ n: '*' }))[0]!.n);
+  const someInvoice = (await db('invoices').where({ tenant_id: tenant.id, kind: 'EARSIV' }).orderBy('id').offset(Math.floor(N / 3)).first('ettn')).ettn as string;
+
+  const EF = '/portal/e-fatura/giden';
+  const EA = '/portal/e-arsiv/giden';
+  const questions: Array<[string, string]> = [
+    ['e-Fatura Giden Kutusu, first page (100)', EF],
+    ['e-Fatura, largest page (500)', `${EF}?boyut=500`],
+    [`e-Fatura, keyset page after ${Math.floor(efaturaCount / 2).toLocaleString('en')}`, `${EF}?sayfa=${await tokenAt('EFATURA', null, Math.floor(efaturaCount / 2))}&no=1500`],
+    ['e-Fatura, large customer', `${EF}?alici=1000000003`],
+    ['e-Fatura, series ABC', `${EF}?onek=ABC`],
+    ['e-Fatura, state AWAITING_RECEIVER', `${EF}?durum=AWAITING_RECEIVER`],
+    ['e-Fatura, one issue month (by issue date)', `${EF}?baslangic=2025-06-01&bitis=2025-06-30&tarihTuru=fatura`],
+    ['e-Fatura, ten-year range', `${EF}?baslangic=2016-01-01&bitis=2026-12-31`],
+    ['e-Arşiv tab Henüz Sonuçlanmamış', EA],
+    ['e-Arşiv tab Başarılı', `${EA}?sekme=basarili`],
+    ['e-Arşiv tab Hatalı (error texts)', `${EA}?sekme=hatali`],
+    [`e-Arşiv Başarılı, keyset page after ${Math.floor(successCount / 2).toLocaleString('en')}`, `${EA}?sekme=basarili&sayfa=${await tokenAt('EARSIV', successStates, Math.floor(successCount / 2))}&no=3000`],
+    ['e-Arşiv Hatalı, one created day', `${EA}?sekme=hatali&baslangic=2026-03-10&bitis=2026-03-10`],
+    ['e-Arşiv Başarılı, series EAR2025, ten years', `${EA}?sekme=basarili&onek=EAR2025&baslangic=2016-01-01&bitis=2026-12-31`],
+    ['e-Arşiv invoice page (history, e-mail)', `${EA}/${someInvoice}`],
+  ];
+
+  // Logged in only now: the queries above hold SQLite's thread long enough for a kept-alive connection to time out.
+  cookie = await login(base);
+  console.log(`\n| page | invoices on the page | median ms | p95 ms | max ms |\n|---|---:|---:|---:|---:|`);
+  const results: Array<{ name: string; rows: number; median: number; p95: number; max: number }> = [];
+  const measure = async (name: string, call: () => Promise<{ ms: number; rows: number }>) => {
+    await call();
+    await call();
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < REPEATS; i++) {
+      const r = await call();
+      times.push(r.ms);
+      rows = r.rows;
+    }
+    times.sort((a, b) => a - b);
+    const result = { name, rows, median: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1]! };
+    results.push(result);
+    console.log(`| ${name} | ${rows} | ${result.median.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.max.toFixed(1)} |`);
+  };
+  for (const [name, p] of questions) await measure(name, () => page(p));
+  await measure("Excel'e Aktar, first 1000 rows (e-Arşiv Başarılı)", () => exportFirst(`${EA}/excel?sekme=basarili`, 1000));
+  await measure("Excel'e Aktar, first 1000 rows (e-Fatura, ten years)", () => exportFirst(`${EF}/excel?baslangic=2016-01-01&bitis=2026-12-31`, 1000));
+
+  const pages = results.filter((r) => !r.name.startsWith("Excel'e"));
+  const worst = pages.reduce((a, b) => (b.p95 > a.p95 ? b : a));
+  console.log(`\nworst page p95: ${worst.p95.toFixed(1)} ms (${worst.name}); goal < 100 ms per page: ${pages.every((r) => r.max < 100) ? 'met by every call' : pages.every((r) => r.p95 < 100) ? 'met at p95' : 'NOT met'}`);
+
+  server.closeAllConnections();
+  server.close();
+  await gw.renderer.close();
+  await db.destroy();
+  if (!keep) fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(String(err?.stack ?? err).slice(0, 2000), err?.cause ?? '');
+  process.exit(1);
+});
