@@ -4,7 +4,7 @@
  * so another tenant's invoice is as absent as one that never existed.
  */
 import type { Knex } from 'knex';
-import { findInvoice, listInvoices, type DocumentKind, type InvoiceRow } from '../db/invoices';
+import { findInvoice, listInvoices, listKey, type DocumentKind, type InvoiceRow } from '../db/invoices';
 import { GatewayError } from '../faults';
 import type { Ettn } from '../ids';
 import { earsivInvoiceMachine, efaturaInvoiceMachine, portalTab, type ElogoStatus, type PortalTab, type StateSpec } from '../machines';
@@ -102,9 +102,8 @@ function nextDay(d: string): string {
 type Order = 'CREATED' | 'ISSUED' | 'NUMBER';
 
 /** The page token: where the page ended, in the order it was read. Opaque to callers; checked when it comes back. */
-function encodeToken(order: Order, row: InvoiceRow): string {
-  const key = order === 'NUMBER' ? row.number : order === 'ISSUED' ? row.issueDate : row.createdAt;
-  return Buffer.from(JSON.stringify([order, key, row.id])).toString('base64url');
+function encodeToken(order: Order, at: { key: string; id: number }): string {
+  return Buffer.from(JSON.stringify([order, at.key, at.id])).toString('base64url');
 }
 
 function decodeToken(token: string, order: Order): { key: string; id: number } {
@@ -136,7 +135,7 @@ function summaryOf(row: InvoiceRow): OutgoingInvoiceSummary {
   };
 }
 
-export function createOutgoingInvoiceService(deps: { db: Knex; blobs: BlobStore }) {
+export function createOutgoingInvoiceService(deps: { db: Knex; blobs: BlobStore; /** See LIST_SCAN_ROWS. */ listScanRows?: number }) {
   return {
     async list(caller: Caller, query: OutgoingListQuery): Promise<{ invoices: OutgoingInvoiceSummary[]; nextPageToken: string | null }> {
       const dateBy = query.dateBy ?? 'CREATED';
@@ -167,7 +166,7 @@ export function createOutgoingInvoiceService(deps: { db: Knex; blobs: BlobStore 
       // read, so the page is in date order: in number order, a day two years back under a busy series was read
       // after every later number.
       const order: Order = query.numberPrefix && !from && !to ? 'NUMBER' : dateBy;
-      const rows = await listInvoices(deps.db, caller.tenantId, {
+      const { rows, resumeAfter } = await listInvoices(deps.db, caller.tenantId, {
         dateBy,
         order,
         ...bounds,
@@ -177,12 +176,13 @@ export function createOutgoingInvoiceService(deps: { db: Knex; blobs: BlobStore 
         numberPrefix: query.numberPrefix ?? null,
         after: query.pageToken ? decodeToken(query.pageToken, order) : null,
         limit: pageSize + 1, // one more than asked: whether there is a next page, without an empty last one
+        ...(deps.listScanRows ? { scanRows: deps.listScanRows } : {}),
       });
       const page = rows.slice(0, pageSize);
-      return {
-        invoices: page.map(summaryOf),
-        nextPageToken: rows.length > pageSize ? encodeToken(order, page[page.length - 1]!) : null,
-      };
+      // A page may be short and still have a next one: its filters matched fewer rows than asked within the rows
+      // one page reads (LIST_SCAN_ROWS), and the next page goes on from where the reading stopped.
+      const next = rows.length > pageSize ? listKey(order, page[page.length - 1]!) : resumeAfter;
+      return { invoices: page.map(summaryOf), nextPageToken: next ? encodeToken(order, next) : null };
     },
 
     async document(caller: Caller, ref: { ettn?: Ettn | null; invoiceNumber?: string | null }): Promise<OutgoingDocument> {
