@@ -15,55 +15,26 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
-import { createApp, SOAP_PATH } from '../src/app';
-import { loadConfig } from '../src/config';
-import { createDb, dbClient, migrate } from '../src/db/connect';
+import { SOAP_PATH } from '../src/app';
 import { listenHttp } from '../src/http/server';
 import { buildUsernameTokenHeader } from '../src/security/wsse';
-import { build } from './lib/invoice-set';
+import { BENCH_PASSWORD, BENCH_USER, openListGateway } from './lib/list-gateway';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const REPEATS = Number(process.argv[3] ?? 30);
-const VKN = '1234567801';
-const OTHER_VKN = '9876543210';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 async function main() {
-  const keep = process.env.BENCH_DATA_DIR;
-  const dataDir = keep ? (fs.mkdirSync(keep, { recursive: true }), keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'gw-list-bench-'));
-  const config = loadConfig({ ...process.env, GW_DATA_DIR: dataDir, GW_PORT: '0', GW_WORKER: 'false' });
-  const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
-  await migrate(db);
-  const logger = pino({ level: 'warn' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const gw = await createApp({ config, db, logger });
-  const built = await gw.services.tenants.findTenantByVkn(VKN);
-  const tenant = built ?? (await gw.services.tenants.createTenant({ vkn: VKN, title: 'BENCH A.S.' }));
-  if (!built) {
-    const other = await gw.services.tenants.createTenant({ vkn: OTHER_VKN, title: 'OTHER A.S.' });
-    await gw.services.tenants.createUser(tenant.id, 'bench', 'bench-password-1');
-    const t0 = Date.now();
-    await build(db, tenant.id, N, 1);
-    await build(db, other.id, Math.floor(N / 10), 2);
-    // PostgreSQL's autovacuum analyzes a table this changed by itself, a while later: done now so the run does not
-    // depend on when. SQLite gets no ANALYZE, as in the gateway (listInvoices names its indexes).
-    if (dbClient(db) === 'postgres') await db.raw('analyze invoices');
-    const buildSeconds = (Date.now() - t0) / 1000;
-    console.log(`${dbClient(db)}: ${N.toLocaleString('en')} invoices (+ ${Math.floor(N / 10).toLocaleString('en')} of another company) built in ${buildSeconds.toFixed(0)} s`);
-  } else {
-    console.log(`${dbClient(db)}: reusing the ${(await db('invoices').where({ tenant_id: tenant.id }).count({ n: '*' }))[0]!.n} invoices in ${dataDir}`);
-  }
+  const { dataDir, kept, config, db, gw, tenant } = await openListGateway(N, 'gw-list-bench-');
 
   const server = await listenHttp(gw.app, 0, '127.0.0.1', config.http);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${SOAP_PATH}`;
   const call = async (fields: Record<string, string>) => {
-    const security = buildUsernameTokenHeader('bench', 'bench-password-1', { nonce: randomBytes(16), created: new Date().toISOString() });
+    const security = buildUsernameTokenHeader(BENCH_USER, BENCH_PASSWORD, { nonce: randomBytes(16), created: new Date().toISOString() });
     const body = Object.entries(fields).map(([k, v]) => `<gw:${k}>${v}</gw:${k}>`).join('');
     const envelope = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:gw="urn:acik-entegrator:gateway:1"><soap:Header>${security}</soap:Header><soap:Body><gw:ListOutgoingInvoicesRequest>${body}</gw:ListOutgoingInvoicesRequest></soap:Body></soap:Envelope>`;
     const started = process.hrtime.bigint();
@@ -141,7 +112,7 @@ async function main() {
   server.closeAllConnections();
   server.close();
   await db.destroy();
-  if (!keep) fs.rmSync(dataDir, { recursive: true, force: true });
+  if (!kept) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 main().catch((err) => {

@@ -13,22 +13,12 @@
  * The export is timed to its first 1000 rows (then the download is dropped).
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
-import { createApp } from '../src/app';
-import { loadConfig } from '../src/config';
-import { createDb, dbClient, migrate } from '../src/db/connect';
 import { listenHttp } from '../src/http/server';
-import { build } from './lib/invoice-set';
+import { BENCH_PASSWORD, BENCH_USER, openListGateway } from './lib/list-gateway';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const REPEATS = Number(process.argv[3] ?? 30);
-const VKN = '1234567801';
-const OTHER_VKN = '9876543210';
-const USER = 'bench';
-const PASSWORD = 'bench-password-1';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -53,7 +43,7 @@ async function login(base: string): Promise<string> {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
-    body: new URLSearchParams({ _csrf: csrf, kullanici: USER, sifre: PASSWORD }).toString(),
+    body: new URLSearchParams({ _csrf: csrf, kullanici: BENCH_USER, sifre: BENCH_PASSWORD }).toString(),
   });
   const session = cookiesOf(res).oe_portal;
   if (res.status !== 303 || !session) throw new Error(`portal login refused: HTTP ${res.status}`);
@@ -61,26 +51,7 @@ async function login(base: string): Promise<string> {
 }
 
 async function main() {
-  const keep = process.env.BENCH_DATA_DIR;
-  const dataDir = keep ? (fs.mkdirSync(keep, { recursive: true }), keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'gw-portal-bench-'));
-  const config = loadConfig({ ...process.env, GW_DATA_DIR: dataDir, GW_PORT: '0', GW_WORKER: 'false' });
-  const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
-  await migrate(db);
-  const logger = pino({ level: 'warn' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const gw = await createApp({ config, db, logger });
-  const built = await gw.services.tenants.findTenantByVkn(VKN);
-  const tenant = built ?? (await gw.services.tenants.createTenant({ vkn: VKN, title: 'BENCH A.S.' }));
-  if (!built) {
-    const other = await gw.services.tenants.createTenant({ vkn: OTHER_VKN, title: 'OTHER A.S.' });
-    await gw.services.tenants.createUser(tenant.id, USER, PASSWORD);
-    const t0 = Date.now();
-    await build(db, tenant.id, N, 1);
-    await build(db, other.id, Math.floor(N / 10), 2);
-    if (dbClient(db) === 'postgres') await db.raw('analyze invoices');
-    console.log(`${dbClient(db)}: ${N.toLocaleString('en')} invoices (+ ${Math.floor(N / 10).toLocaleString('en')} of another company) built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  } else {
-    console.log(`${dbClient(db)}: reusing the ${(await db('invoices').where({ tenant_id: tenant.id }).count({ n: '*' }))[0]!.n} invoices in ${dataDir}`);
-  }
+  const { dataDir, kept, config, db, gw, tenant } = await openListGateway(N, 'gw-portal-bench-');
 
   const server = await listenHttp(gw.app, 0, '127.0.0.1', config.http);
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -177,7 +148,7 @@ async function main() {
   server.close();
   await gw.renderer.close();
   await db.destroy();
-  if (!keep) fs.rmSync(dataDir, { recursive: true, force: true });
+  if (!kept) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 main().catch((err) => {

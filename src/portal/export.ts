@@ -7,6 +7,7 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { isGatewayError } from '../faults';
+import { faultText } from './router';
 
 export const EXPORT_MAX_ROWS = 100_000;
 const BOM = '\uFEFF';
@@ -92,7 +93,7 @@ export async function streamCsv<T>(res: Response, x: CsvExport<T>): Promise<{ ro
     if (cut) await write(csvLine([`Liste ${max.toLocaleString('tr-TR')} satırla sınırlandı: devamı bu dosyada yok. Tarih aralığını daraltıp yeniden aktarın.`]));
   } catch (err) {
     x.logger?.error({ err }, 'portal export failed');
-    const why = isGatewayError(err) ? `${err.message} (${err.code})` : 'SİSTEM HATASI';
+    const why = isGatewayError(err) ? faultText(err) : 'SİSTEM HATASI';
     await write(csvLine([`Aktarım tamamlanamadı: ${why}. Dosya eksiktir.`]));
   } finally {
     await pages.return?.();

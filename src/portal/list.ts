@@ -13,7 +13,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type OutgoingInvoiceSummary, type Out
 import { turkishDay } from '../turkish-time';
 import { csvAmount, EXPORT_MAX_ROWS, streamCsv } from './export';
 import { formatAmount, formatDay, formatTime, html, type Html } from './html';
-import type { PortalContext } from './router';
+import { faultText, type PortalContext } from './router';
 
 /** Where the portal is mounted (src/portal/portal.ts PORTAL_PATH; not imported from there: it imports the screens). */
 export const PORTAL_PREFIX = '/portal';
@@ -256,7 +256,7 @@ export async function loadOutbox(ctx: PortalContext, kind: DocumentKind): Promis
 }
 
 export function errorBox(err: GatewayError | null): Html {
-  return err ? html`<div class="flash error" role="alert">${err.message} (${err.code})</div>` : html``;
+  return err ? html`<div class="flash error" role="alert">${faultText(err)}</div>` : html``;
 }
 
 /** "Excel'e Aktar": the link, with the list's filters (from its first row, whatever page is shown). */

@@ -13,7 +13,7 @@ import { GatewayError } from '../faults';
 import type { PortalDeps } from './deps';
 import { html } from './html';
 import { barePage, page } from './layout';
-import { contextFor, routesOn, sendHtml, type PortalHandler, type PortalScreen } from './router';
+import { contextFor, faultText, routesOn, sendHtml, type PortalHandler, type PortalScreen } from './router';
 import { createPortalSessions, LOGIN_CSRF_COOKIE, newToken, SESSION_COOKIE, type PortalSession } from './session';
 import { loginPage } from './screens/login';
 import { SCREENS } from './screens';
@@ -115,7 +115,7 @@ export function mountPortal(app: Express, deps: PortalDeps): void {
     };
     if (crossSite(req) || !sameToken(typeof body._csrf === 'string' ? body._csrf : null, cookies[LOGIN_CSRF_COOKIE] ?? '')) {
       const err = new GatewayError('PORTAL_CSRF');
-      return again(`${err.message} (${err.code})`, 403);
+      return again(faultText(err), 403);
     }
     const username = typeof body.kullanici === 'string' ? body.kullanici.trim() : '';
     const password = typeof body.sifre === 'string' ? body.sifre : '';
@@ -130,7 +130,7 @@ export function mountPortal(app: Express, deps: PortalDeps): void {
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       deps.logger.info({ user: username, code: err.code }, 'portal login refused');
-      again(`${err.message} (${err.code})`, err.code === 4102 ? 423 : 401);
+      again(faultText(err), err.code === 4102 ? 423 : 401);
     }
   });
 

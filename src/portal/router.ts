@@ -68,6 +68,24 @@ export function sendHtml(res: Response, body: Html, status = 200): void {
   res.send(body.text);
 }
 
+/** A fault as the portal shows it: the service's Turkish message and its code. */
+export function faultText(err: GatewayError): string {
+  return `${err.message} (${err.code})`;
+}
+
+/**
+ * Runs an action that ends in a redirect; a fault of the services becomes an error message on `back` (the action
+ * changed nothing: all or none). PORTAL_NOT_FOUND is rethrown so a page that does not exist stays a 404.
+ */
+export async function attempt(ctx: PortalContext, back: string, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if (!(err instanceof GatewayError) || err.fault === 'PORTAL_NOT_FOUND') throw err;
+    await ctx.redirect(back, { kind: 'error', text: faultText(err) });
+  }
+}
+
 /** A required form field, or PORTAL_INPUT naming it. */
 export function required(ctx: PortalContext, name: string, label = name): string {
   const v = ctx.field(name);

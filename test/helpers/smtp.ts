@@ -4,7 +4,7 @@
  * base64 bodies, multipart/alternative) — written here rather than with the sender's own library, so a test checks
  * nodemailer's encoding independently.
  */
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { createRootCa } from '../../src/signing/dev-seal';
 
@@ -48,6 +48,15 @@ export function testCertificate(): { key: string; cert: string } {
     certificate = { key: ca.keyPem, cert: ca.certPem };
   }
   return certificate;
+}
+
+/** A loopback port nothing listens on (yet): where an SMTP server is down, or is started later. */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
 }
 
 export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestSmtpServer> {

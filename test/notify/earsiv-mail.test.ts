@@ -5,7 +5,6 @@
  * acceptance: test/earsiv-report/harness.ts); the mails are sent by a worker running only the e-mail tasks.
  */
 import fs from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import pino from 'pino';
@@ -26,7 +25,7 @@ import { startTestGateway } from '../helpers/gateway';
 import { TEST_DB_KIND, tempDir } from '../helpers/db';
 import { makeInvoice } from '../helpers/invoices';
 import { REPO_DIR } from '../helpers/paths';
-import { parseMail, startSmtpServer, type ParsedMail, type TestSmtpServer } from '../helpers/smtp';
+import { freePort, parseMail, startSmtpServer, type ParsedMail, type TestSmtpServer } from '../helpers/smtp';
 
 const FROM = '"Açık Entegratör" <earsiv@entegrator.example>';
 const BUYER = 'alici@ornek.com.tr';
@@ -34,15 +33,6 @@ const HOUR = 3600_000;
 
 /** A small PDF where the visual itself is not what a test is about (the first test prints the real one). */
 const FAKE_PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n', 'latin1');
-
-/** A loopback port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 function smtpSettings(port: number): MailSettings {
   return {

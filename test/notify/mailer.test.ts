@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import pino, { type Logger } from 'pino';
@@ -10,7 +9,7 @@ import { mailTasks } from '../../src/worker/tasks/mail.tasks';
 import { createWorker } from '../../src/worker/worker';
 import { createTestDb, tempDir, TEST_DB_KIND, type TestDb } from '../helpers/db';
 import { startTestGateway } from '../helpers/gateway';
-import { decodeWords, parseMail, startSmtpServer, type TestSmtpServer } from '../helpers/smtp';
+import { decodeWords, freePort, parseMail, startSmtpServer, type TestSmtpServer } from '../helpers/smtp';
 
 const FROM = '"Açık Entegratör" <bildirim@entegrator.example>';
 const SUBJECT = 'e-Fatura hizmetiniz açıldı: ŞİRKET ÇĞÜÖİ ığüşöç';
@@ -29,15 +28,6 @@ function passwordFile(password: string): string {
   const file = path.join(tempDir('gw-smtp-'), 'smtp-password');
   fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
   return file;
-}
-
-/** A loopback port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
 }
 
 /** The password in every form it could leak in: as is, and inside AUTH PLAIN / LOGIN's base64. */

@@ -3,10 +3,10 @@ import { createMachineStore, entities } from '../../src/db/machine-store';
 import { toEttn, type Ettn } from '../../src/ids';
 import { incomingInvoiceMachine } from '../../src/machines';
 import { createWriteBatcher } from '../../src/db/write-batcher';
-import { GatewayError } from '../../src/faults';
 import type { Caller } from '../../src/security/authenticator';
 import { createApplicationResponseService } from '../../src/services/application-response.service';
 import { createTestDb, TEST_DB_KIND, type TestDb } from '../helpers/db';
+import { expectGatewayFault } from '../helpers/faults';
 
 /**
  * KABUL/RED at the receiver's gateway with an injected clock: once, only for TICARIFATURA, only until 23:59:59
@@ -68,16 +68,6 @@ describe(`KABUL/RED answers: the 8-day window and once only (${TEST_DB_KIND})`, 
     return createApplicationResponseService({ db: t.db, store: createMachineStore(t.db, { clock, maxAttempts: 3 }), writer: createWriteBatcher(t.db), clock });
   }
 
-  async function faultOf(p: Promise<unknown>): Promise<GatewayError> {
-    try {
-      await p;
-    } catch (err) {
-      if (err instanceof GatewayError) return err;
-      throw err;
-    }
-    throw new Error('expected a fault');
-  }
-
   it('accepts KABUL at 23:59:59 of day 8 (Istanbul) and enqueues the signed answer; a second answer is refused', async () => {
     const ettn = await inbox('TICARIFATURA', '2026-03-02T21:30:00.000Z'); // 00:30, 3 March in Istanbul
     now = new Date('2026-03-11T20:59:59.000Z'); // 23:59:59, 11 March in Istanbul
@@ -86,14 +76,14 @@ describe(`KABUL/RED answers: the 8-day window and once only (${TEST_DB_KIND})`, 
     expect(row.state).to.equal('ACCEPTED');
     expect(JSON.parse(row.context).answer).to.include({ code: 'KABUL', reason: 'Fatura kabul edildi.' });
     expect(await t.db('jobs').where({ task: 'application-response.send' }).count({ n: '*' }).first()).to.deep.include({ n: TEST_DB_KIND === 'postgres' ? '1' : 1 });
-    const again = await faultOf(service().answer(caller, { ettn, code: 'RED' }));
+    const again = await expectGatewayFault(service().answer(caller, { ettn, code: 'RED' }));
     expect(again.fault).to.equal('ALREADY_ANSWERED');
   });
 
   it('refuses a KABUL after 8 days (one second after the deadline), and nothing changes', async () => {
     const ettn = await inbox('TICARIFATURA', '2026-03-02T21:30:00.000Z');
     now = new Date('2026-03-11T21:00:00.000Z'); // 00:00:00, 12 March in Istanbul
-    const f = await faultOf(service().answer(caller, { ettn, code: 'KABUL' }));
+    const f = await expectGatewayFault(service().answer(caller, { ettn, code: 'KABUL' }));
     expect(f.fault).to.equal('RESPONSE_WINDOW_CLOSED');
     expect(f.code).to.equal(4506);
     const row = await t.db('incoming_invoices').where({ ettn }).first('state', 'version');
@@ -104,8 +94,8 @@ describe(`KABUL/RED answers: the 8-day window and once only (${TEST_DB_KIND})`, 
   it('refuses KABUL/RED for a TEMELFATURA, and for another company’s invoice (not found)', async () => {
     const ettn = await inbox('TEMELFATURA', new Date().toISOString());
     now = new Date();
-    expect((await faultOf(service().answer(caller, { ettn, code: 'RED' }))).fault).to.equal('NOT_COMMERCIAL');
+    expect((await expectGatewayFault(service().answer(caller, { ettn, code: 'RED' }))).fault).to.equal('NOT_COMMERCIAL');
     const stranger = { ...caller, tenantId: caller.tenantId + 1000 } as Caller;
-    expect((await faultOf(service().answer(stranger, { ettn, code: 'KABUL' }))).fault).to.equal('DOCUMENT_NOT_FOUND');
+    expect((await expectGatewayFault(service().answer(stranger, { ettn, code: 'KABUL' }))).fault).to.equal('DOCUMENT_NOT_FOUND');
   });
 });

@@ -7,24 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type * as soap from 'soap';
 import { insertIncomingInvoice } from '../../src/db/incoming-invoices';
-import { GatewayError } from '../../src/faults';
 import { toEnvelopeId, toEttn } from '../../src/ids';
 import type { Caller } from '../../src/security/authenticator';
 import { VISUAL_CSP } from '../../src/visuals/page-policy';
 import { TEST_DB_KIND } from '../helpers/db';
+import { expectGatewayFault } from '../helpers/faults';
 import { expectFault, OTHER_VKN, send, soapClient, startTestGateway, TEST_VKN, type TestGateway } from '../helpers/gateway';
 import { makeInvoice } from '../helpers/invoices';
 import { pdfText, stylesheet, visibleText, withEmbeddedXslt } from '../helpers/visuals';
-
-async function faultOf(p: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a fault');
-}
 
 describe(`invoice visuals: GetInvoiceDocument in UBL, HTML and PDF (${TEST_DB_KIND})`, function () {
   this.timeout(120_000);
@@ -120,14 +110,14 @@ describe(`invoice visuals: GetInvoiceDocument in UBL, HTML and PDF (${TEST_DB_KI
     const pdf = await gw.gateway.services.visuals.invoicePdf(gw.tenant.id, Number(row.id));
     expect(pdfText(pdf)).to.include(earsiv.number);
     const otherTenant = await gw.testDb.db('tenants').where({ vkn: OTHER_VKN }).first();
-    expect(await faultOf(gw.gateway.services.visuals.invoicePdf(Number(otherTenant.id), Number(row.id)))).to.include({ fault: 'DOCUMENT_NOT_FOUND' });
+    expect(await expectGatewayFault(gw.gateway.services.visuals.invoicePdf(Number(otherTenant.id), Number(row.id)))).to.include({ fault: 'DOCUMENT_NOT_FOUND' });
   });
 
   it('another company cannot see an outgoing invoice through the service either', async () => {
     const otherTenant = (await gw.testDb.db('tenants').where({ vkn: OTHER_VKN }).first()) as { id: number };
     const them: Caller = { userId: 2, username: 'other-user', tenantId: Number(otherTenant.id), tenantVkn: OTHER_VKN };
     for (const format of ['UBL', 'HTML', 'PDF'] as const) {
-      expect(await faultOf(gw.gateway.services.visuals.visual(them, { direction: 'OUT', ettn: earsiv.ettn }, format))).to.include({ fault: 'DOCUMENT_NOT_FOUND' });
+      expect(await expectGatewayFault(gw.gateway.services.visuals.visual(them, { direction: 'OUT', ettn: earsiv.ettn }, format))).to.include({ fault: 'DOCUMENT_NOT_FOUND' });
     }
   });
 });
@@ -195,8 +185,8 @@ describe(`invoice visuals: an incoming invoice (GetIncomingInvoice) (${TEST_DB_K
 
     const otherTenant = (await gw.testDb.db('tenants').where({ vkn: OTHER_VKN }).first()) as { id: number };
     const them: Caller = { userId: 2, username: 'other-user', tenantId: Number(otherTenant.id), tenantVkn: OTHER_VKN };
-    expect(await faultOf(visuals.visual(them, { direction: 'IN', ettn }, 'HTML'))).to.include({ fault: 'DOCUMENT_NOT_FOUND' });
+    expect(await expectGatewayFault(visuals.visual(them, { direction: 'IN', ettn }, 'HTML'))).to.include({ fault: 'DOCUMENT_NOT_FOUND' });
     expect(await expectFault(other.GetIncomingInvoiceAsync({ ettn, format: 'HTML' }))).to.include({ code: 4301 });
-    expect(await faultOf(visuals.visual(me, { direction: 'IN', invoiceNumber: number }, 'HTML'))).to.include({ fault: 'REQUEST_FIELD' });
+    expect(await expectGatewayFault(visuals.visual(me, { direction: 'IN', invoiceNumber: number }, 'HTML'))).to.include({ fault: 'REQUEST_FIELD' });
   });
 });

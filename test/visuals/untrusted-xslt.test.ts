@@ -8,26 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { GatewayError } from '../../src/faults';
 import { createInvoiceRenderer, type InvoiceRenderer } from '../../src/visuals/invoice-renderer';
 import { createPdfRenderer, type PdfRenderer } from '../../src/visuals/pdf-renderer';
 import { createXsltRunner, DEFAULT_XSLT_LIMITS } from '../../src/visuals/xslt-runner';
 import { VISUAL_CSP } from '../../src/visuals/page-policy';
 import { tempDir } from '../helpers/db';
+import { expectGatewayFault } from '../helpers/faults';
 import { makeInvoice } from '../helpers/invoices';
 import { pdfText, startRecordingServer, stylesheet, testVisualSettings, withEmbeddedXslt } from '../helpers/visuals';
 
 const TIMEOUT_MS = 1500;
-
-async function faultOf(p: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a fault');
-}
 
 describe('invoice visuals: an untrusted XSLT runs in a sandbox', function () {
   this.timeout(60_000);
@@ -71,7 +61,7 @@ describe('invoice visuals: an untrusted XSLT runs in a sandbox', function () {
       '<xsl:call-template name="f"><xsl:with-param name="d" select="$d + 1"/></xsl:call-template>' +
       '</xsl:if></xsl:template></xsl:stylesheet>';
     const started = Date.now();
-    const [a, b] = await Promise.all([faultOf(renderer.html(withSheet(forever), { cancelled: false })), faultOf(renderer.pdf(withSheet(forever), { cancelled: false }))]);
+    const [a, b] = await Promise.all([expectGatewayFault(renderer.html(withSheet(forever), { cancelled: false })), expectGatewayFault(renderer.pdf(withSheet(forever), { cancelled: false }))]);
     const took = Date.now() - started;
     for (const f of [a, b]) expect(f).to.include({ fault: 'VISUAL_TIMEOUT', code: 4902 });
     expect(took).to.be.within(TIMEOUT_MS - 100, TIMEOUT_MS + 3000);
@@ -84,14 +74,14 @@ describe('invoice visuals: an untrusted XSLT runs in a sandbox', function () {
     for (const uri of [secretFile, `file://${secretFile}`, '/etc/passwd', 'secret.xml']) {
       const xslt = stylesheet(`<p>[<xsl:value-of select="document('${uri}')"/>]</p>`);
       if (uri === secretFile) expect(await unsandboxed(xslt)).to.include('TOP-SECRET-FILE'); // the attack works without the sandbox
-      const f = await faultOf(renderer.html(withSheet(xslt), { cancelled: false }));
+      const f = await expectGatewayFault(renderer.html(withSheet(xslt), { cancelled: false }));
       expect(f, uri).to.include({ fault: 'VISUAL_XSLT_INVALID' });
       expect(f.message, uri).to.match(/read rights/).and.not.include('TOP-SECRET-FILE');
     }
     // Built at run time, out of reach of any scan of the stylesheet's text: still denied.
     const dynamic = stylesheet(`<p><xsl:value-of select="dyn:evaluate(concat('docu', 'ment(&quot;${secretFile}&quot;)'))"/></p>`, 'xmlns:dyn="http://exslt.org/dynamic"');
     expect(await unsandboxed(dynamic)).to.include('TOP-SECRET-FILE');
-    expect(await faultOf(renderer.html(withSheet(dynamic), { cancelled: false }))).to.include({ fault: 'VISUAL_XSLT_INVALID' });
+    expect(await expectGatewayFault(renderer.html(withSheet(dynamic), { cancelled: false }))).to.include({ fault: 'VISUAL_XSLT_INVALID' });
   });
 
   it('document() of a URL makes no request', async () => {
@@ -99,7 +89,7 @@ describe('invoice visuals: an untrusted XSLT runs in a sandbox', function () {
     expect(await unsandboxed(xslt)).to.include('FROM-THE-NETWORK'); // xsltproc alone does fetch it
     expect(server.hits).to.have.length(1);
     server.hits.length = 0;
-    const f = await faultOf(renderer.html(withSheet(xslt), { cancelled: false }));
+    const f = await expectGatewayFault(renderer.html(withSheet(xslt), { cancelled: false }));
     expect(f).to.include({ fault: 'VISUAL_XSLT_INVALID' });
     expect(server.hits).to.deep.equal([]);
   });
@@ -111,7 +101,7 @@ describe('invoice visuals: an untrusted XSLT runs in a sandbox', function () {
       const xslt =
         `<?xml version="1.0"?><xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:${element} href="${href}"/>` +
         '<xsl:template match="/"><html><body>x</body></html></xsl:template></xsl:stylesheet>';
-      const f = await faultOf(renderer.html(withSheet(xslt), { cancelled: false }));
+      const f = await expectGatewayFault(renderer.html(withSheet(xslt), { cancelled: false }));
       expect(f, `${element} ${href}`).to.include({ fault: 'VISUAL_XSLT_INVALID', code: 4901 });
       expect(f.message).to.include(`xsl:${element}`);
     }
@@ -120,7 +110,7 @@ describe('invoice visuals: an untrusted XSLT runs in a sandbox', function () {
 
   it('a DTD in the stylesheet is refused (no entities, no external subset)', async () => {
     const xslt = `<?xml version="1.0"?><!DOCTYPE xsl:stylesheet [<!ENTITY s SYSTEM "file://${secretFile}">]>` + stylesheet('<p>&amp;s;</p>').replace(/^<\?xml[^>]*>/, '');
-    const f = await faultOf(renderer.html(withSheet(xslt), { cancelled: false }));
+    const f = await expectGatewayFault(renderer.html(withSheet(xslt), { cancelled: false }));
     expect(f).to.include({ fault: 'VISUAL_XSLT_INVALID' });
     expect(f.message).to.include('DOCTYPE');
   });
@@ -128,7 +118,7 @@ describe('invoice visuals: an untrusted XSLT runs in a sandbox', function () {
   it('exsl:document cannot write a file', async () => {
     const target = path.join(dir, 'written.txt');
     const xslt = stylesheet(`<exsl:document href="${target}" method="text">PWNED</exsl:document>`, 'xmlns:exsl="http://exslt.org/common" extension-element-prefixes="exsl"');
-    expect(await faultOf(renderer.html(withSheet(xslt), { cancelled: false }))).to.include({ fault: 'VISUAL_XSLT_INVALID' });
+    expect(await expectGatewayFault(renderer.html(withSheet(xslt), { cancelled: false }))).to.include({ fault: 'VISUAL_XSLT_INVALID' });
     expect(fs.existsSync(target)).to.equal(false);
   });
 
@@ -142,7 +132,7 @@ describe('invoice visuals: an untrusted XSLT runs in a sandbox', function () {
       '<xsl:call-template name="f"><xsl:with-param name="d" select="$d + 1"/></xsl:call-template>' +
       '<xsl:call-template name="f"><xsl:with-param name="d" select="$d + 1"/></xsl:call-template>' +
       '</xsl:when><xsl:otherwise><p>0123456789</p></xsl:otherwise></xsl:choose></xsl:template></xsl:stylesheet>';
-    expect(await faultOf(runner.transform(Buffer.from(big), Buffer.from(invoice)))).to.include({ fault: 'VISUAL_TOO_LARGE', code: 4903 });
+    expect(await expectGatewayFault(runner.transform(Buffer.from(big), Buffer.from(invoice)))).to.include({ fault: 'VISUAL_TOO_LARGE', code: 4903 });
     const page = await createXsltRunner({ ...DEFAULT_XSLT_LIMITS, python: testVisualSettings().python, timeoutMs: 10_000 }).transform(Buffer.from(big), Buffer.from(invoice));
     expect(page.length).to.be.greaterThan(64 * 1024);
   });
@@ -178,9 +168,9 @@ describe('invoice visuals: an untrusted XSLT runs in a sandbox', function () {
 
   it('no chromium or no python: VISUAL_UNAVAILABLE, not a crash', async () => {
     const missing = createPdfRenderer({ executablePath: '/nonexistent/chromium', maxPages: 1, timeoutMs: 5_000 });
-    expect(await faultOf(missing.pdf('<p>x</p>'))).to.include({ fault: 'VISUAL_UNAVAILABLE', code: 4904 });
+    expect(await expectGatewayFault(missing.pdf('<p>x</p>'))).to.include({ fault: 'VISUAL_UNAVAILABLE', code: 4904 });
     await missing.close();
     const runner = createXsltRunner({ ...DEFAULT_XSLT_LIMITS, python: '/nonexistent/python3', timeoutMs: 5_000 });
-    expect(await faultOf(runner.transform(Buffer.from(stylesheet('<p/>')), Buffer.from(invoice)))).to.include({ fault: 'VISUAL_UNAVAILABLE' });
+    expect(await expectGatewayFault(runner.transform(Buffer.from(stylesheet('<p/>')), Buffer.from(invoice)))).to.include({ fault: 'VISUAL_UNAVAILABLE' });
   });
 });

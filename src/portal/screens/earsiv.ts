@@ -16,7 +16,7 @@ import { invoiceStateOf } from '../../services/invoice.service';
 import { formatAmount, formatDay, html, type Html } from '../html';
 import { csrfField } from '../layout';
 import { errorBox, ettnOf, exportLink, filterForm, invoiceTable, loadOutbox, outboxExport, pager, PORTAL_PREFIX, statusText, tabLinks, TABS } from '../list';
-import type { PortalContext, PortalScreen } from '../router';
+import { faultText, type PortalContext, type PortalScreen } from '../router';
 import { registerOutgoingDetail } from './invoice-detail';
 
 const PATH = '/e-arsiv/giden';
@@ -36,6 +36,17 @@ function selection(ctx: PortalContext): Ettn[] {
   if (ettns.length === 0) throw new GatewayError('PORTAL_INPUT', { field: 'Lütfen en az bir fatura seçiniz' });
   if (ettns.length > MAX_PAGE_SIZE) throw new GatewayError('PORTAL_INPUT', { field: `En fazla ${MAX_PAGE_SIZE} fatura seçilebilir` });
   return ettns;
+}
+
+/** The selection, or null once the user has been sent back to `back` with what is wrong with it. */
+async function selectionOrBack(ctx: PortalContext, back: string): Promise<Ettn[] | null> {
+  try {
+    return selection(ctx);
+  } catch (err) {
+    if (!isGatewayError(err)) throw err;
+    await ctx.redirect(back, { kind: 'error', text: faultText(err) });
+    return null;
+  }
 }
 
 /** The tenant's e-Arşiv invoices among the selected, or PORTAL_NOT_FOUND (another tenant's, an e-Fatura, none). */
@@ -101,13 +112,8 @@ ${pager(BASE, page.params, page.invoices.length, page.next)}`;
   // Durum Sorgula: each selected invoice's state, code and description as e-Logo words them, under its tab.
   r.post(`${PATH}/durum-sorgula`, async (ctx) => {
     const back = returnPath(ctx);
-    let ettns: Ettn[];
-    try {
-      ettns = selection(ctx);
-    } catch (err) {
-      if (!isGatewayError(err)) throw err;
-      return ctx.redirect(back, { kind: 'error', text: `${err.message} (${err.code})` });
-    }
+    const ettns = await selectionOrBack(ctx, back);
+    if (!ettns) return;
     const lines: string[] = [];
     for (const ettn of ettns) {
       try {
@@ -116,7 +122,7 @@ ${pager(BASE, page.params, page.invoices.length, page.next)}`;
         lines.push(`${s.invoiceNumber ?? s.ettn}: ${s.portalTab} — ${statusText(s)}`);
       } catch (err) {
         if (!isGatewayError(err)) throw err;
-        lines.push(`${ettn}: ${err.message} (${err.code})`);
+        lines.push(`${ettn}: ${faultText(err)}`);
       }
     }
     ctx.deps.nudge(); // whatever the worker has due for them (a report to send or to ask GİB about) runs now
@@ -126,13 +132,8 @@ ${pager(BASE, page.params, page.invoices.length, page.next)}`;
   // İptal Et, step 1: the confirmation (a page of its own: no script needed).
   r.post(`${PATH}/iptal`, async (ctx) => {
     const back = returnPath(ctx);
-    let ettns: Ettn[];
-    try {
-      ettns = selection(ctx);
-    } catch (err) {
-      if (!isGatewayError(err)) throw err;
-      return ctx.redirect(back, { kind: 'error', text: `${err.message} (${err.code})` });
-    }
+    const ettns = await selectionOrBack(ctx, back);
+    if (!ettns) return;
     const rows = await selectedInvoices(ctx, ettns);
     const body = html`<div class="confirm" role="alertdialog" aria-labelledby="iptal-uyari">
 <p id="iptal-uyari" class="flash error confirm-title">Faturanız İptal Edilecektir</p>
@@ -152,13 +153,8 @@ ${pager(BASE, page.params, page.invoices.length, page.next)}`;
     if (ctx.field('karar') !== 'evet') return ctx.redirect(back);
     const service = ctx.deps.services.invoiceCancel;
     if (!service) return ctx.redirect(back, { kind: 'error', text: 'e-Arşiv iptali için GİB bağlantısı yapılandırılmamış.' });
-    let ettns: Ettn[];
-    try {
-      ettns = selection(ctx);
-    } catch (err) {
-      if (!isGatewayError(err)) throw err;
-      return ctx.redirect(back, { kind: 'error', text: `${err.message} (${err.code})` });
-    }
+    const ettns = await selectionOrBack(ctx, back);
+    if (!ettns) return;
     const rows = await selectedInvoices(ctx, ettns);
     const { caller } = ctx.session;
     const lines: string[] = [];
@@ -171,7 +167,7 @@ ${pager(BASE, page.params, page.invoices.length, page.next)}`;
       } catch (err) {
         if (!isGatewayError(err)) throw err;
         refused++;
-        lines.push(`${label(row)}: ${err.message} (${err.code})`);
+        lines.push(`${label(row)}: ${faultText(err)}`);
       }
     }
     if (refused < rows.length) ctx.deps.nudge(); // the cancellation's notice to the buyer, its report

@@ -1,27 +1,11 @@
 /**
- * What the e-Defter and e-Saklama handlers share: an action whose fault becomes the message on the page it came from
- * (the service changed nothing), "not this tenant's" as the portal's 404 whatever the service calls it, and a file
- * sent as a download.
+ * What the e-Defter and e-Saklama handlers share: "not this tenant's" as the portal's 404 whatever the service calls
+ * it, and a file sent as a download.
  */
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Response } from 'express';
 import { GatewayError, type FaultName } from '../../faults';
-import type { PortalContext } from '../router';
-
-export function faultText(err: GatewayError): string {
-  return `${err.message} (${err.code})`;
-}
-
-/** Runs an action that ends in a redirect; a fault of the services becomes an error message on `back` (a 404 stays one). */
-export async function attempt(ctx: PortalContext, back: string, action: () => Promise<void>): Promise<void> {
-  try {
-    await action();
-  } catch (err) {
-    if (!(err instanceof GatewayError) || err.fault === 'PORTAL_NOT_FOUND') throw err;
-    await ctx.redirect(back, { kind: 'error', text: faultText(err) });
-  }
-}
 
 /** A lookup whose "not found" faults (another tenant's month or file looks the same) are the portal's 404. */
 export async function orNotFound<T>(lookup: Promise<T>, notFound: readonly FaultName[]): Promise<T> {

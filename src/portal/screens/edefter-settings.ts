@@ -5,9 +5,8 @@
 import type { LedgerSettings } from '../../services/ledger.service';
 import { html } from '../html';
 import { csrfField } from '../layout';
-import type { PortalContext, PortalRoutes } from '../router';
+import { attempt, type PortalContext, type PortalRoutes } from '../router';
 import type { PortalDeps } from '../deps';
-import { attempt } from './edefter-actions';
 
 const PATH = '/portal/e-defter/ayarlar';
 

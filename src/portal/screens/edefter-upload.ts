@@ -10,9 +10,9 @@ import { GatewayError } from '../../faults';
 import { monthEnd, NOT_CONVERTED, type LedgerSourceView } from '../../services/ledger.service';
 import { formatDay, formatTime, html } from '../html';
 import { csrfField } from '../layout';
-import type { PortalContext, PortalRoutes } from '../router';
+import { attempt, faultText, type PortalContext, type PortalRoutes } from '../router';
 import type { PortalDeps } from '../deps';
-import { attempt, faultText, orNotFound, sendDownload } from './edefter-actions';
+import { orNotFound, sendDownload } from './edefter-actions';
 import { receiveUpload, removeUpload, type ReceivedFile } from './edefter-multipart';
 import { PERIOD } from './edefter-month';
 

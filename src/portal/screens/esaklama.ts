@@ -11,8 +11,8 @@ import type { ArchiveProblem, ArchiveVerification, BackupMonthView, LedgerArchiv
 import type { Caller } from '../../security/authenticator';
 import { formatDay, formatTime, html, type Html } from '../html';
 import { csrfField } from '../layout';
-import type { PortalContext, PortalScreen } from '../router';
-import { attempt, orNotFound, sendDownload } from './edefter-actions';
+import { attempt, type PortalContext, type PortalScreen } from '../router';
+import { orNotFound, sendDownload } from './edefter-actions';
 import { PERIOD } from './edefter-month';
 
 export const ESAKLAMA_PATH = '/portal/e-saklama';

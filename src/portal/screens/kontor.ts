@@ -9,8 +9,7 @@ import { formatKurus, MAX_KURUS, type BillableDocument } from '../../activation/
 import { GatewayError } from '../../faults';
 import { formatTime, html } from '../html';
 import { csrfField } from '../layout';
-import type { PortalScreen } from '../router';
-import { attempt } from './services-form';
+import { attempt, type PortalScreen } from '../router';
 
 export const KONTOR_PATH = '/portal/ayarlar/kontor';
 

@@ -8,9 +8,9 @@ import { GatewayError } from '../../faults';
 import { html } from '../html';
 import { csrfField } from '../layout';
 import type { PortalDeps } from '../deps';
-import type { PortalContext, PortalRoutes } from '../router';
+import { attempt, type PortalContext, type PortalRoutes } from '../router';
 import { INFO_PATH } from './services-contract';
-import { attempt, companyDetails, isWaitingSignature, planItemOf, SERVICES_PATH, whenFields, whenText } from './services-form';
+import { companyDetails, isWaitingSignature, planItemOf, SERVICES_PATH, whenFields, whenText } from './services-form';
 
 /** The services named in the page's query (`hizmet`, repeated), each a code of the catalogue (else 4701). */
 function selectedOf(ctx: PortalContext): ServiceCode[] {

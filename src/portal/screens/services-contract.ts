@@ -8,8 +8,8 @@ import { SERVICES, isServiceCode } from '../../activation/catalogue';
 import type { ContractView } from '../../activation/activation.service';
 import { GatewayError } from '../../faults';
 import { html, type Html } from '../html';
-import type { PortalContext, PortalRoutes } from '../router';
-import { attempt, companyDetails, faultText, SERVICES_PATH, whenText } from './services-form';
+import { attempt, faultText, type PortalContext, type PortalRoutes } from '../router';
+import { companyDetails, SERVICES_PATH, whenText } from './services-form';
 import { readUpload } from './services-upload';
 
 export const INFO_PATH = `${SERVICES_PATH}/hizmet-bilgileri`;

@@ -1,7 +1,7 @@
 /**
- * What the Hizmetlerim pages share: the services' faults as messages, the "Hesap Hemen Açılsın / Hesap İleri Tarihte
- * Açılsın" choice of one service (read into ActivateService's own plan item, so the portal and SOAP parse dates the
- * same way), and what the activation machine lets a service do next (the buttons follow the machine, not a copy).
+ * What the Hizmetlerim pages share: the "Hesap Hemen Açılsın / Hesap İleri Tarihte Açılsın" choice of one service
+ * (read into ActivateService's own plan item, so the portal and SOAP parse dates the same way), and what the
+ * activation machine lets a service do next (the buttons follow the machine, not a copy).
  */
 import { parsePlanItem, type PlanItem, type ServiceView } from '../../activation/activation.service';
 import { GatewayError } from '../../faults';
@@ -11,21 +11,6 @@ import { formatTime, html, type Html } from '../html';
 import type { PortalContext } from '../router';
 
 export const SERVICES_PATH = '/portal/ayarlar/hizmetlerim';
-
-/** A fault as the portal shows it: the service's Turkish message and its code. */
-export function faultText(err: GatewayError): string {
-  return `${err.message} (${err.code})`;
-}
-
-/** Runs an action; a fault of the services becomes a message on `back` (the action changed nothing: all or none). */
-export async function attempt(ctx: PortalContext, back: string, action: () => Promise<void>): Promise<void> {
-  try {
-    await action();
-  } catch (err) {
-    if (!(err instanceof GatewayError)) throw err;
-    await ctx.redirect(back, { kind: 'error', text: faultText(err) });
-  }
-}
 
 /** The events the activation machine accepts in a service's state. */
 function eventsOf(state: string): string[] {

@@ -8,11 +8,11 @@ import { serviceCode } from '../../activation/catalogue';
 import { GatewayError } from '../../faults';
 import { formatTime, html } from '../html';
 import { csrfField } from '../layout';
-import type { PortalScreen } from '../router';
+import { attempt, faultText, type PortalScreen } from '../router';
 import { kontorScreen, KONTOR_PATH } from './kontor';
 import { activationPages } from './services-activation';
 import { contractPages, INFO_PATH } from './services-contract';
-import { attempt, faultText, isWaitingSignature, isWaitingToOpen, rowClass, SERVICES_PATH } from './services-form';
+import { isWaitingSignature, isWaitingToOpen, rowClass, SERVICES_PATH } from './services-form';
 
 export const servicesScreen: PortalScreen = (r, deps) => {
   r.get('/ayarlar/hizmetlerim', async (ctx) => {
