@@ -6,7 +6,7 @@
  * the limit is closed and answered VISUAL_TIMEOUT. No chromium: VISUAL_UNAVAILABLE, and the gateway goes on.
  */
 import fs from 'node:fs';
-import type { Browser } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { GatewayError, isGatewayError } from '../faults';
 import { createSlots } from './slots';
 
@@ -37,8 +37,6 @@ export function createPdfRenderer(opts: PdfRendererOptions): PdfRenderer {
     const started = (async () => {
       if (!fs.existsSync(opts.executablePath)) throw new GatewayError('VISUAL_UNAVAILABLE', { detail: `${opts.executablePath} bulunamadı` });
       try {
-        // Loaded at the first PDF: playwright-core costs ≈ 1 s and 70 MB at start for a gateway that may print none.
-        const { chromium } = require('playwright-core') as typeof import('playwright-core');
         const b = await chromium.launch({ executablePath: opts.executablePath, args: ARGS, timeout: LAUNCH_TIMEOUT_MS });
         // A crashed browser is launched again by the next render.
         b.on('disconnected', () => {
