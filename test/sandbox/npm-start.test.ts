@@ -18,6 +18,7 @@ import { buildEnvelope, type EnvelopeParty, type ParsedSystemResponse } from '..
 import { createSigner, ensureDevelopmentSeal, signXml } from '../../src/signing';
 import { createInvoiceValidator } from '../../src/validation';
 import { makeInvoice } from '../helpers/invoices';
+import { portalLogin } from '../helpers/portal';
 import { GIB_DIR, UBL_XSD_DIR } from '../helpers/paths';
 import { REPO_DIR, b64, freePorts, httpJson, serviceProcess, tempDir, waitForStatus, type ServiceProcess, type Status } from '../e2e/harness';
 
@@ -67,6 +68,13 @@ describe('npm start: the sandbox on its defaults', function () {
     expect(health.status).to.equal('ok');
     expect(health.gibPackage).to.include({ date: '2026-03-12', origin: 'data' });
     expect(health.gibPackage.id).to.match(/^2026-03-12-[0-9a-f]{8}$/);
+  });
+
+  it('the web portal: demo logs in at /portal with the password from demo-credentials.txt, as the README says', async () => {
+    const portal = await portalLogin(gw.baseUrl, 'demo', password);
+    const outbox = await portal.get('/portal/e-fatura/giden');
+    expect(outbox.status).to.equal(200);
+    expect(outbox.text).to.include('VKN: 1234567801').and.include('Giden Kutusu');
   });
 
   it('an e-Fatura from demo to demo-alici reaches 1300 within seconds', async () => {
