@@ -19,14 +19,10 @@ import type { AddressInfo } from 'node:net';
 import { SOAP_PATH } from '../src/app';
 import { listenHttp } from '../src/http/server';
 import { buildUsernameTokenHeader } from '../src/security/wsse';
-import { BENCH_PASSWORD, BENCH_USER, openListGateway } from './lib/list-gateway';
+import { BENCH_PASSWORD, BENCH_USER, openListGateway, timeCalls, type ListTiming } from './lib/list-gateway';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const REPEATS = Number(process.argv[3] ?? 30);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function main() {
   const { dataDir, kept, config, db, gw, tenant } = await openListGateway(N, 'gw-list-bench-');
@@ -90,22 +86,8 @@ async function main() {
   ];
 
   console.log(`\n| question | invoices on the page | median ms | p95 ms | max ms |\n|---|---:|---:|---:|---:|`);
-  const results: Array<{ name: string; rows: number; median: number; p95: number; max: number }> = [];
-  for (const [name, fields] of questions) {
-    await call(fields);
-    await call(fields);
-    const times: number[] = [];
-    let rows = 0;
-    for (let i = 0; i < REPEATS; i++) {
-      const r = await call(fields);
-      times.push(r.ms);
-      rows = r.rows;
-    }
-    times.sort((a, b) => a - b);
-    const result = { name, rows, median: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1]! };
-    results.push(result);
-    console.log(`| ${name} | ${rows} | ${result.median.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.max.toFixed(1)} |`);
-  }
+  const results: ListTiming[] = [];
+  for (const [name, fields] of questions) results.push(await timeCalls(name, REPEATS, () => call(fields)));
   const worst = results.reduce((a, b) => (b.p95 > a.p95 ? b : a));
   console.log(`\nworst p95: ${worst.p95.toFixed(1)} ms (${worst.name}); goal < 100 ms: ${results.every((r) => r.max < 100) ? 'met by every call' : results.every((r) => r.p95 < 100) ? 'met at p95' : 'NOT met'}`);
 

@@ -15,14 +15,10 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { listenHttp } from '../src/http/server';
-import { BENCH_PASSWORD, BENCH_USER, openListGateway } from './lib/list-gateway';
+import { BENCH_PASSWORD, BENCH_USER, openListGateway, timeCalls, type ListTiming } from './lib/list-gateway';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const REPEATS = Number(process.argv[3] ?? 30);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 function cookiesOf(res: Response): Record<string, string> {
   const out: Record<string, string> = {};
@@ -120,22 +116,9 @@ async function main() {
   // Logged in only now: the queries above hold SQLite's thread long enough for a kept-alive connection to time out.
   cookie = await login(base);
   console.log(`\n| page | invoices on the page | median ms | p95 ms | max ms |\n|---|---:|---:|---:|---:|`);
-  const results: Array<{ name: string; rows: number; median: number; p95: number; max: number }> = [];
-  const measure = async (name: string, call: () => Promise<{ ms: number; rows: number }>) => {
-    await call();
-    await call();
-    const times: number[] = [];
-    let rows = 0;
-    for (let i = 0; i < REPEATS; i++) {
-      const r = await call();
-      times.push(r.ms);
-      rows = r.rows;
-    }
-    times.sort((a, b) => a - b);
-    const result = { name, rows, median: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1]! };
-    results.push(result);
-    console.log(`| ${name} | ${rows} | ${result.median.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.max.toFixed(1)} |`);
-  };
+  const results: ListTiming[] = [];
+  const measure = async (name: string, call: () => Promise<{ ms: number; rows: number }>) => void results.push(await timeCalls(name, REPEATS, call));
+
   for (const [name, p] of questions) await measure(name, () => page(p));
   await measure("Excel'e Aktar, first 1000 rows (e-Arşiv Başarılı)", () => exportFirst(`${EA}/excel?sekme=basarili`, 1000));
   await measure("Excel'e Aktar, first 1000 rows (e-Fatura, ten years)", () => exportFirst(`${EF}/excel?baslangic=2016-01-01&bitis=2026-12-31`, 1000));

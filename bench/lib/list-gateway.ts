@@ -45,3 +45,32 @@ export async function openListGateway(n: number, tmpPrefix: string) {
   }
   return { dataDir, kept: Boolean(keep), config, db, gw, tenant };
 }
+
+export interface ListTiming {
+  name: string;
+  rows: number;
+  median: number;
+  p95: number;
+  max: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Two warm-up calls, then `repeats` timed ones, one at a time; prints the table row and returns the figures (ms). */
+export async function timeCalls(name: string, repeats: number, call: () => Promise<{ ms: number; rows: number }>): Promise<ListTiming> {
+  await call();
+  await call();
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < repeats; i++) {
+    const r = await call();
+    times.push(r.ms);
+    rows = r.rows;
+  }
+  times.sort((a, b) => a - b);
+  const result = { name, rows, median: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1]! };
+  console.log(`| ${name} | ${rows} | ${result.median.toFixed(1)} | ${result.p95.toFixed(1)} | ${result.max.toFixed(1)} |`);
+  return result;
+}
