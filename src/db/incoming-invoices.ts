@@ -3,8 +3,8 @@
  * the incoming-invoice machine.
  */
 import type { EnvelopeId, Ettn } from '../ids';
-import type { Knex } from 'knex';
-import { dbClient, insertedId, parseJson, reading, type Queryable } from './connect';
+import { insertedId, parseJson, reading, type Queryable } from './connect';
+import { listSource } from './invoices';
 import { selectAll, selectFirst } from './sql';
 
 export interface IncomingInvoiceRow {
@@ -159,7 +159,7 @@ export async function listIncomingPage(q: Queryable, tenantId: number, f: Incomi
     params.push(f.after.key, f.after.id);
   }
   const limit = Number(f.limit);
-  const from = dbClient(q as Knex) === 'sqlite' ? `incoming_invoices indexed by ${inboxIndex(f)}` : 'incoming_invoices';
+  const from = listSource(q, 'incoming_invoices', inboxIndex(f));
   const rows = await selectAll(q, `select * from ${from} where ${where.join(' and ')} order by created_at desc, id desc limit ${limit}`, params);
   return rows.map(toIncoming);
 }

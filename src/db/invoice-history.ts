@@ -5,26 +5,13 @@
  */
 import type { Ettn } from '../ids';
 import { reading, type Queryable } from './connect';
-import type { HistoryEntry } from './machine-store';
+import { entityHistory, type HistoryEntry } from './machine-store';
 
 /** The state history of one of the tenant's outgoing invoices, oldest first; null when it has no such invoice. */
 export async function outgoingInvoiceHistory(q: Queryable, tenantId: number, ettn: Ettn): Promise<HistoryEntry[] | null> {
   const invoice = await reading(q)('invoices').where({ tenant_id: tenantId, ettn }).first('id', 'machine');
   if (!invoice) return null;
-  const rows = await reading(q)('state_history')
-    .where({ machine: invoice.machine, entity_id: invoice.id })
-    .orderBy('id')
-    .select('at', 'from_state', 'to_state', 'event', 'actor', 'reason', 'code', 'version');
-  return rows.map((r) => ({
-    at: String(r.at),
-    fromState: (r.from_state as string | null) ?? null,
-    toState: String(r.to_state),
-    event: String(r.event),
-    actor: String(r.actor),
-    reason: (r.reason as string | null) ?? null,
-    code: r.code === null || r.code === undefined ? null : Number(r.code),
-    version: Number(r.version),
-  }));
+  return entityHistory(reading(q), invoice.machine, Number(invoice.id));
 }
 
 /**

@@ -199,10 +199,13 @@ const LIST_INDEX = {
 } as const;
 
 /**
- * A page of a tenant's invoices, newest first (by the chosen key, then id), read in the order of an index (migrations
- * 006 and 007, or the unique number index) so that a page costs the same on the millionth row as on the first. Keyset
- * paging, not OFFSET: a deep page skips nothing.
+ * The table a list page reads, named with its index on SQLite (INDEXED BY; see LIST_INDEX for why); PostgreSQL picks
+ * by itself. `table` and `index` are constants of the caller: they go into SQL text.
  */
+export function listSource(q: Queryable, table: string, index: string): string {
+  return dbClient(q as Knex) === 'sqlite' ? `${table} indexed by ${index}` : table;
+}
+
 /**
  * How many rows of its index one page reads at most when some filter is not part of that index (a number series
  * listed by date, a kind, a date range listed by number, states of one receiver): such a filter may match nothing for
@@ -230,6 +233,11 @@ interface Clause {
   params: unknown[];
 }
 
+/**
+ * A page of a tenant's invoices, newest first (by the chosen key, then id), read in the order of an index (migrations
+ * 006 and 007, or the unique number index) so that a page costs the same on the millionth row as on the first. Keyset
+ * paging, not OFFSET: a deep page skips nothing.
+ */
 export async function listInvoices(q: Queryable, tenantId: number, f: InvoiceListFilter): Promise<InvoiceListPage> {
   const range = f.dateBy === 'ISSUED' ? 'issue_date' : 'created_at';
   const order = ORDER_COLUMN[f.order];
@@ -251,9 +259,8 @@ export async function listInvoices(q: Queryable, tenantId: number, f: InvoiceLis
   if (f.after) covered.push({ sql: `(${order}, id) < (?, ?)`, params: [f.after.key, f.after.id] });
   const limit = Number(f.limit);
   const scanRows = Number(f.scanRows ?? LIST_SCAN_ROWS);
-  const sqlite = dbClient(q as Knex) === 'sqlite';
   const by = f.receiverId ? 'receiver' : f.states ? 'state' : 'tenant';
-  const from = sqlite ? `invoices indexed by ${LIST_INDEX[by][f.order]}` : 'invoices';
+  const from = listSource(q, 'invoices', LIST_INDEX[by][f.order]);
   const sorted = `order by ${order} desc, id desc`;
   const where = (clauses: Clause[]) => ({ sql: clauses.map((c) => c.sql).join(' and '), params: clauses.flatMap((c) => c.params) });
 
@@ -310,11 +317,8 @@ export async function listInvoices(q: Queryable, tenantId: number, f: InvoiceLis
   // A short page where rows were checked: complete only down to the latest point any capped read stopped at.
   let resume: { key: string; id: number } | null = null;
   const newer = (a: { key: string; id: number }, b: { key: string; id: number }) => a.key > b.key || (a.key === b.key && a.id > b.id);
-  for (const b of branches) {
-    if (b.residual.length === 0) continue;
-    const stop = await boundaryOf(b);
-    if (stop && (!resume || newer(stop, resume))) resume = stop;
-  }
+  const stops = await Promise.all(branches.filter((b) => b.residual.length > 0).map(boundaryOf));
+  for (const stop of stops) if (stop && (!resume || newer(stop, resume))) resume = stop;
   if (!resume) return { rows, resumeAfter: null };
   const last = resume;
   rows = rows.filter((r) => !newer(last, listKey(f.order, r)));

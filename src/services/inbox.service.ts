@@ -6,6 +6,7 @@ import { GatewayError } from '../faults';
 import type { Ettn } from '../ids';
 import { describeState, incomingInvoiceMachine, type ElogoStatus } from '../machines';
 import { turkishDayStart } from '../turkish-time';
+import { day, decodePageToken, encodePageToken } from './outgoing-invoices.service';
 
 /**
  * A tenant's inbox: the invoices other companies sent it (incoming_invoices, filled by the gib.inbound task). Reads
@@ -52,29 +53,6 @@ export interface InboxPageQuery {
 
 export const INBOX_DEFAULT_PAGE_SIZE = 50;
 export const INBOX_MAX_PAGE_SIZE = 500;
-
-function day(value: string | null | undefined, field: string): string | null {
-  if (value === null || value === undefined) return null;
-  // Round-tripped: Date.parse takes 2026-02-30 as 2 March.
-  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : null;
-  if (!parsed || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value) throw new GatewayError('REQUEST_FIELD', { field });
-  return value;
-}
-
-/** The page token: where the page ended (arrival time and id). Opaque to callers; checked when it comes back. */
-function encodeToken(row: IncomingInvoiceRow): string {
-  return Buffer.from(JSON.stringify([row.createdAt, row.id])).toString('base64url');
-}
-
-function decodeToken(token: string): { key: string; id: number } {
-  try {
-    const [key, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
-    if (typeof key === 'string' && key.length <= 30 && Number.isSafeInteger(id)) return { key, id: id as number };
-  } catch {
-    // falls through to the fault
-  }
-  throw new GatewayError('REQUEST_FIELD', { field: 'pageToken' });
-}
 
 function toView(row: IncomingInvoiceRow): IncomingInvoiceView {
   const d = describeState(incomingInvoiceMachine, row.state, row.context);
@@ -128,11 +106,12 @@ export function createInboxService(deps: { db: Knex }) {
         state: q.state ?? null,
         profileId: q.profileId ?? null,
         number: q.invoiceNumber ?? null,
-        after: q.pageToken ? decodeToken(q.pageToken) : null,
+        after: q.pageToken ? decodePageToken(q.pageToken) : null,
         limit: pageSize + 1, // one more than asked: whether there is a next page, without an empty last one
       });
       const page = rows.slice(0, pageSize);
-      return { invoices: page.map(toView), nextPageToken: rows.length > pageSize ? encodeToken(page[page.length - 1]!) : null };
+      const last = page[page.length - 1]!;
+      return { invoices: page.map(toView), nextPageToken: rows.length > pageSize ? encodePageToken({ key: last.createdAt, id: last.id }) : null };
     },
 
     /** The incoming invoice's history (its machine's transitions), oldest first; only the tenant's own. */

@@ -87,7 +87,8 @@ function statesNamed(state: string, kind: DocumentKind | null) {
   return found;
 }
 
-function day(value: string | null | undefined, field: string): string | null {
+/** A request's day (YYYY-MM-DD), checked to be one that exists; REQUEST_FIELD naming `field` otherwise. */
+export function day(value: string | null | undefined, field: string): string | null {
   if (value === null || value === undefined) return null;
   // Round-tripped: Date.parse takes 2026-02-30 as 2 March.
   const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : null;
@@ -101,15 +102,20 @@ function nextDay(d: string): string {
 
 type Order = 'CREATED' | 'ISSUED' | 'NUMBER';
 
-/** The page token: where the page ended, in the order it was read. Opaque to callers; checked when it comes back. */
-function encodeToken(order: Order, at: { key: string; id: number }): string {
-  return Buffer.from(JSON.stringify([order, at.key, at.id])).toString('base64url');
+/**
+ * A keyset page token: where the page ended (its key in the page's order and its id), after `tag` (what the key is,
+ * e.g. the order it was read in). Opaque to callers; checked when it comes back (decodePageToken).
+ */
+export function encodePageToken(at: { key: string; id: number }, ...tag: string[]): string {
+  return Buffer.from(JSON.stringify([...tag, at.key, at.id])).toString('base64url');
 }
 
-function decodeToken(token: string, order: Order): { key: string; id: number } {
+/** The place an encodePageToken token with the same `tag` holds; REQUEST_FIELD (pageToken) for anything else. */
+export function decodePageToken(token: string, ...tag: string[]): { key: string; id: number } {
   try {
-    const [by, key, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
-    if (by === order && typeof key === 'string' && key.length <= 30 && Number.isSafeInteger(id)) return { key, id: id as number };
+    const parts = [...(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[])];
+    const [key, id] = parts.slice(tag.length);
+    if (tag.every((t, i) => parts[i] === t) && typeof key === 'string' && key.length <= 30 && Number.isSafeInteger(id)) return { key, id: id as number };
   } catch {
     // falls through to the fault
   }
@@ -174,7 +180,7 @@ export function createOutgoingInvoiceService(deps: { db: Knex; blobs: BlobStore;
         states,
         receiverId: query.receiverId ?? null,
         numberPrefix: query.numberPrefix ?? null,
-        after: query.pageToken ? decodeToken(query.pageToken, order) : null,
+        after: query.pageToken ? decodePageToken(query.pageToken, order) : null,
         limit: pageSize + 1, // one more than asked: whether there is a next page, without an empty last one
         ...(deps.listScanRows ? { scanRows: deps.listScanRows } : {}),
       });
@@ -182,7 +188,7 @@ export function createOutgoingInvoiceService(deps: { db: Knex; blobs: BlobStore;
       // A page may be short and still have a next one: its filters matched fewer rows than asked within the rows
       // one page reads (LIST_SCAN_ROWS), and the next page goes on from where the reading stopped.
       const next = rows.length > pageSize ? listKey(order, page[page.length - 1]!) : resumeAfter;
-      return { invoices: page.map(summaryOf), nextPageToken: next ? encodeToken(order, next) : null };
+      return { invoices: page.map(summaryOf), nextPageToken: next ? encodePageToken(next, order) : null };
     },
 
     async document(caller: Caller, ref: { ettn?: Ettn | null; invoiceNumber?: string | null }): Promise<OutgoingDocument> {
