@@ -173,7 +173,7 @@ export function composeGateway(deps: GatewayDeps) {
     logger,
     from: config.mail.from,
     enabled: config.earsivMail,
-    invoicePdf: deps.invoicePdf ?? ((tenantId, invoiceId) => visuals.invoicePdf(tenantId, invoiceId)),
+    invoicePdf: deps.invoicePdf ?? ((tenantId, invoiceId, ubl) => visuals.invoicePdf(tenantId, invoiceId, ubl)),
   });
   const tasks: Record<string, Task> = { ...invoiceTasks(pipeline, { gib: Boolean(gib) }), ...gib?.tasks, ...ledgerTasks(ledgerSteps, ledgerArchive), ...mailTasks(mailer, { from: config.mail.from }), ...earsivMailTasks(earsivMail), ...activationTasks(activation), ...creditTasks(credits) };
   const worker = createWorker({ db, writer, tasks, clock, logger, pollMs: config.worker.pollMs, concurrency: config.worker.concurrency, leaseMs: config.worker.leaseMs, backoffBaseMs: config.worker.backoffMs });

@@ -329,18 +329,17 @@ export function createPostBoxService(deps: PostBoxDeps) {
         if (format !== 'UBL' && !((format === 'HTML' || format === 'PDF') && deps.visuals)) return NOT_SUPPORTED(`DATAFORMAT=${format}`);
         if (type !== 'EINVOICE' && type !== 'EARCHIVE') return NOT_SUPPORTED(`DOCUMENTTYPE=${type}`);
         const ettn = toEttn(uuid ?? '');
-        let xml: Buffer | null = null;
-        let direction: 'OUT' | 'IN' = 'OUT';
-        const outgoing = await findInvoice(deps.db, c.tenantId, { ettn });
-        if (outgoing) xml = (await deps.outgoing.document(c, { ettn })).document;
-        else {
+        // Each document read once: the UBL for DATAFORMAT=UBL, else the visual (which reads the UBL itself).
+        let data: Buffer;
+        if (await findInvoice(deps.db, c.tenantId, { ettn })) {
+          const d = await deps.outgoing.document(c, { ettn });
+          data = format === 'HTML' || format === 'PDF' ? (await deps.visuals!.outgoingVisual(d, format)).body : d.document;
+        } else {
           const incoming = await findIncomingInvoice(deps.db, c.tenantId, ettn);
-          if (incoming) xml = await deps.blobs.get(incoming.documentSha256);
-          direction = 'IN';
+          if (!incoming) return NOT_FOUND;
+          data = format === 'HTML' || format === 'PDF' ? (await deps.visuals!.visual(c, { direction: 'IN', ettn }, format)).body : await deps.blobs.get(incoming.documentSha256);
         }
-        if (!xml) return NOT_FOUND;
-        if (format === 'HTML' || format === 'PDF') xml = (await deps.visuals!.visual(c, { direction, ettn }, format)).body;
-        const zip = await zipped(`${ettn}.${format === 'UBL' ? 'xml' : format.toLowerCase()}`, xml);
+        const zip = await zipped(`${ettn}.${format === 'UBL' ? 'xml' : format.toLowerCase()}`, data);
         document = { binaryData: zip, fileName: `${ettn}.zip`, hash: md5Hex(zip), currentDate: now() };
         return OK;
       });

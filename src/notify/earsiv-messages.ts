@@ -5,6 +5,7 @@
  * prints, since the names come from the invoice, i.e. from whoever wrote it.
  */
 import { turkishDay } from '../turkish-time';
+import { escapeHtml } from '../visuals/default-template';
 
 export interface EarsivMailFacts {
   /** The seller's title (the invoice's AccountingSupplierParty). */
@@ -48,10 +49,6 @@ export function turkishAmount(amount: string, currency: string): string {
 function oneLine(s: string, max: number): string {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 const CLOSING = 'Bu e-posta otomatik olarak gönderilmiştir, lütfen yanıtlamayınız.';

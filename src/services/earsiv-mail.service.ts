@@ -42,8 +42,11 @@ export const EARSIV_MAIL_TASKS: Record<MailDeliveryKind, string> = {
   CANCELLATION: 'earsiv.mail.cancellation',
 };
 
-/** The PDF visual of a tenant's invoice (src/visuals); called when the mail is sent. */
-export type InvoicePdf = (tenantId: number, invoiceId: number) => Promise<Buffer>;
+/**
+ * The PDF visual of a tenant's invoice (src/visuals); called when the mail is sent, with the signed UBL the mail
+ * has read already (so it is not read again).
+ */
+export type InvoicePdf = (tenantId: number, invoiceId: number, ubl?: Buffer) => Promise<Buffer>;
 
 export interface EarsivMailDeps {
   db: Knex;
@@ -133,7 +136,7 @@ export function createEarsivMailService(deps: EarsivMailDeps) {
     const content = kind === 'INVOICE' ? earsivInvoiceMail(facts) : earsivCancellationMail(facts);
     const msg: MailMessage = { to: [to], ...content, messageId: messageIdFor(`earsiv:${inv.ettn}:${kind}`, deps.from) };
     if (kind === 'INVOICE') {
-      const pdf = await deps.invoicePdf(inv.tenantId, inv.id);
+      const pdf = await deps.invoicePdf(inv.tenantId, inv.id, doc.xml);
       if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') throw new Error('fatura görüntüsü (PDF) oluşturulamadı: çıktı PDF değil');
       msg.attachments = [
         { filename: `${number}.pdf`, content: pdf, contentType: 'application/pdf' },

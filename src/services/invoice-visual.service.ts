@@ -13,9 +13,9 @@ import type { Caller } from '../security/authenticator';
 import type { BlobStore } from '../storage/blob-store';
 import type { InvoiceRenderer } from '../visuals/invoice-renderer';
 import { VISUAL_CSP } from '../visuals/page-policy';
-import type { InboxService } from './inbox.service';
+import type { InboxService, IncomingInvoiceView } from './inbox.service';
 import { invoiceStateOf } from './invoice.service';
-import type { OutgoingInvoiceService } from './outgoing-invoices.service';
+import type { OutgoingDocument, OutgoingInvoiceService } from './outgoing-invoices.service';
 
 export type VisualFormat = 'UBL' | 'HTML' | 'PDF';
 export const VISUAL_FORMATS: readonly VisualFormat[] = ['UBL', 'HTML', 'PDF'];
@@ -82,16 +82,16 @@ export function createInvoiceVisualService(deps: InvoiceVisualDeps) {
     return { body, contentType: CONTENT_TYPES[format], fileName: `${baseName}.${extension}`, cancelled, contentSecurityPolicy: format === 'HTML' ? VISUAL_CSP : null };
   }
 
+  const outgoingSource = (d: OutgoingDocument): Source => ({ ubl: d.document, baseName: d.invoice.invoiceNumber ?? d.invoice.ettn, cancelled: d.invoice.code === CANCELLED_CODE });
+  const incomingSource = (v: IncomingInvoiceView, ubl: Buffer): Source => ({ ubl, baseName: v.invoiceNumber || v.ettn, cancelled: v.code === CANCELLED_CODE });
+
   async function sourceOf(caller: Caller, ref: InvoiceVisualRef): Promise<Source> {
     const ettn = ref.ettn ? toEttn(ref.ettn) : null;
-    if (ref.direction === 'OUT') {
-      const d = await deps.outgoing.document(caller, { ettn, invoiceNumber: ref.invoiceNumber ?? null });
-      return { ubl: d.document, baseName: d.invoice.invoiceNumber ?? d.invoice.ettn, cancelled: d.invoice.code === CANCELLED_CODE };
-    }
+    if (ref.direction === 'OUT') return outgoingSource(await deps.outgoing.document(caller, { ettn, invoiceNumber: ref.invoiceNumber ?? null }));
     if (ref.direction === 'IN') {
       if (!ettn) throw new GatewayError('REQUEST_FIELD', { field: 'ettn' });
       const v = await deps.inbox.getIncoming(caller.tenantId, ettn);
-      return { ubl: await deps.blobs.get(v.documentSha256), baseName: v.invoiceNumber || v.ettn, cancelled: v.code === CANCELLED_CODE };
+      return incomingSource(v, await deps.blobs.get(v.documentSha256));
     }
     throw new GatewayError('REQUEST_FIELD', { field: 'direction (OUT veya IN)' });
   }
@@ -103,14 +103,25 @@ export function createInvoiceVisualService(deps: InvoiceVisualDeps) {
       return render(await sourceOf(caller, ref), format);
     },
 
+    /** The visual of an outgoing invoice whose document the caller has read already (`outgoing.document`). */
+    outgoingVisual(d: OutgoingDocument, format: Exclude<VisualFormat, 'UBL'>): Promise<InvoiceVisual> {
+      return render(outgoingSource(d), format);
+    },
+
+    /** The visual of an inbox invoice whose view and UBL the caller has read already. */
+    incomingVisual(v: IncomingInvoiceView, ubl: Buffer, format: Exclude<VisualFormat, 'UBL'>): Promise<InvoiceVisual> {
+      return render(incomingSource(v, ubl), format);
+    },
+
     /**
      * The PDF of one outgoing invoice by its row id, for worker tasks (the e-Arşiv mail, `InvoicePdf`): the signed
-     * UBL's visual, stamped when cancelled. Another tenant's id is not found.
+     * UBL's visual, stamped when cancelled. Another tenant's id is not found. `ubl`: the row's signed UBL when the
+     * caller has read it already (not read again).
      */
-    async invoicePdf(tenantId: number, invoiceId: number): Promise<Buffer> {
+    async invoicePdf(tenantId: number, invoiceId: number, ubl?: Buffer): Promise<Buffer> {
       const row = await invoiceById(deps.db, invoiceId);
       if (!row || row.tenantId !== tenantId) throw new GatewayError('DOCUMENT_NOT_FOUND');
-      const ubl = await deps.blobs.get(row.signedSha256 ?? row.documentSha256);
+      ubl ??= await deps.blobs.get(row.signedSha256 ?? row.documentSha256);
       return renderer.pdf(ubl, { cancelled: invoiceStateOf(row).code === CANCELLED_CODE });
     },
   };

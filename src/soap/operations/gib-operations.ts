@@ -114,9 +114,10 @@ export function gibOperations(deps: Deps) {
     GetIncomingInvoice: soapOperation('GetIncomingInvoice', deps, async (caller, args) => {
       const format = argFormat(args.format);
       const view = await incoming(caller, argEttn(args.ettn));
-      const invoice = incomingView(view, await deps.blobs.get(view.documentSha256));
+      const ubl = await deps.blobs.get(view.documentSha256);
+      const invoice = incomingView(view, ubl);
       if (format === 'UBL') return { invoice };
-      const v = await deps.visuals.visual(caller, { direction: 'IN', ettn: view.ettn }, format);
+      const v = await deps.visuals.incomingVisual(view, ubl, format);
       return { invoice, visual: { fileName: v.fileName, contentType: v.contentType, content: v.body.toString('base64') } };
     }),
 

@@ -76,7 +76,7 @@ export function outgoingOperations(deps: OperationDeps & { outgoing: OutgoingInv
       if (!ettn === !invoiceNumber) throw new GatewayError('REQUEST_FIELD', { field: 'ettn veya invoiceNumber (yalniz biri)' });
       const format = argFormat(args.format);
       const d = await deps.outgoing.document(caller, { ettn, invoiceNumber });
-      const v = format === 'UBL' ? null : await deps.visuals.visual(caller, { direction: 'OUT', ettn: d.invoice.ettn }, format);
+      const v = format === 'UBL' ? null : await deps.visuals.outgoingVisual(d, format);
       return {
         invoice: outgoingInvoiceXml(d.invoice),
         fileName: v?.fileName ?? d.fileName,
