@@ -5,7 +5,7 @@
  * range, so ten years of invoices cost what one day does.
  */
 import { GatewayError, isGatewayError } from '../faults';
-import type { Ettn } from '../ids';
+import { toEttn, type Ettn } from '../ids';
 import { earsivInvoiceMachine, efaturaInvoiceMachine, portalTab, type PortalTab, type StateSpec } from '../machines';
 import type { DocumentKind } from '../db/invoices';
 import type { MailDeliveryView } from '../db/invoice-mails';
@@ -64,7 +64,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An ETTN from an address or a form, or null when it is not one (the caller answers 404). */
 export function ettnOf(value: string | null | undefined): Ettn | null {
-  return value && UUID.test(value) ? (value.toLowerCase() as Ettn) : null;
+  return value && UUID.test(value) ? toEttn(value) : null;
 }
 
 /** A day from a date field: YYYY-MM-DD (the browser's date input) or GG.AA.YYYY as typed; a real calendar day. */
@@ -178,7 +178,11 @@ export function pager(base: string, p: OutboxParams, shown: number, next: string
 
 /** The row's colour: green under Başarılı, red under Hatalı (seed 000); e-Fatura by the same three groups. */
 export function rowClass(inv: OutgoingInvoiceSummary): string {
-  const tab = inv.portalTab ?? portalTab(inv.status);
+  return tabClass(inv.portalTab ?? portalTab(inv.status));
+}
+
+/** A tab's colour class: ok (green) for Başarılı, error (red) for Hatalı, none otherwise. */
+export function tabClass(tab: PortalTab | null | undefined): string {
   return tab === 'Başarılı' ? 'ok' : tab === 'Hatalı' ? 'error' : '';
 }
 

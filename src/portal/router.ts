@@ -68,6 +68,15 @@ export function sendHtml(res: Response, body: Html, status = 200): void {
   res.send(body.text);
 }
 
+/** A file to save (UBL, PDF, an envelope): its name reduced to safe characters, never cached. */
+export function sendDownload(res: Response, body: Buffer, contentType: string, fileName: string): void {
+  res.status(200);
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Disposition', `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
+  res.setHeader('Cache-Control', 'no-store');
+  res.send(body);
+}
+
 /** A fault as the portal shows it: the service's Turkish message and its code. */
 export function faultText(err: GatewayError): string {
   return `${err.message} (${err.code})`;

@@ -15,7 +15,7 @@ import { MAX_PAGE_SIZE } from '../../services/outgoing-invoices.service';
 import { invoiceStateOf } from '../../services/invoice.service';
 import { formatAmount, formatDay, html, type Html } from '../html';
 import { csrfField } from '../layout';
-import { errorBox, ettnOf, exportLink, filterForm, invoiceTable, loadOutbox, outboxExport, pager, PORTAL_PREFIX, statusText, tabLinks, TABS } from '../list';
+import { errorBox, ettnOf, exportLink, filterForm, invoiceTable, loadOutbox, outboxExport, pager, PORTAL_PREFIX, statusText, tabClass, tabLinks, TABS } from '../list';
 import { faultText, type PortalContext, type PortalScreen } from '../router';
 import { registerOutgoingDetail } from './invoice-detail';
 
@@ -140,7 +140,7 @@ ${pager(BASE, page.params, page.invoices.length, page.next)}`;
 <p>Aşağıdaki ${rows.length} e-Arşiv faturası iptal edilecektir. İptal edilen faturanın numarası başka bir faturada kullanılmaz; iptal, iptal tarihinin e-Arşiv raporu ile GİB'e bildirilir. Yalnızca Başarılı durumdaki faturalar iptal edilebilir.</p>
 <table class="list"><thead><tr><th>Fatura No</th><th>ETTN</th><th>Alıcı</th><th>Tarih</th><th>Tutar</th><th>Durum</th></tr></thead><tbody>${rows.map((row) => {
       const s = invoiceStateOf(row);
-      return html`<tr class="${s.portalTab === 'Başarılı' ? 'ok' : s.portalTab === 'Hatalı' ? 'error' : ''}"><td>${label(row)}</td><td class="ettn">${row.ettn}</td><td>${row.receiverName ?? row.receiverId}</td><td>${formatDay(row.issueDate)}</td><td class="num">${formatAmount(row.payableAmount, row.currency)}</td><td>${s.portalTab} — ${statusText(s)}</td></tr>`;
+      return html`<tr class="${tabClass(s.portalTab)}"><td>${label(row)}</td><td class="ettn">${row.ettn}</td><td>${row.receiverName ?? row.receiverId}</td><td>${formatDay(row.issueDate)}</td><td class="num">${formatAmount(row.payableAmount, row.currency)}</td><td>${s.portalTab} — ${statusText(s)}</td></tr>`;
     })}</tbody></table>
 <form method="post" action="${BASE}/iptal/onay" class="actions">${csrfField(ctx.session)}${rows.map((row) => html`<input type="hidden" name="secili" value="${row.ettn}">`)}<input type="hidden" name="donus" value="${back}">
 <button type="submit" class="danger" name="karar" value="evet">Evet</button> <a class="button secondary" href="${back}">Vazgeç</a></form></div>`;

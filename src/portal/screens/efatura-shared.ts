@@ -1,7 +1,8 @@
 /** What the e-Fatura Gelen Kutusu and İptal Talepleri screens share: fault lines, GİB's services, ids from URLs. */
 import { GatewayError } from '../../faults';
-import { toEttn, type Ettn } from '../../ids';
+import type { Ettn } from '../../ids';
 import type { PortalServices } from '../deps';
+import { ettnOf } from '../list';
 
 /** A refusal as the user reads it: the service's Turkish message and its code. */
 export function faultLine(err: GatewayError): string {
@@ -15,12 +16,11 @@ export function gibService<K extends 'applicationResponses' | 'efaturaCancel'>(s
   return service as NonNullable<PortalServices[K]>;
 }
 
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 /** The ETTN in a URL; anything else is a page that does not exist. */
 export function ettnParam(value: unknown): Ettn {
-  if (typeof value !== 'string' || !UUID.test(value)) throw new GatewayError('PORTAL_NOT_FOUND');
-  return toEttn(value);
+  const ettn = typeof value === 'string' ? ettnOf(value) : null;
+  if (!ettn) throw new GatewayError('PORTAL_NOT_FOUND');
+  return ettn;
 }
 
 /** A read of the tenant's own records: another company's (or none) is the portal's 404. */

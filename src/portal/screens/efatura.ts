@@ -5,12 +5,11 @@
  * 8 days (src/services/application-response.service.ts: the service decides; a refusal shows its message and code).
  * Another company's invoice is the portal's 404.
  */
-import type { Response } from 'express';
 import { GatewayError } from '../../faults';
 import { displayEnvelopeId, type Ettn } from '../../ids';
 import type { InboxPageQuery } from '../../services/inbox.service';
 import type { VisualFormat } from '../../services/invoice-visual.service';
-import type { PortalContext, PortalScreen } from '../router';
+import { sendDownload, type PortalContext, type PortalScreen } from '../router';
 import { csvLine, csvRow, CSV_HEADER, detailPath, inboxDetailBody, inboxListBody, INBOX_STATES, PAGE_SIZES, PROFILES, type InboxFilterForm } from './efatura-inbox-views';
 import { ettnParam, faultLine, formDay, gibService, ownRecord } from './efatura-shared';
 
@@ -41,14 +40,6 @@ function inboxQuery(f: InboxFilterForm): InboxPageQuery {
   if (f.durum && !INBOX_STATES.some((s) => s.state === f.durum)) throw new GatewayError('PORTAL_INPUT', { field: 'Durum' });
   if (f.adet && !(PAGE_SIZES as readonly string[]).includes(f.adet)) throw new GatewayError('PORTAL_INPUT', { field: 'Kayıt Sayısı' });
   return { from, to, senderVkn: f.gonderen, invoiceNumber: f.faturaNo, profileId: f.senaryo, state: f.durum, pageSize: Number(f.adet ?? 50) };
-}
-
-function attachment(res: Response, body: Buffer, contentType: string, fileName: string): void {
-  const safe = fileName.replace(/[^A-Za-z0-9._-]/g, '_');
-  res.status(200).setHeader('Content-Type', contentType);
-  res.setHeader('Content-Disposition', `attachment; filename="${safe}"`);
-  res.setHeader('Cache-Control', 'no-store');
-  res.send(body);
 }
 
 const FORMATS: Record<string, VisualFormat | undefined> = { ubl: 'UBL', html: 'HTML', pdf: 'PDF' };
@@ -137,13 +128,13 @@ export const efaturaScreen: PortalScreen = (r, deps) => {
     const format = FORMATS[String(ctx.req.params.format).toLowerCase()];
     if (!format) throw new GatewayError('PORTAL_NOT_FOUND');
     const visual = await ownRecord(() => visuals.visual(ctx.session.caller, { direction: 'IN', ettn }, format));
-    attachment(ctx.res, visual.body, visual.contentType, visual.fileName);
+    sendDownload(ctx.res, visual.body, visual.contentType, visual.fileName);
   });
 
   r.get('/e-fatura/gelen/:ettn/zarf', async (ctx) => {
     const ettn: Ettn = ettnParam(ctx.req.params.ettn);
     const envelope = await ownRecord(() => inbox.envelope(ctx.session.caller.tenantId, ettn));
     if (!envelope) throw new GatewayError('PORTAL_NOT_FOUND');
-    attachment(ctx.res, await deps.blobs.get(envelope.blobSha256), 'application/zip', `${displayEnvelopeId(envelope.id)}.zip`);
+    sendDownload(ctx.res, await deps.blobs.get(envelope.blobSha256), 'application/zip', `${displayEnvelopeId(envelope.id)}.zip`);
   });
 };

@@ -5,7 +5,6 @@
  * scripts, no requests, a CSP sandbox) and framed with `sandbox`. Another tenant's ETTN, one of the other kind or a
  * malformed one is the portal's 404.
  */
-import type { Response } from 'express';
 import { findInvoice, type DocumentKind, type InvoiceRow } from '../../db/invoices';
 import { outgoingInvoiceHistory } from '../../db/invoice-history';
 import { mailDeliveriesOf } from '../../db/invoice-mails';
@@ -17,8 +16,8 @@ import type { VisualFormat } from '../../services/invoice-visual.service';
 import { invoiceStateOf } from '../../services/invoice.service';
 import { formatAmount, formatDay, formatTime, html, type Html } from '../html';
 import { barePage } from '../layout';
-import { ettnOf, machineOf, PORTAL_PREFIX, statusText } from '../list';
-import { sendHtml, type PortalContext, type PortalRoutes } from '../router';
+import { ettnOf, machineOf, PORTAL_PREFIX, statusText, tabClass } from '../list';
+import { sendDownload, sendHtml, type PortalContext, type PortalRoutes } from '../router';
 
 export interface OutgoingDetailOptions {
   /** The list's path under /portal (/e-fatura/giden); the invoice's page is <path>/<ETTN>. */
@@ -57,14 +56,6 @@ function historyTable(row: InvoiceRow, history: readonly HistoryEntry[]): Html {
   )}</tbody></table>`;
 }
 
-function download(res: Response, body: Buffer, contentType: string, fileName: string): void {
-  res.status(200);
-  res.setHeader('Content-Type', contentType);
-  res.setHeader('Content-Disposition', `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
-  res.setHeader('Cache-Control', 'no-store');
-  res.send(body);
-}
-
 export function registerOutgoingDetail(r: PortalRoutes, o: OutgoingDetailOptions): void {
   const visual = async (ctx: PortalContext, format: VisualFormat) => {
     const row = await invoiceOf(ctx, o.kind);
@@ -96,7 +87,7 @@ export function registerOutgoingDetail(r: PortalRoutes, o: OutgoingDetailOptions
 <dt>Alıcı VKN/TCKN</dt><dd>${row.receiverId}</dd>
 <dt>Alıcı</dt><dd>${row.receiverName ?? ''}</dd>
 <dt>Tutar</dt><dd>${formatAmount(row.payableAmount, row.currency)}</dd>
-<dt>Durum</dt><dd class="status ${state.portalTab === 'Başarılı' ? 'ok' : state.portalTab === 'Hatalı' ? 'error' : ''}">${statusText(state)}${state.portalTab ? ` (${state.portalTab})` : ''}</dd>
+<dt>Durum</dt><dd class="status ${tabClass(state.portalTab)}">${statusText(state)}${state.portalTab ? ` (${state.portalTab})` : ''}</dd>
 ${row.kind === 'EFATURA' ? html`<dt>Zarf</dt><dd class="ettn">${row.envelopeId ? displayEnvelopeId(row.envelopeId) : 'Henüz zarflanmadı'}</dd>` : html``}
 ${answer ? html`<dt>Alıcı Yanıtı</dt><dd>${answer}</dd>` : html``}
 ${mail ? html`<dt>E-posta</dt><dd>${[mail.invoice ? `Fatura: ${mail.invoice.label}${mail.invoice.recipient ? ` (${mail.invoice.recipient})` : ''}${mail.invoice.lastError ? ` — ${mail.invoice.lastError}` : ''}` : null, mail.cancellation ? `İptal bildirimi: ${mail.cancellation.label}` : null].filter(Boolean).join('; ')}</dd>` : html``}
@@ -129,12 +120,12 @@ ${warnings.length ? html`<dt>Uyarılar</dt><dd>${warnings.map((w) => html`${w.me
 
   r.get(`${o.path}/:ettn/ubl`, async (ctx) => {
     const v = await visual(ctx, 'UBL');
-    download(ctx.res, v.body, v.contentType, v.fileName);
+    sendDownload(ctx.res, v.body, v.contentType, v.fileName);
   });
 
   r.get(`${o.path}/:ettn/pdf`, async (ctx) => {
     const v = await visual(ctx, 'PDF');
-    download(ctx.res, v.body, v.contentType, v.fileName);
+    sendDownload(ctx.res, v.body, v.contentType, v.fileName);
   });
 }
 
